@@ -1,0 +1,1 @@
+"""Despacho: shared, permissioned access to CFDI for taxpayers and their accounting firms."""

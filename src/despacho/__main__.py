@@ -1,0 +1,3 @@
+from despacho.cli import main
+
+main()

@@ -1,0 +1,169 @@
+"""The one decision function: may this user do P on this company?
+
+Every view, API endpoint and task asks ``can(user, company, perm)``. The first
+decision in a request loads everything the user may do, in one query, and
+caches it on the user object (which lives as long as the request, like
+Django's own ``_perm_cache``); the rest of the request's decisions are free.
+
+What a user may do on a company:
+- owner or admin (active) of the account that owns the company, or of a firm
+  with an accepted link to it: every permission;
+- member (active) with a grant on the company, while the company still belongs
+  to the member's account or is linked to it: the grant's effective set.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import F, IntegerField, Q, Value
+
+from despacho.access.catalog import ALL_MASK, AT_LEAST_ONE_OF, Perm, PermSet, from_mask
+from despacho.tenancy.models import (
+    Company,
+    CompanyLink,
+    LinkStatus,
+    Membership,
+    MembershipStatus,
+    Role,
+)
+
+_CACHE_ATTR = "_despacho_access"
+
+# Kinds of rows in the one query.
+_OWNED = 1  # an account whose own companies the user manages (id is the account id)
+_LINKED = 2  # a company linked to an account the user manages (id is the company id)
+_GRANT = 3  # a member's grant (id is the company id)
+
+
+@dataclass
+class AccessMap:
+    """Everything one user may do, as loaded by one query."""
+
+    managed_accounts: dict[int, str] = field(default_factory=dict)  # account id → role
+    company_masks: dict[int, int] = field(default_factory=dict)  # company id → mask
+    company_roles: dict[int, str] = field(default_factory=dict)  # company id → role
+
+    def mask_for(self, company: Company) -> int:
+        if company.account_id in self.managed_accounts:
+            return ALL_MASK
+        return self.company_masks.get(company.pk, 0)
+
+    def role_for(self, company: Company) -> str | None:
+        role = self.managed_accounts.get(company.account_id)
+        return role or self.company_roles.get(company.pk)
+
+
+def _load(user_id: int) -> AccessMap:
+    active = Q(status=MembershipStatus.ACTIVE, account__is_active=True, user_id=user_id)
+    managers = Membership.objects.filter(active, role__in=[Role.OWNER, Role.ADMIN])
+    owned = managers.annotate(
+        kind=Value(_OWNED, IntegerField()),
+        target=F("account_id"),
+        mask=Value(ALL_MASK, IntegerField()),
+        added=Value(0, IntegerField()),
+        removed=Value(0, IntegerField()),
+    ).values_list("kind", "target", "role", "mask", "added", "removed")
+    linked = (
+        CompanyLink.objects.filter(
+            status=LinkStatus.ACCEPTED,
+            firm__is_active=True,
+            firm__memberships__user_id=user_id,
+            firm__memberships__status=MembershipStatus.ACTIVE,
+            firm__memberships__role__in=[Role.OWNER, Role.ADMIN],
+        )
+        .annotate(
+            kind=Value(_LINKED, IntegerField()),
+            target=F("company_id"),
+            role=F("firm__memberships__role"),
+            mask=Value(ALL_MASK, IntegerField()),
+            added=Value(0, IntegerField()),
+            removed=Value(0, IntegerField()),
+        )
+        .values_list("kind", "target", "role", "mask", "added", "removed")
+    )
+    from despacho.access.models import Grant
+
+    grants = (
+        Grant.objects.filter(
+            membership__user_id=user_id,
+            membership__status=MembershipStatus.ACTIVE,
+            membership__account__is_active=True,
+            membership__role=Role.MEMBER,
+        )
+        .filter(
+            # The company must still be the account's own or linked to it right now:
+            # revoking a link cuts every member's access at once.
+            Q(company__account_id=F("membership__account_id"))
+            | Q(
+                company__links__firm_id=F("membership__account_id"),
+                company__links__status=LinkStatus.ACCEPTED,
+            )
+        )
+        .annotate(
+            kind=Value(_GRANT, IntegerField()),
+            target=F("company_id"),
+            role=F("membership__role"),
+            profile_mask=F("profile__permissions"),
+        )
+        .values_list("kind", "target", "role", "profile_mask", "added", "removed")
+    )
+    access = AccessMap()
+    for kind, target, role, mask, added, removed in owned.union(linked, grants, all=True):
+        if kind == _OWNED:
+            access.managed_accounts[target] = role
+        elif kind == _LINKED:
+            access.company_masks[target] = ALL_MASK
+            access.company_roles.setdefault(target, role)
+        else:
+            effective = (mask | added) & ~removed & ALL_MASK
+            access.company_masks[target] = access.company_masks.get(target, 0) | effective
+            access.company_roles.setdefault(target, role)
+    return access
+
+
+def access_map(user: Any) -> AccessMap:
+    """The user's access, loaded once per user object (one query)."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return AccessMap()
+    cached = getattr(user, _CACHE_ATTR, None)
+    if cached is None:
+        cached = _load(user.pk)
+        setattr(user, _CACHE_ATTR, cached)
+    return cached
+
+
+def forget(user: Any) -> None:
+    """Drop the cached decisions (after the user's own access changed mid-request)."""
+    if hasattr(user, _CACHE_ATTR):
+        delattr(user, _CACHE_ATTR)
+
+
+def permissions_on(user: Any, company: Company) -> PermSet:
+    """The permissions the user holds on the company (empty when none)."""
+    mask = access_map(user).mask_for(company)
+    perms = from_mask(mask)
+    # A set without Ventas or Egresos does not open the company at all.
+    if not any(p in perms for p in AT_LEAST_ONE_OF):
+        return frozenset()
+    return perms
+
+
+def can_open(user: Any, company: Company) -> bool:
+    """May the user enter the company at all?"""
+    return bool(permissions_on(user, company))
+
+
+def can(user: Any, company: Company | None, perm: Perm) -> bool:
+    """May ``user`` exercise ``perm`` on ``company``? The only permission check in Despacho."""
+    if company is None:
+        return False
+    return perm in permissions_on(user, company)
+
+
+def role_on(user: Any, company: Company) -> str | None:
+    """The user's role through which they reach the company (owner/admin/member)."""
+    if not can_open(user, company):
+        return None
+    return access_map(user).role_for(company)

@@ -1,0 +1,41 @@
+"""Writing the audit trail. Every service that changes access calls ``audit_record``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models, transaction
+
+from despacho.audit.actions import Action
+from despacho.audit.context import current_ip
+from despacho.audit.models import AuditEvent
+from despacho.people.models import User
+from despacho.tenancy.models import Account, Company
+
+
+def audit_record(
+    *,
+    actor: User | None,
+    action: Action,
+    account: Account | None = None,
+    company: Company | None = None,
+    target: models.Model | None = None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Append one event; must run inside the caller's transaction so both commit or neither."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("audit_record must be called inside the service's transaction")
+    return AuditEvent.objects.create(
+        actor=actor,
+        actor_label=actor.email if actor is not None else "sistema",
+        account=account,
+        company=company,
+        action=action,
+        target_type=target._meta.label_lower if target is not None else "",
+        target_id=str(target.pk) if target is not None else "",
+        target_label=str(target)[:300] if target is not None else "",
+        before=before,
+        after=after,
+        ip=current_ip.get(),
+    )

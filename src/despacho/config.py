@@ -1,0 +1,94 @@
+"""Configuration read from environment variables, with safe defaults.
+
+Kept apart from settings.py so the parsing rules are testable and documented
+in one place (see README, "Configuration").
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
+
+TRUE_WORDS = {"1", "true", "yes", "on", "si", "sí"}
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    """Return the boolean value of an environment variable."""
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    return raw.strip().lower() in TRUE_WORDS
+
+
+def env_list(name: str, default: list[str]) -> list[str]:
+    """Return a comma-separated environment variable as a list."""
+    raw = os.environ.get(name)
+    if not raw:
+        return default
+    return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def data_dir() -> Path:
+    """The directory for the embedded database, generated secret and local files."""
+    path = Path(os.environ.get("DESPACHO_DATA_DIR") or "var").resolve()
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def secret_key(directory: Path) -> str:
+    """SECRET_KEY from the environment, or one generated once into the data directory."""
+    from_env = os.environ.get("SECRET_KEY")
+    if from_env:
+        return from_env
+    key_file = directory / "secret_key"
+    if not key_file.exists():
+        # O_EXCL: two processes starting together must not write two different keys.
+        try:
+            fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_urlsafe(64))
+    return key_file.read_text().strip()
+
+
+def email_settings(url: str) -> dict[str, Any]:
+    """Translate EMAIL_URL into Django's EMAIL_* settings.
+
+    Accepted forms: ``console:``, ``locmem:``, ``dummy:``, ``file:///path``,
+    ``smtp://user:password@host:port``, ``smtp+tls://…`` (STARTTLS) and
+    ``smtp+ssl://…`` (implicit TLS). Query ``?from=`` sets DEFAULT_FROM_EMAIL.
+    """
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    query = parse_qs(parts.query)
+    result: dict[str, Any] = {}
+    if "from" in query:
+        result["DEFAULT_FROM_EMAIL"] = query["from"][0]
+    simple = {
+        "console": "django.core.mail.backends.console.EmailBackend",
+        "locmem": "django.core.mail.backends.locmem.EmailBackend",
+        "dummy": "django.core.mail.backends.dummy.EmailBackend",
+    }
+    if scheme in simple:
+        result["EMAIL_BACKEND"] = simple[scheme]
+        return result
+    if scheme == "file":
+        result["EMAIL_BACKEND"] = "django.core.mail.backends.filebased.EmailBackend"
+        result["EMAIL_FILE_PATH"] = unquote(parts.path)
+        return result
+    if scheme in {"smtp", "smtp+tls", "smtp+ssl"}:
+        result["EMAIL_BACKEND"] = "django.core.mail.backends.smtp.EmailBackend"
+        result["EMAIL_HOST"] = parts.hostname or "localhost"
+        result["EMAIL_PORT"] = parts.port or (465 if scheme == "smtp+ssl" else 25)
+        result["EMAIL_HOST_USER"] = unquote(parts.username or "")
+        result["EMAIL_HOST_PASSWORD"] = unquote(parts.password or "")
+        result["EMAIL_USE_TLS"] = scheme == "smtp+tls"
+        result["EMAIL_USE_SSL"] = scheme == "smtp+ssl"
+        result["EMAIL_TIMEOUT"] = 10
+        return result
+    raise ValueError(f"EMAIL_URL has an unsupported scheme: {scheme!r}")

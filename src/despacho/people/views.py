@@ -1,0 +1,41 @@
+"""Login, logout, password change and reset: Django's auth views with our templates."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth import views as auth_views
+from django.urls import reverse_lazy
+
+from despacho.people.forms import EmailAuthenticationForm
+
+
+class LoginView(auth_views.LoginView):
+    form_class = EmailAuthenticationForm
+    template_name = "people/login.html"
+    redirect_authenticated_user = True
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    template_name = "people/password_change.html"
+    success_url = reverse_lazy("people:password_change_done")
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    template_name = "people/password_reset.html"
+    email_template_name = "people/email/password_reset.txt"
+    html_email_template_name = "people/email/password_reset.html"
+    subject_template_name = "people/email/password_reset_subject.txt"
+    success_url = reverse_lazy("people:password_reset_done")
+
+    def get_extra_email_context(self) -> dict[str, str]:
+        return {"site_url": settings.SITE_URL}
+
+    def form_valid(self, form):
+        self.extra_email_context = self.get_extra_email_context()
+        return super().form_valid(form)
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    template_name = "people/password_reset_confirm.html"
+    success_url = reverse_lazy("people:password_reset_complete")
+    post_reset_login = False

@@ -1,0 +1,272 @@
+"""Tenancy: accounts (subscribers), companies (taxpayers), links and memberships."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext_lazy as _
+
+from despacho.tenancy.regimen import regimen_choices, validate_regimen
+from despacho.tenancy.rfc import PersonaType, persona_type, validate_company_rfc
+
+
+class Plan(models.TextChoices):
+    EMPRENDEDOR = "emprendedor", _("Emprendedor")
+    NEGOCIO = "negocio", _("Negocio")
+    DESPACHO = "despacho", _("Despacho contable")
+
+
+# Seats for users other than the owner that each plan includes.
+PLAN_INCLUDED_SEATS: dict[str, int] = {
+    Plan.EMPRENDEDOR: 1,
+    Plan.NEGOCIO: 3,
+    Plan.DESPACHO: 5,
+}
+
+
+class Account(models.Model):
+    """The subscriber: a business or an accounting firm."""
+
+    name = models.CharField(_("nombre"), max_length=200)
+    plan = models.CharField(_("plan"), max_length=20, choices=Plan.choices, default=Plan.NEGOCIO)
+    included_seats = models.PositiveIntegerField(_("licencias incluidas"), default=3)
+    is_active = models.BooleanField(_("activa"), default=True)
+    created_at = models.DateTimeField(_("creada"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("cuenta")
+        verbose_name_plural = _("cuentas")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Sector(models.TextChoices):
+    COMERCIO = "comercio", _("Comercio")
+    SERVICIOS = "servicios", _("Servicios")
+    INDUSTRIA = "industria", _("Industria y manufactura")
+    CONSTRUCCION = "construccion", _("Construcción")
+    AGROPECUARIO = "agropecuario", _("Agropecuario")
+    TRANSPORTE = "transporte", _("Transporte y logística")
+    PROFESIONAL = "profesional", _("Servicios profesionales")
+    NO_LUCRATIVO = "no_lucrativo", _("Sin fines de lucro")
+    OTRO = "otro", _("Otro")
+
+
+codigo_postal_validator = RegexValidator(
+    r"^\d{5}$",
+    message=_("Código postal: deben ser 5 dígitos."),
+    code="codigo_postal_format",
+)
+
+
+class Company(models.Model):
+    """A taxpayer (RFC), owned by exactly one account."""
+
+    account = models.ForeignKey(
+        Account, on_delete=models.PROTECT, related_name="companies", verbose_name=_("cuenta")
+    )
+    rfc = models.CharField(_("RFC"), max_length=13, unique=True)
+    razon_social = models.CharField(_("razón social"), max_length=300)
+    regimen_fiscal = models.CharField(_("régimen fiscal"), max_length=3)
+    codigo_postal = models.CharField(
+        _("código postal"), max_length=5, validators=[codigo_postal_validator]
+    )
+    sector = models.CharField(
+        _("sector"), max_length=20, choices=Sector.choices, default=Sector.SERVICIOS
+    )
+    slug = models.SlugField(_("identificador del portal"), max_length=80, unique=True)
+    created_at = models.DateTimeField(_("creada"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("empresa")
+        verbose_name_plural = _("empresas")
+        ordering = ["razon_social"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(codigo_postal__regex=r"^[0-9]{5}$"),
+                name="tenancy_company_codigo_postal_5_digits",
+            ),
+            models.CheckConstraint(
+                condition=Q(rfc__regex=r"^[A-ZÑ&]{3,4}[0-9]{6}[A-Z0-9]{3}$"),
+                name="tenancy_company_rfc_format",
+            ),
+            models.CheckConstraint(
+                condition=~Q(rfc__in=["XAXX010101000", "XEXX010101000"]),
+                name="tenancy_company_rfc_not_generic",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.razon_social} ({self.rfc})"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self.slug:
+            self.slug = _unique_slug(self.razon_social, self.rfc)
+        super().save(*args, **kwargs)
+
+    @property
+    def persona(self) -> PersonaType:
+        return persona_type(self.rfc)
+
+    @property
+    def regimen_label(self) -> str:
+        return dict(regimen_choices()).get(self.regimen_fiscal, self.regimen_fiscal)
+
+    def clean(self) -> None:
+        """Every field rule at once, so a form shows all problems together."""
+        errors: dict[str, list[ValidationError]] = {}
+        try:
+            self.rfc = validate_company_rfc(self.rfc or "")
+        except ValidationError as exc:
+            errors.setdefault("rfc", []).append(exc)
+        try:
+            validate_regimen(
+                self.regimen_fiscal or "",
+                persona=None if "rfc" in errors else persona_type(self.rfc),
+            )
+        except ValidationError as exc:
+            errors.setdefault("regimen_fiscal", []).append(exc)
+        self.razon_social = " ".join((self.razon_social or "").split())
+        if not self.razon_social:
+            errors.setdefault("razon_social", []).append(
+                ValidationError(_("Razón social: escribe la razón social."), code="required")
+            )
+        if errors:
+            raise ValidationError(errors)
+
+
+def _unique_slug(razon_social: str, rfc: str) -> str:
+    base = slugify(razon_social)[:60].strip("-") or "empresa"
+    candidate = base
+    suffix = slugify(rfc)[-4:]
+    if Company.objects.filter(slug=candidate).exists():
+        candidate = f"{base}-{suffix}"
+    counter = 2
+    while Company.objects.filter(slug=candidate).exists():
+        candidate = f"{base}-{suffix}-{counter}"
+        counter += 1
+    return candidate
+
+
+class LinkStatus(models.TextChoices):
+    PENDING = "pending", _("Pendiente")
+    ACCEPTED = "accepted", _("Aceptada")
+    DECLINED = "declined", _("Rechazada")
+    REVOKED = "revoked", _("Revocada")
+    EXPIRED = "expired", _("Expirada")
+
+
+class CompanyLink(models.Model):
+    """A firm (account) managing a company owned by another account."""
+
+    firm = models.ForeignKey(
+        Account, on_delete=models.CASCADE, related_name="company_links", verbose_name=_("despacho")
+    )
+    company = models.ForeignKey(
+        Company, on_delete=models.CASCADE, related_name="links", verbose_name=_("empresa")
+    )
+    status = models.CharField(
+        _("estado"), max_length=10, choices=LinkStatus.choices, default=LinkStatus.PENDING
+    )
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    invited_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    responded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    responded_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("vínculo con despacho")
+        verbose_name_plural = _("vínculos con despachos")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["firm", "company"],
+                condition=Q(status__in=["pending", "accepted"]),
+                name="tenancy_link_one_live_per_firm_company",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["firm", "status"]),
+            models.Index(fields=["company", "status"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.firm} → {self.company} ({self.status})"
+
+
+class Role(models.TextChoices):
+    OWNER = "owner", _("Propietario")
+    ADMIN = "admin", _("Administrador")
+    MEMBER = "member", _("Usuario")
+
+
+class MembershipStatus(models.TextChoices):
+    INVITED = "invited", _("Invitado")
+    ACTIVE = "active", _("Activo")
+    DEACTIVATED = "deactivated", _("Desactivado")
+
+
+MANAGER_ROLES = frozenset({Role.OWNER, Role.ADMIN})
+SEAT_HOLDING_STATUSES = frozenset({MembershipStatus.INVITED, MembershipStatus.ACTIVE})
+
+
+class Membership(models.Model):
+    """A person in an account, with a role. Admins and members hold a seat unless deactivated."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(_("rol"), max_length=10, choices=Role.choices, default=Role.MEMBER)
+    status = models.CharField(
+        _("estado"),
+        max_length=12,
+        choices=MembershipStatus.choices,
+        default=MembershipStatus.ACTIVE,
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    joined_at = models.DateTimeField(null=True, blank=True)
+    deactivated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("membresía")
+        verbose_name_plural = _("membresías")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "account"], name="tenancy_membership_unique"),
+            models.UniqueConstraint(
+                fields=["account"],
+                condition=Q(role="owner"),
+                name="tenancy_membership_one_owner",
+            ),
+            models.CheckConstraint(
+                condition=~Q(role="owner") | Q(status="active"),
+                name="tenancy_membership_owner_active",
+            ),
+        ]
+        indexes = [models.Index(fields=["user", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.account} ({self.role}, {self.status})"
+
+    @property
+    def holds_seat(self) -> bool:
+        return self.role != Role.OWNER and self.status in SEAT_HOLDING_STATUSES
+
+    @property
+    def is_manager(self) -> bool:
+        return self.role in MANAGER_ROLES and self.status == MembershipStatus.ACTIVE

@@ -1,0 +1,69 @@
+"""Pages of the workspace: the home page and the company switcher."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from despacho.access.decisions import permissions_on
+from despacho.http import AppRequest
+from despacho.tenancy.middleware import workspace_of
+from despacho.tenancy.workspace import switch_company
+from despacho.textsearch import fold
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    workspace = workspace_of(request)
+    perms = permissions_on(request.user, workspace.company) if workspace.company else frozenset()
+    return render(request, "tenancy/home.html", {"perms": sorted(perms, key=lambda p: p.bit)})
+
+
+@login_required
+@require_POST
+def switch_company_view(request: AppRequest) -> HttpResponse:
+    try:
+        company_id = int(request.POST.get("company", ""))
+    except ValueError:
+        company_id = 0
+    entry = switch_company(request, company_id)
+    if entry is None:
+        messages.error(request, _("No tienes acceso a esa empresa."))
+    else:
+        messages.success(
+            request,
+            _("Ahora trabajas en %(company)s.") % {"company": entry.company.razon_social},
+        )
+    target = request.POST.get("next") or "/"
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = "/"
+    response: HttpResponse = redirect(target)
+    if request.htmx:
+        # The whole page depends on the active company: let htmx reload it.
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = target
+    return response
+
+
+@login_required
+@require_GET
+def switcher_search(request: HttpRequest) -> HttpResponse:
+    """The switcher's list, filtered by name or RFC (htmx fragment)."""
+    query = fold(request.GET.get("q", "").strip())
+    entries = workspace_of(request).entries
+    if query:
+        entries = [
+            e
+            for e in entries
+            if query in fold(f"{e.company.razon_social} {e.company.rfc} {e.account.name}")
+        ]
+    return render(
+        request,
+        "tenancy/_switcher_list.html",
+        {"entries": entries, "next": request.GET.get("next", "/")},
+    )

@@ -1,0 +1,11 @@
+from django.urls import include, path
+
+from despacho.tenancy import views as tenancy_views
+
+urlpatterns = [
+    path("", tenancy_views.home, name="home"),
+    path("cuenta/", include("despacho.people.urls")),
+    path("", include("despacho.tenancy.urls")),
+    path("", include("despacho.access.urls")),
+    path("bitacora/", include("despacho.audit.urls")),
+]
