@@ -8,9 +8,10 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from stdnum.mx import rfc as stdnum_rfc
+from tests.factories import make_account, make_company, owner_of, valid_rfc
 
 from despacho.tenancy.models import Account, Company
-from tests.factories import make_account, make_company, owner_of
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SAMPLES_DIR = REPO_ROOT.parent / "shared" / "fixtures" / "cfdi"
@@ -34,8 +35,20 @@ def sample(name: str) -> bytes:
     """A real sample CFDI, byte for byte; the test is skipped if the shared folder is absent."""
     path = SAMPLES_DIR / name
     if not path.is_file():
-        pytest.skip(f"shared CFDI fixtures not found at {SAMPLES_DIR} (clone shared/ beside the repo)")
+        pytest.skip(
+            f"shared CFDI fixtures not found at {SAMPLES_DIR} (clone shared/ beside the repo)"
+        )
     return path.read_bytes()
+
+
+def any_rfc() -> str:
+    """A valid company RFC. (factories.valid_rfc may draw a homoclave stdnum refuses, W-Z first.)"""
+    while True:
+        rfc = valid_rfc()
+        try:
+            return stdnum_rfc.validate(rfc, validate_check_digits=True)
+        except ValueError:
+            continue
 
 
 def company_with_rfc(rfc: str, account: Account | None = None) -> Company:

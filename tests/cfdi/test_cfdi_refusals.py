@@ -1,4 +1,4 @@
-"""Every refusal the issue names, each with its code and Spanish message; hostile inputs built here."""
+"""Every refusal the issue names, with its code and Spanish message; hostile inputs built here."""
 
 from __future__ import annotations
 
@@ -6,15 +6,15 @@ import io
 import zipfile
 
 import pytest
-from cfdi_samples import NOMINA_EKU, PAGO_EKU, cfdi_xml, company_with_rfc, sample, zip_of
-from hypothesis import HealthCheck, given, settings as hypothesis_settings
+from cfdi_samples import NOMINA_EKU, PAGO_EKU, any_rfc, cfdi_xml, company_with_rfc, sample, zip_of
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from despacho.cfdi.models import Cfdi
 from despacho.cfdi.parsing import parse_xml, read_index
 from despacho.cfdi.refusals import Refusal, RefusalCode
 from despacho.cfdi.services import Outcome, cfdi_ingest, cfdi_ingest_files
-from tests.factories import valid_rfc
 
 pytestmark = pytest.mark.django_db
 
@@ -31,12 +31,13 @@ BILLION_LAUGHS = b"""<?xml version="1.0"?>
  <!ENTITY lol8 "&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;">
  <!ENTITY lol9 "&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;">
 ]>
-<cfdi:Comprobante xmlns:cfdi="http://www.sat.gob.mx/cfd/4" Version="4.0" Serie="&lol9;">&lol9;</cfdi:Comprobante>
+<cfdi:Comprobante xmlns:cfdi="http://www.sat.gob.mx/cfd/4" Version="4.0" Serie="&lol9;">
+&lol9;</cfdi:Comprobante>
 """
 
 
 def _company():
-    return company_with_rfc(valid_rfc())
+    return company_with_rfc(any_rfc())
 
 
 def _refusal(company, data: bytes, name: str = "archivo.xml"):
@@ -69,7 +70,7 @@ def test_xml_that_is_not_a_cfdi_is_refused():
 
 def test_a_cfdi_with_an_amount_that_is_not_a_number_names_the_field():
     company = _company()
-    data = cfdi_xml(emisor=company.rfc, receptor=valid_rfc(), total="mil pesos")
+    data = cfdi_xml(emisor=company.rfc, receptor=any_rfc(), total="mil pesos")
     outcome = _refusal(company, data)
     assert outcome.code == RefusalCode.NOT_CFDI
     assert "Total" in outcome.message
@@ -77,7 +78,7 @@ def test_a_cfdi_with_an_amount_that_is_not_a_number_names_the_field():
 
 def test_a_cfdi_without_timbre_fiscal_digital_is_refused_as_not_stamped():
     company = _company()
-    outcome = _refusal(company, cfdi_xml(emisor=company.rfc, receptor=valid_rfc(), stamped=False))
+    outcome = _refusal(company, cfdi_xml(emisor=company.rfc, receptor=any_rfc(), stamped=False))
     assert outcome.code == RefusalCode.NOT_STAMPED
     assert "no está timbrado" in outcome.message
     assert "Timbre Fiscal Digital" in outcome.message
@@ -85,7 +86,7 @@ def test_a_cfdi_without_timbre_fiscal_digital_is_refused_as_not_stamped():
 
 def test_a_timbre_without_uuid_is_refused_as_not_stamped():
     company = _company()
-    data = cfdi_xml(emisor=company.rfc, receptor=valid_rfc(), with_uuid=False)
+    data = cfdi_xml(emisor=company.rfc, receptor=any_rfc(), with_uuid=False)
     outcome = _refusal(company, data)
     assert outcome.code == RefusalCode.NOT_STAMPED
     assert "UUID" in outcome.message
@@ -93,7 +94,7 @@ def test_a_timbre_without_uuid_is_refused_as_not_stamped():
 
 def test_a_cfdi_where_the_company_is_neither_emisor_nor_receptor_is_refused():
     company = _company()
-    emisor, receptor = valid_rfc(), valid_rfc()
+    emisor, receptor = any_rfc(), any_rfc()
     outcome = _refusal(company, cfdi_xml(emisor=emisor, receptor=receptor))
     assert outcome.code == RefusalCode.NOT_PARTY
     assert emisor in outcome.message
@@ -104,9 +105,7 @@ def test_a_cfdi_where_the_company_is_neither_emisor_nor_receptor_is_refused():
 def test_a_file_larger_than_the_limit_is_refused_without_parsing(settings):
     settings.CFDI_MAX_BYTES = 2000
     company = _company()
-    data = cfdi_xml(emisor=company.rfc, receptor=valid_rfc()).replace(
-        b"Servicio", b"Servicio " * 400
-    )
+    data = cfdi_xml(emisor=company.rfc, receptor=any_rfc()).replace(b"Servicio", b"Servicio " * 400)
     outcome = _refusal(company, data)
     assert outcome.code == RefusalCode.TOO_LARGE
     assert "pesa más de" in outcome.message
@@ -126,7 +125,7 @@ def test_an_external_entity_is_refused_and_never_read(tmp_path):
     secret.write_text("CONTRASEÑA-DEL-SERVIDOR")
     company = _company()
     doctype = f'<!DOCTYPE c [<!ENTITY xxe SYSTEM "file://{secret}">]>\n'.encode()
-    data = _with_doctype(cfdi_xml(emisor=company.rfc, receptor=valid_rfc()), doctype).replace(
+    data = _with_doctype(cfdi_xml(emisor=company.rfc, receptor=any_rfc()), doctype).replace(
         b'Nombre="EMISOR SA DE CV"', b'Nombre="&xxe;"'
     )
     outcome = _refusal(company, data)
@@ -137,7 +136,7 @@ def test_an_external_entity_is_refused_and_never_read(tmp_path):
 def test_a_plain_doctype_on_an_otherwise_valid_cfdi_is_refused():
     company = _company()
     data = _with_doctype(
-        cfdi_xml(emisor=company.rfc, receptor=valid_rfc()), b"<!DOCTYPE cfdi:Comprobante>\n"
+        cfdi_xml(emisor=company.rfc, receptor=any_rfc()), b"<!DOCTYPE cfdi:Comprobante>\n"
     )
     assert _refusal(company, data).code == RefusalCode.DOCTYPE
 
@@ -146,7 +145,7 @@ def test_a_doctype_in_a_utf16_document_is_refused_too():
     # The prolog scan reads bytes; in UTF-16 only the parser's own report catches it.
     company = _company()
     text = _with_doctype(
-        cfdi_xml(emisor=company.rfc, receptor=valid_rfc()),
+        cfdi_xml(emisor=company.rfc, receptor=any_rfc()),
         b'<!DOCTYPE c [<!ENTITY e "expandido">]>\n',
     ).decode()
     data = text.replace('encoding="UTF-8"', 'encoding="UTF-16"').encode("utf-16")
@@ -204,7 +203,9 @@ def test_a_member_larger_than_the_cfdi_limit_is_refused_alone(settings):
     settings.CFDI_MAX_BYTES = 6000
     company = company_with_rfc("EKU9003173C9")
     big = sample(NOMINA_EKU) + b"<!--" + b"x" * 8000 + b"-->"
-    archive = zip_of({"grande.xml": big, "pago.xml": sample(PAGO_EKU)}, compression=zipfile.ZIP_STORED)
+    archive = zip_of(
+        {"grande.xml": big, "pago.xml": sample(PAGO_EKU)}, compression=zipfile.ZIP_STORED
+    )
     outcomes = _zip_outcomes(company, archive)
     assert [(o.name, o.status, o.code) for o in outcomes] == [
         ("lote.zip/grande.xml", Outcome.REFUSED, RefusalCode.TOO_LARGE),
@@ -213,7 +214,14 @@ def test_a_member_larger_than_the_cfdi_limit_is_refused_alone(settings):
 
 
 @pytest.mark.parametrize(
-    "evil", ["../../etc/cron.d/evil.xml", "/etc/evil.xml", "a/../../evil.xml", "C:\\evil.xml", "..\\..\\evil.xml"]
+    "evil",
+    [
+        "../../etc/cron.d/evil.xml",
+        "/etc/evil.xml",
+        "a/../../evil.xml",
+        "C:\\evil.xml",
+        "..\\..\\evil.xml",
+    ],
 )
 def test_path_traversal_member_names_are_refused_and_never_read(evil, tmp_path):
     company = company_with_rfc("EKU9003173C9")

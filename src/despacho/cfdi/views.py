@@ -37,7 +37,7 @@ def upload(request: AppRequest) -> HttpResponse:
     if company is None or not categories:
         raise PermissionDenied(_("Tu acceso a esta empresa no incluye CFDI."))
     report = None
-    form = UploadForm(request.POST or None, request.FILES or None)
+    form = UploadForm(request.POST, request.FILES) if request.method == "POST" else UploadForm()
     if request.method == "POST" and form.is_valid():
         files = form.cleaned_data["documents"]
         report = cfdi_ingest_files(
