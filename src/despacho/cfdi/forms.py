@@ -25,6 +25,8 @@ class MultipleFileField(forms.FileField):
 
     def clean(self, data: Any, initial: Any = None) -> list[UploadedFile]:
         single = super().clean
+        if not data and self.required:
+            raise forms.ValidationError(self.error_messages["required"], code="required")
         if isinstance(data, list | tuple):
             return [single(item, initial) for item in data]
         return [single(data, initial)]

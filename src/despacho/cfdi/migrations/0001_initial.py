@@ -7,54 +7,206 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('tenancy', '0001_initial'),
+        ("tenancy", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Cfdi',
+            name="Cfdi",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('uuid', models.UUIDField(verbose_name='UUID')),
-                ('direction', models.CharField(choices=[('emitido', 'Emitido'), ('recibido', 'Recibido')], max_length=8, verbose_name='dirección')),
-                ('category', models.CharField(choices=[('ventas', 'Ventas'), ('egresos', 'Egresos'), ('nomina', 'Nómina')], max_length=8, verbose_name='categoría')),
-                ('tipo', models.CharField(choices=[('I', 'Ingreso'), ('E', 'Egreso'), ('T', 'Traslado'), ('N', 'Nómina'), ('P', 'Pago')], max_length=1, verbose_name='tipo')),
-                ('version', models.CharField(max_length=4, verbose_name='versión')),
-                ('serie', models.CharField(blank=True, max_length=25, verbose_name='serie')),
-                ('folio', models.CharField(blank=True, max_length=40, verbose_name='folio')),
-                ('fecha', models.DateTimeField(verbose_name='fecha')),
-                ('fecha_timbrado', models.DateTimeField(verbose_name='fecha de timbrado')),
-                ('emisor_rfc', models.CharField(max_length=13, verbose_name='RFC emisor')),
-                ('emisor_nombre', models.CharField(blank=True, max_length=300, verbose_name='emisor')),
-                ('receptor_rfc', models.CharField(max_length=13, verbose_name='RFC receptor')),
-                ('receptor_nombre', models.CharField(blank=True, max_length=300, verbose_name='receptor')),
-                ('subtotal', models.DecimalField(decimal_places=6, max_digits=24, verbose_name='subtotal')),
-                ('descuento', models.DecimalField(blank=True, decimal_places=6, max_digits=24, null=True, verbose_name='descuento')),
-                ('total', models.DecimalField(decimal_places=6, max_digits=24, verbose_name='total')),
-                ('moneda', models.CharField(blank=True, max_length=3, verbose_name='moneda')),
-                ('tipo_cambio', models.DecimalField(blank=True, decimal_places=6, max_digits=24, null=True, verbose_name='tipo de cambio')),
-                ('forma_pago', models.CharField(blank=True, max_length=20, verbose_name='forma de pago')),
-                ('metodo_pago', models.CharField(blank=True, max_length=20, verbose_name='método de pago')),
-                ('uso_cfdi', models.CharField(blank=True, max_length=4, verbose_name='uso CFDI')),
-                ('status', models.CharField(choices=[('vigente', 'Vigente'), ('cancelacion_en_proceso', 'Cancelación en proceso'), ('cancelado', 'Cancelado')], default='vigente', max_length=24, verbose_name='estado')),
-                ('seal_verified', models.BooleanField(null=True, verbose_name='sello verificado')),
-                ('xml_path', models.CharField(max_length=255, verbose_name='archivo XML')),
-                ('size', models.PositiveIntegerField(verbose_name='tamaño')),
-                ('sha256', models.CharField(max_length=64, verbose_name='SHA-256')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='guardado')),
-                ('company', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='cfdis', to='tenancy.company', verbose_name='empresa')),
-                ('ingested_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='guardado por')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("uuid", models.UUIDField(verbose_name="UUID")),
+                (
+                    "direction",
+                    models.CharField(
+                        choices=[("emitido", "Emitido"), ("recibido", "Recibido")],
+                        max_length=8,
+                        verbose_name="dirección",
+                    ),
+                ),
+                (
+                    "category",
+                    models.CharField(
+                        choices=[
+                            ("ventas", "Ventas"),
+                            ("egresos", "Egresos"),
+                            ("nomina", "Nómina"),
+                        ],
+                        max_length=8,
+                        verbose_name="categoría",
+                    ),
+                ),
+                (
+                    "tipo",
+                    models.CharField(
+                        choices=[
+                            ("I", "Ingreso"),
+                            ("E", "Egreso"),
+                            ("T", "Traslado"),
+                            ("N", "Nómina"),
+                            ("P", "Pago"),
+                        ],
+                        max_length=1,
+                        verbose_name="tipo",
+                    ),
+                ),
+                ("version", models.CharField(max_length=4, verbose_name="versión")),
+                ("serie", models.CharField(blank=True, max_length=25, verbose_name="serie")),
+                ("folio", models.CharField(blank=True, max_length=40, verbose_name="folio")),
+                ("fecha", models.DateTimeField(verbose_name="fecha")),
+                ("fecha_timbrado", models.DateTimeField(verbose_name="fecha de timbrado")),
+                ("emisor_rfc", models.CharField(max_length=13, verbose_name="RFC emisor")),
+                (
+                    "emisor_nombre",
+                    models.CharField(blank=True, max_length=300, verbose_name="emisor"),
+                ),
+                ("receptor_rfc", models.CharField(max_length=13, verbose_name="RFC receptor")),
+                (
+                    "receptor_nombre",
+                    models.CharField(blank=True, max_length=300, verbose_name="receptor"),
+                ),
+                (
+                    "subtotal",
+                    models.DecimalField(decimal_places=6, max_digits=24, verbose_name="subtotal"),
+                ),
+                (
+                    "descuento",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=6,
+                        max_digits=24,
+                        null=True,
+                        verbose_name="descuento",
+                    ),
+                ),
+                (
+                    "total",
+                    models.DecimalField(decimal_places=6, max_digits=24, verbose_name="total"),
+                ),
+                ("moneda", models.CharField(blank=True, max_length=3, verbose_name="moneda")),
+                (
+                    "tipo_cambio",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=6,
+                        max_digits=24,
+                        null=True,
+                        verbose_name="tipo de cambio",
+                    ),
+                ),
+                (
+                    "forma_pago",
+                    models.CharField(blank=True, max_length=20, verbose_name="forma de pago"),
+                ),
+                (
+                    "metodo_pago",
+                    models.CharField(blank=True, max_length=20, verbose_name="método de pago"),
+                ),
+                ("uso_cfdi", models.CharField(blank=True, max_length=4, verbose_name="uso CFDI")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("vigente", "Vigente"),
+                            ("cancelacion_en_proceso", "Cancelación en proceso"),
+                            ("cancelado", "Cancelado"),
+                        ],
+                        default="vigente",
+                        max_length=24,
+                        verbose_name="estado",
+                    ),
+                ),
+                ("seal_verified", models.BooleanField(null=True, verbose_name="sello verificado")),
+                ("xml_path", models.CharField(max_length=255, verbose_name="archivo XML")),
+                ("size", models.PositiveIntegerField(verbose_name="tamaño")),
+                ("sha256", models.CharField(max_length=64, verbose_name="SHA-256")),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="guardado"
+                    ),
+                ),
+                (
+                    "company",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="cfdis",
+                        to="tenancy.company",
+                        verbose_name="empresa",
+                    ),
+                ),
+                (
+                    "ingested_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="guardado por",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'CFDI',
-                'verbose_name_plural': 'CFDI',
-                'indexes': [models.Index(fields=['company', 'category', '-fecha'], name='cfdi_company_cat_fecha'), models.Index(fields=['company', 'category', 'total'], name='cfdi_company_cat_total'), models.Index(fields=['company', 'receptor_rfc'], name='cfdi_company_receptor'), models.Index(fields=['company', 'emisor_rfc'], name='cfdi_company_emisor'), models.Index(fields=['company', 'category', 'serie', 'folio'], name='cfdi_company_serie_folio')],
-                'constraints': [models.UniqueConstraint(fields=('company', 'uuid'), name='cfdi_unique_company_uuid'), models.CheckConstraint(condition=models.Q(('tipo__in', ['I', 'E', 'T', 'N', 'P'])), name='cfdi_tipo_valid'), models.CheckConstraint(condition=models.Q(('direction__in', ['emitido', 'recibido'])), name='cfdi_direction_valid'), models.CheckConstraint(condition=models.Q(models.Q(('category', 'egresos'), ('direction', 'recibido')), models.Q(('category', 'nomina'), ('direction', 'emitido'), ('tipo', 'N')), models.Q(('category', 'ventas'), ('direction', 'emitido'), models.Q(('tipo', 'N'), _negated=True)), _connector='OR'), name='cfdi_category_matches_classification'), models.CheckConstraint(condition=models.Q(('status__in', ['vigente', 'cancelacion_en_proceso', 'cancelado'])), name='cfdi_status_valid')],
+                "verbose_name": "CFDI",
+                "verbose_name_plural": "CFDI",
+                "indexes": [
+                    models.Index(
+                        fields=["company", "category", "-fecha"], name="cfdi_company_cat_fecha"
+                    ),
+                    models.Index(
+                        fields=["company", "category", "total"], name="cfdi_company_cat_total"
+                    ),
+                    models.Index(fields=["company", "receptor_rfc"], name="cfdi_company_receptor"),
+                    models.Index(fields=["company", "emisor_rfc"], name="cfdi_company_emisor"),
+                    models.Index(
+                        fields=["company", "category", "serie", "folio"],
+                        name="cfdi_company_serie_folio",
+                    ),
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("company", "uuid"), name="cfdi_unique_company_uuid"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("tipo__in", ["I", "E", "T", "N", "P"])),
+                        name="cfdi_tipo_valid",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("direction__in", ["emitido", "recibido"])),
+                        name="cfdi_direction_valid",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("category", "egresos"), ("direction", "recibido")),
+                            models.Q(
+                                ("category", "nomina"), ("direction", "emitido"), ("tipo", "N")
+                            ),
+                            models.Q(
+                                ("category", "ventas"),
+                                ("direction", "emitido"),
+                                models.Q(("tipo", "N"), _negated=True),
+                            ),
+                            _connector="OR",
+                        ),
+                        name="cfdi_category_matches_classification",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("status__in", ["vigente", "cancelacion_en_proceso", "cancelado"])
+                        ),
+                        name="cfdi_status_valid",
+                    ),
+                ],
             },
         ),
     ]
