@@ -177,17 +177,45 @@ def test_a_batch_writes_one_audit_event_with_its_counts():
     assert event.after["refused"] == 1
 
 
-def test_when_the_row_cannot_be_written_the_stored_file_is_removed(monkeypatch):
+def test_when_the_rows_cannot_be_written_the_stored_files_are_removed(monkeypatch):
     company = company_with_rfc("EKU9003173C9")
 
-    def broken_create(*args, **kwargs):
+    def broken_bulk_create(*args, **kwargs):
         raise RuntimeError("database went away")
 
-    monkeypatch.setattr(Cfdi.objects, "create", broken_create)
+    monkeypatch.setattr(Cfdi.objects, "bulk_create", broken_bulk_create)
     with pytest.raises(RuntimeError):
         cfdi_ingest(company=company, data=sample(NOMINA_EKU))
     assert not default_storage.exists(storage_key(company.pk, SAMPLE_UUIDS[NOMINA_EKU]))
+    assert not default_storage.listdir(f"cfdi/{company.pk}")[1]
     assert not Cfdi.objects.filter(company=company).exists()
+
+
+def test_a_uuid_stored_concurrently_is_reported_as_duplicate_and_leaves_one_file(monkeypatch):
+    from despacho.cfdi import services
+
+    company = company_with_rfc("EKU9003173C9")
+    data = sample(NOMINA_EKU)
+    real_check = services.seal_verified
+
+    def another_process_stores_it_meanwhile(root, index):
+        monkeypatch.setattr(services, "seal_verified", real_check)
+        cfdi_ingest(company=company, data=data, name="otro-proceso.xml")
+        return real_check(root, index)
+
+    monkeypatch.setattr(services, "seal_verified", another_process_stores_it_meanwhile)
+    outcome = cfdi_ingest(company=company, data=data, verify_seals=True)
+    assert outcome.status == Outcome.DUPLICATE
+    cfdi = Cfdi.objects.get(company=company)
+    assert default_storage.listdir(f"cfdi/{company.pk}")[1] == [cfdi.xml_path.rsplit("/", 1)[1]]
+    assert stored_xml(cfdi) == data
+
+
+def test_the_same_uuid_twice_in_one_batch_is_stored_once():
+    company = company_with_rfc("EKU9003173C9")
+    files = [("a.xml", io.BytesIO(sample(NOMINA_EKU))), ("b.xml", io.BytesIO(sample(NOMINA_EKU)))]
+    report = cfdi_ingest_files(company=company, files=files)
+    assert [o.status for o in report.outcomes] == [Outcome.ACCEPTED, Outcome.DUPLICATE]
 
 
 def test_a_timbre_that_belongs_to_another_comprobante_is_stored_only_when_confirmed():

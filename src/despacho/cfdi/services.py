@@ -17,7 +17,7 @@ import io
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import IO
+from typing import IO, Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -36,6 +36,10 @@ from despacho.cfdi.refusals import Refusal, RefusalCode
 from despacho.cfdi.seals import seal_verified
 from despacho.people.models import User
 from despacho.tenancy.models import Company
+
+# Documents stored per transaction: big enough to amortise the commit, small
+# enough that a chunk's files and rows stay few in memory.
+CHUNK_SIZE = 200
 
 
 class Outcome(enum.StrEnum):
@@ -106,14 +110,22 @@ def _direction(company: Company, index: CfdiIndex) -> str:
     )
 
 
-def _ingest_one(
-    *,
-    company: Company,
-    incoming: Incoming,
-    ingested_by: User | None,
-    accept_unverified: bool,
-    verify_seals: bool,
-) -> IngestOutcome:
+@dataclass
+class _Ready:
+    """A document that passed every check but the duplicate and seal ones, waiting to be stored."""
+
+    position: int
+    name: str
+    data: bytes
+    root: Any
+    index: CfdiIndex
+    direction: str
+    category: str
+
+
+def _prepare(
+    *, company: Company, incoming: Incoming, ingested_by: User | None, position: int
+) -> _Ready | IngestOutcome:
     name = incoming.name
     if incoming.refusal is not None:
         return _refused(name, incoming.refusal)
@@ -134,84 +146,167 @@ def _ingest_one(
                 % {"category": category.label},
             ),
         )
-    if Cfdi.objects.filter(company=company, uuid=index.uuid).exists():
-        return IngestOutcome(
-            name,
-            Outcome.DUPLICATE,
-            message=_("Ya estaba guardado."),
-            uuid=index.uuid,
-            category=category.value,
-        )
-    verified = seal_verified(root, index) if verify_seals else None
-    if verified is False and not accept_unverified:
-        return IngestOutcome(
-            name,
-            Outcome.REFUSED,
-            code=RefusalCode.SEAL_INVALID,
-            message=_(
-                "El sello del CFDI no es válido. Se guarda solo si lo confirmas, "
-                "y quedará marcado como sello no válido."
-            ),
-            seal_verified=False,
-            uuid=index.uuid,
-            category=category.value,
-        )
-    stored_name = default_storage.save(storage_key(company.pk, index.uuid), ContentFile(data))
+    return _Ready(position, name, data, root, index, direction, category.value)
+
+
+def _row(
+    company: Company,
+    ready: _Ready,
+    *,
+    stored_name: str,
+    verified: bool | None,
+    ingested_by: User | None,
+) -> Cfdi:
+    index = ready.index
+    return Cfdi(
+        company=company,
+        uuid=index.uuid,
+        direction=ready.direction,
+        category=ready.category,
+        tipo=index.tipo,
+        version=index.version,
+        serie=index.serie,
+        folio=index.folio,
+        fecha=index.fecha,
+        fecha_timbrado=index.fecha_timbrado,
+        emisor_rfc=index.emisor_rfc,
+        emisor_nombre=index.emisor_nombre,
+        receptor_rfc=index.receptor_rfc,
+        receptor_nombre=index.receptor_nombre,
+        subtotal=index.subtotal,
+        descuento=index.descuento,
+        total=index.total,
+        moneda=index.moneda,
+        tipo_cambio=index.tipo_cambio,
+        forma_pago=index.forma_pago,
+        metodo_pago=index.metodo_pago,
+        uso_cfdi=index.uso_cfdi,
+        seal_verified=verified,
+        xml_path=stored_name,
+        size=len(ready.data),
+        sha256=hashlib.sha256(ready.data).hexdigest(),
+        ingested_by=ingested_by,
+    )
+
+
+def _duplicate(ready: _Ready) -> IngestOutcome:
+    return IngestOutcome(
+        ready.name,
+        Outcome.DUPLICATE,
+        message=_("Ya estaba guardado."),
+        uuid=ready.index.uuid,
+        category=ready.category,
+    )
+
+
+def _store_one(company: Company, ready: _Ready, row: Cfdi) -> IngestOutcome:
+    """File then row for one document; the file is removed if its row can't be written."""
     try:
         with transaction.atomic():
-            Cfdi.objects.create(
-                company=company,
-                uuid=index.uuid,
-                direction=direction,
-                category=category,
-                tipo=index.tipo,
-                version=index.version,
-                serie=index.serie,
-                folio=index.folio,
-                fecha=index.fecha,
-                fecha_timbrado=index.fecha_timbrado,
-                emisor_rfc=index.emisor_rfc,
-                emisor_nombre=index.emisor_nombre,
-                receptor_rfc=index.receptor_rfc,
-                receptor_nombre=index.receptor_nombre,
-                subtotal=index.subtotal,
-                descuento=index.descuento,
-                total=index.total,
-                moneda=index.moneda,
-                tipo_cambio=index.tipo_cambio,
-                forma_pago=index.forma_pago,
-                metodo_pago=index.metodo_pago,
-                uso_cfdi=index.uso_cfdi,
-                seal_verified=verified,
-                xml_path=stored_name,
-                size=len(data),
-                sha256=hashlib.sha256(data).hexdigest(),
-                ingested_by=ingested_by,
-            )
+            row.save(force_insert=True)
     except IntegrityError:
         # Someone stored the same UUID between our check and our insert.
         winner = (
-            Cfdi.objects.filter(company=company, uuid=index.uuid)
+            Cfdi.objects.filter(company=company, uuid=row.uuid)
             .values_list("xml_path", flat=True)
             .first()
         )
-        if winner != stored_name:  # storages that overwrite would share the name: keep it
-            default_storage.delete(stored_name)
+        if winner != row.xml_path:  # storages that overwrite would share the name: keep it
+            default_storage.delete(row.xml_path)
         if winner is None:
             raise
-        return IngestOutcome(
-            name,
-            Outcome.DUPLICATE,
-            message=_("Ya estaba guardado."),
-            uuid=index.uuid,
-            category=category.value,
-        )
+        return _duplicate(ready)
     except BaseException:
-        default_storage.delete(stored_name)
+        default_storage.delete(row.xml_path)
         raise
     return IngestOutcome(
-        name, Outcome.ACCEPTED, seal_verified=verified, uuid=index.uuid, category=category.value
+        ready.name,
+        Outcome.ACCEPTED,
+        uuid=ready.index.uuid,
+        category=ready.category,
+        seal_verified=row.seal_verified,
     )
+
+
+def _store_chunk(
+    *,
+    company: Company,
+    chunk: list[_Ready],
+    ingested_by: User | None,
+    accept_unverified: bool,
+    verify_seals: bool,
+    outcomes: list[IngestOutcome | None],
+) -> None:
+    """Store a chunk of documents: one duplicate query, files first, rows in one transaction.
+
+    If the chunk's insert fails (a concurrent ingestion of the same UUID), its files
+    are removed and each document is stored on its own, so the race is reported per file.
+    """
+    uuids = [ready.index.uuid for ready in chunk]
+    existing = {
+        str(u)
+        for u in Cfdi.objects.filter(company=company, uuid__in=uuids).values_list("uuid", flat=True)
+    }
+    staged: list[tuple[_Ready, Cfdi]] = []
+    try:
+        for ready in chunk:
+            if ready.index.uuid in existing:
+                outcomes[ready.position] = _duplicate(ready)
+                continue
+            existing.add(ready.index.uuid)  # the same UUID twice in one batch
+            verified = seal_verified(ready.root, ready.index) if verify_seals else None
+            if verified is False and not accept_unverified:
+                outcomes[ready.position] = IngestOutcome(
+                    ready.name,
+                    Outcome.REFUSED,
+                    code=RefusalCode.SEAL_INVALID,
+                    message=_(
+                        "El sello del CFDI no es válido. Se guarda solo si lo confirmas, "
+                        "y quedará marcado como sello no válido."
+                    ),
+                    uuid=ready.index.uuid,
+                    category=ready.category,
+                    seal_verified=False,
+                )
+                continue
+            stored_name = default_storage.save(
+                storage_key(company.pk, ready.index.uuid), ContentFile(ready.data)
+            )
+            staged.append(
+                (
+                    ready,
+                    _row(
+                        company,
+                        ready,
+                        stored_name=stored_name,
+                        verified=verified,
+                        ingested_by=ingested_by,
+                    ),
+                )
+            )
+        with transaction.atomic():
+            Cfdi.objects.bulk_create([row for _ready, row in staged])
+    except IntegrityError:
+        for _ready, row in staged:
+            default_storage.delete(row.xml_path)
+        for ready, row in staged:
+            row.xml_path = default_storage.save(
+                storage_key(company.pk, ready.index.uuid), ContentFile(ready.data)
+            )
+            outcomes[ready.position] = _store_one(company, ready, row)
+        return
+    except BaseException:
+        for _ready, row in staged:
+            default_storage.delete(row.xml_path)
+        raise
+    for ready, row in staged:
+        outcomes[ready.position] = IngestOutcome(
+            ready.name,
+            Outcome.ACCEPTED,
+            uuid=ready.index.uuid,
+            category=ready.category,
+            seal_verified=row.seal_verified,
+        )
 
 
 def cfdi_ingest_files(
@@ -226,20 +321,38 @@ def cfdi_ingest_files(
 
     ``ingested_by`` None means the system (management command, demo): no
     permission check; a user may only store the categories their grant opens.
+    Documents are stored in chunks of CHUNK_SIZE (see ``_store_chunk``).
     """
     verify = settings.CFDI_VERIFY_SEALS if verify_seals is None else verify_seals
-    report = IngestReport()
+    outcomes: list[IngestOutcome | None] = []
+    chunk: list[_Ready] = []
+
+    def flush() -> None:
+        _store_chunk(
+            company=company,
+            chunk=chunk,
+            ingested_by=ingested_by,
+            accept_unverified=accept_unverified,
+            verify_seals=verify,
+            outcomes=outcomes,
+        )
+        chunk.clear()
+
     for name, stream in files:
         for incoming in incoming_documents(name, stream):
-            report.outcomes.append(
-                _ingest_one(
-                    company=company,
-                    incoming=incoming,
-                    ingested_by=ingested_by,
-                    accept_unverified=accept_unverified,
-                    verify_seals=verify,
-                )
+            prepared = _prepare(
+                company=company, incoming=incoming, ingested_by=ingested_by, position=len(outcomes)
             )
+            if isinstance(prepared, IngestOutcome):
+                outcomes.append(prepared)
+                continue
+            outcomes.append(None)
+            chunk.append(prepared)
+            if len(chunk) >= CHUNK_SIZE:
+                flush()
+    if chunk:
+        flush()
+    report = IngestReport(outcomes=[o for o in outcomes if o is not None])
     counts = report.counts
     if counts[Outcome.ACCEPTED]:
         with transaction.atomic():
