@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "despacho.tenancy",
     "despacho.access",
     "despacho.audit",
+    "despacho.cfdi",
 ]
 
 MIDDLEWARE = [
@@ -156,6 +157,14 @@ TASKS = {
         )
     }
 }
+
+# CFDI ingestion limits (see docs/architecture.md, "cfdi").
+CFDI_MAX_BYTES = int(os.environ.get("CFDI_MAX_BYTES", 5 * 1024 * 1024))
+CFDI_ZIP_MAX_BYTES = int(os.environ.get("CFDI_ZIP_MAX_BYTES", 500 * 1024 * 1024))
+CFDI_ZIP_MAX_MEMBERS = int(os.environ.get("CFDI_ZIP_MAX_MEMBERS", 20_000))
+CFDI_ZIP_MAX_TOTAL_BYTES = int(os.environ.get("CFDI_ZIP_MAX_TOTAL_BYTES", 2 * 1024 * 1024 * 1024))
+CFDI_ZIP_MAX_RATIO = int(os.environ.get("CFDI_ZIP_MAX_RATIO", 100))
+CFDI_VERIFY_SEALS = config.env_bool("CFDI_VERIFY_SEALS", default=True)
 
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 

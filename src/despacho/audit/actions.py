@@ -28,3 +28,4 @@ class Action(models.TextChoices):
     INVITATION_REVOKED = "invitation.revoked", _("Invitación revocada")
     INVITATION_ACCEPTED = "invitation.accepted", _("Invitación aceptada")
     SEATS_PURCHASED = "seats.purchased", _("Licencias compradas")
+    CFDI_INGESTED = "cfdi.ingested", _("CFDI guardados")

@@ -89,7 +89,15 @@ class Command(BaseCommand):
         else:
             self._load()
             self.stdout.write(self.style.SUCCESS("Datos de demostración cargados."))
+        self._load_cfdis()
         self._print_logins()
+
+    def _load_cfdis(self) -> None:
+        from despacho.cfdi.demo import load_demo_cfdis
+
+        stored = load_demo_cfdis()
+        if stored:
+            self.stdout.write(f"CFDI de ejemplo guardados: {stored}.")
 
     @transaction.atomic
     def _load(self) -> None:

@@ -1,0 +1,36 @@
+"""Demo data for the CFDI repository: the shared sample CFDIs, for the demo companies."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from despacho.cfdi.services import Outcome, cfdi_ingest_files
+from despacho.tenancy.models import Company
+
+DEMO_RFCS = ("EKU9003173C9", "H&E951128469", "ISD950921HE5")
+
+
+def demo_fixtures_dir() -> Path:
+    """``shared/fixtures/cfdi`` beside the repository checkout (absent in an installed copy)."""
+    repo_root = Path(__file__).resolve().parents[3]
+    return repo_root.parent / "shared" / "fixtures" / "cfdi"
+
+
+def load_demo_cfdis(folder: Path | None = None) -> int:
+    """Ingest the sample CFDIs for each demo company they belong to; idempotent. Returns new."""
+    folder = folder or demo_fixtures_dir()
+    if not folder.is_dir():
+        return 0
+    stored = 0
+    paths = sorted(folder.glob("*.xml"))
+    for company in Company.objects.filter(rfc__in=DEMO_RFCS).select_related("account"):
+        # Files of other companies are refused (not_party) and simply not counted.
+        files = [(p.name, p.open("rb")) for p in paths]
+        try:
+            # One sample's timbre belongs to another comprobante: show it stored and flagged.
+            report = cfdi_ingest_files(company=company, files=files, accept_unverified=True)
+        finally:
+            for _name, handle in files:
+                handle.close()
+        stored += sum(1 for o in report.outcomes if o.status == Outcome.ACCEPTED)
+    return stored

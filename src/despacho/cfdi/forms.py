@@ -1,0 +1,109 @@
+"""Forms of the CFDI pages: upload (many files or ZIPs) and the list filters."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.core.files.uploadedfile import UploadedFile
+from django.utils.translation import gettext_lazy as _
+
+from despacho.cfdi.models import Status, Tipo
+from despacho.cfdi.selectors import DEFAULT_SORT, CfdiFilters
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one field (Django's documented recipe)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": ".xml,.zip"}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> list[UploadedFile]:
+        single = super().clean
+        if not data and self.required:
+            raise forms.ValidationError(self.error_messages["required"], code="required")
+        if isinstance(data, list | tuple):
+            return [single(item, initial) for item in data]
+        return [single(data, initial)]
+
+
+class UploadForm(forms.Form):
+    documents = MultipleFileField(
+        label=_("Archivos XML o ZIP"),
+        help_text=_("Puedes elegir varios archivos XML, o un ZIP con miles de ellos."),
+        error_messages={"required": _("Archivos: elige al menos un archivo XML o ZIP.")},
+    )
+    accept_unverified = forms.BooleanField(
+        label=_("Guardar también los CFDI cuyo sello no sea válido (quedarán marcados)"),
+        required=False,
+    )
+
+
+SORT_CHOICES = [
+    ("-fecha", _("Más recientes primero")),
+    ("fecha", _("Más antiguos primero")),
+    ("-total", _("Mayor total primero")),
+    ("total", _("Menor total primero")),
+    ("folio", _("Serie y folio")),
+]
+
+
+class CfdiFilterForm(forms.Form):
+    since = forms.DateField(
+        label=_("Desde"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    until = forms.DateField(
+        label=_("Hasta"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    counterpart = forms.CharField(label=_("RFC o nombre"), required=False, max_length=300)
+    serie = forms.CharField(label=_("Serie"), required=False, max_length=25)
+    folio = forms.CharField(label=_("Folio"), required=False, max_length=40)
+    uuid = forms.UUIDField(
+        label=_("UUID"),
+        required=False,
+        error_messages={"invalid": _("UUID: escribe un UUID completo (36 caracteres).")},
+    )
+    tipo = forms.ChoiceField(
+        label=_("Tipo"), required=False, choices=[("", _("Todos")), *Tipo.choices]
+    )
+    status = forms.ChoiceField(
+        label=_("Estado"), required=False, choices=[("", _("Todos")), *Status.choices]
+    )
+    total_min = forms.DecimalField(label=_("Total desde"), required=False, min_value=0)
+    total_max = forms.DecimalField(label=_("Total hasta"), required=False, min_value=0)
+    sort = forms.ChoiceField(label=_("Orden"), required=False, choices=SORT_CHOICES)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        since, until = data.get("since"), data.get("until")
+        if since and until and since > until:
+            self.add_error("until", _("Hasta: debe ser igual o posterior a «Desde»."))
+        low, high = data.get("total_min"), data.get("total_max")
+        if low is not None and high is not None and low > high:
+            self.add_error("total_max", _("Total hasta: es menor que «Total desde»."))
+        return data
+
+    def filters(self) -> CfdiFilters:
+        """The valid filters; an invalid field is left out (its error is shown)."""
+        if not self.is_bound:
+            return CfdiFilters()
+        self.is_valid()
+        data = {k: v for k, v in self.cleaned_data.items() if k not in self.errors}
+        return CfdiFilters(
+            since=data.get("since"),
+            until=data.get("until"),
+            counterpart=data.get("counterpart") or "",
+            serie=data.get("serie") or "",
+            folio=data.get("folio") or "",
+            uuid=data.get("uuid"),
+            tipo=data.get("tipo") or "",
+            status=data.get("status") or "",
+            total_min=data.get("total_min"),
+            total_max=data.get("total_max"),
+            sort=data.get("sort") or DEFAULT_SORT,
+        )

@@ -1,0 +1,176 @@
+"""The CFDI repository: one row per stored comprobante, the original XML in storage.
+
+The database holds only the index fields that lists filter, sort and total on;
+everything else (concepts, taxes, complements) is read from the original XML
+on demand, so the original stays the single source of truth and is never
+altered.
+
+``fecha`` and ``fecha_timbrado`` are the comprobante's local wall-clock time
+read as America/Mexico_City and stored in UTC: shown in America/Mexico_City
+(the project's TIME_ZONE) they give back exactly the text of the XML. The XML
+carries no offset and the issuer's real zone depends on its LugarExpedicion;
+reading every date in one zone keeps the stored text faithful and the order of
+documents of one issuer right.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from despacho.access.catalog import Perm
+from despacho.tenancy.models import Company
+
+
+class Direction(models.TextChoices):
+    EMITIDO = "emitido", _("Emitido")
+    RECIBIDO = "recibido", _("Recibido")
+
+
+class Tipo(models.TextChoices):
+    INGRESO = "I", _("Ingreso")
+    EGRESO = "E", _("Egreso")
+    TRASLADO = "T", _("Traslado")
+    NOMINA = "N", _("Nómina")
+    PAGO = "P", _("Pago")
+
+
+class Status(models.TextChoices):
+    VIGENTE = "vigente", _("Vigente")
+    CANCELACION_EN_PROCESO = "cancelacion_en_proceso", _("Cancelación en proceso")
+    CANCELADO = "cancelado", _("Cancelado")
+
+
+class Category(models.TextChoices):
+    VENTAS = "ventas", _("Ventas")
+    EGRESOS = "egresos", _("Egresos")
+    NOMINA = "nomina", _("Nómina")
+
+
+# The permission that opens each category: the same rule for every list,
+# detail, download, export and report.
+CATEGORY_PERM: dict[str, Perm] = {
+    Category.VENTAS: Perm.VENTAS,
+    Category.EGRESOS: Perm.EGRESOS,
+    Category.NOMINA: Perm.NOMINA,
+}
+
+
+def classify(*, direction: str, tipo: str) -> Category:
+    """Ventas: emitidos I, E, T, P; nómina: emitidos N; egresos: every recibido."""
+    if direction == Direction.RECIBIDO:
+        return Category.EGRESOS
+    if tipo == Tipo.NOMINA:
+        return Category.NOMINA
+    return Category.VENTAS
+
+
+def storage_key(company_id: int, uuid: str) -> str:
+    """Where the original XML lives in Django's default storage."""
+    return f"cfdi/{company_id}/{uuid.lower()}.xml"
+
+
+class Cfdi(models.Model):
+    """One stored comprobante of one company (issued or received)."""
+
+    company = models.ForeignKey(
+        Company, on_delete=models.PROTECT, related_name="cfdis", verbose_name=_("empresa")
+    )
+    uuid = models.UUIDField(_("UUID"))
+    direction = models.CharField(_("dirección"), max_length=8, choices=Direction.choices)
+    category = models.CharField(_("categoría"), max_length=8, choices=Category.choices)
+    tipo = models.CharField(_("tipo"), max_length=1, choices=Tipo.choices)
+    version = models.CharField(_("versión"), max_length=4)
+    serie = models.CharField(_("serie"), max_length=25, blank=True)
+    folio = models.CharField(_("folio"), max_length=40, blank=True)
+    fecha = models.DateTimeField(_("fecha"))
+    fecha_timbrado = models.DateTimeField(_("fecha de timbrado"))
+    emisor_rfc = models.CharField(_("RFC emisor"), max_length=13)
+    emisor_nombre = models.CharField(_("emisor"), max_length=300, blank=True)
+    receptor_rfc = models.CharField(_("RFC receptor"), max_length=13)
+    receptor_nombre = models.CharField(_("receptor"), max_length=300, blank=True)
+    subtotal = models.DecimalField(_("subtotal"), max_digits=24, decimal_places=6)
+    descuento = models.DecimalField(
+        _("descuento"), null=True, blank=True, max_digits=24, decimal_places=6
+    )
+    total = models.DecimalField(_("total"), max_digits=24, decimal_places=6)
+    moneda = models.CharField(_("moneda"), max_length=3, blank=True)
+    tipo_cambio = models.DecimalField(
+        _("tipo de cambio"), null=True, blank=True, max_digits=24, decimal_places=6
+    )
+    forma_pago = models.CharField(_("forma de pago"), max_length=20, blank=True)
+    metodo_pago = models.CharField(_("método de pago"), max_length=20, blank=True)
+    uso_cfdi = models.CharField(_("uso CFDI"), max_length=4, blank=True)
+    status = models.CharField(
+        _("estado"), max_length=24, choices=Status.choices, default=Status.VIGENTE
+    )
+    # True: the comprobante's seal verifies with the certificate it carries;
+    # False: it does not (stored only because someone confirmed);
+    # None: not verifiable (no certificate in the file) or not checked.
+    seal_verified = models.BooleanField(_("sello verificado"), null=True)
+    xml_path = models.CharField(_("archivo XML"), max_length=255)
+    size = models.PositiveIntegerField(_("tamaño"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    created_at = models.DateTimeField(_("guardado"), default=timezone.now)
+    ingested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("guardado por"),
+    )
+
+    class Meta:
+        verbose_name = _("CFDI")
+        verbose_name_plural = _("CFDI")
+        constraints = [
+            # Emisor and receptor may both be companies here: each stores its own copy.
+            models.UniqueConstraint(fields=["company", "uuid"], name="cfdi_unique_company_uuid"),
+            models.CheckConstraint(
+                condition=Q(tipo__in=["I", "E", "T", "N", "P"]), name="cfdi_tipo_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(direction__in=["emitido", "recibido"]), name="cfdi_direction_valid"
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(direction="recibido", category="egresos")
+                    | Q(direction="emitido", tipo="N", category="nomina")
+                    | (Q(direction="emitido", category="ventas") & ~Q(tipo="N"))
+                ),
+                name="cfdi_category_matches_classification",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["vigente", "cancelacion_en_proceso", "cancelado"]),
+                name="cfdi_status_valid",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["company", "category", "-fecha"], name="cfdi_company_cat_fecha"),
+            models.Index(fields=["company", "category", "total"], name="cfdi_company_cat_total"),
+            models.Index(fields=["company", "receptor_rfc"], name="cfdi_company_receptor"),
+            models.Index(fields=["company", "emisor_rfc"], name="cfdi_company_emisor"),
+            models.Index(
+                fields=["company", "category", "serie", "folio"], name="cfdi_company_serie_folio"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.tipo} {self.serie}{self.folio} {self.uuid}"
+
+    @property
+    def counterpart_rfc(self) -> str:
+        return self.receptor_rfc if self.direction == Direction.EMITIDO else self.emisor_rfc
+
+    @property
+    def counterpart_nombre(self) -> str:
+        return self.receptor_nombre if self.direction == Direction.EMITIDO else self.emisor_nombre
+
+    @property
+    def uuid_text(self) -> str:
+        """The UUID as the SAT prints it (upper case)."""
+        return str(self.uuid).upper()

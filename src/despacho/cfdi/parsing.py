@@ -1,0 +1,263 @@
+"""Reading CFDI XML safely and fast: the index fields with lxml, never expanding entities.
+
+Every document goes through ``parse_xml`` (a hardened parser that refuses any
+DOCTYPE) and ``read_index`` (the fields the repository lists, filters and
+totals on). CFDI 3.2 (lower-case attribute names), 3.3 and 4.0 are read;
+the TimbreFiscalDigital 1.0/1.1 gives the UUID; Pagos 1.0/2.0 and Nómina
+1.1/1.2 complements are recognised.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid as uuid_module
+import zoneinfo
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+
+from django.utils.translation import gettext as _
+from lxml import etree
+
+from despacho.cfdi.refusals import Refusal, RefusalCode
+
+CFDI3 = "http://www.sat.gob.mx/cfd/3"
+CFDI4 = "http://www.sat.gob.mx/cfd/4"
+TFD = "http://www.sat.gob.mx/TimbreFiscalDigital"
+PAGOS10 = "http://www.sat.gob.mx/Pagos"
+PAGOS20 = "http://www.sat.gob.mx/Pagos20"
+NOMINA11 = "http://www.sat.gob.mx/nomina"
+NOMINA12 = "http://www.sat.gob.mx/nomina12"
+
+COMPLEMENT_NAMES = {
+    f"{{{TFD}}}TimbreFiscalDigital": "tfd",
+    f"{{{PAGOS10}}}Pagos": "pagos10",
+    f"{{{PAGOS20}}}Pagos": "pagos20",
+    f"{{{NOMINA11}}}Nomina": "nomina11",
+    f"{{{NOMINA12}}}Nomina": "nomina12",
+}
+
+# The SAT's clock: CFDI dates carry no offset (see models.py for the choice).
+CFDI_ZONE = zoneinfo.ZoneInfo("America/Mexico_City")
+
+_UUID_RE = re.compile(
+    r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+)
+_DOCTYPE_RE = re.compile(rb"<!(DOCTYPE|ENTITY)", re.IGNORECASE)
+_FIRST_ELEMENT_RE = re.compile(rb"<[A-Za-z_]")
+
+# CFDI 3.2 names the kinds of comprobante in words.
+_TIPO_32 = {"ingreso": "I", "egreso": "E", "traslado": "T"}
+
+
+def _parser() -> etree.XMLParser:
+    # A fresh parser per call: lxml parsers keep state and are not shared across threads.
+    return etree.XMLParser(
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        huge_tree=False,
+        remove_comments=False,
+        dtd_validation=False,
+    )
+
+
+def _doctype_refusal() -> Refusal:
+    return Refusal(
+        RefusalCode.DOCTYPE,
+        _(
+            "El XML trae una declaración DOCTYPE o entidades; por seguridad no se procesa "
+            "(un CFDI nunca las lleva)."
+        ),
+    )
+
+
+def parse_xml(data: bytes) -> etree._Element:
+    """The root element of a well-formed XML without DOCTYPE; Refusal otherwise."""
+    first = _FIRST_ELEMENT_RE.search(data)
+    prolog = data[: first.start()] if first else data
+    if _DOCTYPE_RE.search(prolog):
+        raise _doctype_refusal()
+    try:
+        root = etree.fromstring(data, _parser())
+    except (etree.XMLSyntaxError, ValueError) as exc:
+        if "entit" in str(exc).lower() or "doctype" in str(exc).lower():
+            raise _doctype_refusal() from None
+        raise Refusal(RefusalCode.NOT_XML, _("No es un archivo XML válido.")) from None
+    docinfo = root.getroottree().docinfo
+    # The prolog scan above misses DOCTYPEs in other encodings (UTF-16): ask the parser too.
+    if docinfo.doctype or docinfo.internalDTD is not None or docinfo.externalDTD is not None:
+        raise _doctype_refusal()
+    return root
+
+
+@dataclass(frozen=True)
+class CfdiIndex:
+    """The fields the repository keeps in the database for one comprobante."""
+
+    uuid: str  # lower case, canonical
+    version: str
+    tipo: str
+    serie: str
+    folio: str
+    fecha: datetime
+    fecha_timbrado: datetime
+    emisor_rfc: str
+    emisor_nombre: str
+    receptor_rfc: str
+    receptor_nombre: str
+    subtotal: Decimal
+    descuento: Decimal | None
+    total: Decimal
+    moneda: str
+    tipo_cambio: Decimal | None
+    forma_pago: str
+    metodo_pago: str
+    uso_cfdi: str
+    complements: tuple[str, ...]
+
+
+def _not_cfdi(detail: str | None = None) -> Refusal:
+    message = _("El XML no es un CFDI (comprobante fiscal del SAT).")
+    if detail:
+        message = f"{message} {detail}"
+    return Refusal(RefusalCode.NOT_CFDI, message)
+
+
+class _Attrs:
+    """Attribute access for 3.2 (camelCase) and 3.3/4.0 (PascalCase) alike."""
+
+    def __init__(self, element: etree._Element, legacy: bool) -> None:
+        self.element = element
+        self.legacy = legacy
+
+    def get(self, name: str, legacy_name: str | None = None, max_length: int = 300) -> str:
+        key = (legacy_name or name[0].lower() + name[1:]) if self.legacy else name
+        value = self.element.get(key)
+        if value is None and self.legacy:
+            value = self.element.get(name)  # 3.2 spells TipoCambio and Moneda this way
+        return " ".join((value or "").split())[:max_length]
+
+
+def _decimal(attrs: _Attrs, name: str, *, required: bool) -> Decimal | None:
+    raw = attrs.get(name)
+    if not raw:
+        if required:
+            raise _not_cfdi(_("Falta el atributo %(name)s.") % {"name": name})
+        return None
+    try:
+        value = Decimal(raw)
+    except InvalidOperation:
+        raise _not_cfdi(
+            _("%(name)s no es un importe: %(value)s.") % {"name": name, "value": raw[:40]}
+        ) from None
+    if not value.is_finite() or abs(value) >= Decimal("1e18"):
+        raise _not_cfdi(_("%(name)s no es un importe válido.") % {"name": name})
+    return value.quantize(Decimal("0.000001"))
+
+
+def _amount(attrs: _Attrs, name: str) -> Decimal:
+    value = _decimal(attrs, name, required=True)
+    assert value is not None  # required=True refuses a missing amount
+    return value
+
+
+def _datetime(raw: str, name: str) -> datetime:
+    try:
+        value = datetime.fromisoformat(raw)
+    except ValueError:
+        raise _not_cfdi(
+            _("%(name)s no es una fecha válida: %(value)s.") % {"name": name, "value": raw[:40]}
+        ) from None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=CFDI_ZONE)
+    return value
+
+
+def _timbre(root: etree._Element, ns: str) -> etree._Element:
+    for complemento in root.iterchildren(f"{{{ns}}}Complemento"):
+        for tfd in complemento.iterchildren(f"{{{TFD}}}TimbreFiscalDigital"):
+            return tfd
+    raise Refusal(
+        RefusalCode.NOT_STAMPED,
+        _("El CFDI no está timbrado: no trae el Timbre Fiscal Digital."),
+    )
+
+
+def complements_of(root: etree._Element) -> tuple[str, ...]:
+    """Short names of the recognised complements (tfd, pagos20, nomina12, …)."""
+    found: list[str] = []
+    for complemento in root.iterchildren(f"{{{CFDI3}}}Complemento", f"{{{CFDI4}}}Complemento"):
+        for child in complemento:
+            name = COMPLEMENT_NAMES.get(child.tag) if isinstance(child.tag, str) else None
+            if name and name not in found:
+                found.append(name)
+    return tuple(found)
+
+
+def read_index(root: etree._Element) -> CfdiIndex:
+    """The index fields of a stamped CFDI; Refusal (not a CFDI, not stamped) otherwise."""
+    tag = root.tag if isinstance(root.tag, str) else ""
+    if tag == f"{{{CFDI4}}}Comprobante":
+        ns = CFDI4
+    elif tag == f"{{{CFDI3}}}Comprobante":
+        ns = CFDI3
+    else:
+        raise _not_cfdi()
+    legacy = root.get("version") == "3.2" and root.get("Version") is None
+    attrs = _Attrs(root, legacy)
+    version = attrs.get("Version", max_length=4)
+    if version not in ("3.2", "3.3", "4.0"):
+        raise _not_cfdi(_("Versión no reconocida: %(v)s.") % {"v": version or "—"})
+
+    tfd = _timbre(root, ns)
+    raw_uuid = (tfd.get("UUID") or "").strip()
+    if not _UUID_RE.match(raw_uuid):
+        raise Refusal(
+            RefusalCode.NOT_STAMPED,
+            _("El CFDI no está timbrado: el Timbre Fiscal Digital no trae un UUID válido."),
+        )
+    complements = complements_of(root)
+
+    raw_tipo = attrs.get("TipoDeComprobante", max_length=20)
+    tipo = _TIPO_32.get(raw_tipo.lower(), "") if legacy else raw_tipo
+    if legacy and ("nomina11" in complements or "nomina12" in complements):
+        tipo = "N"  # 3.2 payroll is an "egreso" carrying the Nómina complement
+    if tipo not in ("I", "E", "T", "N", "P"):
+        raise _not_cfdi(_("Tipo de comprobante no reconocido: %(t)s.") % {"t": raw_tipo or "—"})
+
+    emisor = root.find(f"{{{ns}}}Emisor")
+    receptor = root.find(f"{{{ns}}}Receptor")
+    if emisor is None or receptor is None:
+        raise _not_cfdi(_("Falta el emisor o el receptor."))
+    em, re_ = _Attrs(emisor, legacy), _Attrs(receptor, legacy)
+    emisor_rfc = em.get("Rfc", max_length=20).upper()
+    receptor_rfc = re_.get("Rfc", max_length=20).upper()
+    for label, rfc in ((_("emisor"), emisor_rfc), (_("receptor"), receptor_rfc)):
+        if not 12 <= len(rfc) <= 13:
+            raise _not_cfdi(_("El RFC del %(who)s no es válido.") % {"who": label})
+
+    fecha_raw = attrs.get("Fecha", max_length=40)
+    timbrado_raw = " ".join((tfd.get("FechaTimbrado") or "").split())
+    return CfdiIndex(
+        uuid=str(uuid_module.UUID(raw_uuid)),
+        version=version,
+        tipo=tipo,
+        serie=attrs.get("Serie", max_length=25),
+        folio=attrs.get("Folio", max_length=40),
+        fecha=_datetime(fecha_raw, "Fecha"),
+        fecha_timbrado=_datetime(timbrado_raw, "FechaTimbrado"),
+        emisor_rfc=emisor_rfc,
+        emisor_nombre=em.get("Nombre"),
+        receptor_rfc=receptor_rfc,
+        receptor_nombre=re_.get("Nombre"),
+        subtotal=_amount(attrs, "SubTotal"),
+        descuento=_decimal(attrs, "Descuento", required=False),
+        total=_amount(attrs, "Total"),
+        moneda=attrs.get("Moneda", max_length=3),
+        tipo_cambio=_decimal(attrs, "TipoCambio", required=False),
+        forma_pago=attrs.get("FormaPago", "formaDePago", max_length=20),
+        metodo_pago=attrs.get("MetodoPago", "metodoDePago", max_length=20),
+        uso_cfdi=re_.get("UsoCFDI", max_length=4),
+        complements=complements,
+    )

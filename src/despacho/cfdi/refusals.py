@@ -1,0 +1,47 @@
+"""Why a file is not stored: one exception with a stable code and a Spanish message."""
+
+from __future__ import annotations
+
+import enum
+
+from django.utils.translation import gettext as _
+
+
+class RefusalCode(enum.StrEnum):
+    NOT_XML = "not_xml"
+    DOCTYPE = "doctype"
+    NOT_CFDI = "not_cfdi"
+    NOT_STAMPED = "not_stamped"
+    NOT_PARTY = "not_party"
+    TOO_LARGE = "too_large"
+    ZIP_LIMITS = "zip_limits"
+    ZIP_INVALID = "zip_invalid"
+    ZIP_UNSAFE_NAME = "zip_unsafe_name"
+    SEAL_INVALID = "seal_invalid"
+    NOT_PERMITTED = "not_permitted"
+
+
+class Refusal(Exception):
+    """A file that is not stored, and why (``code`` for programs, ``message`` for people)."""
+
+    def __init__(self, code: RefusalCode, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def human_size(size: int) -> str:
+    """A byte count as people read it (1.5 MB, 300 KB)."""
+    if size >= 1024 * 1024:
+        return f"{size / (1024 * 1024):.1f} MB"
+    if size >= 1024:
+        return f"{size / 1024:.0f} KB"
+    return _("%(n)d bytes") % {"n": size}
+
+
+def too_large(size: int, limit: int) -> Refusal:
+    return Refusal(
+        RefusalCode.TOO_LARGE,
+        _("El archivo pesa más de %(limit)s, el máximo para un CFDI (pesa %(size)s).")
+        % {"limit": human_size(limit), "size": human_size(size)},
+    )

@@ -1,0 +1,61 @@
+"""Verifying the comprobante's seal with the certificate the file carries.
+
+The cadena original comes from the SAT's own XSLT as packaged by satcfdi,
+applied to the tree exactly as received (satcfdi's ``CFDI.cadena_original``
+would rebuild the XML from its object model first, slower and one step removed
+from the original). The RSA check uses satcfdi's ``Certificate``.
+
+What is checked: the Sello against the cadena original with the Certificado's
+public key (SHA-256; SHA-1 too for 3.2), that the certificate belongs to the
+emisor's RFC, and that the timbre's SelloCFD is the comprobante's Sello. What
+is not: the timbre's own SelloSAT (the SAT certificate is not in the file) and
+the certificate's chain to the SAT's CA (next step: satcfdi's CertificateStore).
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+
+from lxml import etree
+from satcfdi.exceptions import CFDIError
+from satcfdi.models import Certificate
+from satcfdi.transform import xslt_transform
+
+from despacho.cfdi.parsing import TFD, CfdiIndex
+
+logger = logging.getLogger(__name__)
+
+
+def seal_verified(root: etree._Element, index: CfdiIndex) -> bool | None:
+    """True if the seal verifies, False if it does not, None if the file can't tell."""
+    legacy = index.version == "3.2"
+    certificate_b64 = root.get("certificado" if legacy else "Certificado") or ""
+    sello_b64 = root.get("sello" if legacy else "Sello") or ""
+    if not certificate_b64 or not sello_b64:
+        return None
+    try:
+        transform = xslt_transform(root.tag, index.version)
+    except CFDIError:
+        return None
+    try:
+        certificate = Certificate.load_certificate(base64.b64decode(certificate_b64))
+        signature = base64.b64decode(sello_b64)
+    except Exception:
+        logger.info("CFDI %s: certificate or seal cannot be decoded", index.uuid)
+        return False
+    cadena = str(transform(root)).encode("utf-8")
+    valid = certificate.verify_sha256(cadena, signature) or (
+        legacy and certificate.verify_sha1(cadena, signature)
+    )
+    if not valid:
+        return False
+    certificate_rfc = certificate.rfc
+    if certificate_rfc is not None and str(certificate_rfc).upper() != index.emisor_rfc:
+        return False
+    tfd = root.find(f".//{{{TFD}}}TimbreFiscalDigital")
+    if tfd is None:
+        return None
+    # TimbreFiscalDigital 1.0 spells it selloCFD.
+    sello_cfd = tfd.get("SelloCFD") or tfd.get("selloCFD")
+    return sello_cfd is None or sello_cfd == sello_b64

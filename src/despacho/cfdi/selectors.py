@@ -1,0 +1,159 @@
+"""Reads of the CFDI repository, always scoped by the viewer's grant on the company.
+
+A category the viewer may not open is refused (``CategoryForbidden``, a 403) on
+lists; a single document in such a category is indistinguishable from a
+missing one (``CfdiNotFound``, a 404), whichever company it belongs to.
+"""
+
+from __future__ import annotations
+
+import uuid as uuid_module
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.core.files.storage import default_storage
+from django.db.models import Count, Q, QuerySet, Sum
+
+from despacho.access.decisions import can
+from despacho.cfdi.models import CATEGORY_PERM, Category, Cfdi
+from despacho.cfdi.parsing import CFDI_ZONE
+from despacho.tenancy.models import Company
+
+CENT = Decimal("0.01")
+
+
+class CfdiNotFound(Exception):
+    """The CFDI does not exist, is another company's, or its category is closed to the viewer."""
+
+
+class CategoryForbidden(PermissionDenied):
+    """The viewer's grant does not open this category on this company."""
+
+
+# Sort keys the list offers; anything else falls back to the newest first.
+SORTS: dict[str, tuple[str, ...]] = {
+    "-fecha": ("-fecha", "-id"),
+    "fecha": ("fecha", "id"),
+    "-total": ("-total", "-id"),
+    "total": ("total", "id"),
+    "folio": ("serie", "folio", "id"),
+    "-folio": ("-serie", "-folio", "-id"),
+}
+DEFAULT_SORT = "-fecha"
+
+
+@dataclass(frozen=True)
+class CfdiFilters:
+    since: date | None = None
+    until: date | None = None
+    counterpart: str = ""  # RFC (exact) or part of the name
+    serie: str = ""
+    folio: str = ""
+    uuid: uuid_module.UUID | None = None
+    tipo: str = ""
+    status: str = ""
+    total_min: Decimal | None = None
+    total_max: Decimal | None = None
+    sort: str = DEFAULT_SORT
+
+
+def categories_visible(*, viewer: Any, company: Company | None) -> list[Category]:
+    """The categories the viewer's grant opens on the company, in menu order."""
+    if company is None:
+        return []
+    return [category for category in Category if can(viewer, company, CATEGORY_PERM[category])]
+
+
+def _start_of(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=CFDI_ZONE)
+
+
+def cfdi_list(
+    *, viewer: Any, company: Company, category: str, filters: CfdiFilters
+) -> QuerySet[Cfdi]:
+    """The company's CFDIs of one category matching the filters; CategoryForbidden if closed."""
+    if category not in CATEGORY_PERM:
+        raise CategoryForbidden
+    if not can(viewer, company, CATEGORY_PERM[category]):
+        raise CategoryForbidden
+    qs = Cfdi.objects.filter(company=company, category=category)
+    counterpart_is_receptor = category != Category.EGRESOS
+    if filters.since:
+        qs = qs.filter(fecha__gte=_start_of(filters.since))
+    if filters.until:
+        qs = qs.filter(fecha__lt=_start_of(filters.until + timedelta(days=1)))
+    if filters.counterpart:
+        text = filters.counterpart.strip()
+        rfc_field, name_field = (
+            ("receptor_rfc", "receptor_nombre")
+            if counterpart_is_receptor
+            else ("emisor_rfc", "emisor_nombre")
+        )
+        qs = qs.filter(Q(**{rfc_field: text.upper()}) | Q(**{f"{name_field}__icontains": text}))
+    if filters.serie:
+        qs = qs.filter(serie__iexact=filters.serie.strip())
+    if filters.folio:
+        qs = qs.filter(folio=filters.folio.strip())
+    if filters.uuid:
+        qs = qs.filter(uuid=filters.uuid)
+    if filters.tipo:
+        qs = qs.filter(tipo=filters.tipo)
+    if filters.status:
+        qs = qs.filter(status=filters.status)
+    if filters.total_min is not None:
+        qs = qs.filter(total__gte=filters.total_min)
+    if filters.total_max is not None:
+        qs = qs.filter(total__lte=filters.total_max)
+    return qs.order_by(*SORTS.get(filters.sort, SORTS[DEFAULT_SORT]))
+
+
+@dataclass(frozen=True)
+class CurrencyTotals:
+    moneda: str
+    count: int
+    subtotal: Decimal
+    total: Decimal
+
+
+def cfdi_totals(cfdis: QuerySet[Cfdi]) -> list[CurrencyTotals]:
+    """Count, subtotal and total of a filtered set, per currency (amounts never mix currencies)."""
+    rows = (
+        cfdis.order_by()
+        .values("moneda")
+        .annotate(n=Count("id"), subtotal=Sum("subtotal"), total=Sum("total"))
+        .order_by("moneda")
+    )
+    return [
+        CurrencyTotals(
+            moneda=row["moneda"] or "—",
+            count=row["n"],
+            subtotal=Decimal(row["subtotal"] or 0).quantize(CENT, ROUND_HALF_UP),
+            total=Decimal(row["total"] or 0).quantize(CENT, ROUND_HALF_UP),
+        )
+        for row in rows
+    ]
+
+
+def cfdi_for(*, viewer: Any, company: Company | None, uuid: uuid_module.UUID | str) -> Cfdi:
+    """The company's CFDI with that UUID if the viewer's grant opens its category."""
+    if company is None:
+        raise CfdiNotFound
+    try:
+        wanted = uuid if isinstance(uuid, uuid_module.UUID) else uuid_module.UUID(str(uuid))
+    except ValueError:
+        raise CfdiNotFound from None
+    cfdi = Cfdi.objects.filter(company=company, uuid=wanted).first()
+    if cfdi is None:
+        raise CfdiNotFound
+    if not can(viewer, company, CATEGORY_PERM[cfdi.category]):
+        raise CfdiNotFound
+    return cfdi
+
+
+def cfdi_xml(cfdi: Cfdi) -> bytes:
+    """The original XML, byte for byte as it was received."""
+    with default_storage.open(cfdi.xml_path, "rb") as handle:
+        return handle.read()

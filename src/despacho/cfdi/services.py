@@ -1,0 +1,392 @@
+"""Writes of the CFDI repository: ingesting documents.
+
+Each document is its own unit: the original XML is written to storage first,
+then its row inside a transaction; if the row cannot be written the file is
+deleted. So a batch may store some documents and refuse others, but never
+leaves a document half-stored (a file without a row is cleaned up, a row
+without its file cannot happen). The batch writes one audit event with its
+counts, instead of one per document, so that ingesting a ZIP of thousands
+does not double the writes.
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import io
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from despacho.access.decisions import can
+from despacho.audit.actions import Action
+from despacho.audit.services import audit_record
+from despacho.cfdi.archives import Incoming, incoming_documents
+from despacho.cfdi.models import CATEGORY_PERM, Cfdi, Direction, classify, storage_key
+from despacho.cfdi.parsing import CfdiIndex, parse_xml, read_index
+from despacho.cfdi.refusals import Refusal, RefusalCode
+from despacho.cfdi.seals import seal_verified
+from despacho.people.models import User
+from despacho.tenancy.models import Company
+
+# Documents stored per transaction: big enough to amortise the commit, small
+# enough that a chunk's files and rows stay few in memory.
+CHUNK_SIZE = 200
+
+
+class Outcome(enum.StrEnum):
+    ACCEPTED = "accepted"
+    DUPLICATE = "duplicate"
+    REFUSED = "refused"
+
+    @property
+    def label(self) -> str:
+        return str(_OUTCOME_LABELS[self])
+
+
+_OUTCOME_LABELS = {
+    Outcome.ACCEPTED: gettext_lazy("Guardado"),
+    Outcome.DUPLICATE: gettext_lazy("Ya estaba guardado"),
+    Outcome.REFUSED: gettext_lazy("Rechazado"),
+}
+
+
+@dataclass(frozen=True)
+class IngestOutcome:
+    """What happened to one file of a batch."""
+
+    name: str
+    status: Outcome
+    code: str = ""
+    message: str = ""
+    uuid: str = ""
+    category: str = ""
+    seal_verified: bool | None = None
+
+
+@dataclass
+class IngestReport:
+    """Per-file outcomes of a batch, in the order the files came."""
+
+    outcomes: list[IngestOutcome] = field(default_factory=list)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        counter = Counter(outcome.status.value for outcome in self.outcomes)
+        return {status.value: counter.get(status.value, 0) for status in Outcome}
+
+    @property
+    def needs_confirmation(self) -> list[IngestOutcome]:
+        return [o for o in self.outcomes if o.code == RefusalCode.SEAL_INVALID]
+
+
+def _refused(name: str, refusal: Refusal) -> IngestOutcome:
+    return IngestOutcome(name, Outcome.REFUSED, code=refusal.code, message=refusal.message)
+
+
+def _direction(company: Company, index: CfdiIndex) -> str:
+    # A comprobante the company issued to itself (a traslado, typically) counts as issued.
+    if index.emisor_rfc == company.rfc:
+        return Direction.EMITIDO
+    if index.receptor_rfc == company.rfc:
+        return Direction.RECIBIDO
+    raise Refusal(
+        RefusalCode.NOT_PARTY,
+        _("Ni el emisor (%(emisor)s) ni el receptor (%(receptor)s) es %(company)s (%(rfc)s).")
+        % {
+            "emisor": index.emisor_rfc,
+            "receptor": index.receptor_rfc,
+            "company": company.razon_social,
+            "rfc": company.rfc,
+        },
+    )
+
+
+@dataclass
+class _Ready:
+    """A document that passed every check but the duplicate and seal ones, waiting to be stored."""
+
+    position: int
+    name: str
+    data: bytes
+    root: Any
+    index: CfdiIndex
+    direction: str
+    category: str
+
+
+def _prepare(
+    *, company: Company, incoming: Incoming, ingested_by: User | None, position: int
+) -> _Ready | IngestOutcome:
+    name = incoming.name
+    if incoming.refusal is not None:
+        return _refused(name, incoming.refusal)
+    data = incoming.data or b""
+    try:
+        root = parse_xml(data)
+        index = read_index(root)
+        direction = _direction(company, index)
+    except Refusal as refusal:
+        return _refused(name, refusal)
+    category = classify(direction=direction, tipo=index.tipo)
+    if ingested_by is not None and not can(ingested_by, company, CATEGORY_PERM[category]):
+        return _refused(
+            name,
+            Refusal(
+                RefusalCode.NOT_PERMITTED,
+                _("No tienes permiso para guardar CFDI de %(category)s.")
+                % {"category": category.label},
+            ),
+        )
+    return _Ready(position, name, data, root, index, direction, category.value)
+
+
+def _row(
+    company: Company,
+    ready: _Ready,
+    *,
+    stored_name: str,
+    verified: bool | None,
+    ingested_by: User | None,
+) -> Cfdi:
+    index = ready.index
+    return Cfdi(
+        company=company,
+        uuid=index.uuid,
+        direction=ready.direction,
+        category=ready.category,
+        tipo=index.tipo,
+        version=index.version,
+        serie=index.serie,
+        folio=index.folio,
+        fecha=index.fecha,
+        fecha_timbrado=index.fecha_timbrado,
+        emisor_rfc=index.emisor_rfc,
+        emisor_nombre=index.emisor_nombre,
+        receptor_rfc=index.receptor_rfc,
+        receptor_nombre=index.receptor_nombre,
+        subtotal=index.subtotal,
+        descuento=index.descuento,
+        total=index.total,
+        moneda=index.moneda,
+        tipo_cambio=index.tipo_cambio,
+        forma_pago=index.forma_pago,
+        metodo_pago=index.metodo_pago,
+        uso_cfdi=index.uso_cfdi,
+        seal_verified=verified,
+        xml_path=stored_name,
+        size=len(ready.data),
+        sha256=hashlib.sha256(ready.data).hexdigest(),
+        ingested_by=ingested_by,
+    )
+
+
+def _duplicate(ready: _Ready) -> IngestOutcome:
+    return IngestOutcome(
+        ready.name,
+        Outcome.DUPLICATE,
+        message=_("Ya estaba guardado."),
+        uuid=ready.index.uuid,
+        category=ready.category,
+    )
+
+
+def _store_one(company: Company, ready: _Ready, row: Cfdi) -> IngestOutcome:
+    """File then row for one document; the file is removed if its row can't be written."""
+    try:
+        with transaction.atomic():
+            row.save(force_insert=True)
+    except IntegrityError:
+        # Someone stored the same UUID between our check and our insert.
+        winner = (
+            Cfdi.objects.filter(company=company, uuid=row.uuid)
+            .values_list("xml_path", flat=True)
+            .first()
+        )
+        if winner != row.xml_path:  # storages that overwrite would share the name: keep it
+            default_storage.delete(row.xml_path)
+        if winner is None:
+            raise
+        return _duplicate(ready)
+    except BaseException:
+        default_storage.delete(row.xml_path)
+        raise
+    return IngestOutcome(
+        ready.name,
+        Outcome.ACCEPTED,
+        uuid=ready.index.uuid,
+        category=ready.category,
+        seal_verified=row.seal_verified,
+    )
+
+
+def _store_chunk(
+    *,
+    company: Company,
+    chunk: list[_Ready],
+    ingested_by: User | None,
+    accept_unverified: bool,
+    verify_seals: bool,
+    outcomes: list[IngestOutcome | None],
+) -> None:
+    """Store a chunk of documents: one duplicate query, files first, rows in one transaction.
+
+    If the chunk's insert fails (a concurrent ingestion of the same UUID), its files
+    are removed and each document is stored on its own, so the race is reported per file.
+    """
+    uuids = [ready.index.uuid for ready in chunk]
+    existing = {
+        str(u)
+        for u in Cfdi.objects.filter(company=company, uuid__in=uuids).values_list("uuid", flat=True)
+    }
+    staged: list[tuple[_Ready, Cfdi]] = []
+    try:
+        for ready in chunk:
+            if ready.index.uuid in existing:
+                outcomes[ready.position] = _duplicate(ready)
+                continue
+            existing.add(ready.index.uuid)  # the same UUID twice in one batch
+            verified = seal_verified(ready.root, ready.index) if verify_seals else None
+            if verified is False and not accept_unverified:
+                outcomes[ready.position] = IngestOutcome(
+                    ready.name,
+                    Outcome.REFUSED,
+                    code=RefusalCode.SEAL_INVALID,
+                    message=_(
+                        "El sello del CFDI no es válido. Se guarda solo si lo confirmas, "
+                        "y quedará marcado como sello no válido."
+                    ),
+                    uuid=ready.index.uuid,
+                    category=ready.category,
+                    seal_verified=False,
+                )
+                continue
+            stored_name = default_storage.save(
+                storage_key(company.pk, ready.index.uuid), ContentFile(ready.data)
+            )
+            staged.append(
+                (
+                    ready,
+                    _row(
+                        company,
+                        ready,
+                        stored_name=stored_name,
+                        verified=verified,
+                        ingested_by=ingested_by,
+                    ),
+                )
+            )
+        with transaction.atomic():
+            Cfdi.objects.bulk_create([row for _ready, row in staged])
+    except IntegrityError:
+        for _ready, row in staged:
+            default_storage.delete(row.xml_path)
+        for ready, row in staged:
+            row.xml_path = default_storage.save(
+                storage_key(company.pk, ready.index.uuid), ContentFile(ready.data)
+            )
+            outcomes[ready.position] = _store_one(company, ready, row)
+        return
+    except BaseException:
+        for _ready, row in staged:
+            default_storage.delete(row.xml_path)
+        raise
+    for ready, row in staged:
+        outcomes[ready.position] = IngestOutcome(
+            ready.name,
+            Outcome.ACCEPTED,
+            uuid=ready.index.uuid,
+            category=ready.category,
+            seal_verified=row.seal_verified,
+        )
+
+
+def cfdi_ingest_files(
+    *,
+    company: Company,
+    files: Iterable[tuple[str, IO[bytes]]],
+    ingested_by: User | None = None,
+    accept_unverified: bool = False,
+    verify_seals: bool | None = None,
+) -> IngestReport:
+    """Ingest XML files and ZIPs of them; every document accepted, duplicate or refused.
+
+    ``ingested_by`` None means the system (management command, demo): no
+    permission check; a user may only store the categories their grant opens.
+    Documents are stored in chunks of CHUNK_SIZE (see ``_store_chunk``).
+    """
+    verify = settings.CFDI_VERIFY_SEALS if verify_seals is None else verify_seals
+    outcomes: list[IngestOutcome | None] = []
+    chunk: list[_Ready] = []
+
+    def flush() -> None:
+        _store_chunk(
+            company=company,
+            chunk=chunk,
+            ingested_by=ingested_by,
+            accept_unverified=accept_unverified,
+            verify_seals=verify,
+            outcomes=outcomes,
+        )
+        chunk.clear()
+
+    for name, stream in files:
+        for incoming in incoming_documents(name, stream):
+            prepared = _prepare(
+                company=company, incoming=incoming, ingested_by=ingested_by, position=len(outcomes)
+            )
+            if isinstance(prepared, IngestOutcome):
+                outcomes.append(prepared)
+                continue
+            outcomes.append(None)
+            chunk.append(prepared)
+            if len(chunk) >= CHUNK_SIZE:
+                flush()
+    if chunk:
+        flush()
+    report = IngestReport(outcomes=[o for o in outcomes if o is not None])
+    counts = report.counts
+    if counts[Outcome.ACCEPTED]:
+        with transaction.atomic():
+            audit_record(
+                actor=ingested_by,
+                action=Action.CFDI_INGESTED,
+                account=company.account,
+                company=company,
+                after={**counts, "unverified_accepted": _unverified(report)},
+            )
+    return report
+
+
+def _unverified(report: IngestReport) -> int:
+    return sum(
+        1 for o in report.outcomes if o.status == Outcome.ACCEPTED and o.seal_verified is False
+    )
+
+
+def cfdi_ingest(
+    *,
+    company: Company,
+    data: bytes,
+    name: str = "cfdi.xml",
+    ingested_by: User | None = None,
+    accept_unverified: bool = False,
+    verify_seals: bool | None = None,
+) -> IngestOutcome:
+    """Ingest one XML document given as bytes (see ``cfdi_ingest_files``)."""
+    report = cfdi_ingest_files(
+        company=company,
+        files=[(name, io.BytesIO(data))],
+        ingested_by=ingested_by,
+        accept_unverified=accept_unverified,
+        verify_seals=verify_seals,
+    )
+    return report.outcomes[0]

@@ -1,0 +1,11 @@
+from django.urls import path, re_path
+
+from despacho.cfdi import views
+
+app_name = "cfdi"
+urlpatterns = [
+    path("", views.upload, name="upload"),
+    path("<uuid:uuid>/", views.cfdi_detail, name="detail"),
+    path("<uuid:uuid>/xml", views.cfdi_download_xml, name="xml"),
+    re_path(r"^(?P<category>ventas|egresos|nomina)/$", views.cfdi_list_view, name="list"),
+]

@@ -1,0 +1,106 @@
+"""CFDI pages: upload, list per category, detail, original XML download. Thin by design."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from despacho.cfdi.content import read_content
+from despacho.cfdi.forms import CfdiFilterForm, UploadForm
+from despacho.cfdi.models import Category, Cfdi
+from despacho.cfdi.selectors import (
+    CfdiNotFound,
+    categories_visible,
+    cfdi_for,
+    cfdi_list,
+    cfdi_totals,
+    cfdi_xml,
+)
+from despacho.cfdi.services import cfdi_ingest_files
+from despacho.http import AppRequest
+
+PAGE_SIZE = 50
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def upload(request: AppRequest) -> HttpResponse:
+    company = request.workspace.company
+    categories = categories_visible(viewer=request.user, company=company)
+    if company is None or not categories:
+        raise PermissionDenied(_("Tu acceso a esta empresa no incluye CFDI."))
+    report = None
+    form = UploadForm(request.POST, request.FILES) if request.method == "POST" else UploadForm()
+    if request.method == "POST" and form.is_valid():
+        files = form.cleaned_data["documents"]
+        report = cfdi_ingest_files(
+            company=company,
+            files=[(f.name or "archivo", f) for f in files],
+            ingested_by=request.user,
+            accept_unverified=form.cleaned_data["accept_unverified"],
+        )
+        form = UploadForm()
+    template = "cfdi/_results.html" if request.htmx and report else "cfdi/upload.html"
+    return render(
+        request,
+        template,
+        {"form": form, "report": report, "categories": categories, "company": company},
+    )
+
+
+@login_required
+@require_GET
+def cfdi_list_view(request: AppRequest, category: str) -> HttpResponse:
+    company = request.workspace.company
+    if company is None:
+        raise PermissionDenied
+    form = CfdiFilterForm(request.GET or None)
+    cfdis = cfdi_list(
+        viewer=request.user, company=company, category=category, filters=form.filters()
+    )
+    page = Paginator(cfdis, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "form": form,
+        "page": page,
+        "totals": cfdi_totals(cfdis),
+        "query": query.urlencode(),
+        "category": Category(category),
+        "categories": categories_visible(viewer=request.user, company=company),
+        "counterpart_is_receptor": category != Category.EGRESOS,
+    }
+    template = "cfdi/_rows.html" if request.htmx else "cfdi/list.html"
+    return render(request, template, context)
+
+
+def _cfdi_or_404(request: AppRequest, uuid: UUID) -> Cfdi:
+    try:
+        return cfdi_for(viewer=request.user, company=request.workspace.company, uuid=uuid)
+    except CfdiNotFound:
+        raise Http404(_("No existe ese CFDI en esta empresa.")) from None
+
+
+@login_required
+@require_GET
+def cfdi_detail(request: AppRequest, uuid: UUID) -> HttpResponse:
+    cfdi = _cfdi_or_404(request, uuid)
+    content = read_content(cfdi_xml(cfdi))
+    return render(request, "cfdi/detail.html", {"cfdi": cfdi, "content": content})
+
+
+@login_required
+@require_GET
+def cfdi_download_xml(request: AppRequest, uuid: UUID) -> HttpResponse:
+    cfdi = _cfdi_or_404(request, uuid)
+    response = HttpResponse(cfdi_xml(cfdi), content_type="application/xml")
+    response["Content-Disposition"] = f'attachment; filename="{cfdi.uuid_text}.xml"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -1,0 +1,122 @@
+"""Factories for CFDI tests: the shared real samples, synthetic CFDIs and hostile files."""
+
+from __future__ import annotations
+
+import io
+import uuid as uuid_module
+import zipfile
+from pathlib import Path
+
+import pytest
+from stdnum.mx import rfc as stdnum_rfc
+from tests.factories import make_account, make_company, owner_of, valid_rfc
+
+from despacho.tenancy.models import Account, Company
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+SAMPLES_DIR = REPO_ROOT.parent / "shared" / "fixtures" / "cfdi"
+
+INGRESO_REAL = "ingreso_cfdiutils_cfdi40-real.xml"  # ISD950921HE5 → COSC8001137NA, I
+INGRESO_HE = "ingreso_satcfdi_he951128469_iva16_stamped.xml"  # H&E951128469 → KIJ0906199R1, I
+PAGO_HE = "pago20_satcfdi_he951128469.xml"  # H&E951128469 → KIJ0906199R1, P (SelloCFD mismatch)
+PAGO_EKU = "pago20_swsapien_pago_stamped.xml"  # EKU9003173C9 → URE180429TM6, P
+NOMINA_EKU = "nomina12_swsapien_nomina12_40.xml"  # EKU9003173C9 → XOJI740919U48, N
+
+SAMPLE_UUIDS = {
+    INGRESO_REAL: "c2832671-da6d-11ef-a83d-00155d012007",
+    INGRESO_HE: "6d7434a6-e3f2-47ad-9e4c-08849946afa0",
+    PAGO_HE: "5b64ada3-aa4c-40b4-a2f5-572ced52be31",
+    PAGO_EKU: "080cf54e-f9db-4470-bf0d-a8613dc10b24",
+    NOMINA_EKU: "1ac10691-e5c5-422f-9ec0-0aafe486d493",
+}
+
+
+def sample(name: str) -> bytes:
+    """A real sample CFDI, byte for byte; the test is skipped if the shared folder is absent."""
+    path = SAMPLES_DIR / name
+    if not path.is_file():
+        pytest.skip(
+            f"shared CFDI fixtures not found at {SAMPLES_DIR} (clone shared/ beside the repo)"
+        )
+    return path.read_bytes()
+
+
+def any_rfc() -> str:
+    """A valid company RFC. (factories.valid_rfc may draw a homoclave stdnum refuses, W-Z first.)"""
+    while True:
+        rfc = valid_rfc()
+        try:
+            return stdnum_rfc.validate(rfc, validate_check_digits=True)
+        except ValueError:
+            continue
+
+
+def company_with_rfc(rfc: str, account: Account | None = None) -> Company:
+    """A company with that RFC (persona física RFCs get a física régimen)."""
+    from despacho.tenancy.services import company_create
+
+    account = account or make_account()
+    if len(rfc) == 12:
+        return make_company(account, rfc=rfc, razon_social=f"EMPRESA {rfc}")
+    return company_create(
+        account=account,
+        actor=owner_of(account),
+        rfc=rfc,
+        razon_social=f"PERSONA {rfc}",
+        regimen_fiscal="612",
+        codigo_postal="06000",
+    )
+
+
+def cfdi_xml(
+    *,
+    emisor: str,
+    receptor: str,
+    tipo: str = "I",
+    uuid: str | None = None,
+    total: str = "116.00",
+    subtotal: str = "100.00",
+    moneda: str = "MXN",
+    fecha: str = "2026-01-15T10:30:00",
+    serie: str = "A",
+    folio: str = "1",
+    emisor_nombre: str = "EMISOR SA DE CV",
+    receptor_nombre: str = "RECEPTOR SA DE CV",
+    stamped: bool = True,
+    with_uuid: bool = True,
+) -> bytes:
+    """A minimal unsigned CFDI 4.0 (its seal is not verifiable: no certificate)."""
+    uuid = uuid or str(uuid_module.uuid4())
+    timbre = ""
+    if stamped:
+        uuid_attr = f' UUID="{uuid}"' if with_uuid else ""
+        timbre = (
+            "<cfdi:Complemento>"
+            '<tfd:TimbreFiscalDigital xmlns:tfd="http://www.sat.gob.mx/TimbreFiscalDigital" '
+            f'Version="1.1"{uuid_attr} FechaTimbrado="{fecha}" RfcProvCertif="SAT970701NN3" '
+            'SelloCFD="x" NoCertificadoSAT="30001000000400002460" SelloSAT="x"/>'
+            "</cfdi:Complemento>"
+        )
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<cfdi:Comprobante xmlns:cfdi="http://www.sat.gob.mx/cfd/4" Version="4.0" '
+        f'Serie="{serie}" Folio="{folio}" Fecha="{fecha}" SubTotal="{subtotal}" '
+        f'Moneda="{moneda}" Total="{total}" TipoDeComprobante="{tipo}" Exportacion="01" '
+        'MetodoPago="PUE" FormaPago="03" LugarExpedicion="06000">'
+        f'<cfdi:Emisor Rfc="{emisor.replace("&", "&amp;")}" Nombre="{emisor_nombre}" '
+        'RegimenFiscal="601"/>'
+        f'<cfdi:Receptor Rfc="{receptor.replace("&", "&amp;")}" Nombre="{receptor_nombre}" '
+        'DomicilioFiscalReceptor="06000" RegimenFiscalReceptor="601" UsoCFDI="G03"/>'
+        '<cfdi:Conceptos><cfdi:Concepto ClaveProdServ="84111506" Cantidad="1" ClaveUnidad="ACT" '
+        f'Descripcion="Servicio" ValorUnitario="{subtotal}" Importe="{subtotal}" ObjetoImp="01"/>'
+        "</cfdi:Conceptos>"
+        f"{timbre}</cfdi:Comprobante>"
+    ).encode()
+
+
+def zip_of(members: dict[str, bytes], *, compression: int = zipfile.ZIP_DEFLATED) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=compression) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()

@@ -1,0 +1,336 @@
+"""The CFDI pages: permissions per category, tenant isolation, filters and totals, download."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from cfdi_samples import (
+    INGRESO_HE,
+    NOMINA_EKU,
+    PAGO_EKU,
+    SAMPLE_UUIDS,
+    any_rfc,
+    cfdi_xml,
+    company_with_rfc,
+    sample,
+    zip_of,
+)
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from tests.factories import make_account, make_grant, make_membership, owner_of
+
+from despacho.cfdi.models import Cfdi
+from despacho.cfdi.selectors import CfdiFilters, cfdi_list
+from despacho.cfdi.services import cfdi_ingest
+
+pytestmark = pytest.mark.django_db
+
+NOMINA_UUID = SAMPLE_UUIDS[NOMINA_EKU]
+PAGO_UUID = SAMPLE_UUIDS[PAGO_EKU]
+
+
+@pytest.fixture
+def eku():
+    """EKU9003173C9 with a payroll CFDI (nómina), a payment (ventas) and a received invoice."""
+    account = make_account()
+    company = company_with_rfc("EKU9003173C9", account)
+    cfdi_ingest(company=company, data=sample(NOMINA_EKU))
+    cfdi_ingest(company=company, data=sample(PAGO_EKU))
+    received = cfdi_xml(emisor=any_rfc(), receptor=company.rfc, total="580.00")
+    cfdi_ingest(company=company, data=received)
+    return company
+
+
+def _member(company, profile_code):
+    membership = make_membership(company.account)
+    make_grant(membership, company, profile_code)
+    return membership.user
+
+
+def _received_uuid(company):
+    return Cfdi.objects.get(company=company, category="egresos").uuid
+
+
+ROUTES = [
+    ("list", lambda c: reverse("cfdi:list", args=["ventas"]), "ventas"),
+    ("list", lambda c: reverse("cfdi:list", args=["egresos"]), "egresos"),
+    ("list", lambda c: reverse("cfdi:list", args=["nomina"]), "nomina"),
+    ("detail", lambda c: reverse("cfdi:detail", args=[PAGO_UUID]), "ventas"),
+    ("detail", lambda c: reverse("cfdi:detail", args=[_received_uuid(c)]), "egresos"),
+    ("detail", lambda c: reverse("cfdi:detail", args=[NOMINA_UUID]), "nomina"),
+    ("xml", lambda c: reverse("cfdi:xml", args=[PAGO_UUID]), "ventas"),
+    ("xml", lambda c: reverse("cfdi:xml", args=[_received_uuid(c)]), "egresos"),
+    ("xml", lambda c: reverse("cfdi:xml", args=[NOMINA_UUID]), "nomina"),
+]
+PROFILES = {
+    # profile → categories it opens
+    "auxiliar_ventas": {"ventas"},
+    "auxiliar_compras": {"egresos"},
+    "nominas": {"egresos", "nomina"},
+    "consulta": {"ventas", "egresos", "nomina"},
+}
+
+
+@pytest.mark.parametrize("profile_code", list(PROFILES))
+@pytest.mark.parametrize(("kind", "url_of", "category"), ROUTES)
+def test_every_route_answers_per_the_grant(client, eku, profile_code, kind, url_of, category):
+    client.force_login(_member(eku, profile_code))
+    response = client.get(url_of(eku))
+    if category in PROFILES[profile_code]:
+        assert response.status_code == 200
+    else:
+        # A closed list is forbidden; a document in a closed category does not exist.
+        assert response.status_code == (403 if kind == "list" else 404)
+
+
+@pytest.mark.parametrize(("kind", "url_of", "category"), ROUTES)
+def test_anonymous_visitors_are_sent_to_login(client, eku, kind, url_of, category):
+    response = client.get(url_of(eku))
+    assert response.status_code == 302
+    assert reverse("people:login") in response["Location"]
+
+
+def test_another_companys_uuid_is_not_found_even_for_its_own_owner_elsewhere(client, eku):
+    other_account = make_account()
+    client.force_login(owner_of(other_account))
+    company_with_rfc(any_rfc(), other_account)
+    for name in ("cfdi:detail", "cfdi:xml"):
+        assert client.get(reverse(name, args=[NOMINA_UUID])).status_code == 404
+    assert NOMINA_UUID not in client.get(reverse("cfdi:list", args=["nomina"])).content.decode()
+
+
+def test_the_same_uuid_stored_by_two_companies_shows_each_its_own_copy(client):
+    emisor = company_with_rfc("H&E951128469")
+    receptor = company_with_rfc("KIJ0906199R1")
+    cfdi_ingest(company=emisor, data=sample(INGRESO_HE))
+    cfdi_ingest(company=receptor, data=sample(INGRESO_HE))
+    client.force_login(owner_of(receptor.account))
+    body = client.get(reverse("cfdi:list", args=["egresos"])).content.decode()
+    assert SAMPLE_UUIDS[INGRESO_HE].upper() in body
+    assert client.get(reverse("cfdi:list", args=["ventas"])).status_code == 200
+    ventas = client.get(reverse("cfdi:list", args=["ventas"])).content.decode()
+    assert SAMPLE_UUIDS[INGRESO_HE].upper() not in ventas
+
+
+def test_the_xml_download_is_byte_identical_to_what_was_received(client, eku):
+    client.force_login(owner_of(eku.account))
+    response = client.get(reverse("cfdi:xml", args=[NOMINA_UUID]))
+    assert response.content == sample(NOMINA_EKU)
+    assert response["Content-Type"] == "application/xml"
+    assert f'filename="{NOMINA_UUID.upper()}.xml"' in response["Content-Disposition"]
+
+
+def test_the_detail_shows_emisor_receptor_concepts_and_complements(client, eku):
+    client.force_login(owner_of(eku.account))
+    body = client.get(reverse("cfdi:detail", args=[NOMINA_UUID])).content.decode()
+    assert "ESCUELA KEMPER URGATE" in body
+    assert "XOJI740919U48" in body
+    assert "Pago de nómina" in body
+    assert "Nómina" in body and "2023-05-09" in body
+    pago = client.get(reverse("cfdi:detail", args=[PAGO_UUID])).content.decode()
+    assert "BFC36522-4B8E-45C4-8F14-D11B289F9EB7" in pago  # the paid document
+
+
+def test_the_navigation_shows_only_the_categories_the_grant_opens(client, eku):
+    client.force_login(_member(eku, "auxiliar_ventas"))
+    body = client.get("/").content.decode()
+    assert reverse("cfdi:list", args=["ventas"]) in body
+    assert reverse("cfdi:list", args=["egresos"]) not in body
+    assert reverse("cfdi:list", args=["nomina"]) not in body
+
+
+# --- list: filters, sorting, totals, pagination -------------------------------------------
+
+
+@pytest.fixture
+def ventas():
+    company = company_with_rfc(any_rfc())
+    acme, beta = any_rfc(), any_rfc()
+    rows = [
+        # receptor, nombre, fecha, serie, folio, total, moneda, tipo
+        (acme, "ACME COMERCIAL", "2026-01-05T09:00:00", "A", "1", "116.00", "MXN", "I"),
+        (acme, "ACME COMERCIAL", "2026-02-10T23:30:00", "A", "2", "1160.50", "MXN", "I"),
+        (beta, "BETA SERVICIOS", "2026-02-28T08:00:00", "B", "1", "58.25", "MXN", "E"),
+        (beta, "BETA SERVICIOS", "2026-03-01T00:10:00", "B", "2", "100.00", "USD", "I"),
+    ]
+    for receptor, nombre, fecha, serie, folio, total, moneda, tipo in rows:
+        data = cfdi_xml(
+            emisor=company.rfc,
+            receptor=receptor,
+            receptor_nombre=nombre,
+            fecha=fecha,
+            serie=serie,
+            folio=folio,
+            total=total,
+            moneda=moneda,
+            tipo=tipo,
+        )
+        cfdi_ingest(company=company, data=data)
+    return company, acme, beta
+
+
+def _list(company, **filters):
+    viewer = owner_of(company.account)
+    return list(
+        cfdi_list(viewer=viewer, company=company, category="ventas", filters=CfdiFilters(**filters))
+    )
+
+
+def test_filters_by_date_range_in_the_cfdi_local_days(ventas):
+    from datetime import date
+
+    company, _acme, _beta = ventas
+    rows = _list(company, since=date(2026, 2, 10), until=date(2026, 2, 28))
+    assert [(c.serie, c.folio) for c in rows] == [("B", "1"), ("A", "2")]
+
+
+def test_filters_by_counterpart_rfc_or_part_of_the_name(ventas):
+    company, acme, _beta = ventas
+    assert {c.receptor_rfc for c in _list(company, counterpart=acme.lower())} == {acme}
+    assert len(_list(company, counterpart="servicios")) == 2
+
+
+def test_filters_by_serie_folio_uuid_tipo_status_and_amounts(ventas):
+    company, _acme, _beta = ventas
+    assert len(_list(company, serie="a")) == 2
+    assert len(_list(company, serie="A", folio="2")) == 1
+    one = _list(company)[0]
+    assert _list(company, uuid=one.uuid) == [one]
+    assert [c.tipo for c in _list(company, tipo="E")] == ["E"]
+    assert len(_list(company, status="vigente")) == 4
+    assert len(_list(company, status="cancelado")) == 0
+    totals = [c.total for c in _list(company, total_min=Decimal("100"), total_max=Decimal("200"))]
+    assert sorted(totals) == [Decimal("100"), Decimal("116")]
+
+
+def test_sorting_by_total_and_by_date(ventas):
+    company, _acme, _beta = ventas
+    assert _list(company, sort="-total")[0].total == Decimal("1160.5")
+    assert [c.folio for c in _list(company, sort="fecha")][:2] == ["1", "2"]
+
+
+def test_the_list_page_totals_the_filtered_set_per_currency(client, ventas):
+    company, acme, _beta = ventas
+    client.force_login(owner_of(company.account))
+    response = client.get(reverse("cfdi:list", args=["ventas"]))
+    totals = {t.moneda: t for t in response.context["totals"]}
+    assert totals["MXN"].count == 3
+    assert totals["MXN"].total == Decimal("1334.75")
+    assert totals["USD"].total == Decimal("100.00")
+    filtered = client.get(reverse("cfdi:list", args=["ventas"]), {"counterpart": acme})
+    (only,) = filtered.context["totals"]
+    assert (only.count, only.total) == (2, Decimal("1276.50"))
+
+
+def test_an_invalid_filter_is_reported_in_spanish_and_ignored(client, ventas):
+    company, _acme, _beta = ventas
+    client.force_login(owner_of(company.account))
+    response = client.get(
+        reverse("cfdi:list", args=["ventas"]),
+        {"uuid": "no-es-uuid", "since": "2026-03-01", "until": "2026-01-01"},
+    )
+    body = response.content.decode()
+    assert "UUID: escribe un UUID completo" in body
+    assert "Hasta: debe ser igual o posterior" in body
+    # The invalid fields are left out; the valid «Desde» still applies.
+    assert response.context["page"].paginator.count == 1
+
+
+def test_the_list_paginates_and_htmx_gets_only_the_rows(client, ventas, monkeypatch):
+    from despacho.cfdi import views
+
+    monkeypatch.setattr(views, "PAGE_SIZE", 3)
+    company, _acme, _beta = ventas
+    client.force_login(owner_of(company.account))
+    url = reverse("cfdi:list", args=["ventas"])
+    assert len(client.get(url).context["page"].object_list) == 3
+    assert len(client.get(url, {"page": 2}).context["page"].object_list) == 1
+    fragment = client.get(url, headers={"HX-Request": "true"}).content.decode()
+    assert "<html" not in fragment
+    assert "<table" in fragment
+
+
+def test_the_list_page_query_count_does_not_grow_with_rows(
+    client, ventas, django_assert_max_num_queries
+):
+    company, _acme, _beta = ventas
+    client.force_login(owner_of(company.account))
+    client.get(reverse("cfdi:list", args=["ventas"]))  # warm the session
+    with django_assert_max_num_queries(12):
+        client.get(reverse("cfdi:list", args=["ventas"]))
+
+
+# --- web upload ---------------------------------------------------------------------------
+
+
+def test_uploading_many_files_and_a_zip_reports_each_file(client):
+    account = make_account()
+    company_with_rfc("EKU9003173C9", account)
+    client.force_login(owner_of(account))
+    files = [
+        SimpleUploadedFile("nomina.xml", sample(NOMINA_EKU), "text/xml"),
+        SimpleUploadedFile("lote.zip", zip_of({"pago.xml": sample(PAGO_EKU), "x.txt": b"hola"})),
+        SimpleUploadedFile("otra-vez.xml", sample(NOMINA_EKU), "text/xml"),
+    ]
+    response = client.post(reverse("cfdi:upload"), {"documents": files})
+    assert response.status_code == 200
+    outcomes = response.context["report"].outcomes
+    assert [(o.name, o.status.value) for o in outcomes] == [
+        ("nomina.xml", "accepted"),
+        ("lote.zip/pago.xml", "accepted"),
+        ("lote.zip/x.txt", "refused"),
+        ("otra-vez.xml", "duplicate"),
+    ]
+    body = response.content.decode()
+    assert "Ya estaba guardado" in body
+    assert "No es un archivo XML válido." in body
+
+
+def test_uploading_a_document_with_an_invalid_seal_needs_the_confirmation_box(client):
+    account = make_account()
+    company = company_with_rfc("EKU9003173C9", account)
+    client.force_login(owner_of(account))
+    tampered = sample(PAGO_EKU).replace(b'Monto="200.00"', b'Monto="900.00"')
+    first = client.post(
+        reverse("cfdi:upload"), {"documents": [SimpleUploadedFile("p.xml", tampered)]}
+    )
+    assert "casilla" in first.content.decode()
+    assert not Cfdi.objects.filter(company=company).exists()
+    client.post(
+        reverse("cfdi:upload"),
+        {"documents": [SimpleUploadedFile("p.xml", tampered)], "accept_unverified": "on"},
+    )
+    assert Cfdi.objects.get(company=company).seal_verified is False
+
+
+def test_uploading_without_files_names_the_field(client):
+    account = make_account()
+    company_with_rfc(any_rfc(), account)
+    client.force_login(owner_of(account))
+    body = client.post(reverse("cfdi:upload"), {}).content.decode()
+    assert "Archivos: elige al menos un archivo XML o ZIP." in body
+
+
+def test_a_ventas_only_user_cannot_upload_payroll_through_the_web(client, eku):
+    user = _member(eku, "auxiliar_ventas")
+    client.force_login(user)
+    response = client.post(
+        reverse("cfdi:upload"),
+        {"documents": [SimpleUploadedFile("n.xml", sample(NOMINA_EKU))]},
+    )
+    (outcome,) = response.context["report"].outcomes
+    assert outcome.code == "not_permitted"
+
+
+def test_a_user_without_any_cfdi_category_cannot_open_the_upload_page(client):
+    account = make_account()
+    company = company_with_rfc(any_rfc(), account)
+    membership = make_membership(account)
+    # A grant with only Egresos is the narrowest valid set; remove it to see none.
+    make_grant(membership, company, "auxiliar_compras")
+    client.force_login(membership.user)
+    assert client.get(reverse("cfdi:upload")).status_code == 200
+    stranger = make_membership(make_account()).user
+    client.force_login(stranger)
+    assert client.get(reverse("cfdi:upload")).status_code == 403
