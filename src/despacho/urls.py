@@ -8,4 +8,5 @@ urlpatterns = [
     path("", include("despacho.tenancy.urls")),
     path("", include("despacho.access.urls")),
     path("bitacora/", include("despacho.audit.urls")),
+    path("usuarios/", include("despacho.tenancy.user_urls")),
 ]
