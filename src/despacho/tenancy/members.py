@@ -124,6 +124,12 @@ def _needs_company_error() -> ValidationError:
     )
 
 
+def _flat(exc: ValidationError) -> list[ValidationError]:
+    if hasattr(exc, "error_dict"):
+        return [error for errors in exc.error_dict.values() for error in errors]
+    return exc.error_list
+
+
 def _apply_grants(*, actor: User, membership: Membership, grants: Sequence[GrantSpec]) -> None:
     seen: set[int] = set()
     for spec in grants:
@@ -159,7 +165,7 @@ def _apply_grants(*, actor: User, membership: Membership, grants: Sequence[Grant
                             },
                             code=error.code,
                         )
-                        for error in exc.error_list
+                        for error in _flat(exc)
                     ]
                 }
             ) from exc
