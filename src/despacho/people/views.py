@@ -80,7 +80,7 @@ def invitation_accept_view(request: AppRequest, token: str) -> HttpResponse:
         invitation = invitation_for_token(token)
         invitation_refuse_other_person(invitation=invitation, user=request.user)
     except ValidationError as exc:
-        return _refused(request, exc, 403 if exc.code == "wrong_person" else 410)
+        return _refused(request, exc, 403 if getattr(exc, "code", None) == "wrong_person" else 410)
     needs_password = invitation_needs_password(invitation)
     if not needs_password and not request.user.is_authenticated:
         messages.info(
@@ -88,24 +88,27 @@ def invitation_accept_view(request: AppRequest, token: str) -> HttpResponse:
         )
         return redirect_to_login(request.get_full_path())
     person = invitation.membership.user if invitation.membership else None
+    data = request.POST if request.method == "POST" else None
     form: forms.Form = (
-        InvitationAcceptForm(
-            request.POST or None, initial={"full_name": person.full_name if person else ""}
-        )
+        InvitationAcceptForm(data, initial={"full_name": person.full_name if person else ""})
         if needs_password
-        else forms.Form(request.POST or None)
+        else forms.Form(data)
     )
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
+    if form.is_bound and form.is_valid():
         try:
             membership = invitation_accept(
                 token=token,
                 user=request.user if request.user.is_authenticated else None,
-                full_name=data.get("full_name"),
-                password=data.get("password1"),
+                full_name=form.cleaned_data.get("full_name"),
+                password=form.cleaned_data.get("password1"),
             )
         except ValidationError as exc:
-            if exc.code in {"unknown_token", "already_accepted", "already_revoked", "expired"}:
+            if getattr(exc, "code", None) in {
+                "unknown_token",
+                "already_accepted",
+                "already_revoked",
+                "expired",
+            }:
                 return _refused(request, exc, 410)
             form_errors_from(form, exc, {"password": "password1"})
         else:
