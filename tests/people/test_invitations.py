@@ -203,7 +203,7 @@ def test_the_name_must_keep_a_surname(client, django_capture_on_commit_callbacks
 def test_someone_invited_twice_sets_a_password_once_then_accepts_logged_in(
     client, django_capture_on_commit_callbacks
 ):
-    first, first_path = _invite(django_capture_on_commit_callbacks, email="doble@example.mx")
+    _first, first_path = _invite(django_capture_on_commit_callbacks, email="doble@example.mx")
     second_account = make_account(name="Segundo Despacho")
     second, second_path = _invite(
         django_capture_on_commit_callbacks, account=second_account, email="doble@example.mx"
@@ -223,7 +223,7 @@ def test_the_email_is_spanish_html_and_text_with_an_absolute_link(
     settings, django_capture_on_commit_callbacks
 ):
     settings.SITE_URL = "https://despacho.example"
-    _membership, _path_ = _invite(django_capture_on_commit_callbacks)
+    membership, _link_path = _invite(django_capture_on_commit_callbacks)
     message = mail.outbox[-1]
     html, mime = message.alternatives[0]
     assert mime == "text/html"
@@ -232,5 +232,5 @@ def test_the_email_is_spanish_html_and_text_with_an_absolute_link(
     link = LINK.findall(message.body)[0]
     assert link.startswith("https://despacho.example/cuenta/invitacion/")
     assert f'href="{link}"' in html
-    assert owner_of(_membership.account).full_name in message.body
+    assert owner_of(membership.account).full_name in message.body
     assert PASSWORD not in message.body

@@ -221,15 +221,16 @@ def invitation_accept(
     invitation = Invitation.objects.select_for_update().get(pk=found.pk)
     invitation_for_token(token)  # re-check under the lock: two tabs, one acceptance
     invitation_refuse_other_person(invitation=invitation, user=user)
-    if invitation.kind != InvitationKind.MEMBER or invitation.membership is None:
+    membership_id = invitation.membership_id
+    if invitation.kind != InvitationKind.MEMBER or membership_id is None:
         raise ValidationError(
             _("Enlace de invitación: este tipo de invitación no se acepta aquí."),
             code="wrong_kind",
         )
     membership = (
-        Membership.objects.select_for_update()
+        Membership.objects.select_for_update(of=("self",))
         .select_related("user", "account")
-        .get(pk=invitation.membership_id)
+        .get(pk=membership_id)
     )
     if membership.status != MembershipStatus.INVITED:
         raise ValidationError(

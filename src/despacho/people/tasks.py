@@ -37,7 +37,7 @@ def invitation_send(invitation_id: int) -> bool:
     now = timezone.now()
     with transaction.atomic():
         invitation = (
-            Invitation.objects.select_for_update()
+            Invitation.objects.select_for_update(of=("self",))
             .select_related("account", "invited_by", "membership__user")
             .filter(pk=invitation_id, accepted_at=None, revoked_at=None)
             .first()

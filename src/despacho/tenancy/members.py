@@ -66,7 +66,7 @@ def manager_membership(*, account: Account, actor: User) -> Membership:
 
 def _lock(membership: Membership) -> Membership:
     return (
-        Membership.objects.select_for_update()
+        Membership.objects.select_for_update(of=("self",))
         .select_related("user", "account")
         .get(pk=membership.pk)
     )

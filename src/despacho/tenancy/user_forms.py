@@ -16,10 +16,10 @@ from despacho.tenancy.selectors import MemberFilters, account_companies, account
 _ROLE_CHOICES = [(role.value, role.label) for role in ASSIGNABLE_ROLES]
 
 
-def _profile_choices(profiles: list[Profile]) -> list[tuple[str, Any]]:
+def _profile_choices(profiles: list[Profile]) -> list[Any]:
     system = [(str(p.pk), p.name) for p in profiles if p.is_system]
     own = [(str(p.pk), p.name) for p in profiles if not p.is_system]
-    choices: list[tuple[str, Any]] = [("", _("Sin acceso"))]
+    choices: list[Any] = [("", _("Sin acceso"))]
     choices.append((_("Perfiles del sistema"), system))
     if own:
         choices.append((_("Perfiles de la cuenta"), own))
