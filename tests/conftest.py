@@ -17,3 +17,23 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         for item in items:
             if "postgres" in item.keywords:
                 item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True)
+def _fail_on_failed_tasks():
+    """The immediate task backend records a failing task and moves on; a test must not."""
+    from django_tasks.base import TaskResultStatus
+    from django_tasks.signals import task_finished
+
+    failures: list[object] = []
+
+    def record(sender, task_result, **kwargs):
+        if task_result.status == TaskResultStatus.FAILED:
+            failures.append(task_result)
+
+    task_finished.connect(record, weak=False)
+    yield
+    task_finished.disconnect(record)
+    if failures:
+        errors = [e.traceback for r in failures for e in r.errors]  # type: ignore[attr-defined]
+        pytest.fail("a background task failed:\n" + "\n".join(errors))

@@ -35,7 +35,7 @@ def valid_rfc(moral: bool = True) -> str:
     year = 50 + n % 50
     month = 1 + n % 12
     day = 1 + n % 28
-    # The SAT's homoclave starts with 1-9 or A-V (python-stdnum refuses W-Z there).
+    # The SAT's homoclave: first character 1-9 or A-V, second 1-9 or A-Z (python-stdnum checks).
     homoclave = _rng.choice("123456789ABCDEFGHIJKLMNOPQRSTUV") + _rng.choice(
         string.ascii_uppercase + "123456789"
     )
@@ -116,3 +116,32 @@ def make_grant(
 
 def link(firm: Account, company: Company, status: str = LinkStatus.ACCEPTED) -> CompanyLink:
     return CompanyLink.objects.create(firm=firm, company=company, status=status)
+
+
+def add_member(
+    account: Account,
+    *,
+    email: str | None = None,
+    full_name: str = "Ana Torres Vega",
+    role: str = Role.MEMBER,
+    companies: Iterable[Company] = (),
+    profile_code: str = "consulta",
+    actor: User | None = None,
+) -> Membership:
+    """Add a person through the service (an invitation if they have no login yet)."""
+    from despacho.tenancy.members import GrantSpec, member_add
+
+    return member_add(
+        account=account,
+        actor=actor or owner_of(account),
+        full_name=full_name,
+        email=email or f"persona{next(_counter)}@example.mx",
+        role=role,
+        grants=[GrantSpec(company, profile(profile_code)) for company in companies],
+    )
+
+
+def set_included_seats(account: Account, seats: int) -> Account:
+    Account.objects.filter(pk=account.pk).update(included_seats=seats)
+    account.refresh_from_db()
+    return account

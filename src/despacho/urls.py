@@ -9,4 +9,5 @@ urlpatterns = [
     path("", include("despacho.access.urls")),
     path("bitacora/", include("despacho.audit.urls")),
     path("cfdi/", include("despacho.cfdi.urls")),
+    path("usuarios/", include("despacho.tenancy.user_urls")),
 ]

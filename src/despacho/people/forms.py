@@ -20,3 +20,36 @@ class EmailAuthenticationForm(AuthenticationForm):
         ),
         "inactive": _("Esta cuenta está inactiva."),
     }
+
+
+class InvitationAcceptForm(forms.Form):
+    """First visit of an invited person: confirm the name and choose a password.
+
+    The rules (full name with a surname, Django's password validators) are the
+    service's; this form only checks that both passwords match.
+    """
+
+    full_name = forms.CharField(
+        label=_("Nombre completo"),
+        max_length=150,
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    password1 = forms.CharField(
+        label=_("Contraseña"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password", "autofocus": True}),
+        help_text=_(
+            "Al menos 10 caracteres; que no sea común, solo números ni parecida a tu correo."
+        ),
+    )
+    password2 = forms.CharField(
+        label=_("Repite la contraseña"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def clean(self) -> dict:
+        data = super().clean() or {}
+        if data.get("password1") and data.get("password2") != data.get("password1"):
+            self.add_error("password2", _("Repite la contraseña: no coincide con la primera."))
+        return data

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.db.models.functions import Lower
@@ -77,3 +79,100 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self) -> str:
         return self.full_name.split(" ")[0]
+
+
+INVITATION_VALIDITY = timedelta(hours=72)
+
+
+class InvitationKind(models.TextChoices):
+    """What accepting the invitation does. Later issues add their kinds here."""
+
+    MEMBER = "member", _("Usuario de la cuenta")
+    COMPANY_LINK = "company_link", _("Vínculo de empresa con despacho")
+    CLIENT_ACTIVATION = "client_activation", _("Activación de cuenta de cliente")
+    PORTAL = "portal", _("Acceso al portal de descargas")
+
+
+class InvitationStatus(models.TextChoices):
+    PENDING = "pending", _("Pendiente")
+    ACCEPTED = "accepted", _("Aceptada")
+    EXPIRED = "expired", _("Vencida")
+    REVOKED = "revoked", _("Revocada")
+
+
+class Invitation(models.Model):
+    """A single-use, expiring link bound to an email. Only a SHA-256 of the token is stored."""
+
+    kind = models.CharField(_("tipo"), max_length=20, choices=InvitationKind.choices)
+    account = models.ForeignKey(
+        "tenancy.Account", on_delete=models.CASCADE, related_name="invitations"
+    )
+    membership = models.ForeignKey(
+        "tenancy.Membership",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="invitations",
+    )
+    email = models.EmailField(_("correo electrónico"), max_length=254)
+    token_hash = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("creada"), default=timezone.now)
+    sent_at = models.DateTimeField(_("enviada"), null=True, blank=True)
+    send_count = models.PositiveIntegerField(_("envíos"), default=0)
+    expires_at = models.DateTimeField(_("vence"))
+    accepted_at = models.DateTimeField(_("aceptada"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revocada"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("invitación")
+        verbose_name_plural = _("invitaciones")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["membership"],
+                condition=models.Q(accepted_at__isnull=True, revoked_at__isnull=True),
+                name="people_invitation_one_live_per_membership",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(accepted_at__isnull=True) | models.Q(revoked_at__isnull=True),
+                name="people_invitation_not_accepted_and_revoked",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(email=Lower("email")), name="people_invitation_email_lowercase"
+            ),
+        ]
+        indexes = [models.Index(fields=["account", "kind", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} → {self.email}"
+
+    def status_at(self, moment: datetime) -> InvitationStatus:
+        if self.revoked_at is not None:
+            return InvitationStatus.REVOKED
+        if self.accepted_at is not None:
+            return InvitationStatus.ACCEPTED
+        if moment >= self.expires_at:
+            return InvitationStatus.EXPIRED
+        return InvitationStatus.PENDING
+
+    @property
+    def status(self) -> InvitationStatus:
+        return self.status_at(timezone.now())
+
+    @property
+    def status_label(self) -> str:
+        return str(self.status.label)
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == InvitationStatus.PENDING

@@ -14,7 +14,8 @@ from despacho.people.models import User
 from despacho.people.validators import normalize_email, normalize_full_name, validate_full_name
 
 
-def _clean_identity(email: str, full_name: str) -> tuple[str, str]:
+def clean_identity(email: str, full_name: str) -> tuple[str, str]:
+    """The email and full name normalised; ValidationError naming each field that breaks a rule."""
     errors: dict[str, list[ValidationError]] = {}
     email = normalize_email(email)
     try:
@@ -41,7 +42,7 @@ def user_create(
     *, email: str, full_name: str, password: str | None, actor: User | None = None
 ) -> User:
     """Register a person; email unique (case-insensitive), name with a surname, valid password."""
-    email, full_name = _clean_identity(email, full_name)
+    email, full_name = clean_identity(email, full_name)
     if User.objects.filter(email=email).exists():
         raise ValidationError(
             {

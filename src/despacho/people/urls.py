@@ -32,3 +32,7 @@ urlpatterns = [
         name="password_reset_complete",
     ),
 ]
+
+urlpatterns += [
+    path("invitacion/<str:token>/", views.invitation_accept_view, name="invitation"),
+]

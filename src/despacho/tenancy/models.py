@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
@@ -270,3 +272,68 @@ class Membership(models.Model):
     @property
     def is_manager(self) -> bool:
         return self.role in MANAGER_ROLES and self.status == MembershipStatus.ACTIVE
+
+
+SEAT_UNIT_PRICE = Decimal("249.00")  # MXN per seat per year, before IVA
+IVA_RATE = Decimal("0.16")
+SEAT_VALIDITY = timedelta(days=365)
+CENTS = Decimal("0.01")
+
+
+def money(value: Decimal) -> Decimal:
+    """Round to cents the way the SAT does (half up)."""
+    return value.quantize(CENTS, rounding=ROUND_HALF_UP)
+
+
+class SeatPurchase(models.Model):
+    """Extra seats the owner bought: they count from ``bought_at`` until ``valid_until``."""
+
+    account = models.ForeignKey(
+        Account, on_delete=models.CASCADE, related_name="seat_purchases", verbose_name=_("cuenta")
+    )
+    quantity = models.PositiveIntegerField(_("licencias"))
+    unit_price = models.DecimalField(
+        _("precio unitario"), max_digits=10, decimal_places=2, default=SEAT_UNIT_PRICE
+    )
+    iva_rate = models.DecimalField(
+        _("tasa de IVA"), max_digits=4, decimal_places=2, default=IVA_RATE
+    )
+    subtotal = models.DecimalField(_("subtotal"), max_digits=12, decimal_places=2)
+    iva = models.DecimalField(_("IVA"), max_digits=12, decimal_places=2)
+    total = models.DecimalField(_("total"), max_digits=12, decimal_places=2)
+    bought_at = models.DateTimeField(_("comprada"), default=timezone.now)
+    valid_until = models.DateTimeField(_("vigente hasta"))
+    bought_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("comprada por"),
+    )
+
+    class Meta:
+        verbose_name = _("compra de licencias")
+        verbose_name_plural = _("compras de licencias")
+        ordering = ["-bought_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(quantity__gte=1), name="tenancy_seatpurchase_quantity_positive"
+            ),
+            # total = subtotal + iva exactly is seat_quote's job: SQLite compares decimals
+            # as floats, so the database only guards the signs and the order.
+            models.CheckConstraint(
+                condition=Q(subtotal__gte=0, iva__gte=0, total__gte=F("subtotal")),
+                name="tenancy_seatpurchase_amounts_consistent",
+            ),
+            models.CheckConstraint(
+                condition=Q(valid_until__gt=F("bought_at")),
+                name="tenancy_seatpurchase_valid_after_bought",
+            ),
+        ]
+        indexes = [models.Index(fields=["account", "valid_until"])]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.unit_price} ({self.account})"
+
+    def is_valid_at(self, moment: datetime) -> bool:
+        return self.bought_at <= moment < self.valid_until

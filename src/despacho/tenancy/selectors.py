@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet
+from django.core.exceptions import ObjectDoesNotExist
+from django.db.models import Case, IntegerField, Prefetch, Q, QuerySet, Value, When
 
 from despacho.access.decisions import access_map, can_open
-from despacho.people.models import User
+from despacho.access.models import Grant, Profile
+from despacho.people.models import Invitation, InvitationKind, User
 from despacho.tenancy.models import (
     Account,
     Company,
@@ -100,3 +102,85 @@ def managed_account(*, viewer: User, account_id: int) -> Account | None:
     if role is None:
         return None
     return Account.objects.filter(pk=account_id).first()
+
+
+class MemberNotFound(Exception):
+    """The membership or invitation does not exist or is in another account (indistinguishable)."""
+
+
+@dataclass(frozen=True)
+class MemberFilters:
+    status: str = ""
+    company_id: int | None = None
+    profile_id: int | None = None
+
+
+def member_for(*, account: Account, membership_id: int | str) -> Membership:
+    """A membership of the account (the caller checked the viewer manages it); else not found."""
+    try:
+        return Membership.objects.select_related("user", "account").get(
+            pk=int(membership_id), account=account
+        )
+    except (Membership.DoesNotExist, ValueError, TypeError):
+        raise MemberNotFound from None
+
+
+def members_list(*, account: Account, filters: MemberFilters) -> QuerySet[Membership]:
+    """The account's people with their grants, owner first, filtered by status/company/profile."""
+    qs = Membership.objects.filter(account=account)
+    if filters.status:
+        qs = qs.filter(status=filters.status)
+    if filters.company_id:
+        qs = qs.filter(grants__company_id=filters.company_id)
+    if filters.profile_id:
+        qs = qs.filter(grants__profile_id=filters.profile_id)
+    rank = Case(
+        When(role=Role.OWNER, then=Value(0)),
+        When(role=Role.ADMIN, then=Value(1)),
+        default=Value(2),
+        output_field=IntegerField(),
+    )
+    grants = Grant.objects.select_related("company", "profile").order_by("company__razon_social")
+    return (
+        qs.distinct()
+        .select_related("user")
+        .prefetch_related(Prefetch("grants", queryset=grants))
+        .annotate(rank=rank)
+        .order_by("rank", "user__full_name", "pk")
+    )
+
+
+def account_companies(*, account: Account) -> QuerySet[Company]:
+    """Companies the account's members can be granted: its own and those linked to it."""
+    linked = CompanyLink.objects.filter(firm=account, status=LinkStatus.ACCEPTED).values(
+        "company_id"
+    )
+    return Company.objects.filter(Q(account=account) | Q(pk__in=linked)).order_by("razon_social")
+
+
+def account_profiles(*, account: Account) -> QuerySet[Profile]:
+    """Profiles the account can use: the system presets and its own."""
+    return Profile.objects.filter(Q(account__isnull=True) | Q(account=account)).order_by(
+        "account_id", "name"
+    )
+
+
+def member_invitations(*, account: Account) -> QuerySet[Invitation]:
+    """The account's member invitations, newest first, every status."""
+    return Invitation.objects.filter(account=account, kind=InvitationKind.MEMBER).select_related(
+        "membership__user", "invited_by"
+    )
+
+
+def invitation_for(*, account: Account, invitation_id: int | str) -> Invitation:
+    """A member invitation of the account; MemberNotFound otherwise."""
+    try:
+        return member_invitations(account=account).get(pk=int(invitation_id))
+    except (ObjectDoesNotExist, ValueError, TypeError):
+        raise MemberNotFound from None
+
+
+def managed_accounts_of(*, viewer: User) -> list[Account]:
+    """Accounts the viewer owns or administers (active), by name."""
+    ids = list(access_map(viewer).managed_accounts)
+    return list(Account.objects.filter(pk__in=ids).order_by("name"))

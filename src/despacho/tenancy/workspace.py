@@ -68,3 +68,12 @@ def switch_company(request: HttpRequest, company_id: int) -> SwitcherEntry | Non
     if entry is not None:
         request.session[SESSION_KEY] = entry.company.pk
     return entry
+
+
+def workspace_enter_account(request: HttpRequest, *, account_id: int) -> SwitcherEntry | None:
+    """Make the first company of that account the active one (after joining it)."""
+    user: Any = request.user
+    entry = next((e for e in switcher_entries(viewer=user) if e.account.pk == account_id), None)
+    if entry is not None:
+        request.session[SESSION_KEY] = entry.company.pk
+    return entry

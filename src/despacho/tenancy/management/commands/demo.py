@@ -8,7 +8,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 
-from despacho.access.models import Grant, Profile
+from despacho.access.models import Profile
+from despacho.access.services import grant_set
 from despacho.people.models import User
 from despacho.people.services import user_create
 from despacho.tenancy.models import (
@@ -19,6 +20,7 @@ from despacho.tenancy.models import (
     Plan,
     Role,
 )
+from despacho.tenancy.seats import seat_summary
 from despacho.tenancy.services import account_create, company_create
 
 DEMO_PASSWORD = "Factura.Clara.2026"
@@ -147,7 +149,13 @@ class Command(BaseCommand):
             )
             profile = Profile.objects.get(account=None, code=profile_code)
             for rfc in rfcs or list(clients):
-                Grant.objects.create(membership=membership, company=clients[rfc], profile=profile)
+                grant_set(actor=owner, membership=membership, company=clients[rfc], profile=profile)
+        # Staff hold seats like anyone else: the demo must fit the plan it shows.
+        summary = seat_summary(account=firm)
+        if summary.over_limit:  # pragma: no cover - a guard for whoever edits STAFF
+            raise CommandError(
+                f"La demostración usa {summary.in_use} licencias de {summary.available}."
+            )
 
     def _print_logins(self) -> None:
         self.stdout.write("")

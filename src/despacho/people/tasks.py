@@ -1,0 +1,90 @@
+"""Emails about people, sent as background tasks (django-tasks; in-process in the embedded mode)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.db.models import F
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django_tasks import task
+
+from despacho.people.invitations import token_mint
+from despacho.people.models import INVITATION_VALIDITY, Invitation, InvitationKind, User
+from despacho.tenancy.models import Membership
+
+
+def email_send(*, to: str, template: str, context: dict[str, Any]) -> None:
+    """Render ``<template>_subject.txt``, ``.txt`` and ``.html`` in Spanish and send them."""
+    with translation.override(settings.LANGUAGE_CODE):
+        context = {"site_url": settings.SITE_URL, **context}
+        subject = " ".join(render_to_string(f"{template}_subject.txt", context).split())
+        text = render_to_string(f"{template}.txt", context)
+        html = render_to_string(f"{template}.html", context)
+    message = EmailMultiAlternatives(subject=subject, body=text, to=[to])
+    message.attach_alternative(html, "text/html")
+    message.send()
+
+
+@task()
+def invitation_send(invitation_id: int) -> bool:
+    """Mint the invitation's token, store its hash, and email the link. False if no longer open."""
+    token, digest = token_mint()
+    now = timezone.now()
+    with transaction.atomic():
+        invitation = (
+            Invitation.objects.select_for_update(of=("self",))
+            .select_related("account", "invited_by", "membership__user")
+            .filter(pk=invitation_id, accepted_at=None, revoked_at=None)
+            .first()
+        )
+        if invitation is None:
+            return False
+        if invitation.kind != InvitationKind.MEMBER:
+            raise ValueError(f"No email for invitations of kind {invitation.kind!r} yet")
+        # The link is valid 72 hours from the moment it is sent; any earlier link dies here.
+        Invitation.objects.filter(pk=invitation.pk).update(
+            token_hash=digest,
+            sent_at=now,
+            expires_at=now + INVITATION_VALIDITY,
+            send_count=F("send_count") + 1,
+        )
+    email_send(
+        to=invitation.email,
+        template="people/email/invitation",
+        context={
+            "account": invitation.account,
+            "invited_by": invitation.invited_by,
+            "person": invitation.membership.user if invitation.membership else None,
+            "link": settings.SITE_URL + reverse("people:invitation", args=[token]),
+            "expires_at": now + INVITATION_VALIDITY,
+        },
+    )
+    return True
+
+
+@task()
+def membership_notice_send(membership_id: int, added_by_id: int | None) -> bool:
+    """Tell a person who already has a login that they were added to an account."""
+    membership = (
+        Membership.objects.select_related("user", "account").filter(pk=membership_id).first()
+    )
+    if membership is None:
+        return False
+    added_by = User.objects.filter(pk=added_by_id).first() if added_by_id else None
+    email_send(
+        to=membership.user.email,
+        template="people/email/membership_notice",
+        context={
+            "account": membership.account,
+            "person": membership.user,
+            "invited_by": added_by,
+            "link": settings.SITE_URL + reverse("home"),
+            "role": membership.get_role_display(),
+        },
+    )
+    return True
