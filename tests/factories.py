@@ -35,7 +35,10 @@ def valid_rfc(moral: bool = True) -> str:
     year = 50 + n % 50
     month = 1 + n % 12
     day = 1 + n % 28
-    homoclave = "".join(_rng.choice(string.ascii_uppercase + "123456789") for _ in range(2))
+    # The shape SAT gives homoclaves: [1-9A-V][1-9A-Z], then the check digit.
+    homoclave = _rng.choice("123456789ABCDEFGHIJKLMNOPQRSTUV") + _rng.choice(
+        "123456789" + string.ascii_uppercase
+    )
     base = f"{letters}{year:02d}{month:02d}{day:02d}{homoclave}"
     return base + stdnum_rfc.calc_check_digit(base)
 
@@ -66,7 +69,11 @@ def owner_of(account: Account) -> User:
 
 
 def make_company(
-    account: Account, razon_social: str | None = None, rfc: str | None = None
+    account: Account,
+    razon_social: str | None = None,
+    rfc: str | None = None,
+    regimen_fiscal: str = "601",
+    codigo_postal: str = "06000",
 ) -> Company:
     from despacho.tenancy.services import company_create
 
@@ -75,8 +82,8 @@ def make_company(
         actor=owner_of(account),
         rfc=rfc or valid_rfc(),
         razon_social=razon_social or f"EMPRESA {next(_counter)} SA DE CV",
-        regimen_fiscal="601",
-        codigo_postal="06000",
+        regimen_fiscal=regimen_fiscal,
+        codigo_postal=codigo_postal,
     )
 
 
@@ -113,3 +120,10 @@ def make_grant(
 
 def link(firm: Account, company: Company, status: str = LinkStatus.ACCEPTED) -> CompanyLink:
     return CompanyLink.objects.create(firm=firm, company=company, status=status)
+
+
+def make_client_of(firm: Account, razon_social: str | None = None) -> Company:
+    """A company owned by its own account and linked (accepted) to the firm."""
+    company = make_company(make_account(plan=Plan.EMPRENDEDOR), razon_social=razon_social)
+    link(firm, company)
+    return company
