@@ -145,7 +145,9 @@ def test_members_are_refused_the_audit_page_and_export(client):
     member = make_membership(account)
     make_grant(member, account.companies.get())
     client.force_login(member.user)
-    assert client.get(AUDIT).status_code == 403
+    refused = client.get(AUDIT)
+    assert refused.status_code == 403
+    assert "Solo el propietario y los administradores ven la bitácora." in refused.content.decode()
     assert client.get(EXPORT).status_code == 403
     assert f'href="{AUDIT}"' not in client.get(reverse("home")).content.decode()
 
