@@ -96,7 +96,11 @@ def test_list_variables(monkeypatch):
 
 
 def _despacho(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DESPACHO_", "SECRET"))}
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DESPACHO_", "SECRET", "DJANGO_ALLOW_ASYNC_UNSAFE"))
+    }
     clean.pop("DATABASE_URL", None)
     # The code under test, not whatever copy the virtualenv has installed.
     source = str(Path(despacho.__file__).resolve().parents[1])

@@ -9,10 +9,6 @@ from pathlib import Path
 
 import pytest
 
-# live_server runs in a thread while Playwright's sync API runs an event loop in this one;
-# Django would otherwise refuse the ORM calls the test makes to build its data.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -30,12 +26,21 @@ def chromium_path() -> str | None:
     return None
 
 
-@pytest.fixture(scope="session")
-def browser() -> Iterator[object]:
+@pytest.fixture
+def browser(monkeypatch) -> Iterator[object]:
+    """Chromium for one test.
+
+    Playwright's sync API keeps an asyncio loop running in this thread while it is
+    open, and Django refuses ORM calls from a thread with a running loop; the test
+    builds its data with the ORM, so async safety is off while the browser is open.
+    Per test, not per session: once the browser closes, the loop stops, so later
+    tests (and this test's database teardown) run with Django's check back on.
+    """
     executable = chromium_path()
     if executable is None:
         pytest.skip("no Chromium binary (apt-get install chromium) — browser tests skipped")
     sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=executable, headless=True, args=CHROMIUM_ARGS
