@@ -44,8 +44,8 @@ def test_owner_searches_the_switcher_and_changes_company(page, screenshot, firm_
     screenshot("01-login")
     log_in(page, firm_owner.email)
     switcher = page.locator("#switcher")
-    expect(page.locator("main h1")).to_have_text("ABARROTES LA ESPERANZA")
-    expect(switcher.locator("summary")).to_contain_text("ABARROTES LA ESPERANZA")
+    expect(page.locator("main h1")).to_have_text("MÉNDEZ RÍOS CONTADORES")
+    expect(switcher.locator("summary")).to_contain_text("MÉNDEZ RÍOS CONTADORES")
     screenshot("02-home")
 
     switcher.locator("summary").click()

@@ -103,6 +103,14 @@ def test_a_firms_owner_and_admins_see_client_companies_under_the_firm():
     assert entry.via_link
 
 
+def test_a_firm_owner_starts_on_the_firms_own_company_not_a_client(client):
+    firm = make_account(name="Despacho Zeta")
+    make_client_of(firm, razon_social="AAA CLIENTE PRIMERO EN ORDEN")
+    make_company(firm, razon_social="ZETA CONTADORES")
+    client.force_login(owner_of(firm))
+    assert "<h1>ZETA CONTADORES</h1>" in client.get(reverse("home")).content.decode()
+
+
 @pytest.mark.parametrize("status", [LinkStatus.PENDING, LinkStatus.DECLINED])
 def test_a_link_not_accepted_shows_nothing_to_the_firm(status):
     firm = make_account()
