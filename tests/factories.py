@@ -69,7 +69,11 @@ def owner_of(account: Account) -> User:
 
 
 def make_company(
-    account: Account, razon_social: str | None = None, rfc: str | None = None
+    account: Account,
+    razon_social: str | None = None,
+    rfc: str | None = None,
+    regimen_fiscal: str = "601",
+    codigo_postal: str = "06000",
 ) -> Company:
     from despacho.tenancy.services import company_create
 
@@ -78,8 +82,8 @@ def make_company(
         actor=owner_of(account),
         rfc=rfc or valid_rfc(),
         razon_social=razon_social or f"EMPRESA {next(_counter)} SA DE CV",
-        regimen_fiscal="601",
-        codigo_postal="06000",
+        regimen_fiscal=regimen_fiscal,
+        codigo_postal=codigo_postal,
     )
 
 
@@ -145,3 +149,10 @@ def set_included_seats(account: Account, seats: int) -> Account:
     Account.objects.filter(pk=account.pk).update(included_seats=seats)
     account.refresh_from_db()
     return account
+
+
+def make_client_of(firm: Account, razon_social: str | None = None) -> Company:
+    """A company owned by its own account and linked (accepted) to the firm."""
+    company = make_company(make_account(plan=Plan.EMPRENDEDOR), razon_social=razon_social)
+    link(firm, company)
+    return company

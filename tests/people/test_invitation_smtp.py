@@ -17,9 +17,9 @@ from email.message import EmailMessage
 import pytest
 from aiosmtpd.controller import Controller
 from django.urls import reverse
-from tests.factories import make_account, make_company, owner_of, profile
 
 from despacho.tenancy.models import Membership, MembershipStatus
+from tests.factories import make_account, make_company, owner_of, profile
 
 pytestmark = pytest.mark.django_db
 

@@ -7,6 +7,11 @@ from datetime import timedelta
 import pytest
 from django.core import mail
 from django.utils import timezone
+
+from despacho.audit.models import AuditEvent
+from despacho.people.models import Invitation, InvitationStatus, User
+from despacho.tenancy.members import member_invitation_resend, member_invitation_revoke
+from despacho.tenancy.models import MembershipStatus
 from tests.factories import (
     PASSWORD,
     add_member,
@@ -15,11 +20,6 @@ from tests.factories import (
     make_user,
     owner_of,
 )
-
-from despacho.audit.models import AuditEvent
-from despacho.people.models import Invitation, InvitationStatus, User
-from despacho.tenancy.members import member_invitation_resend, member_invitation_revoke
-from despacho.tenancy.models import MembershipStatus
 
 pytestmark = pytest.mark.django_db
 

@@ -1,22 +1,92 @@
-"""The demo command builds its staff's access through the services and fits its seats."""
+"""The demo data: fixed logins, valid companies, idempotent, never in a production database."""
 
-import io
+from __future__ import annotations
+
+from io import StringIO
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
+from django.urls import reverse
 
 from despacho.access.models import Grant
 from despacho.audit.models import AuditEvent
-from despacho.tenancy.models import Account
+from despacho.people.models import User
+from despacho.tenancy.management.commands.demo import DEMO_PASSWORD
+from despacho.tenancy.models import Account, Company, CompanyLink, Membership
+from despacho.tenancy.rfc import validate_company_rfc
 from despacho.tenancy.seats import seat_summary
+from despacho.tenancy.selectors import switcher_entries
 
 pytestmark = pytest.mark.django_db
+
+MODELS = (User, Account, Company, CompanyLink, Membership, Grant, AuditEvent)
+
+
+def load_demo() -> str:
+    out = StringIO()
+    call_command("demo", stdout=out)
+    return out.getvalue()
+
+
+def counts() -> dict[str, int]:
+    return {model.__name__: model.objects.count() for model in MODELS}
+
+
+def test_the_demo_loads_a_firm_its_staff_and_three_clients(settings):
+    settings.DEBUG = True
+    output = load_demo()
+    assert "Datos de demostración cargados." in output
+    assert f"contraseña para todos: {DEMO_PASSWORD}" in output
+    assert "dueno@demo.despacho.mx" in output
+    firm = Account.objects.get(name="Méndez Ríos Contadores, S.C.")
+    assert CompanyLink.objects.filter(firm=firm, status="accepted").count() == 3
+    for company in Company.objects.all():
+        assert validate_company_rfc(company.rfc) == company.rfc
+    owner = User.objects.get(email="dueno@demo.despacho.mx")
+    assert len(switcher_entries(viewer=owner)) == 4
+    contador = User.objects.get(email="contador@demo.despacho.mx")
+    ventas = User.objects.get(email="ventas@demo.despacho.mx")
+    assert len(switcher_entries(viewer=contador)) == 3
+    assert len(switcher_entries(viewer=ventas)) == 2
+    profiles = {g.profile.code for g in Grant.objects.select_related("profile")}
+    assert profiles == {"contador", "auxiliar_ventas"}
+
+
+def test_running_the_demo_twice_changes_nothing_and_still_prints_the_logins(settings):
+    settings.DEBUG = True
+    load_demo()
+    first = counts()
+    output = load_demo()
+    assert counts() == first
+    assert "Los datos de demostración ya estaban cargados." in output
+    assert "dueno@demo.despacho.mx" in output
+
+
+def test_the_demo_logins_work(client, settings):
+    settings.DEBUG = True
+    load_demo()
+    response = client.post(
+        reverse("people:login"),
+        {"username": "dueno@demo.despacho.mx", "password": DEMO_PASSWORD},
+        follow=True,
+    )
+    page = response.content.decode()
+    assert "Laura Méndez Ríos" in page
+    assert "ESCUELA KEMPER URGATE" in page
+
+
+def test_the_demo_refuses_a_database_that_is_not_the_embedded_one_without_debug(settings):
+    settings.DEBUG = False
+    # The test database is never the embedded var/despacho.sqlite3 (nor is PostgreSQL).
+    with pytest.raises(CommandError, match="sus contraseñas son públicas"):
+        load_demo()
+    assert counts()["User"] == 0
 
 
 def test_demo_grants_are_written_by_grant_set_and_the_firm_fits_its_seats(settings):
     settings.DEBUG = True
-    call_command("demo", stdout=io.StringIO())
-    call_command("demo", stdout=io.StringIO())  # idempotent
+    call_command("demo", stdout=StringIO())
+    call_command("demo", stdout=StringIO())  # idempotent
     assert AuditEvent.objects.filter(action="grant.created").count() == Grant.objects.count() == 5
     firm = Account.objects.get(name="Méndez Ríos Contadores, S.C.")
     summary = seat_summary(account=firm)

@@ -3,16 +3,6 @@
 import pytest
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
-from tests.factories import (
-    add_member,
-    make_account,
-    make_company,
-    make_membership,
-    make_user,
-    owner_of,
-    profile,
-    set_included_seats,
-)
 
 from despacho.access.catalog import Perm
 from despacho.access.decisions import can, can_open
@@ -31,6 +21,16 @@ from despacho.tenancy.members import (
 )
 from despacho.tenancy.models import Membership, MembershipStatus, Role
 from despacho.tenancy.seats import seat_summary
+from tests.factories import (
+    add_member,
+    make_account,
+    make_company,
+    make_membership,
+    make_user,
+    owner_of,
+    profile,
+    set_included_seats,
+)
 
 pytestmark = pytest.mark.django_db
 

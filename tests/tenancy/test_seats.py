@@ -8,6 +8,11 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from hypothesis import given
 from hypothesis import strategies as st
+
+from despacho.audit.models import AuditEvent
+from despacho.tenancy.members import member_deactivate, member_reactivate
+from despacho.tenancy.models import MembershipStatus, Role, SeatPurchase
+from despacho.tenancy.seats import seat_purchase_record, seat_quote, seat_summary
 from tests.factories import (
     add_member,
     make_account,
@@ -16,11 +21,6 @@ from tests.factories import (
     owner_of,
     set_included_seats,
 )
-
-from despacho.audit.models import AuditEvent
-from despacho.tenancy.members import member_deactivate, member_reactivate
-from despacho.tenancy.models import MembershipStatus, Role, SeatPurchase
-from despacho.tenancy.seats import seat_purchase_record, seat_quote, seat_summary
 
 pytestmark = pytest.mark.django_db
 

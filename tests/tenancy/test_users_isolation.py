@@ -7,11 +7,11 @@ A new route is covered automatically, or this test fails to build its URL.
 
 import pytest
 from django.urls import URLPattern, reverse
-from tests.factories import add_member, make_account, make_company, make_grant, make_membership
 
 from despacho.people.models import Invitation
 from despacho.tenancy import user_urls
 from despacho.tenancy.models import Membership, Role
+from tests.factories import add_member, make_account, make_company, make_grant, make_membership
 
 pytestmark = pytest.mark.django_db
 

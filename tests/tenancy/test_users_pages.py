@@ -5,6 +5,10 @@ from datetime import timedelta
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+
+from despacho.people.models import Invitation
+from despacho.tenancy.members import member_deactivate, member_invitation_revoke
+from despacho.tenancy.models import Membership, MembershipStatus, Role, SeatPurchase
 from tests.factories import (
     add_member,
     make_account,
@@ -15,10 +19,6 @@ from tests.factories import (
     profile,
     set_included_seats,
 )
-
-from despacho.people.models import Invitation
-from despacho.tenancy.members import member_deactivate, member_invitation_revoke
-from despacho.tenancy.models import Membership, MembershipStatus, Role, SeatPurchase
 
 pytestmark = pytest.mark.django_db
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -45,6 +47,12 @@ def audit_list(request: AppRequest) -> HttpResponse:
     )
 
 
+def _as_json(value: object) -> str:
+    if value is None:
+        return ""
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, cls=DjangoJSONEncoder)
+
+
 @login_required
 @require_GET
 def audit_export(request: HttpRequest) -> StreamingHttpResponse:
@@ -70,8 +78,8 @@ def audit_export(request: HttpRequest) -> StreamingHttpResponse:
                 event.action_label,
                 event.company.rfc if event.company else "",
                 event.target_label,
-                event.before or "",
-                event.after or "",
+                _as_json(event.before),
+                _as_json(event.after),
                 event.ip or "",
             ]
 

@@ -1,8 +1,11 @@
 from __future__ import annotations
 
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm, SetPasswordForm
 from django.utils.translation import gettext_lazy as _
+
+from despacho.people.models import User
+from despacho.people.services import user_password_set
 
 
 class EmailAuthenticationForm(AuthenticationForm):
@@ -53,3 +56,19 @@ class InvitationAcceptForm(forms.Form):
         if data.get("password1") and data.get("password2") != data.get("password1"):
             self.add_error("password2", _("Repite la contraseña: no coincide con la primera."))
         return data
+
+
+class AuditedPasswordChangeForm(PasswordChangeForm):
+    """Django's password change form, saving through the audited service."""
+
+    def save(self, commit: bool = True) -> User:
+        return user_password_set(user=self.user, password=self.cleaned_data["new_password1"])
+
+
+class AuditedSetPasswordForm(SetPasswordForm):
+    """Django's form for the password reset link, saving through the audited service."""
+
+    def save(self, commit: bool = True) -> User:
+        return user_password_set(
+            user=self.user, password=self.cleaned_data["new_password1"], reset=True
+        )

@@ -16,7 +16,12 @@ from django.utils.translation import gettext as _
 
 from despacho.access.decisions import forget
 from despacho.http import AppRequest
-from despacho.people.forms import EmailAuthenticationForm, InvitationAcceptForm
+from despacho.people.forms import (
+    AuditedPasswordChangeForm,
+    AuditedSetPasswordForm,
+    EmailAuthenticationForm,
+    InvitationAcceptForm,
+)
 from despacho.people.invitations import (
     invitation_accept,
     invitation_for_token,
@@ -33,6 +38,7 @@ class LoginView(auth_views.LoginView):
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):
+    form_class = AuditedPasswordChangeForm
     template_name = "people/password_change.html"
     success_url = reverse_lazy("people:password_change_done")
 
@@ -44,15 +50,14 @@ class PasswordResetView(auth_views.PasswordResetView):
     subject_template_name = "people/email/password_reset_subject.txt"
     success_url = reverse_lazy("people:password_reset_done")
 
-    def get_extra_email_context(self) -> dict[str, str]:
+    @property
+    def extra_email_context(self) -> dict[str, str]:
+        # Links in mail use SITE_URL, never the request's Host header (host poisoning).
         return {"site_url": settings.SITE_URL}
-
-    def form_valid(self, form):
-        self.extra_email_context = self.get_extra_email_context()
-        return super().form_valid(form)
 
 
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    form_class = AuditedSetPasswordForm
     template_name = "people/password_reset_confirm.html"
     success_url = reverse_lazy("people:password_reset_complete")
     post_reset_login = False

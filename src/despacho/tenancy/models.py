@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -69,6 +70,10 @@ codigo_postal_validator = RegexValidator(
 )
 
 
+# ASCII digits only, as the database constraint says (r"\d" would take "١٢٣٤٥").
+CODIGO_POSTAL = re.compile(r"^[0-9]{5}\Z")
+
+
 class Company(models.Model):
     """A taxpayer (RFC), owned by exactly one account."""
 
@@ -122,6 +127,13 @@ class Company(models.Model):
     def regimen_label(self) -> str:
         return dict(regimen_choices()).get(self.regimen_fiscal, self.regimen_fiscal)
 
+    # Fields whose every rule clean() checks with a message naming the field; Django's
+    # generic "blank"/"max_length" messages would only repeat them without the name.
+    OWN_RULE_FIELDS = frozenset({"rfc", "razon_social", "regimen_fiscal", "codigo_postal"})
+
+    def clean_fields(self, exclude: Any = None) -> None:
+        super().clean_fields(exclude={*(exclude or ()), *self.OWN_RULE_FIELDS})
+
     def clean(self) -> None:
         """Every field rule at once, so a form shows all problems together."""
         errors: dict[str, list[ValidationError]] = {}
@@ -129,6 +141,11 @@ class Company(models.Model):
             self.rfc = validate_company_rfc(self.rfc or "")
         except ValidationError as exc:
             errors.setdefault("rfc", []).append(exc)
+        self.codigo_postal = (self.codigo_postal or "").strip()
+        if not CODIGO_POSTAL.match(self.codigo_postal):
+            errors.setdefault("codigo_postal", []).append(
+                ValidationError(codigo_postal_validator.message, code=codigo_postal_validator.code)
+            )
         try:
             validate_regimen(
                 self.regimen_fiscal or "",
@@ -140,6 +157,10 @@ class Company(models.Model):
         if not self.razon_social:
             errors.setdefault("razon_social", []).append(
                 ValidationError(_("Razón social: escribe la razón social."), code="required")
+            )
+        elif len(self.razon_social) > 300:
+            errors.setdefault("razon_social", []).append(
+                ValidationError(_("Razón social: máximo 300 caracteres."), code="max_length")
             )
         if errors:
             raise ValidationError(errors)

@@ -53,7 +53,8 @@ def resolve_workspace(request: HttpRequest) -> Workspace:
     wanted = request.session.get(SESSION_KEY)
     active = next((e for e in entries if e.company.pk == wanted), None)
     if active is None and entries:
-        active = entries[0]
+        # Start where the person works for themselves: a firm's own company before its clients.
+        active = next((e for e in entries if not e.via_link), entries[0])
     if active is not None and wanted != active.company.pk:
         request.session[SESSION_KEY] = active.company.pk
     elif active is None and wanted is not None:

@@ -1,0 +1,140 @@
+"""Configuration from the environment: EMAIL_URL forms, the generated secret, production checks."""
+
+from __future__ import annotations
+
+import os
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import despacho
+from despacho import config
+
+
+def test_email_url_console_locmem_and_dummy():
+    assert config.email_settings("console:") == {
+        "EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend"
+    }
+    assert config.email_settings("locmem:")["EMAIL_BACKEND"].endswith("locmem.EmailBackend")
+    assert config.email_settings("dummy:")["EMAIL_BACKEND"].endswith("dummy.EmailBackend")
+
+
+def test_email_url_file_writes_messages_into_a_directory():
+    parsed = config.email_settings("file:///var/tmp/correo%20saliente")
+    assert parsed["EMAIL_BACKEND"].endswith("filebased.EmailBackend")
+    assert parsed["EMAIL_FILE_PATH"] == "/var/tmp/correo saliente"
+
+
+def test_email_url_smtp_with_credentials_and_port():
+    parsed = config.email_settings("smtp://user%40example.mx:p%40ss%3Aw@mail.example.mx:2525")
+    assert parsed == {
+        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "EMAIL_HOST": "mail.example.mx",
+        "EMAIL_PORT": 2525,
+        "EMAIL_HOST_USER": "user@example.mx",
+        "EMAIL_HOST_PASSWORD": "p@ss:w",
+        "EMAIL_USE_TLS": False,
+        "EMAIL_USE_SSL": False,
+        "EMAIL_TIMEOUT": 10,
+    }
+
+
+def test_email_url_smtp_defaults_to_port_25_without_credentials():
+    parsed = config.email_settings("smtp://localhost")
+    assert (parsed["EMAIL_HOST"], parsed["EMAIL_PORT"]) == ("localhost", 25)
+    assert (parsed["EMAIL_HOST_USER"], parsed["EMAIL_HOST_PASSWORD"]) == ("", "")
+
+
+def test_email_url_starttls_and_implicit_tls():
+    tls = config.email_settings("smtp+tls://mail.example.mx:587")
+    assert (tls["EMAIL_USE_TLS"], tls["EMAIL_USE_SSL"], tls["EMAIL_PORT"]) == (True, False, 587)
+    ssl = config.email_settings("smtp+ssl://mail.example.mx")
+    assert (ssl["EMAIL_USE_TLS"], ssl["EMAIL_USE_SSL"], ssl["EMAIL_PORT"]) == (False, True, 465)
+
+
+def test_email_url_from_parameter_sets_the_sender():
+    parsed = config.email_settings("console:?from=Despacho%20%3Cavisos%40example.mx%3E")
+    assert parsed["DEFAULT_FROM_EMAIL"] == "Despacho <avisos@example.mx>"
+
+
+def test_an_unknown_email_url_scheme_is_an_error():
+    with pytest.raises(ValueError, match="unsupported scheme: 'sendgrid'"):
+        config.email_settings("sendgrid://key")
+
+
+def test_secret_key_is_generated_once_into_the_data_dir(tmp_path, monkeypatch):
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    first = config.secret_key(tmp_path)
+    assert len(first) >= 50
+    assert config.secret_key(tmp_path) == first
+    key_file = tmp_path / "secret_key"
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+
+
+def test_secret_key_from_the_environment_wins_and_writes_nothing(tmp_path, monkeypatch):
+    monkeypatch.setenv("SECRET_KEY", "desde-el-entorno")
+    assert config.secret_key(tmp_path) == "desde-el-entorno"
+    assert not (tmp_path / "secret_key").exists()
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"), [("1", True), ("sí", True), ("on", True), ("0", False), ("", False)]
+)
+def test_boolean_variables(monkeypatch, raw, expected):
+    monkeypatch.setenv("DESPACHO_X", raw)
+    assert config.env_bool("DESPACHO_X") is expected
+
+
+def test_list_variables(monkeypatch):
+    monkeypatch.setenv("ALLOWED_HOSTS", " a.example , b.example,,")
+    assert config.env_list("ALLOWED_HOSTS", ["x"]) == ["a.example", "b.example"]
+    monkeypatch.delenv("ALLOWED_HOSTS")
+    assert config.env_list("ALLOWED_HOSTS", ["x"]) == ["x"]
+
+
+def _despacho(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DESPACHO_", "SECRET", "DJANGO_ALLOW_ASYNC_UNSAFE"))
+    }
+    clean.pop("DATABASE_URL", None)
+    # The code under test, not whatever copy the virtualenv has installed.
+    source = str(Path(despacho.__file__).resolve().parents[1])
+    clean["PYTHONPATH"] = os.pathsep.join(filter(None, [source, clean.get("PYTHONPATH")]))
+    return subprocess.run(
+        [sys.executable, "-m", "despacho", *args],
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+PRODUCTION = {
+    "DESPACHO_DEBUG": "0",
+    "SECRET_KEY": "prueba-" + "k" * 60,
+    "ALLOWED_HOSTS": "despacho.example",
+    "SITE_URL": "https://despacho.example",
+}
+
+
+def test_deploy_checks_are_silent_with_production_settings(tmp_path):
+    result = _despacho(
+        ["check", "--deploy", "--fail-level", "WARNING"],
+        {**PRODUCTION, "DESPACHO_DATA_DIR": str(tmp_path)},
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+def test_production_hashes_passwords_with_argon2(tmp_path):
+    code = "from django.conf import settings; print(settings.PASSWORD_HASHERS[0])"
+    result = _despacho(["shell", "-c", code], {**PRODUCTION, "DESPACHO_DATA_DIR": str(tmp_path)})
+    assert (
+        result.stdout.strip().splitlines()[-1] == "django.contrib.auth.hashers.Argon2PasswordHasher"
+    ), result.stderr
