@@ -35,7 +35,10 @@ def valid_rfc(moral: bool = True) -> str:
     year = 50 + n % 50
     month = 1 + n % 12
     day = 1 + n % 28
-    homoclave = "".join(_rng.choice(string.ascii_uppercase + "123456789") for _ in range(2))
+    # stdnum (like the SAT) takes a homoclave whose first character is 1-9 or A-V.
+    homoclave = _rng.choice("123456789ABCDEFGHIJKLMNPQRSTUV") + _rng.choice(
+        string.ascii_uppercase + "123456789"
+    )
     base = f"{letters}{year:02d}{month:02d}{day:02d}{homoclave}"
     return base + stdnum_rfc.calc_check_digit(base)
 
