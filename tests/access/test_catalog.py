@@ -102,4 +102,7 @@ def test_system_presets_are_all_valid_and_distinct():
 
 def test_dependents_of_ventas_are_facturar_cancelar_and_portal():
     assert set(dependents_of(Perm.VENTAS)) == {Perm.FACTURAR, Perm.CANCELAR, Perm.PORTAL}
-    assert list(itertools.chain.from_iterable(dependents_of(p) for p in Perm if p is not Perm.VENTAS)) == []
+    assert (
+        list(itertools.chain.from_iterable(dependents_of(p) for p in Perm if p is not Perm.VENTAS))
+        == []
+    )

@@ -403,7 +403,7 @@ def profile_delete(request: AppRequest, profile_id: int) -> HttpResponse:
     account = manager_account(request)
     profile = _own_profile(account, profile_id)
     choices = selectors.profiles_for(account=account).exclude(pk=profile.pk)
-    form = ProfileDeleteForm(request.POST or None, profiles=choices)
+    form = ProfileDeleteForm(request.POST if request.method == "POST" else None, profiles=choices)
     status = 200
     if request.method == "POST" and form.is_valid():
         try:
