@@ -38,6 +38,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# The permission decision's one query runs as a prepared statement on PostgreSQL
+# (access/decisions.py); turn off behind a pooler without prepared-statement support.
+ACCESS_PREPARE_QUERY = config.env_bool("DESPACHO_PREPARE_ACCESS_QUERY", default=True)
 
 INSTALLED_APPS = [
     "django.contrib.auth",

@@ -6,15 +6,25 @@ from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from despacho.access.catalog import Perm, from_mask, to_mask, violations
+from despacho.access.catalog import Perm, effective_mask, from_mask, to_mask, violations
 from despacho.access.models import Grant, Profile
+from despacho.access.selectors import GrantImpact, describe_impacts, profile_impact
 from despacho.audit.actions import Action
 from despacho.audit.services import audit_record
 from despacho.people.models import User
-from despacho.tenancy.models import Company, CompanyLink, LinkStatus, Membership
+from despacho.tenancy.models import (
+    Account,
+    Company,
+    CompanyLink,
+    LinkStatus,
+    Membership,
+    MembershipStatus,
+    Role,
+)
 
 
 def permission_rules_error(perms: Iterable[Perm], *, field: str = "permissions") -> ValidationError:
@@ -39,6 +49,53 @@ def grant_snapshot(grant: Grant) -> dict[str, object]:
         "removed": sorted(p.value for p in from_mask(grant.removed)),
         "effective": sorted(p.value for p in grant.perms),
     }
+
+
+def _manager_membership(*, actor: User, account_id: int) -> Membership | None:
+    return (
+        Membership.objects.filter(
+            user=actor,
+            account_id=account_id,
+            status=MembershipStatus.ACTIVE,
+            role__in=[Role.OWNER, Role.ADMIN],
+            account__is_active=True,
+        )
+        .only("pk", "role")
+        .first()
+    )
+
+
+def _require_manager(*, actor: User | None, account_id: int) -> None:
+    """Only the account's owner and admins manage profiles and permissions (None = system)."""
+    if actor is None:
+        return
+    if _manager_membership(actor=actor, account_id=account_id) is None:
+        raise ValidationError(
+            _("Solo el propietario y los administradores de la cuenta administran permisos."),
+            code="not_manager",
+        )
+
+
+def _check_may_set_grants(*, actor: User | None, membership: Membership) -> None:
+    """Nobody raises their own permissions; the owner's access is not a grant to edit."""
+    _require_manager(actor=actor, account_id=membership.account_id)
+    if actor is not None and membership.user_id == actor.pk:
+        raise ValidationError(
+            _("No puedes cambiar tus propios permisos; pídeselo a otro administrador."),
+            code="own_permissions",
+        )
+    if membership.role == Role.OWNER:
+        raise ValidationError(
+            _("El propietario tiene todos los permisos; sus accesos no se editan."),
+            code="owner_has_all",
+        )
+
+
+def _locked(profile: Profile) -> Profile:
+    """The profile re-read under a row lock (system presets never change: no lock)."""
+    if profile.account_id is None:
+        return profile
+    return Profile.objects.select_for_update().get(pk=profile.pk)
 
 
 def _company_belongs_to_account(company: Company, account_id: int) -> bool:
@@ -90,6 +147,10 @@ def grant_set(
                 )
             }
         )
+    _check_may_set_grants(actor=actor, membership=membership)
+    # Hold the profile row while the set is validated against it, so a concurrent profile
+    # edit (which takes the same lock) sees this grant or this grant sees the edit.
+    profile = _locked(profile)
     # Hand changes are stored relative to the profile, so profile edits still reach them.
     added = to_mask(add_set) & ~profile.permissions
     removed = to_mask(remove_set) & profile.permissions
@@ -119,3 +180,235 @@ def grant_set(
         after=grant_snapshot(grant),
     )
     return grant
+
+
+@transaction.atomic
+def grant_delete(*, actor: User | None, grant: Grant) -> None:
+    """Take away the member's access to the company (the membership stays)."""
+    membership = grant.membership
+    _check_may_set_grants(actor=actor, membership=membership)
+    before = grant_snapshot(grant)
+    company = grant.company
+    grant.delete()
+    audit_record(
+        actor=actor,
+        action=Action.GRANT_DELETED,
+        account=membership.account,
+        company=company,
+        target=membership,
+        before=before,
+    )
+
+
+# --- profiles ---------------------------------------------------------------
+
+
+def profile_snapshot(profile: Profile) -> dict[str, object]:
+    return {
+        "name": profile.name,
+        "permissions": sorted(p.value for p in profile.perms),
+    }
+
+
+def _clean_profile_name(*, account: Account, name: str, exclude_pk: int | None = None) -> str:
+    name = " ".join((name or "").split())
+    if not name:
+        raise ValidationError(
+            {"name": ValidationError(_("Nombre: escribe el nombre del perfil."), code="required")}
+        )
+    if len(name) > 80:
+        raise ValidationError(
+            {"name": ValidationError(_("Nombre: máximo 80 caracteres."), code="max_length")}
+        )
+    clash = Profile.objects.filter(Q(account=account) | Q(account__isnull=True), name__iexact=name)
+    if exclude_pk is not None:
+        clash = clash.exclude(pk=exclude_pk)
+    if clash.exists():
+        raise ValidationError(
+            {
+                "name": ValidationError(
+                    _("Nombre: ya existe un perfil llamado «%(name)s».") % {"name": name},
+                    code="name_taken",
+                )
+            }
+        )
+    return name
+
+
+def _refuse_broken_grants(impacts: list[GrantImpact], *, code: str, lead: str) -> None:
+    broken = [impact for impact in impacts if impact.violations]
+    if broken:
+        raise ValidationError(
+            {
+                "permissions": ValidationError(
+                    f"{lead} {describe_impacts(broken)}",
+                    code=code,
+                )
+            }
+        )
+
+
+def _editable(profile: Profile) -> None:
+    if profile.is_system:
+        raise ValidationError(
+            _("Los perfiles del sistema no se modifican; crea uno propio a partir de él."),
+            code="system_profile",
+        )
+
+
+@transaction.atomic
+def profile_create(
+    *, actor: User | None, account: Account, name: str, permissions: Iterable[Perm]
+) -> Profile:
+    """Create one of the account's own profiles; its set must be valid and its name unique."""
+    _require_manager(actor=actor, account_id=account.pk)
+    perms = frozenset(permissions)
+    errors: dict[str, list[ValidationError]] = {}
+    try:
+        name = _clean_profile_name(account=account, name=name)
+    except ValidationError as exc:
+        errors.update(exc.error_dict)
+    if violations(perms):
+        errors.update(permission_rules_error(perms).error_dict)
+    if errors:
+        raise ValidationError(errors)
+    profile = Profile.objects.create(account=account, name=name, permissions=to_mask(perms))
+    audit_record(
+        actor=actor,
+        action=Action.PROFILE_CREATED,
+        account=account,
+        target=profile,
+        after=profile_snapshot(profile),
+    )
+    return profile
+
+
+@transaction.atomic
+def profile_update(
+    *,
+    actor: User | None,
+    profile: Profile,
+    name: str | None = None,
+    permissions: Iterable[Perm] | None = None,
+) -> Profile:
+    """Rename and/or change the set; the change reaches every grant built on the profile.
+
+    Refused (nothing saved) when the set is invalid or when it would leave any grant on
+    the profile invalid; the error names each person and company affected.
+    """
+    _editable(profile)
+    account = profile.account
+    assert account is not None
+    _require_manager(actor=actor, account_id=account.pk)
+    profile = _locked(profile)
+    before = profile_snapshot(profile)
+    errors: dict[str, list[ValidationError]] = {}
+    if name is not None:
+        try:
+            profile.name = _clean_profile_name(account=account, name=name, exclude_pk=profile.pk)
+        except ValidationError as exc:
+            errors.update(exc.error_dict)
+    if permissions is not None:
+        perms = frozenset(permissions)
+        if violations(perms):
+            errors.update(permission_rules_error(perms).error_dict)
+        else:
+            try:
+                _refuse_broken_grants(
+                    profile_impact(profile=profile, permissions=perms),
+                    code="grants_would_break",
+                    lead=_("El cambio dejaría permisos inválidos a:"),
+                )
+            except ValidationError as exc:
+                errors.update(exc.error_dict)
+            profile.permissions = to_mask(perms)
+    if errors:
+        raise ValidationError(errors)
+    profile.updated_at = timezone.now()
+    profile.save()
+    audit_record(
+        actor=actor,
+        action=Action.PROFILE_UPDATED,
+        account=profile.account,
+        target=profile,
+        before=before,
+        after={**profile_snapshot(profile), "grants": profile.grants.count()},
+    )
+    return profile
+
+
+@transaction.atomic
+def profile_delete(
+    *, actor: User | None, profile: Profile, replacement: Profile | None = None
+) -> int:
+    """Delete an own profile; grants built on it move to ``replacement`` (required if any).
+
+    Hand changes travel with each grant; a move that would leave any grant invalid is
+    refused naming who is affected. Returns how many grants moved.
+    """
+    _editable(profile)
+    account = profile.account
+    assert account is not None
+    _require_manager(actor=actor, account_id=account.pk)
+    profile = _locked(profile)
+    grants = Grant.objects.filter(profile=profile)
+    in_use = grants.count()
+    if in_use and replacement is None:
+        raise ValidationError(
+            {
+                "replacement": ValidationError(
+                    _(
+                        "Reemplazo: %(count)s accesos usan este perfil; elige el perfil que "
+                        "tomarán antes de eliminarlo."
+                    )
+                    % {"count": in_use},
+                    code="replacement_required",
+                )
+            }
+        )
+    moved: list[dict[str, object]] = []
+    if replacement is not None and in_use:
+        if replacement.pk == profile.pk or replacement.account_id not in (
+            None,
+            profile.account_id,
+        ):
+            raise ValidationError(
+                {
+                    "replacement": ValidationError(
+                        _("Reemplazo: elige otro perfil de esta cuenta o del sistema."),
+                        code="invalid_replacement",
+                    )
+                }
+            )
+        replacement = _locked(replacement)
+        _refuse_broken_grants(
+            profile_impact(profile=profile, permissions=replacement.perms),
+            code="grants_would_break",
+            lead=_("Con el perfil «%(name)s» quedarían permisos inválidos para:")
+            % {"name": replacement.name},
+        )
+        for grant in grants.select_related("membership__user", "company"):
+            moved.append(
+                {
+                    "user": grant.membership.user.email,
+                    "company": grant.company.rfc,
+                    "effective": sorted(
+                        p.value
+                        for p in from_mask(
+                            effective_mask(replacement.permissions, grant.added, grant.removed)
+                        )
+                    ),
+                }
+            )
+        grants.update(profile=replacement, updated_at=timezone.now())
+    before = profile_snapshot(profile)
+    audit_record(
+        actor=actor,
+        action=Action.PROFILE_DELETED,
+        account=account,
+        target=profile,
+        before=before,
+        after={"replacement": replacement.name, "grants": moved} if moved and replacement else None,
+    )
+    profile.delete()
+    return len(moved)

@@ -1,0 +1,65 @@
+"""Enforcement for views: the decision function turned into 403 pages that explain why.
+
+``@require_perm(Perm.X)`` guards a view that acts on the session's active company;
+``manager_account(request)`` returns the account whose owner/admin the user is, or
+refuses. Both answer in Spanish, naming the missing permission or role.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar, cast
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+from despacho.access.catalog import Perm
+from despacho.access.decisions import Explanation, Reason, can, explain
+from despacho.tenancy.models import Account
+
+View = TypeVar("View", bound=Callable[..., HttpResponse])
+
+
+def denied(request: HttpRequest, explanation: Explanation) -> HttpResponse:
+    """The 403 page: what was asked and every reason it was refused."""
+    return render(request, "access/denied.html", {"explanation": explanation}, status=403)
+
+
+def require_perm(perm: Perm) -> Callable[[View], View]:
+    """Let the view run only if the user holds ``perm`` on the active company."""
+
+    def decorator(view: View) -> View:
+        @wraps(view)
+        @login_required
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            company = request.workspace.company  # type: ignore[attr-defined]
+            if company is None:
+                return denied(
+                    request,
+                    Explanation(
+                        False,
+                        perm,
+                        (Reason("no_company", _("No tienes una empresa activa.")),),
+                    ),
+                )
+            if not can(request.user, company, perm):
+                return denied(request, explain(request.user, company, perm))
+            return view(request, *args, **kwargs)
+
+        return cast(View, wrapped)
+
+    return decorator
+
+
+def manager_account(request: HttpRequest) -> Account:
+    """The active account if the user is its owner or an admin; PermissionDenied otherwise."""
+    workspace = request.workspace  # type: ignore[attr-defined]
+    if not workspace.is_manager or workspace.account is None:
+        raise PermissionDenied(
+            _("Solo el propietario y los administradores de la cuenta administran permisos.")
+        )
+    return cast(Account, workspace.account)

@@ -1,0 +1,153 @@
+"""Reads about profiles and grants, always scoped to an account the caller manages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Count, Q, QuerySet
+from django.utils.translation import gettext as _
+
+from despacho.access.catalog import (
+    PermSet,
+    RuleViolation,
+    effective_mask,
+    from_mask,
+    to_mask,
+    violations,
+)
+from despacho.access.models import Grant, Profile
+from despacho.tenancy.models import (
+    Account,
+    Company,
+    LinkStatus,
+    Membership,
+    Role,
+)
+
+
+class NotFound(Exception):
+    """The object does not exist or belongs to another account (indistinguishable)."""
+
+
+@dataclass(frozen=True)
+class GrantImpact:
+    """What a profile change does to one grant built on the profile."""
+
+    grant: Grant
+    before: PermSet
+    after: PermSet
+    violations: tuple[RuleViolation, ...]
+
+    @property
+    def changed(self) -> bool:
+        return self.before != self.after
+
+
+def profile_impact(*, profile: Profile, permissions: PermSet) -> list[GrantImpact]:
+    """Each grant on the profile with its set now and with ``permissions`` as the profile."""
+    new_mask = to_mask(permissions)
+    impacts = []
+    grants = (
+        Grant.objects.filter(profile=profile)
+        .select_related("membership__user", "company")
+        .order_by("membership__user__full_name", "company__razon_social", "pk")
+    )
+    for grant in grants:
+        before = from_mask(effective_mask(profile.permissions, grant.added, grant.removed))
+        after = from_mask(effective_mask(new_mask, grant.added, grant.removed))
+        impacts.append(GrantImpact(grant, before, after, tuple(violations(after))))
+    return impacts
+
+
+def describe_impacts(impacts: list[GrantImpact], *, limit: int = 10) -> str:
+    """'Ana López en EMPRESA SA (Facturar requiere Ventas.); …' for error messages."""
+    parts = [
+        _("%(user)s en %(company)s (%(rules)s)")
+        % {
+            "user": impact.grant.membership.user.full_name,
+            "company": impact.grant.company.razon_social,
+            "rules": " ".join(v.message for v in impact.violations),
+        }
+        for impact in impacts[:limit]
+    ]
+    text = "; ".join(parts)
+    if len(impacts) > limit:
+        text += " " + _("y %(count)s más.") % {"count": len(impacts) - limit}
+    return text
+
+
+def profiles_for(*, account: Account) -> QuerySet[Profile]:
+    """The system presets and the account's own profiles, with how many grants use each."""
+    return (
+        Profile.objects.filter(Q(account__isnull=True) | Q(account=account))
+        .annotate(
+            uses=Count("grants", filter=Q(grants__membership__account=account), distinct=True)
+        )
+        .order_by("account_id", "name")
+    )
+
+
+def profile_for(*, account: Account, profile_id: object) -> Profile:
+    """A profile the account may use (a preset or its own); NotFound otherwise."""
+    try:
+        return Profile.objects.get(
+            Q(account__isnull=True) | Q(account=account), pk=int(str(profile_id))
+        )
+    except (Profile.DoesNotExist, ValueError):
+        raise NotFound from None
+
+
+def companies_of(*, account: Account) -> QuerySet[Company]:
+    """The companies the account owns or manages through an accepted link."""
+    return (
+        Company.objects.filter(
+            Q(account=account) | Q(links__firm=account, links__status=LinkStatus.ACCEPTED)
+        )
+        .distinct()
+        .order_by("razon_social")
+    )
+
+
+def company_of(*, account: Account, company_id: object) -> Company:
+    try:
+        return companies_of(account=account).get(pk=int(str(company_id)))
+    except (Company.DoesNotExist, ValueError):
+        raise NotFound from None
+
+
+def members_of(*, account: Account) -> QuerySet[Membership]:
+    """Everyone in the account, owner first."""
+    return (
+        Membership.objects.filter(account=account)
+        .select_related("user")
+        .order_by("role", "user__full_name")
+    )
+
+
+def membership_of(*, account: Account, membership_id: object) -> Membership:
+    try:
+        return members_of(account=account).get(pk=int(str(membership_id)))
+    except (Membership.DoesNotExist, ValueError):
+        raise NotFound from None
+
+
+def grant_of(*, membership: Membership, company: Company) -> Grant | None:
+    return (
+        Grant.objects.select_related("profile", "company")
+        .filter(membership=membership, company=company)
+        .first()
+    )
+
+
+def grants_of(*, account: Account) -> QuerySet[Grant]:
+    """Every grant of the account's members, for the permissions overview."""
+    return (
+        Grant.objects.filter(membership__account=account)
+        .select_related("membership__user", "company", "profile")
+        .order_by("membership__user__full_name", "company__razon_social")
+    )
+
+
+def manageable_members(*, account: Account) -> QuerySet[Membership]:
+    """Members whose grants decide what they may do (owners and admins hold everything)."""
+    return members_of(account=account).filter(role=Role.MEMBER)
