@@ -6,6 +6,8 @@ import os
 
 import pytest
 
+from tests.smtp import smtp_inbox  # noqa: F401  (a fixture for every test module)
+
 os.environ.setdefault("DESPACHO_TESTING", "1")
 
 

@@ -12,9 +12,11 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from despacho.access.decisions import can, explain
+from despacho.access.guards import denied
 from despacho.cfdi.content import read_content
 from despacho.cfdi.forms import CfdiFilterForm, UploadForm
-from despacho.cfdi.models import Category, Cfdi
+from despacho.cfdi.models import CATEGORY_PERM, Category, Cfdi
 from despacho.cfdi.selectors import (
     CfdiNotFound,
     categories_visible,
@@ -61,6 +63,10 @@ def cfdi_list_view(request: AppRequest, category: str) -> HttpResponse:
     company = request.workspace.company
     if company is None:
         raise PermissionDenied
+    perm = CATEGORY_PERM[Category(category)]
+    if not can(request.user, company, perm):
+        # The 403 page names what is missing (the permission, the rule or the role).
+        return denied(request, explain(request.user, company, perm))
     form = CfdiFilterForm(request.GET or None)
     cfdis = cfdi_list(
         viewer=request.user, company=company, category=category, filters=form.filters()
