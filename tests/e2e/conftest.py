@@ -47,6 +47,11 @@ def browser(monkeypatch) -> Iterator[object]:
         )
         yield browser
         browser.close()
+        # While Playwright's loop runs, Django keeps this test's connection in
+        # context-local storage; close it here, or the test database cannot be dropped.
+        from django.db import connections
+
+        connections.close_all()
 
 
 @pytest.fixture

@@ -1,6 +1,7 @@
 """Two admins take the last seat at the same moment: exactly one succeeds (PostgreSQL).
 
-serialized_rollback keeps the system profiles (a data migration) across the flush.
+The system profiles survive the flush between transactional tests: access recreates
+them on post_migrate, which flush emits.
 
 Each thread has its own database connection. Both wait at a barrier, then call
 the service; ``seat_take_lock`` locks the account row, so the second waits for
@@ -19,10 +20,7 @@ from despacho.tenancy.models import MembershipStatus, Role
 from despacho.tenancy.seats import seat_summary
 from tests.factories import make_account, make_company, make_membership, set_included_seats
 
-pytestmark = [
-    pytest.mark.postgres,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
 def _race(*calls):
