@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from despacho.cfdi.services import Outcome, cfdi_ingest_files
@@ -11,7 +12,10 @@ DEMO_RFCS = ("EKU9003173C9", "H&E951128469", "ISD950921HE5")
 
 
 def demo_fixtures_dir() -> Path:
-    """``shared/fixtures/cfdi`` beside the repository checkout (absent in an installed copy)."""
+    """``DESPACHO_DEMO_CFDI_DIR``, else ``shared/fixtures/cfdi`` beside the repository checkout."""
+    configured = os.environ.get("DESPACHO_DEMO_CFDI_DIR")
+    if configured:
+        return Path(configured)
     repo_root = Path(__file__).resolve().parents[3]
     return repo_root.parent / "shared" / "fixtures" / "cfdi"
 

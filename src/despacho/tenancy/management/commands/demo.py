@@ -95,9 +95,15 @@ class Command(BaseCommand):
         self._print_logins()
 
     def _load_cfdis(self) -> None:
-        from despacho.cfdi.demo import load_demo_cfdis
+        from despacho.cfdi.demo import demo_fixtures_dir, load_demo_cfdis
 
-        stored = load_demo_cfdis()
+        folder = demo_fixtures_dir()
+        if not folder.is_dir():
+            self.stdout.write(
+                f"Sin CFDI de ejemplo: no existe {folder} (DESPACHO_DEMO_CFDI_DIR lo cambia)."
+            )
+            return
+        stored = load_demo_cfdis(folder)
         if stored:
             self.stdout.write(f"CFDI de ejemplo guardados: {stored}.")
 
