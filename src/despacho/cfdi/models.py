@@ -111,8 +111,12 @@ class Cfdi(models.Model):
     ieps_trasladado = models.DecimalField(
         _("IEPS trasladado"), max_digits=24, decimal_places=6, default=0
     )
-    isr_retenido = models.DecimalField(_("ISR retenido"), max_digits=24, decimal_places=6, default=0)
-    iva_retenido = models.DecimalField(_("IVA retenido"), max_digits=24, decimal_places=6, default=0)
+    isr_retenido = models.DecimalField(
+        _("ISR retenido"), max_digits=24, decimal_places=6, default=0
+    )
+    iva_retenido = models.DecimalField(
+        _("IVA retenido"), max_digits=24, decimal_places=6, default=0
+    )
     total_percepciones = models.DecimalField(
         _("total percepciones"), max_digits=24, decimal_places=6, default=0
     )

@@ -7,5 +7,6 @@ urlpatterns = [
     path("", views.upload, name="upload"),
     path("<uuid:uuid>/", views.cfdi_detail, name="detail"),
     path("<uuid:uuid>/xml", views.cfdi_download_xml, name="xml"),
+    path("<uuid:uuid>/pdf", views.cfdi_download_pdf, name="pdf"),
     re_path(r"^(?P<category>ventas|egresos|nomina)/$", views.cfdi_list_view, name="list"),
 ]

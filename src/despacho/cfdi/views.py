@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from despacho.cfdi.content import read_content
 from despacho.cfdi.forms import CfdiFilterForm, UploadForm
 from despacho.cfdi.models import Category, Cfdi
+from despacho.cfdi.pdf import cfdi_pdf
 from despacho.cfdi.selectors import (
     CfdiNotFound,
     categories_visible,
@@ -102,5 +103,15 @@ def cfdi_download_xml(request: AppRequest, uuid: UUID) -> HttpResponse:
     cfdi = _cfdi_or_404(request, uuid)
     response = HttpResponse(cfdi_xml(cfdi), content_type="application/xml")
     response["Content-Disposition"] = f'attachment; filename="{cfdi.uuid_text}.xml"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@login_required
+@require_GET
+def cfdi_download_pdf(request: AppRequest, uuid: UUID) -> HttpResponse:
+    cfdi = _cfdi_or_404(request, uuid)
+    response = HttpResponse(cfdi_pdf(cfdi), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{cfdi.uuid_text}.pdf"'
     response["X-Content-Type-Options"] = "nosniff"
     return response

@@ -4,45 +4,58 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cfdi', '0001_initial'),
+        ("cfdi", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='cfdi',
-            name='ieps_trasladado',
-            field=models.DecimalField(decimal_places=6, default=0, max_digits=24, verbose_name='IEPS trasladado'),
+            model_name="cfdi",
+            name="ieps_trasladado",
+            field=models.DecimalField(
+                decimal_places=6, default=0, max_digits=24, verbose_name="IEPS trasladado"
+            ),
         ),
         migrations.AddField(
-            model_name='cfdi',
-            name='isr_retenido',
-            field=models.DecimalField(decimal_places=6, default=0, max_digits=24, verbose_name='ISR retenido'),
+            model_name="cfdi",
+            name="isr_retenido",
+            field=models.DecimalField(
+                decimal_places=6, default=0, max_digits=24, verbose_name="ISR retenido"
+            ),
         ),
         migrations.AddField(
-            model_name='cfdi',
-            name='iva_retenido',
-            field=models.DecimalField(decimal_places=6, default=0, max_digits=24, verbose_name='IVA retenido'),
+            model_name="cfdi",
+            name="iva_retenido",
+            field=models.DecimalField(
+                decimal_places=6, default=0, max_digits=24, verbose_name="IVA retenido"
+            ),
         ),
         migrations.AddField(
-            model_name='cfdi',
-            name='iva_trasladado',
-            field=models.DecimalField(decimal_places=6, default=0, max_digits=24, verbose_name='IVA trasladado'),
+            model_name="cfdi",
+            name="iva_trasladado",
+            field=models.DecimalField(
+                decimal_places=6, default=0, max_digits=24, verbose_name="IVA trasladado"
+            ),
         ),
         migrations.AddField(
-            model_name='cfdi',
-            name='total_deducciones',
-            field=models.DecimalField(decimal_places=6, default=0, max_digits=24, verbose_name='total deducciones'),
+            model_name="cfdi",
+            name="total_deducciones",
+            field=models.DecimalField(
+                decimal_places=6, default=0, max_digits=24, verbose_name="total deducciones"
+            ),
         ),
         migrations.AddField(
-            model_name='cfdi',
-            name='total_otros_pagos',
-            field=models.DecimalField(decimal_places=6, default=0, max_digits=24, verbose_name='total otros pagos'),
+            model_name="cfdi",
+            name="total_otros_pagos",
+            field=models.DecimalField(
+                decimal_places=6, default=0, max_digits=24, verbose_name="total otros pagos"
+            ),
         ),
         migrations.AddField(
-            model_name='cfdi',
-            name='total_percepciones',
-            field=models.DecimalField(decimal_places=6, default=0, max_digits=24, verbose_name='total percepciones'),
+            model_name="cfdi",
+            name="total_percepciones",
+            field=models.DecimalField(
+                decimal_places=6, default=0, max_digits=24, verbose_name="total percepciones"
+            ),
         ),
     ]
