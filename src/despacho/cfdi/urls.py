@@ -9,4 +9,5 @@ urlpatterns = [
     path("<uuid:uuid>/xml", views.cfdi_download_xml, name="xml"),
     path("<uuid:uuid>/pdf", views.cfdi_download_pdf, name="pdf"),
     re_path(r"^(?P<category>ventas|egresos|nomina)/$", views.cfdi_list_view, name="list"),
+    re_path(r"^(?P<category>ventas|egresos|nomina)/zip$", views.cfdi_download_zip, name="zip"),
 ]
