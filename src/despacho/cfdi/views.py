@@ -17,10 +17,17 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from despacho.cfdi.content import read_content
 from despacho.cfdi.downloads import zip_stream
-from despacho.cfdi.forms import CfdiFilterForm, UploadForm
+from despacho.cfdi.forms import CfdiFilterForm, ReportYearForm, UploadForm
 from despacho.cfdi.models import Category, Cfdi
 from despacho.cfdi.parsing import CFDI_ZONE
 from despacho.cfdi.pdf import cfdi_pdf
+from despacho.cfdi.reports import (
+    cfdi_report,
+    default_year,
+    report_csv,
+    report_filename,
+    report_xlsx,
+)
 from despacho.cfdi.selectors import (
     CfdiNotFound,
     categories_visible,
@@ -147,4 +154,55 @@ def cfdi_download_zip(request: AppRequest, category: str) -> HttpResponseBase:
     response = StreamingHttpResponse(zip_stream(entries), content_type="application/zip")
     rfc = "".join(ch for ch in company.rfc if ch.isalnum())
     response["Content-Disposition"] = f'attachment; filename="cfdi-{category}-{rfc}.zip"'
+    return response
+
+
+@login_required
+@require_GET
+def reports_index(request: AppRequest) -> HttpResponse:
+    company = request.workspace.company
+    categories = categories_visible(viewer=request.user, company=company)
+    if company is None or not categories:
+        raise PermissionDenied(_("Tu acceso a esta empresa no incluye CFDI."))
+    form = ReportYearForm(request.GET or None)
+    year = form.year_or(default_year())
+    return render(
+        request, "cfdi/reports.html", {"categories": categories, "year": year, "form": form}
+    )
+
+
+@login_required
+@require_GET
+def report_view(request: AppRequest, category: str, export: str = "") -> HttpResponseBase:
+    company = request.workspace.company
+    if company is None:
+        raise PermissionDenied
+    form = ReportYearForm(request.GET or None)
+    report = cfdi_report(
+        viewer=request.user,
+        company=company,
+        category=category,
+        year=form.year_or(default_year()),
+    )
+    if export == "csv":
+        response: HttpResponseBase = StreamingHttpResponse(
+            report_csv(report), content_type="text/csv; charset=utf-8"
+        )
+    elif export == "xlsx":
+        response = HttpResponse(
+            report_xlsx(report),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    else:
+        return render(
+            request,
+            "cfdi/report.html",
+            {
+                "report": report,
+                "form": form,
+                "categories": categories_visible(viewer=request.user, company=company),
+            },
+        )
+    filename = report_filename(report, company, export)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
