@@ -168,6 +168,8 @@ CFDI_ZIP_MAX_MEMBERS = int(os.environ.get("CFDI_ZIP_MAX_MEMBERS", 20_000))
 CFDI_ZIP_MAX_TOTAL_BYTES = int(os.environ.get("CFDI_ZIP_MAX_TOTAL_BYTES", 2 * 1024 * 1024 * 1024))
 CFDI_ZIP_MAX_RATIO = int(os.environ.get("CFDI_ZIP_MAX_RATIO", 100))
 CFDI_VERIFY_SEALS = config.env_bool("CFDI_VERIFY_SEALS", default=True)
+# Most CFDIs one ZIP download may hold (the archive is streamed; this bounds its duration).
+CFDI_ZIP_DOWNLOAD_MAX = int(os.environ.get("CFDI_ZIP_DOWNLOAD_MAX", 10_000))
 
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 

@@ -84,6 +84,9 @@ def cfdi_xml(
     receptor_nombre: str = "RECEPTOR SA DE CV",
     stamped: bool = True,
     with_uuid: bool = True,
+    tipo_cambio: str | None = None,
+    impuestos: str = "",
+    complement: str = "",
 ) -> bytes:
     """A minimal unsigned CFDI 4.0 (its seal is not verifiable: no certificate)."""
     uuid = uuid or str(uuid_module.uuid4())
@@ -95,13 +98,15 @@ def cfdi_xml(
             '<tfd:TimbreFiscalDigital xmlns:tfd="http://www.sat.gob.mx/TimbreFiscalDigital" '
             f'Version="1.1"{uuid_attr} FechaTimbrado="{fecha}" RfcProvCertif="SAT970701NN3" '
             'SelloCFD="x" NoCertificadoSAT="30001000000400002460" SelloSAT="x"/>'
-            "</cfdi:Complemento>"
+            f"{complement}</cfdi:Complemento>"
         )
     return (
         '<?xml version="1.0" encoding="UTF-8"?>\n'
         '<cfdi:Comprobante xmlns:cfdi="http://www.sat.gob.mx/cfd/4" Version="4.0" '
         f'Serie="{serie}" Folio="{folio}" Fecha="{fecha}" SubTotal="{subtotal}" '
-        f'Moneda="{moneda}" Total="{total}" TipoDeComprobante="{tipo}" Exportacion="01" '
+        f'Moneda="{moneda}" Total="{total}" '
+        + (f'TipoCambio="{tipo_cambio}" ' if tipo_cambio else "")
+        + f'TipoDeComprobante="{tipo}" Exportacion="01" '
         'MetodoPago="PUE" FormaPago="03" LugarExpedicion="06000">'
         f'<cfdi:Emisor Rfc="{emisor.replace("&", "&amp;")}" Nombre="{emisor_nombre}" '
         'RegimenFiscal="601"/>'
@@ -110,7 +115,7 @@ def cfdi_xml(
         '<cfdi:Conceptos><cfdi:Concepto ClaveProdServ="84111506" Cantidad="1" ClaveUnidad="ACT" '
         f'Descripcion="Servicio" ValorUnitario="{subtotal}" Importe="{subtotal}" ObjetoImp="01"/>'
         "</cfdi:Conceptos>"
-        f"{timbre}</cfdi:Comprobante>"
+        f"{impuestos}{timbre}</cfdi:Comprobante>"
     ).encode()
 
 
@@ -120,3 +125,38 @@ def zip_of(members: dict[str, bytes], *, compression: int = zipfile.ZIP_DEFLATED
         for name, data in members.items():
             archive.writestr(name, data)
     return buffer.getvalue()
+
+
+def impuestos_xml(*, iva: str = "", ieps: str = "", isr_ret: str = "", iva_ret: str = "") -> str:
+    """A comprobante-level cfdi:Impuestos node with the given amounts."""
+    traslados = "".join(
+        f'<cfdi:Traslado Base="100.00" Impuesto="{code}" TipoFactor="Tasa" '
+        f'TasaOCuota="0.160000" Importe="{amount}"/>'
+        for code, amount in (("002", iva), ("003", ieps))
+        if amount
+    )
+    retenciones = "".join(
+        f'<cfdi:Retencion Impuesto="{code}" Importe="{amount}"/>'
+        for code, amount in (("001", isr_ret), ("002", iva_ret))
+        if amount
+    )
+    return (
+        "<cfdi:Impuestos>"
+        + (f"<cfdi:Retenciones>{retenciones}</cfdi:Retenciones>" if retenciones else "")
+        + (f"<cfdi:Traslados>{traslados}</cfdi:Traslados>" if traslados else "")
+        + "</cfdi:Impuestos>"
+    )
+
+
+def nomina_xml(*, percepciones: str, deducciones: str = "", otros_pagos: str = "") -> str:
+    """A Nómina 1.2 complement carrying only its totals (what the index reads)."""
+    attrs = f'TotalPercepciones="{percepciones}"'
+    if deducciones:
+        attrs += f' TotalDeducciones="{deducciones}"'
+    if otros_pagos:
+        attrs += f' TotalOtrosPagos="{otros_pagos}"'
+    return (
+        '<nomina12:Nomina xmlns:nomina12="http://www.sat.gob.mx/nomina12" Version="1.2" '
+        'TipoNomina="O" FechaPago="2026-01-15" FechaInicialPago="2026-01-01" '
+        f'FechaFinalPago="2026-01-15" NumDiasPagados="15" {attrs}/>'
+    )

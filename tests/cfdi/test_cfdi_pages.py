@@ -62,6 +62,9 @@ ROUTES = [
     ("xml", lambda c: reverse("cfdi:xml", args=[PAGO_UUID]), "ventas"),
     ("xml", lambda c: reverse("cfdi:xml", args=[_received_uuid(c)]), "egresos"),
     ("xml", lambda c: reverse("cfdi:xml", args=[NOMINA_UUID]), "nomina"),
+    ("pdf", lambda c: reverse("cfdi:pdf", args=[PAGO_UUID]), "ventas"),
+    ("pdf", lambda c: reverse("cfdi:pdf", args=[_received_uuid(c)]), "egresos"),
+    ("pdf", lambda c: reverse("cfdi:pdf", args=[NOMINA_UUID]), "nomina"),
 ]
 PROFILES = {
     # profile → categories it opens
@@ -95,7 +98,7 @@ def test_another_companys_uuid_is_not_found_even_for_its_own_owner_elsewhere(cli
     other_account = make_account()
     client.force_login(owner_of(other_account))
     company_with_rfc(any_rfc(), other_account)
-    for name in ("cfdi:detail", "cfdi:xml"):
+    for name in ("cfdi:detail", "cfdi:xml", "cfdi:pdf"):
         assert client.get(reverse(name, args=[NOMINA_UUID])).status_code == 404
     assert NOMINA_UUID not in client.get(reverse("cfdi:list", args=["nomina"])).content.decode()
 

@@ -46,6 +46,8 @@ class Concept:
     importe: str
     descuento: str
     taxes: list[Tax] = field(default_factory=list)
+    objeto_imp: str = ""
+    no_identificacion: str = ""
 
 
 @dataclass
@@ -55,6 +57,21 @@ class Payment:
     moneda: str
     monto: str
     documents: list[Row] = field(default_factory=list)
+    attrs: Row = field(default_factory=dict)
+
+
+@dataclass
+class Nomina:
+    """The Nómina complement: header, employer and employee data, and its three lists."""
+
+    header: Row
+    emisor: Row
+    receptor: Row
+    percepciones_totals: Row
+    percepciones: list[Row]
+    deducciones_totals: Row
+    deducciones: list[Row]
+    otros_pagos: list[Row]
 
 
 @dataclass
@@ -69,6 +86,10 @@ class CfdiContent:
     payments: list[Payment]
     nomina: Row | None
     complements: list[str]
+    sello: str = ""
+    payment_totals: Row = field(default_factory=dict)
+    nomina_detail: Nomina | None = None
+    related: list[tuple[str, list[str]]] = field(default_factory=list)
 
 
 IMPUESTOS = {"001": "ISR", "002": "IVA", "003": "IEPS"}
@@ -120,6 +141,7 @@ def _payments(complemento: etree._Element) -> list[Payment]:
                     moneda=a.get("MonedaP", ""),
                     monto=a.get("Monto", ""),
                     documents=[_attrs(d) for d in pago.iterfind(f"{{{ns}}}DoctoRelacionado")],
+                    attrs=a,
                 )
             )
     return payments
@@ -138,9 +160,48 @@ def _nomina(complemento: etree._Element) -> Row | None:
     return None
 
 
+def _payment_totals(complemento: etree._Element) -> Row:
+    return _attrs(complemento.find(f"{{{PAGOS20}}}Pagos/{{{PAGOS20}}}Totales"))
+
+
+def _nomina_detail(complemento: etree._Element) -> Nomina | None:
+    for ns in (NOMINA12, NOMINA11):
+        nomina = complemento.find(f"{{{ns}}}Nomina")
+        if nomina is None:
+            continue
+        percepciones = nomina.find(f"{{{ns}}}Percepciones")
+        deducciones = nomina.find(f"{{{ns}}}Deducciones")
+        otros: list[Row] = []
+        for otro in nomina.iterfind(f"{{{ns}}}OtrosPagos/{{{ns}}}OtroPago"):
+            row = _attrs(otro)
+            subsidio = otro.find(f"{{{ns}}}SubsidioAlEmpleo")
+            if subsidio is not None:
+                row["SubsidioCausado"] = subsidio.get("SubsidioCausado", "")
+            otros.append(row)
+        return Nomina(
+            header=_attrs(nomina),
+            emisor=_attrs(nomina.find(f"{{{ns}}}Emisor")),
+            receptor=_attrs(nomina.find(f"{{{ns}}}Receptor")),
+            percepciones_totals=_attrs(percepciones),
+            percepciones=[
+                _attrs(p) for p in nomina.iterfind(f"{{{ns}}}Percepciones/{{{ns}}}Percepcion")
+            ],
+            deducciones_totals=_attrs(deducciones),
+            deducciones=[
+                _attrs(d) for d in nomina.iterfind(f"{{{ns}}}Deducciones/{{{ns}}}Deduccion")
+            ],
+            otros_pagos=otros,
+        )
+    return None
+
+
 def read_content(data: bytes) -> CfdiContent:
     """Everything the detail page shows, from the original bytes (already validated at ingest)."""
-    root = parse_xml(data)
+    return content_of(parse_xml(data))
+
+
+def content_of(root: etree._Element) -> CfdiContent:
+    """The content of an already parsed comprobante (see ``read_content``)."""
     ns = CFDI4 if root.tag == f"{{{CFDI4}}}Comprobante" else CFDI3
     concepts = []
     for element in root.iterfind(f"{{{ns}}}Conceptos/{{{ns}}}Concepto"):
@@ -156,25 +217,39 @@ def read_content(data: bytes) -> CfdiContent:
                 importe=a.get("Importe", ""),
                 descuento=a.get("Descuento", ""),
                 taxes=_taxes(element.find(f"{{{ns}}}Impuestos"), ns),
+                objeto_imp=a.get("ObjetoImp", ""),
+                no_identificacion=a.get("NoIdentificacion", ""),
             )
         )
     impuestos = root.find(f"{{{ns}}}Impuestos")
     timbre: Row = {}
     payments: list[Payment] = []
     nomina: Row | None = None
+    nomina_detail: Nomina | None = None
+    payment_totals: Row = {}
     names: list[str] = []
     for complemento in root.iterfind(f"{{{ns}}}Complemento"):
         tfd = complemento.find(f"{{{TFD}}}TimbreFiscalDigital")
         if tfd is not None:
             timbre = _attrs(tfd)
         payments += _payments(complemento)
+        payment_totals = payment_totals or _payment_totals(complemento)
         nomina = nomina or _nomina(complemento)
+        nomina_detail = nomina_detail or _nomina_detail(complemento)
         for child in complemento:
             if isinstance(child.tag, str):
                 names.append(etree.QName(child).localname)
     comprobante = _attrs(root)
-    for long_value in ("Sello", "Certificado"):
+    sello = comprobante.get("Sello", "")
+    for long_value in ("Sello", "Certificado", "sello", "certificado"):
         comprobante.pop(long_value, None)
+    related = [
+        (
+            group.get("TipoRelacion", ""),
+            [r.get("UUID", "") for r in group.iterfind(f"{{{ns}}}CfdiRelacionado")],
+        )
+        for group in root.iterfind(f"{{{ns}}}CfdiRelacionados")
+    ]
     return CfdiContent(
         comprobante=comprobante,
         emisor=_attrs(root.find(f"{{{ns}}}Emisor")),
@@ -186,4 +261,8 @@ def read_content(data: bytes) -> CfdiContent:
         payments=payments,
         nomina=nomina,
         complements=names,
+        sello=sello,
+        payment_totals=payment_totals,
+        nomina_detail=nomina_detail,
+        related=related,
     )

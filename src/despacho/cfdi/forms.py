@@ -107,3 +107,22 @@ class CfdiFilterForm(forms.Form):
             total_max=data.get("total_max"),
             sort=data.get("sort") or DEFAULT_SORT,
         )
+
+
+class ReportYearForm(forms.Form):
+    year = forms.IntegerField(
+        label=_("Año"),
+        min_value=2000,
+        max_value=2100,
+        error_messages={
+            "invalid": _("Año: escribe un año de cuatro cifras."),
+            "min_value": _("Año: debe ser 2000 o posterior."),
+            "max_value": _("Año: debe ser 2100 o anterior."),
+        },
+    )
+
+    def year_or(self, default: int) -> int:
+        """The year asked for if valid; the default otherwise (the error is shown)."""
+        if self.is_bound and self.is_valid():
+            return int(self.cleaned_data["year"])
+        return default

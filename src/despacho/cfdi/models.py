@@ -104,6 +104,28 @@ class Cfdi(models.Model):
     forma_pago = models.CharField(_("forma de pago"), max_length=20, blank=True)
     metodo_pago = models.CharField(_("método de pago"), max_length=20, blank=True)
     uso_cfdi = models.CharField(_("uso CFDI"), max_length=4, blank=True)
+    # Amounts the reports total, read from the XML at ingestion (0 when absent).
+    iva_trasladado = models.DecimalField(
+        _("IVA trasladado"), max_digits=24, decimal_places=6, default=0
+    )
+    ieps_trasladado = models.DecimalField(
+        _("IEPS trasladado"), max_digits=24, decimal_places=6, default=0
+    )
+    isr_retenido = models.DecimalField(
+        _("ISR retenido"), max_digits=24, decimal_places=6, default=0
+    )
+    iva_retenido = models.DecimalField(
+        _("IVA retenido"), max_digits=24, decimal_places=6, default=0
+    )
+    total_percepciones = models.DecimalField(
+        _("total percepciones"), max_digits=24, decimal_places=6, default=0
+    )
+    total_deducciones = models.DecimalField(
+        _("total deducciones"), max_digits=24, decimal_places=6, default=0
+    )
+    total_otros_pagos = models.DecimalField(
+        _("total otros pagos"), max_digits=24, decimal_places=6, default=0
+    )
     status = models.CharField(
         _("estado"), max_length=24, choices=Status.choices, default=Status.VIGENTE
     )

@@ -115,6 +115,14 @@ class CfdiIndex:
     metodo_pago: str
     uso_cfdi: str
     complements: tuple[str, ...]
+    # Per-document tax and payroll amounts for the reports (0 when absent).
+    iva_trasladado: Decimal = Decimal(0)
+    ieps_trasladado: Decimal = Decimal(0)
+    isr_retenido: Decimal = Decimal(0)
+    iva_retenido: Decimal = Decimal(0)
+    total_percepciones: Decimal = Decimal(0)
+    total_deducciones: Decimal = Decimal(0)
+    total_otros_pagos: Decimal = Decimal(0)
 
 
 def _not_cfdi(detail: str | None = None) -> Refusal:
@@ -195,6 +203,63 @@ def complements_of(root: etree._Element) -> tuple[str, ...]:
     return tuple(found)
 
 
+# c_Impuesto codes (3.3/4.0) and the names CFDI 3.2 writes instead.
+_IMPUESTO = {"001": "ISR", "002": "IVA", "003": "IEPS", "ISR": "ISR", "IVA": "IVA", "IEPS": "IEPS"}
+
+
+def _lenient_amount(raw: str | None) -> Decimal:
+    """An amount of a secondary field: 0 when absent or unreadable (the document stays valid)."""
+    try:
+        value = Decimal((raw or "0").strip() or "0")
+    except InvalidOperation:
+        return Decimal(0)
+    if not value.is_finite() or abs(value) >= Decimal("1e18"):
+        return Decimal(0)
+    return value.quantize(Decimal("0.000001"))
+
+
+def tax_amounts(root: etree._Element, ns: str) -> dict[str, Decimal]:
+    """The comprobante-level taxes by kind: IVA and IEPS trasladados, ISR and IVA retenidos.
+
+    Summed per tax from each Traslado/Retencion (TotalImpuestosTrasladados mixes
+    IVA with IEPS). Concept-level taxes are not added: the comprobante's node is
+    their sum by rule. 3.2 spells attributes in lower case.
+    """
+    found = {
+        "iva_trasladado": Decimal(0),
+        "ieps_trasladado": Decimal(0),
+        "isr_retenido": Decimal(0),
+        "iva_retenido": Decimal(0),
+    }
+    impuestos = root.find(f"{{{ns}}}Impuestos")
+    if impuestos is None:
+        return found
+    for group, item, suffix in (
+        ("Traslados", "Traslado", "trasladado"),
+        ("Retenciones", "Retencion", "retenido"),
+    ):
+        for element in impuestos.iterfind(f"{{{ns}}}{group}/{{{ns}}}{item}"):
+            code = element.get("Impuesto") or element.get("impuesto") or ""
+            key = f"{_IMPUESTO.get(code.strip().upper(), '').lower()}_{suffix}"
+            if key in found:
+                found[key] += _lenient_amount(element.get("Importe") or element.get("importe"))
+    return found
+
+
+def payroll_amounts(root: etree._Element, ns: str) -> dict[str, Decimal]:
+    """TotalPercepciones, TotalDeducciones and TotalOtrosPagos of a Nómina complement (or 0)."""
+    for complemento in root.iterchildren(f"{{{ns}}}Complemento"):
+        for nomina_ns in (NOMINA12, NOMINA11):
+            nomina = complemento.find(f"{{{nomina_ns}}}Nomina")
+            if nomina is not None:
+                return {
+                    "total_percepciones": _lenient_amount(nomina.get("TotalPercepciones")),
+                    "total_deducciones": _lenient_amount(nomina.get("TotalDeducciones")),
+                    "total_otros_pagos": _lenient_amount(nomina.get("TotalOtrosPagos")),
+                }
+    return {}
+
+
 def read_index(root: etree._Element) -> CfdiIndex:
     """The index fields of a stamped CFDI; Refusal (not a CFDI, not stamped) otherwise."""
     tag = root.tag if isinstance(root.tag, str) else ""
@@ -260,4 +325,6 @@ def read_index(root: etree._Element) -> CfdiIndex:
         metodo_pago=attrs.get("MetodoPago", "metodoDePago", max_length=20),
         uso_cfdi=re_.get("UsoCFDI", max_length=4),
         complements=complements,
+        **tax_amounts(root, ns),
+        **payroll_amounts(root, ns),
     )

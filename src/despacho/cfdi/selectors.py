@@ -13,9 +13,11 @@ from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
 from django.db.models import Count, Q, QuerySet, Sum
+from django.utils.translation import gettext as _
 
 from despacho.access.decisions import can
 from despacho.cfdi.models import CATEGORY_PERM, Category, Cfdi
@@ -157,3 +159,24 @@ def cfdi_xml(cfdi: Cfdi) -> bytes:
     """The original XML, byte for byte as it was received."""
     with default_storage.open(cfdi.xml_path, "rb") as handle:
         return handle.read()
+
+
+def cfdi_zip_selection(
+    *, viewer: Any, company: Company, category: str, filters: CfdiFilters
+) -> QuerySet[Cfdi]:
+    """The filtered CFDIs for a ZIP download, within CFDI_ZIP_DOWNLOAD_MAX; ValidationError else."""
+    cfdis = cfdi_list(viewer=viewer, company=company, category=category, filters=filters)
+    count = cfdis.count()
+    limit = settings.CFDI_ZIP_DOWNLOAD_MAX
+    if count == 0:
+        raise ValidationError(_("No hay CFDI con esos filtros para descargar."), code="zip_empty")
+    if count > limit:
+        raise ValidationError(
+            _(
+                "La descarga en ZIP admite hasta %(limit)s CFDI y con estos filtros hay "
+                "%(count)s. Acota las fechas u otros filtros y descarga por partes."
+            ),
+            code="zip_too_many",
+            params={"limit": f"{limit:,}", "count": f"{count:,}"},
+        )
+    return cfdis

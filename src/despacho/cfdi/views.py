@@ -4,19 +4,32 @@ from __future__ import annotations
 
 from uuid import UUID
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
-from django.shortcuts import render
+from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from despacho.access.decisions import can, explain
 from despacho.access.guards import denied
 from despacho.cfdi.content import read_content
-from despacho.cfdi.forms import CfdiFilterForm, UploadForm
+from despacho.cfdi.downloads import zip_stream
+from despacho.cfdi.forms import CfdiFilterForm, ReportYearForm, UploadForm
 from despacho.cfdi.models import CATEGORY_PERM, Category, Cfdi
+from despacho.cfdi.parsing import CFDI_ZONE
+from despacho.cfdi.pdf import cfdi_pdf
+from despacho.cfdi.reports import (
+    cfdi_report,
+    default_year,
+    report_csv,
+    report_filename,
+    report_xlsx,
+)
 from despacho.cfdi.selectors import (
     CfdiNotFound,
     categories_visible,
@@ -24,6 +37,7 @@ from despacho.cfdi.selectors import (
     cfdi_list,
     cfdi_totals,
     cfdi_xml,
+    cfdi_zip_selection,
 )
 from despacho.cfdi.services import cfdi_ingest_files
 from despacho.http import AppRequest
@@ -109,4 +123,92 @@ def cfdi_download_xml(request: AppRequest, uuid: UUID) -> HttpResponse:
     response = HttpResponse(cfdi_xml(cfdi), content_type="application/xml")
     response["Content-Disposition"] = f'attachment; filename="{cfdi.uuid_text}.xml"'
     response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@login_required
+@require_GET
+def cfdi_download_pdf(request: AppRequest, uuid: UUID) -> HttpResponse:
+    cfdi = _cfdi_or_404(request, uuid)
+    response = HttpResponse(cfdi_pdf(cfdi), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{cfdi.uuid_text}.pdf"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@login_required
+@require_GET
+def cfdi_download_zip(request: AppRequest, category: str) -> HttpResponseBase:
+    company = request.workspace.company
+    if company is None:
+        raise PermissionDenied
+    form = CfdiFilterForm(request.GET or None)
+    try:
+        cfdis = cfdi_zip_selection(
+            viewer=request.user, company=company, category=category, filters=form.filters()
+        )
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+        return redirect(f"{reverse('cfdi:list', args=[category])}?{request.GET.urlencode()}")
+    entries = (
+        (f"{str(uuid).upper()}.xml", path, fecha.astimezone(CFDI_ZONE))
+        for uuid, path, fecha in cfdis.values_list("uuid", "xml_path", "fecha").iterator(
+            chunk_size=500
+        )
+    )
+    response = StreamingHttpResponse(zip_stream(entries), content_type="application/zip")
+    rfc = "".join(ch for ch in company.rfc if ch.isalnum())
+    response["Content-Disposition"] = f'attachment; filename="cfdi-{category}-{rfc}.zip"'
+    return response
+
+
+@login_required
+@require_GET
+def reports_index(request: AppRequest) -> HttpResponse:
+    company = request.workspace.company
+    categories = categories_visible(viewer=request.user, company=company)
+    if company is None or not categories:
+        raise PermissionDenied(_("Tu acceso a esta empresa no incluye CFDI."))
+    form = ReportYearForm(request.GET or None)
+    year = form.year_or(default_year())
+    return render(
+        request, "cfdi/reports.html", {"categories": categories, "year": year, "form": form}
+    )
+
+
+@login_required
+@require_GET
+def report_view(request: AppRequest, category: str, export: str = "") -> HttpResponseBase:
+    company = request.workspace.company
+    if company is None:
+        raise PermissionDenied
+    form = ReportYearForm(request.GET or None)
+    report = cfdi_report(
+        viewer=request.user,
+        company=company,
+        category=category,
+        year=form.year_or(default_year()),
+    )
+    if export == "csv":
+        response: HttpResponseBase = StreamingHttpResponse(
+            report_csv(report), content_type="text/csv; charset=utf-8"
+        )
+    elif export == "xlsx":
+        response = HttpResponse(
+            report_xlsx(report),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    else:
+        return render(
+            request,
+            "cfdi/report.html",
+            {
+                "report": report,
+                "form": form,
+                "categories": categories_visible(viewer=request.user, company=company),
+            },
+        )
+    filename = report_filename(report, company, export)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

@@ -1,0 +1,757 @@
+"""The printed representation of a stored CFDI: a Spanish PDF drawn with reportlab.
+
+Everything a printed CFDI carries (Anexo 20): emisor and receptor with their
+régimen, domicilio fiscal and uso CFDI; the concepts with their taxes; the
+comprobante's taxes; totals in figures and in words; forma and método de pago,
+moneda, tipo, serie/folio, fecha, lugar de expedición; the Pagos 2.0 and
+Nómina 1.2 complements when present; and the timbre: UUID, certificate
+numbers, fecha de timbrado, both seals, the cadena original del complemento
+de certificación and the SAT's verification QR.
+
+satcfdi's HTML + weasyprint renderer is the reference for content; this one
+draws with reportlab's platypus (no HTML layout engine), about 20 times faster.
+Rendered PDFs are cached in the default storage next to the originals, keyed
+by company, UUID, renderer version and status, so a change of layout (bump
+``RENDERER_VERSION``) or a cancellation renders afresh; originals are never
+touched.
+"""
+
+from __future__ import annotations
+
+import io
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import lru_cache
+from typing import Any
+from xml.sax.saxutils import escape
+
+import qrcode
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from lxml import etree
+from qrcode.constants import ERROR_CORRECT_M
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_CENTER, TA_RIGHT
+from reportlab.lib.pagesizes import LETTER
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.platypus import (
+    Flowable,
+    KeepTogether,
+    Paragraph,
+    SimpleDocTemplate,
+    Spacer,
+    Table,
+    TableStyle,
+)
+from satcfdi.catalogs import select
+from satcfdi.exceptions import CFDIError
+from satcfdi.transform import xslt_transform
+
+from despacho.cfdi.amount_words import amount_in_words
+from despacho.cfdi.content import CfdiContent, Row, Tax, content_of
+from despacho.cfdi.models import Cfdi, Status
+from despacho.cfdi.parsing import TFD, parse_xml
+
+# Bump when the layout changes: cached PDFs of the old layout are then ignored.
+RENDERER_VERSION = "1"
+
+VERIFICA_CFDI = "https://verificacfdi.facturaelectronica.sat.gob.mx/default.aspx"
+
+INK = colors.HexColor("#1f2933")
+RULE = colors.HexColor("#9aa5b1")
+BAND = colors.HexColor("#e4e7eb")
+PAGE_W, PAGE_H = LETTER
+MARGIN = 12 * mm
+FRAME_PADDING = 6  # platypus frames pad each side by 6 pt
+WIDTH = PAGE_W - 2 * MARGIN - 2 * FRAME_PADDING
+
+_BASE = ParagraphStyle("base", fontName="Helvetica", fontSize=7.5, leading=9, textColor=INK)
+_SMALL = ParagraphStyle("small", parent=_BASE, fontSize=6.5, leading=8)
+_SEAL = ParagraphStyle(
+    "seal", parent=_BASE, fontName="Courier", fontSize=5.6, leading=6.6, wordWrap="CJK"
+)
+_TITLE = ParagraphStyle("title", parent=_BASE, fontName="Helvetica-Bold", fontSize=11, leading=13)
+_H2 = ParagraphStyle(
+    "h2",
+    parent=_BASE,
+    fontName="Helvetica-Bold",
+    fontSize=8.5,
+    leading=11,
+    spaceBefore=5,
+    spaceAfter=2,
+)
+_RIGHT = ParagraphStyle("right", parent=_BASE, alignment=TA_RIGHT)
+_CENTER = ParagraphStyle("center", parent=_BASE, alignment=TA_CENTER)
+_WORDS = ParagraphStyle("words", parent=_BASE, fontName="Helvetica-Bold")
+_HEAD = ParagraphStyle("head", parent=_BASE, fontName="Helvetica-Bold", fontSize=6.5, leading=7.5)
+_HEAD_RIGHT = ParagraphStyle("head_right", parent=_HEAD, alignment=TA_RIGHT)
+
+_TIPOS = {"I": "Ingreso", "E": "Egreso", "T": "Traslado", "N": "Nómina", "P": "Pago"}
+_TIPOS_32 = {"ingreso": "I", "egreso": "E", "traslado": "T"}
+
+
+# --- values ---------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=4096)
+def _catalog(catalog: str, code: str) -> str:
+    """«code - description» from satcfdi's SAT catalogs (the code alone if unknown)."""
+    if not code:
+        return ""
+    try:
+        found = select(catalog, code)
+    except Exception:  # an unknown catalog name or a damaged db must not break printing
+        found = None
+    if isinstance(found, list | tuple):
+        found = found[0]
+    return f"{code} - {found}" if isinstance(found, str) and found else code
+
+
+def _dec(raw: str | None) -> Decimal | None:
+    try:
+        value = Decimal((raw or "").strip())
+    except InvalidOperation:
+        return None
+    return value if value.is_finite() else None
+
+
+def money(raw: str | Decimal | None) -> str:
+    """An amount as printed: thousands separated, two decimals rounded half up."""
+    value = raw if isinstance(raw, Decimal) else _dec(raw)
+    if value is None:
+        return str(raw or "")
+    return f"{value.quantize(Decimal('0.01'), ROUND_HALF_UP):,.2f}"
+
+
+def qr_total(total: str, version: str) -> str:
+    """Total as the SAT's QR spells it (Anexo 20).
+
+    3.3 and 4.0: up to 18 integer digits and 6 decimals, non-significant zeros
+    left out but one decimal kept (1000 → 1000.0, 12.50 → 12.5). 3.2: ten
+    integer digits and six decimals, zero padded (0000001000.000000).
+    """
+    value = (_dec(total) or Decimal(0)).quantize(Decimal("0.000001"), ROUND_HALF_UP)
+    fixed = f"{value:.6f}"
+    if version == "3.2":
+        return fixed.zfill(17)
+    trimmed = fixed.rstrip("0")
+    return trimmed + "0" if trimmed.endswith(".") else trimmed
+
+
+def verification_url(
+    *, version: str, uuid: str, emisor_rfc: str, receptor_rfc: str, total: str, sello: str
+) -> str:
+    """The text of the SAT's verification QR (RFCs XML-escaped, as the SAT's standard does)."""
+    re_, rr = escape(emisor_rfc), escape(receptor_rfc)
+    tt = qr_total(total, version)
+    if version == "3.2":
+        return f"?re={re_}&rr={rr}&tt={tt}&id={uuid}"
+    return f"{VERIFICA_CFDI}?id={uuid}&re={re_}&rr={rr}&tt={tt}&fe={sello[-8:]}"
+
+
+def _p(text: Any, style: ParagraphStyle = _BASE) -> Paragraph:
+    return Paragraph(escape(str(text or "")), style)
+
+
+def _label(label: str, value: Any, style: ParagraphStyle = _BASE) -> Paragraph:
+    return Paragraph(f"<b>{escape(label)}:</b> {escape(str(value or '—'))}", style)
+
+
+def _grid(
+    rows: list[list[Any]],
+    widths: list[float],
+    *,
+    header: bool = True,
+    numeric_from: int | None = None,
+    repeat: bool = True,
+) -> Table:
+    table = Table(rows, colWidths=widths, repeatRows=1 if header and repeat else 0)
+    style = [
+        ("FONT", (0, 0), (-1, -1), "Helvetica", 7),
+        ("TEXTCOLOR", (0, 0), (-1, -1), INK),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("LINEBELOW", (0, 0), (-1, -1), 0.25, RULE),
+        ("TOPPADDING", (0, 0), (-1, -1), 1.5),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5),
+        ("LEFTPADDING", (0, 0), (-1, -1), 2),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 2),
+    ]
+    if header:
+        style += [
+            ("BACKGROUND", (0, 0), (-1, 0), BAND),
+            ("FONT", (0, 0), (-1, 0), "Helvetica-Bold", 6.5),
+        ]
+    if numeric_from is not None:
+        style.append(("ALIGN", (numeric_from, 0), (-1, -1), "RIGHT"))
+    table.setStyle(TableStyle(style))
+    return table
+
+
+def _box(cells: list[list[Any]], widths: list[float]) -> Table:
+    table = Table(cells, colWidths=widths)
+    table.setStyle(
+        TableStyle(
+            [
+                ("BOX", (0, 0), (-1, -1), 0.5, RULE),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("TOPPADDING", (0, 0), (-1, -1), 1.2),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 1.2),
+                ("LEFTPADDING", (0, 0), (-1, -1), 3),
+            ]
+        )
+    )
+    return table
+
+
+# --- sections -------------------------------------------------------------------------------
+
+
+def _tipo(c: Row) -> str:
+    raw = c.get("TipoDeComprobante", "")
+    return _TIPOS_32.get(raw.lower(), raw)
+
+
+def _header(content: CfdiContent, status: str) -> list[Any]:
+    c, em = content.comprobante, content.emisor
+    tipo = _tipo(c)
+    folio = "-".join(x for x in (c.get("Serie", ""), c.get("Folio", "")) if x) or "—"
+    left = [
+        _p(em.get("Nombre") or em.get("Rfc"), _TITLE),
+        _label("RFC", em.get("Rfc")),
+        _label("Régimen fiscal", _catalog("C756_c_RegimenFiscal", em.get("RegimenFiscal", ""))),
+        _label("Lugar de expedición (C.P.)", c.get("LugarExpedicion")),
+        _label("No. de certificado del emisor", c.get("NoCertificado")),
+    ]
+    right = [
+        _p(f"CFDI de {_TIPOS.get(tipo, tipo)}", _TITLE),
+        _label("Serie y folio", folio),
+        _label("Fecha de emisión", c.get("Fecha")),
+        _label("Versión", c.get("Version")),
+        _label("Folio fiscal (UUID)", content.timbre.get("UUID", "").upper()),
+    ]
+    if status != Status.VIGENTE:
+        label = Status(status).label.upper() if status in Status.values else status
+        right.append(Paragraph(f'<font color="#b91c1c"><b>{escape(str(label))}</b></font>', _BASE))
+    table = Table([[left, right]], colWidths=[WIDTH * 0.58, WIDTH * 0.42])
+    table.setStyle(
+        TableStyle(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ("BOX", (1, 0), (1, 0), 0.5, RULE),
+                ("LEFTPADDING", (1, 0), (1, 0), 4),
+            ]
+        )
+    )
+    return [table, Spacer(0, 4)]
+
+
+def _receptor(content: CfdiContent) -> list[Any]:
+    r = content.receptor
+    half = WIDTH / 2
+    cells = [
+        [_label("Receptor", r.get("Nombre")), _label("RFC", r.get("Rfc"))],
+        [
+            _label(
+                "Régimen fiscal",
+                _catalog("C756_c_RegimenFiscal", r.get("RegimenFiscalReceptor", "")),
+            ),
+            _label("Domicilio fiscal (C.P.)", r.get("DomicilioFiscalReceptor")),
+        ],
+        [
+            _label("Uso CFDI", _catalog("C756_c_UsoCFDI", r.get("UsoCFDI", ""))),
+            _label(
+                "Residencia fiscal / NumRegIdTrib",
+                " ".join(x for x in (r.get("ResidenciaFiscal", ""), r.get("NumRegIdTrib", "")) if x)
+                or "—",
+            ),
+        ],
+    ]
+    return [_box(cells, [half, half]), Spacer(0, 3)]
+
+
+def _payment_terms(content: CfdiContent) -> list[Any]:
+    c = content.comprobante
+    third = WIDTH / 3
+    tipo = _tipo(c)
+    forma = c.get("FormaPago") or c.get("FormaDePago", "")
+    metodo = c.get("MetodoPago") or c.get("MetodoDePago", "")
+    moneda = c.get("Moneda", "")
+    cells = [
+        [
+            _label("Tipo de comprobante", _catalog("C756_c_TipoDeComprobante", tipo)),
+            _label("Forma de pago", _catalog("C756_c_FormaPago", forma)),
+            _label("Método de pago", _catalog("C756_c_MetodoPago", metodo)),
+        ],
+        [
+            _label("Moneda", _catalog("C756_c_Moneda", moneda)),
+            _label("Tipo de cambio", c.get("TipoCambio")),
+            _label("Exportación", _catalog("C756_c_Exportacion", c.get("Exportacion", ""))),
+        ],
+    ]
+    if c.get("CondicionesDePago"):
+        cells.append([_label("Condiciones de pago", c.get("CondicionesDePago")), "", ""])
+    out: list[Any] = [_box(cells, [third, third, third])]
+    for tipo_relacion, uuids in content.related:
+        relation = _catalog("C756_c_TipoRelacion", tipo_relacion)
+        listed = ", ".join(u.upper() for u in uuids)
+        out.append(_label("CFDI relacionados", f"{relation}: {listed}", _SMALL))
+    return [*out, Spacer(0, 3)]
+
+
+def _tax_line(tax: Tax) -> str:
+    kind = "Traslado" if tax.kind == "traslado" else "Retención"
+    rate = f" {tax.tipo_factor} {tax.tasa}" if tax.tipo_factor or tax.tasa else ""
+    amount = money(tax.importe) if tax.importe else tax.tipo_factor
+    return f"{kind} {tax.impuesto}{rate} · base {money(tax.base)} · importe {amount}"
+
+
+def _concepts(content: CfdiContent) -> list[Any]:
+    w = WIDTH
+    widths = [w * 0.09, w * 0.07, w * 0.09, w * 0.37, w * 0.11, w * 0.11, w * 0.08, w * 0.08]
+    rows: list[list[Any]] = [
+        [
+            Paragraph("Clave prod./serv.", _HEAD),
+            Paragraph("Cantidad", _HEAD_RIGHT),
+            Paragraph("Unidad", _HEAD),
+            Paragraph("Descripción", _HEAD),
+            Paragraph("Valor unitario", _HEAD_RIGHT),
+            Paragraph("Importe", _HEAD_RIGHT),
+            Paragraph("Descuento", _HEAD_RIGHT),
+            Paragraph("Objeto imp.", _HEAD),
+        ]
+    ]
+    for concept in content.concepts:
+        lines = [escape(concept.descripcion)]
+        if concept.no_identificacion:
+            lines.append(
+                f"<font size=6>No. identificación: {escape(concept.no_identificacion)}</font>"
+            )
+        lines += [f"<font size=6>{escape(_tax_line(t))}</font>" for t in concept.taxes]
+        unidad = " ".join(x for x in (concept.clave_unidad, concept.unidad) if x)
+        rows.append(
+            [
+                concept.clave_prod_serv,
+                concept.cantidad,
+                Paragraph(escape(unidad), _SMALL),
+                Paragraph("<br/>".join(lines), _BASE),
+                money(concept.valor_unitario),
+                money(concept.importe),
+                money(concept.descuento) if concept.descuento else "",
+                concept.objeto_imp,
+            ]
+        )
+    table = _grid(rows, widths)
+    table.setStyle(
+        TableStyle(
+            [
+                ("ALIGN", (4, 0), (6, -1), "RIGHT"),
+                ("ALIGN", (1, 1), (1, -1), "RIGHT"),
+                ("ALIGN", (7, 0), (7, -1), "CENTER"),
+            ]
+        )
+    )
+    return [Paragraph("Conceptos", _H2), table]
+
+
+def _taxes_and_totals(content: CfdiContent) -> list[Any]:
+    c = content.comprobante
+    tax_rows: list[list[Any]] = [["Impuesto", "Tipo", "Factor", "Tasa o cuota", "Base", "Importe"]]
+    for tax in content.taxes:
+        tax_rows.append(
+            [
+                tax.impuesto,
+                "Traslado" if tax.kind == "traslado" else "Retención",
+                tax.tipo_factor,
+                tax.tasa,
+                money(tax.base) if tax.base else "",
+                money(tax.importe) if tax.importe else "",
+            ]
+        )
+    left_w = WIDTH * 0.6
+    taxes: Any = (
+        _grid(tax_rows, [left_w * f for f in (0.14, 0.16, 0.14, 0.18, 0.19, 0.19)], numeric_from=4)
+        if len(tax_rows) > 1
+        else _p("Sin impuestos a nivel comprobante.", _SMALL)
+    )
+    totals: list[list[Any]] = [["Subtotal", money(c.get("SubTotal"))]]
+    if c.get("Descuento"):
+        totals.append(["Descuento", money(c.get("Descuento"))])
+    t = content.tax_totals
+    if t.get("TotalImpuestosTrasladados"):
+        totals.append(["Impuestos trasladados", money(t["TotalImpuestosTrasladados"])])
+    if t.get("TotalImpuestosRetenidos"):
+        totals.append(["Impuestos retenidos", money(t["TotalImpuestosRetenidos"])])
+    moneda = c.get("Moneda", "")
+    totals.append(["Total", f"{money(c.get('Total'))} {moneda}".strip()])
+    right = Table(totals, colWidths=[WIDTH * 0.2, WIDTH * 0.18])
+    right.setStyle(
+        TableStyle(
+            [
+                ("FONT", (0, 0), (-1, -1), "Helvetica", 7.5),
+                ("FONT", (0, -1), (-1, -1), "Helvetica-Bold", 8.5),
+                ("ALIGN", (1, 0), (1, -1), "RIGHT"),
+                ("LINEABOVE", (0, -1), (-1, -1), 0.5, INK),
+                ("TOPPADDING", (0, 0), (-1, -1), 1),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 1),
+            ]
+        )
+    )
+    total = _dec(c.get("Total")) or Decimal(0)
+    layout = Table([[taxes, right]], colWidths=[left_w + 6, WIDTH - left_w - 6])
+    layout.setStyle(
+        TableStyle(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+            ]
+        )
+    )
+    block: list[Any] = [layout]
+    if moneda != "XXX":  # XXX: no currency involved (pagos, traslados)
+        words = amount_in_words(total, moneda or "MXN")
+        block += [Spacer(0, 3), Paragraph(f"Importe con letra: {escape(words)}", _WORDS)]
+    return [Spacer(0, 4), KeepTogether(block)]
+
+
+def _payments(content: CfdiContent) -> list[Any]:
+    if not content.payments:
+        return []
+    out: list[Any] = [Paragraph("Complemento de pagos", _H2)]
+    w = WIDTH
+    for payment in content.payments:
+        a = payment.attrs
+        out.append(
+            _box(
+                [
+                    [
+                        _label("Fecha de pago", payment.fecha),
+                        _label("Forma de pago", _catalog("C756_c_FormaPago", payment.forma)),
+                        _label("Moneda", f"{payment.moneda} (T.C. {a.get('TipoCambioP', '1')})"),
+                        _label("Monto", money(payment.monto)),
+                    ],
+                    [
+                        _label("No. de operación", a.get("NumOperacion")),
+                        _label("Cuenta ordenante", a.get("CtaOrdenante")),
+                        _label("Cuenta beneficiario", a.get("CtaBeneficiario")),
+                        "",
+                    ],
+                ],
+                [w * 0.25] * 4,
+            )
+        )
+        rows: list[list[Any]] = [
+            [
+                "Documento relacionado (UUID)",
+                "Serie-folio",
+                "Moneda",
+                "Equiv.",
+                "Parc.",
+                "Saldo anterior",
+                "Pagado",
+                "Saldo insoluto",
+                "Obj. imp.",
+            ]
+        ]
+        for doc in payment.documents:
+            rows.append(
+                [
+                    doc.get("IdDocumento", "").upper(),
+                    "-".join(x for x in (doc.get("Serie", ""), doc.get("Folio", "")) if x),
+                    doc.get("MonedaDR", ""),
+                    doc.get("EquivalenciaDR", doc.get("TipoCambioDR", "")),
+                    doc.get("NumParcialidad", ""),
+                    money(doc.get("ImpSaldoAnt")),
+                    money(doc.get("ImpPagado")),
+                    money(doc.get("ImpSaldoInsoluto")),
+                    doc.get("ObjetoImpDR", ""),
+                ]
+            )
+        widths = [w * f for f in (0.3, 0.09, 0.06, 0.06, 0.05, 0.12, 0.11, 0.12, 0.09)]
+        table = _grid(rows, widths)
+        table.setStyle(
+            TableStyle(
+                [("ALIGN", (3, 0), (-2, -1), "RIGHT"), ("FONT", (0, 1), (0, -1), "Courier", 6.5)]
+            )
+        )
+        out += [table, Spacer(0, 3)]
+    totals = content.payment_totals
+    if totals:
+        labels = {
+            "TotalRetencionesIVA": "Retenciones IVA",
+            "TotalRetencionesISR": "Retenciones ISR",
+            "TotalRetencionesIEPS": "Retenciones IEPS",
+            "TotalTrasladosBaseIVA16": "Base IVA 16 %",
+            "TotalTrasladosImpuestoIVA16": "IVA 16 %",
+            "TotalTrasladosBaseIVA8": "Base IVA 8 %",
+            "TotalTrasladosImpuestoIVA8": "IVA 8 %",
+            "TotalTrasladosBaseIVA0": "Base IVA 0 %",
+            "TotalTrasladosImpuestoIVA0": "IVA 0 %",
+            "TotalTrasladosBaseIVAExento": "Base IVA exento",
+            "MontoTotalPagos": "Monto total de los pagos",
+        }
+        parts = [f"{label}: {money(totals[key])}" for key, label in labels.items() if key in totals]
+        out.append(_p(" · ".join(parts), _BASE))
+    return out
+
+
+def _nomina(content: CfdiContent) -> list[Any]:
+    n = content.nomina_detail
+    if n is None:
+        return []
+    h, e, r = n.header, n.emisor, n.receptor
+    w = WIDTH
+    cells = [
+        [
+            _label("Tipo de nómina", _catalog("C75b_c_TipoNomina", h.get("TipoNomina", ""))),
+            _label("Fecha de pago", h.get("FechaPago")),
+            _label("Periodo", f"{h.get('FechaInicialPago', '')} a {h.get('FechaFinalPago', '')}"),
+            _label("Días pagados", h.get("NumDiasPagados")),
+        ],
+        [
+            _label("Registro patronal", e.get("RegistroPatronal")),
+            _label("No. de empleado", r.get("NumEmpleado")),
+            _label("CURP", r.get("Curp")),
+            _label("NSS", r.get("NumSeguridadSocial")),
+        ],
+        [
+            _label("Departamento", r.get("Departamento")),
+            _label("Puesto", r.get("Puesto")),
+            _label("Inicio de relación laboral", r.get("FechaInicioRelLaboral")),
+            _label("Antigüedad", r.get("Antigüedad")),
+        ],
+        [
+            _label("Tipo de contrato", _catalog("C75b_c_TipoContrato", r.get("TipoContrato", ""))),
+            _label("Régimen", _catalog("C75b_c_TipoRegimen", r.get("TipoRegimen", ""))),
+            _label(
+                "Periodicidad", _catalog("C75b_c_PeriodicidadPago", r.get("PeriodicidadPago", ""))
+            ),
+            _label("Entidad federativa", r.get("ClaveEntFed")),
+        ],
+        [
+            _label("Salario base de cotización", money(r.get("SalarioBaseCotApor"))),
+            _label("Salario diario integrado", money(r.get("SalarioDiarioIntegrado"))),
+            _label(
+                "Banco / cuenta",
+                " ".join(x for x in (r.get("Banco", ""), r.get("CuentaBancaria", "")) if x),
+            ),
+            _label("Riesgo del puesto", r.get("RiesgoPuesto")),
+        ],
+    ]
+    out: list[Any] = [
+        Paragraph("Complemento de nómina", _H2),
+        _box(cells, [w * 0.25] * 4),
+        Spacer(0, 3),
+    ]
+    half = w / 2 - 3
+    perc: list[list[Any]] = [["Tipo", "Clave", "Concepto", "Gravado", "Exento"]]
+    for p in n.percepciones:
+        perc.append(
+            [
+                p.get("TipoPercepcion", ""),
+                p.get("Clave", ""),
+                _p(p.get("Concepto"), _SMALL),
+                money(p.get("ImporteGravado")),
+                money(p.get("ImporteExento")),
+            ]
+        )
+    ded: list[list[Any]] = [["Tipo", "Clave", "Concepto", "Importe"]]
+    for d in n.deducciones:
+        ded.append(
+            [
+                d.get("TipoDeduccion", ""),
+                d.get("Clave", ""),
+                _p(d.get("Concepto"), _SMALL),
+                money(d.get("Importe")),
+            ]
+        )
+    left = [
+        Paragraph(f"Percepciones: {money(h.get('TotalPercepciones', '0'))}", _H2),
+        _grid(perc, [half * f for f in (0.1, 0.14, 0.46, 0.15, 0.15)], numeric_from=3),
+    ]
+    right = [
+        Paragraph(f"Deducciones: {money(h.get('TotalDeducciones', '0'))}", _H2),
+        _grid(ded, [half * f for f in (0.1, 0.14, 0.56, 0.2)], numeric_from=3),
+    ]
+    lists = Table([[left, right]], colWidths=[half + 3, half + 3])
+    lists.setStyle(
+        TableStyle(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ("RIGHTPADDING", (0, 0), (0, 0), 6),
+            ]
+        )
+    )
+    out.append(lists)
+    if n.otros_pagos:
+        otros: list[list[Any]] = [["Tipo", "Clave", "Concepto", "Subsidio causado", "Importe"]]
+        for o in n.otros_pagos:
+            otros.append(
+                [
+                    o.get("TipoOtroPago", ""),
+                    o.get("Clave", ""),
+                    _p(o.get("Concepto"), _SMALL),
+                    money(o.get("SubsidioCausado")) if o.get("SubsidioCausado") else "",
+                    money(o.get("Importe")),
+                ]
+            )
+        out += [
+            Paragraph(f"Otros pagos: {money(h.get('TotalOtrosPagos', '0'))}", _H2),
+            _grid(otros, [w * f for f in (0.08, 0.1, 0.52, 0.15, 0.15)], numeric_from=3),
+        ]
+    return out
+
+
+class QrFlowable(Flowable):
+    """A QR code drawn as one filled path of horizontal runs.
+
+    The matrix comes from the ``qrcode`` package; reportlab's own QR widget builds
+    one shape object per module and took half of the whole rendering time.
+    """
+
+    def __init__(self, text: str, side: float) -> None:
+        super().__init__()
+        code = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=0)
+        code.add_data(text)
+        code.make(fit=True)
+        self.matrix = code.get_matrix()
+        self.side = side
+
+    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
+        return self.side, self.side
+
+    def draw(self) -> None:
+        n = len(self.matrix)
+        cell = self.side / n
+        path = self.canv.beginPath()
+        for row_index, row in enumerate(self.matrix):
+            y = self.side - (row_index + 1) * cell
+            col = 0
+            while col < n:
+                if row[col]:
+                    start = col
+                    while col < n and row[col]:
+                        col += 1
+                    path.rect(start * cell, y, (col - start) * cell, cell)
+                else:
+                    col += 1
+        self.canv.setFillColor(colors.black)
+        self.canv.drawPath(path, stroke=0, fill=1)
+
+
+def _timbre(content: CfdiContent, cadena_tfd: str, url: str) -> list[Any]:
+    t = content.timbre
+    side = 32 * mm
+    drawing = QrFlowable(url, side)
+    text = [
+        _label("Folio fiscal (UUID)", t.get("UUID", "").upper()),
+        _label("Fecha y hora de certificación", t.get("FechaTimbrado")),
+        _label("RFC del proveedor de certificación", t.get("RfcProvCertif")),
+        _label("No. de certificado del SAT", t.get("NoCertificadoSAT")),
+        _label("No. de certificado del emisor", content.comprobante.get("NoCertificado")),
+        Spacer(0, 2),
+        Paragraph("<b>Sello digital del CFDI:</b>", _SMALL),
+        _p(content.sello or t.get("SelloCFD", ""), _SEAL),
+        Paragraph("<b>Sello digital del SAT:</b>", _SMALL),
+        _p(t.get("SelloSAT", ""), _SEAL),
+        Paragraph(
+            "<b>Cadena original del complemento de certificación digital del SAT:</b>", _SMALL
+        ),
+        _p(cadena_tfd, _SEAL),
+    ]
+    table = Table([[drawing, text]], colWidths=[side + 4 * mm, WIDTH - side - 4 * mm])
+    table.setStyle(
+        TableStyle(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ("LINEABOVE", (0, 0), (-1, 0), 0.5, RULE),
+                ("TOPPADDING", (0, 0), (-1, -1), 4),
+            ]
+        )
+    )
+    return [Spacer(0, 6), KeepTogether([table])]
+
+
+def _footer(canvas: Any, doc: Any) -> None:
+    canvas.saveState()
+    canvas.setFont("Helvetica", 6.5)
+    canvas.setFillColor(RULE)
+    canvas.drawString(MARGIN, 7 * mm, "Este documento es una representación impresa de un CFDI.")
+    canvas.drawRightString(PAGE_W - MARGIN, 7 * mm, f"Página {doc.page}")
+    canvas.restoreState()
+
+
+def _cadena_tfd(root: etree._Element) -> str:
+    tfd = root.find(f".//{{{TFD}}}TimbreFiscalDigital")
+    if tfd is None:
+        return ""
+    try:
+        return str(xslt_transform(tfd.tag, tfd.get("Version") or tfd.get("version") or "1.1")(tfd))
+    except (CFDIError, etree.XSLTError):
+        return ""
+
+
+def render_pdf(data: bytes, *, status: str = Status.VIGENTE, compress: bool = True) -> bytes:
+    """The printed CFDI of an original XML (already validated at ingestion)."""
+    root = parse_xml(data)
+    content = content_of(root)
+    c = content.comprobante
+    version = c.get("Version", "")
+    url = verification_url(
+        version=version,
+        uuid=content.timbre.get("UUID", ""),
+        emisor_rfc=content.emisor.get("Rfc", ""),
+        receptor_rfc=content.receptor.get("Rfc", ""),
+        total=c.get("Total", "0"),
+        sello=content.sello,
+    )
+    buffer = io.BytesIO()
+    uuid = content.timbre.get("UUID", "").upper()
+    doc = SimpleDocTemplate(
+        buffer,
+        pagesize=LETTER,
+        leftMargin=MARGIN,
+        rightMargin=MARGIN,
+        topMargin=MARGIN,
+        bottomMargin=13 * mm,
+        title=f"CFDI {uuid}",
+        author=content.emisor.get("Nombre") or content.emisor.get("Rfc", ""),
+        subject="Representación impresa de un CFDI",
+        pageCompression=1 if compress else 0,
+        invariant=1,
+    )
+    story: list[Any] = [
+        *_header(content, status),
+        *_receptor(content),
+        *_payment_terms(content),
+        *_concepts(content),
+        *_taxes_and_totals(content),
+        *_payments(content),
+        *_nomina(content),
+        *_timbre(content, _cadena_tfd(root), url),
+    ]
+    doc.build(story, onFirstPage=_footer, onLaterPages=_footer)
+    return buffer.getvalue()
+
+
+def pdf_key(cfdi: Cfdi) -> str:
+    """Where the cached PDF of a CFDI lives (renderer version and status in the name)."""
+    return (
+        f"cfdi-pdf/{cfdi.company_id}/{str(cfdi.uuid).lower()}-r{RENDERER_VERSION}-{cfdi.status}.pdf"
+    )
+
+
+def cfdi_pdf(cfdi: Cfdi) -> bytes:
+    """The printed CFDI, rendered once and then served from the storage cache."""
+    key = pdf_key(cfdi)
+    if default_storage.exists(key):
+        with default_storage.open(key, "rb") as handle:
+            return handle.read()
+    with default_storage.open(cfdi.xml_path, "rb") as handle:
+        pdf = render_pdf(handle.read(), status=cfdi.status)
+    # Two requests may render at once: the second save gets another name and is harmless.
+    default_storage.save(key, ContentFile(pdf))
+    return pdf

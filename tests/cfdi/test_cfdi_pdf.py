@@ -1,0 +1,233 @@
+"""The printed CFDI: content of the PDF, importe con letra, the SAT's QR text, caching, access."""
+
+from __future__ import annotations
+
+import hashlib
+from decimal import Decimal
+
+import pytest
+from cfdi_samples import (
+    INGRESO_HE,
+    INGRESO_REAL,
+    NOMINA_EKU,
+    PAGO_EKU,
+    SAMPLE_UUIDS,
+    company_with_rfc,
+    sample,
+)
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.urls import reverse
+from hypothesis import given
+from hypothesis import strategies as st
+from tests.factories import owner_of
+
+from despacho.cfdi.amount_words import amount_in_words, number_words
+from despacho.cfdi.models import Cfdi, Status
+from despacho.cfdi.pdf import pdf_key, qr_total, render_pdf, verification_url
+from despacho.cfdi.services import cfdi_ingest
+
+# --- importe con letra -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("amount", "moneda", "words"),
+    [
+        ("1000", "MXN", "MIL PESOS 00/100 M.N."),
+        ("1", "MXN", "UN PESO 00/100 M.N."),
+        ("0.5", "MXN", "CERO PESOS 50/100 M.N."),
+        ("21", "MXN", "VEINTIÚN PESOS 00/100 M.N."),
+        ("21000", "MXN", "VEINTIÚN MIL PESOS 00/100 M.N."),
+        ("101000", "MXN", "CIENTO UN MIL PESOS 00/100 M.N."),
+        ("100", "MXN", "CIEN PESOS 00/100 M.N."),
+        ("1000000", "MXN", "UN MILLÓN DE PESOS 00/100 M.N."),
+        ("2500000", "MXN", "DOS MILLONES QUINIENTOS MIL PESOS 00/100 M.N."),
+        ("3000000", "MXN", "TRES MILLONES DE PESOS 00/100 M.N."),
+        ("1000000000", "MXN", "MIL MILLONES DE PESOS 00/100 M.N."),
+        ("17852.745", "MXN", "DIECISIETE MIL OCHOCIENTOS CINCUENTA Y DOS PESOS 75/100 M.N."),
+        ("4700.00", "MXN", "CUATRO MIL SETECIENTOS PESOS 00/100 M.N."),
+        ("99.999", "MXN", "CIEN PESOS 00/100 M.N."),
+        ("1", "USD", "UN DÓLAR 00/100 USD"),
+        ("1250.10", "USD", "MIL DOSCIENTOS CINCUENTA DÓLARES 10/100 USD"),
+        ("31", "EUR", "TREINTA Y UN EUROS 00/100 EUR"),
+        ("31", "GBP", "TREINTA Y UNO 00/100 GBP"),
+    ],
+)
+def test_the_importe_con_letra_reads_like_a_printed_cfdi(amount, moneda, words):
+    assert amount_in_words(Decimal(amount), moneda) == words
+
+
+@given(st.decimals(min_value=0, max_value=Decimal("999999999999.99"), places=2))
+def test_the_importe_con_letra_always_ends_with_the_cents_over_100(amount):
+    words = amount_in_words(amount, "MXN")
+    cents = int(amount * 100) % 100
+    assert words.endswith(f" {cents:02d}/100 M.N.")
+    assert words == words.upper()
+    assert "  " not in words
+
+
+def test_every_number_below_a_hundred_thousand_has_its_own_words():
+    seen = {number_words(n) for n in range(100_000)}
+    assert len(seen) == 100_000
+
+
+def test_number_words_refuse_negative_numbers():
+    with pytest.raises(ValueError, match="non-negative"):
+        number_words(-1)
+
+
+# --- the SAT's verification QR -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("total", "version", "expected"),
+    [
+        ("1000", "4.0", "1000.0"),
+        ("4700.00", "4.0", "4700.0"),
+        ("12.50", "3.3", "12.5"),
+        ("0.123456", "4.0", "0.123456"),
+        ("0", "4.0", "0.0"),
+        ("1000", "3.2", "0000001000.000000"),
+        ("12.5", "3.2", "0000000012.500000"),
+    ],
+)
+def test_the_qr_total_follows_the_anexo_20_format(total, version, expected):
+    assert qr_total(total, version) == expected
+
+
+def test_the_verification_url_carries_uuid_rfcs_total_and_the_seals_last_8_characters():
+    url = verification_url(
+        version="4.0",
+        uuid="1ac10691-e5c5-422f-9ec0-0aafe486d493",
+        emisor_rfc="EKU9003173C9",
+        receptor_rfc="XOJI740919U48",
+        total="4700",
+        sello="…zO1kqw==",
+    )
+    assert url == (
+        "https://verificacfdi.facturaelectronica.sat.gob.mx/default.aspx"
+        "?id=1ac10691-e5c5-422f-9ec0-0aafe486d493&re=EKU9003173C9&rr=XOJI740919U48"
+        "&tt=4700.0&fe=zO1kqw=="
+    )
+
+
+def test_an_ampersand_in_an_rfc_is_escaped_in_the_verification_url():
+    url = verification_url(
+        version="4.0",
+        uuid="u",
+        emisor_rfc="H&E951128469",
+        receptor_rfc="KIJ0906199R1",
+        total="1",
+        sello="12345678",
+    )
+    assert "re=H&amp;E951128469&rr=" in url
+
+
+# --- what the PDF carries ----------------------------------------------------------------
+
+
+def _text(pdf: bytes) -> str:
+    """The text strings of an uncompressed reportlab PDF (Latin-1, as Helvetica encodes it)."""
+    return pdf.decode("latin-1")
+
+
+def test_the_invoice_pdf_carries_everything_a_printed_cfdi_does():
+    pdf = render_pdf(sample(INGRESO_REAL), compress=False)
+    text = _text(pdf)
+    assert pdf.startswith(b"%PDF-")
+    for expected in [
+        "PASE, SERVICIOS ELECTRONICOS",  # emisor
+        "ISD950921HE5",
+        "601 - General de Ley Personas Morales",  # régimen del emisor
+        "CARLOS CORTES SOTO",  # receptor
+        "COSC8001137NA",
+        "52176",  # domicilio fiscal del receptor
+        "G03 - Gastos en general",  # uso CFDI
+        "80141628",  # clave prod/serv
+        "E48",  # unidad
+        "COMISION RECARGA IDMX",
+        "853.45",
+        "04 - Tarjeta de cr",  # forma de pago (accent encoded)
+        "PUE - Pago en una sola",
+        "MXN - Peso Mexicano",
+        "O-52375239",  # serie y folio
+        "2025-01-24T10:10:41",  # fecha
+        "11529",  # lugar de expedición
+        "C2832671-DA6D-11EF-A83D-00155D012007",  # UUID
+        "00001000000510877575",  # certificado del emisor
+        "00001000000708361114",  # certificado del SAT
+        "2025-01-24T10:10:42",  # fecha de timbrado
+        "||1.1|C2832671-DA6D-11EF-A83D-00155D012007|2025-01-24T10:10:42|TBN040609RKA|",
+        "137.93",  # IVA trasladado
+        "1,000.00 MXN",
+        "MIL PESOS 00/100 M.N.",
+    ]:
+        assert expected in text, expected
+
+
+def test_the_payroll_pdf_shows_the_employee_and_the_three_lists():
+    text = _text(render_pdf(sample(NOMINA_EKU), compress=False))
+    for expected in [
+        "Complemento de n",
+        "XEXX010101HNEXXXA4",  # CURP
+        "B5510768108",  # registro patronal
+        "Ingeniero de Software",
+        "Sueldos, Salarios Rayas y Jornales",
+        "2,808.80",
+        "Seguridad Social",
+        "Percepciones: 5,000.00",
+        "Deducciones: 300.00",
+        "CUATRO MIL SETECIENTOS PESOS 00/100 M.N.",
+    ]:
+        assert expected in text, expected
+
+
+def test_the_payment_pdf_lists_the_paid_documents():
+    text = _text(render_pdf(sample(PAGO_EKU), compress=False))
+    assert "Complemento de pagos" in text
+    assert "BFC36522-4B8E-45C4-8F14-D11B289F9EB7" in text
+    assert "Monto total de los pagos: 200.00" in text
+    assert "00/100 XXX" not in text  # a payment's comprobante moves no currency
+
+
+def test_a_cancelled_cfdi_is_marked_on_its_pdf():
+    text = _text(render_pdf(sample(INGRESO_HE), status=Status.CANCELADO, compress=False))
+    assert "CANCELADO" in text
+
+
+# --- the route: access, cache, originals untouched ---------------------------------------
+
+
+@pytest.fixture
+def eku(db):
+    company = company_with_rfc("EKU9003173C9")
+    cfdi_ingest(company=company, data=sample(NOMINA_EKU))
+    return company
+
+
+def test_the_pdf_is_served_inline_and_cached_in_storage_without_touching_the_original(client, eku):
+    client.force_login(owner_of(eku.account))
+    uuid = SAMPLE_UUIDS[NOMINA_EKU]
+    response = client.get(reverse("cfdi:pdf", args=[uuid]))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert f'filename="{uuid.upper()}.pdf"' in response["Content-Disposition"]
+    cfdi = Cfdi.objects.get(company=eku, uuid=uuid)
+    assert default_storage.exists(pdf_key(cfdi))
+    with default_storage.open(cfdi.xml_path, "rb") as handle:
+        assert hashlib.sha256(handle.read()).hexdigest() == cfdi.sha256
+
+
+def test_a_cached_pdf_is_served_from_storage(client, eku):
+    client.force_login(owner_of(eku.account))
+    cfdi = Cfdi.objects.get(company=eku)
+    default_storage.save(pdf_key(cfdi), ContentFile(b"%PDF-cached"))
+    assert client.get(reverse("cfdi:pdf", args=[cfdi.uuid])).content == b"%PDF-cached"
+
+
+def test_the_cache_key_changes_with_the_status_so_a_cancellation_renders_afresh(eku):
+    cfdi = Cfdi.objects.get(company=eku)
+    before = pdf_key(cfdi)
+    cfdi.status = Status.CANCELADO
+    assert pdf_key(cfdi) != before
+    assert str(eku.pk) in before and str(cfdi.uuid) in before
