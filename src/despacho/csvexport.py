@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# A plain negative number (a credit note's amount) is data, not a formula.
+_PLAIN_NUMBER = re.compile(r"-?\d+(?:\.\d+)?\Z")
 
 
 def neutralize(value: Any) -> str:
     """A cell a spreadsheet will show as text, never evaluate (OWASP CSV injection)."""
     text = "" if value is None else str(value)
-    if text.startswith(_FORMULA_STARTS):
+    if text.startswith(_FORMULA_STARTS) and not _PLAIN_NUMBER.match(text):
         return "'" + text
     return text
 
