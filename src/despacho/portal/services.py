@@ -47,6 +47,11 @@ RFC_SHAPE = re.compile(r"^[A-ZÑ&]{3,4}[0-9]{6}[A-Z0-9]{3}$")
 _PASSWORD_ALPHABET = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
 
+def field_error(field: str, message: str, code: str) -> ValidationError:
+    """A refusal of one form field, with its code (forms show it next to the field)."""
+    return ValidationError({field: ValidationError(message, code=code)})
+
+
 def access_snapshot(access: PortalAccess) -> dict[str, Any]:
     """What the audit trail keeps of an access (never the password hash)."""
     return {
@@ -99,17 +104,17 @@ def _email_checked(value: str, *, required: bool) -> str:
     email = normalize_email(value or "")
     if not email:
         if required:
-            raise ValidationError(
-                {"email": _("Correo: escribe la dirección a la que enviamos el acceso.")},
-                code="no_email",
+            raise field_error(
+                "email", _("Correo: escribe la dirección a la que enviamos el acceso."), "no_email"
             )
         return ""
     try:
         validate_email(email)
     except ValidationError:
-        raise ValidationError(
-            {"email": _("Correo: %(email)s no es una dirección válida.") % {"email": email}},
-            code="invalid_email",
+        raise field_error(
+            "email",
+            _("Correo: %(email)s no es una dirección válida.") % {"email": email},
+            "invalid_email",
         ) from None
     return email
 
@@ -118,15 +123,14 @@ def receiver_rfc_checked(value: str) -> str:
     """A customer's RFC (persona física or moral, check digit) that may have an access."""
     rfc = normalize_rfc(value or "")
     if rfc in GENERIC_RFCS:
-        raise ValidationError(
-            {
-                "rfc": _(
-                    "RFC: %(rfc)s es genérico (público en general o extranjero); "
-                    "no puede tener acceso al portal."
-                )
-                % {"rfc": rfc}
-            },
-            code="generic_rfc",
+        raise field_error(
+            "rfc",
+            _(
+                "RFC: %(rfc)s es genérico (público en general o extranjero); "
+                "no puede tener acceso al portal."
+            )
+            % {"rfc": rfc},
+            "generic_rfc",
         )
     try:
         return validate_company_rfc(rfc, field=_("RFC"))
@@ -209,12 +213,10 @@ def portal_access_create(
     clean_rfc = receiver_rfc_checked(rfc)
     clean_email = _email_checked(email, required=False)
     if PortalAccess.objects.filter(company=company, rfc=clean_rfc).exists():
-        raise ValidationError(
-            {
-                "rfc": _("RFC: %(rfc)s ya tiene acceso al portal de esta empresa.")
-                % {"rfc": clean_rfc}
-            },
-            code="duplicate_rfc",
+        raise field_error(
+            "rfc",
+            _("RFC: %(rfc)s ya tiene acceso al portal de esta empresa.") % {"rfc": clean_rfc},
+            "duplicate_rfc",
         )
     access = PortalAccess(
         company=company,
@@ -276,20 +278,16 @@ def portal_access_set_password(
         .get(pk=access.pk)
     )
     if normalize_rfc(rfc_confirmation or "") != access.rfc:
-        raise ValidationError(
-            {
-                "rfc_confirmation": _(
-                    "Confirmación: escribe el RFC del receptor (%(rfc)s) para cambiar "
-                    "su contraseña."
-                )
-                % {"rfc": access.rfc}
-            },
-            code="rfc_confirmation",
+        raise field_error(
+            "rfc_confirmation",
+            _("Confirmación: escribe el RFC del receptor (%(rfc)s) para cambiar su contraseña.")
+            % {"rfc": access.rfc},
+            "rfc_confirmation",
         )
     shown = password_generate() if generate_password else (password or "")
     if not shown:
-        raise ValidationError(
-            {"password": _("Contraseña: escribe una o pide que se genere.")}, code="required"
+        raise field_error(
+            "password", _("Contraseña: escribe una o pide que se genere."), "required"
         )
     before = access_snapshot(access)
     access.password = make_password(password_checked(shown, access))
@@ -348,12 +346,10 @@ def portal_user_add(
     """Give one more person of the receiver their own login; by default email them the link."""
     clean_email = _email_checked(email, required=True)
     if PortalUser.objects.filter(access=access, email=clean_email).exists():
-        raise ValidationError(
-            {
-                "email": _("Correo: %(email)s ya tiene usuario en este acceso.")
-                % {"email": clean_email}
-            },
-            code="duplicate_email",
+        raise field_error(
+            "email",
+            _("Correo: %(email)s ya tiene usuario en este acceso.") % {"email": clean_email},
+            "duplicate_email",
         )
     person = PortalUser.objects.create(
         access=access, email=clean_email, name=" ".join((name or "").split())[:150]
@@ -465,12 +461,10 @@ def portal_access_send(
     )
     _refuse_disabled(access)
     if not (email or access.email):
-        raise ValidationError(
-            {
-                "email": _("Correo: %(rfc)s no tiene correo registrado; escribe uno.")
-                % {"rfc": access.rfc}
-            },
-            code="no_email",
+        raise field_error(
+            "email",
+            _("Correo: %(rfc)s no tiene correo registrado; escribe uno.") % {"rfc": access.rfc},
+            "no_email",
         )
     to = _email_checked(email or access.email, required=True)
     if not access.email:
