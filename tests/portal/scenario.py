@@ -49,6 +49,7 @@ def access(
         rfc=rfc or receiver_rfc(),
         defaults={"name": name, "origin": Origin.MANUAL},
     )
+    found.name = name
     found.password = make_password(password) if password else ""
     found.email = email
     found.save()
