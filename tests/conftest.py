@@ -39,4 +39,3 @@ def _fail_on_failed_tasks():
     if failures:
         errors = [e.traceback for r in failures for e in r.errors]  # type: ignore[attr-defined]
         pytest.fail("a background task failed:\n" + "\n".join(errors))
-

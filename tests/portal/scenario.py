@@ -7,13 +7,13 @@ import itertools
 from django.contrib.auth.hashers import make_password
 from django.test import Client
 from django.urls import reverse
-from tests.cfdi.cfdi_samples import any_rfc, cfdi_xml
-from tests.factories import make_account, make_company
 
 from despacho.cfdi.models import Cfdi
 from despacho.cfdi.services import cfdi_ingest
 from despacho.portal.models import Origin, PortalAccess, PortalUser
 from despacho.tenancy.models import Company
+from tests.cfdi.cfdi_samples import any_rfc, cfdi_xml
+from tests.factories import make_account, make_company
 
 RECEIVER_PASSWORD = "Recibos.Claros.2026"
 _folio = itertools.count(100)

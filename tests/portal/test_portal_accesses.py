@@ -11,14 +11,14 @@ from django.urls import reverse
 from hypothesis import given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
-from tests.cfdi.cfdi_samples import INGRESO_HE, PAGO_HE, company_with_rfc, sample
-from tests.factories import make_account, make_grant, make_membership, owner_of
 
 from despacho.audit.actions import Action
 from despacho.audit.models import AuditEvent
 from despacho.cfdi.services import cfdi_ingest, cfdi_ingest_files
 from despacho.portal.models import AccessStatus, Origin, PortalAccess
 from despacho.portal.services import portal_access_create, portal_access_set_password
+from tests.cfdi.cfdi_samples import INGRESO_HE, PAGO_HE, company_with_rfc, sample
+from tests.factories import make_account, make_grant, make_membership, owner_of
 
 from .scenario import RECEIVER_PASSWORD, access, issue, issuer, person, portal_login, receiver_rfc
 

@@ -3,22 +3,41 @@
 from __future__ import annotations
 
 import re
+import socket
 from datetime import timedelta
 
 import pytest
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
-from tests.factories import owner_of
-from tests.smtp import SITE_URL
 
 from despacho.portal.models import EventKind, PortalAccess, PortalEvent, PortalLink, PortalUser
+from tests.factories import owner_of
+from tests.smtp import SITE_URL
 
 from .scenario import access, home, issue, issuer, portal_login, receiver_rfc
 
 pytestmark = pytest.mark.django_db
 
 NEW_PASSWORD = "Mi.Clave.Del.Portal.2026"
+
+
+def _to(inbox, address):
+    return [m for m in inbox.messages if m["To"] == address]
+
+
+def _text(message) -> str:
+    return message.get_body(preferencelist=("plain",)).get_content()
+
+
+def _html(message) -> str:
+    return message.get_body(preferencelist=("html",)).get_content()
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 def _password_link(text: str, company) -> str:
@@ -40,9 +59,9 @@ def test_the_issuer_sends_access_and_the_receiver_chooses_a_password_and_logs_in
         response = client.post(reverse("portal_manage:send", args=[found.pk]), {"email": ""})
     assert response.status_code == 302
 
-    [message] = smtp_inbox.to("optica@cliente.mx")
+    [message] = _to(smtp_inbox, "optica@cliente.mx")
     assert "FERRETERA DEL NORTE SA DE CV" in message["Subject"]
-    text, html = smtp_inbox.text(message), smtp_inbox.html(message)
+    text, html = _text(message), _html(message)
     assert "Hola, ÓPTICA PÉREZ" in text
     assert "72 horas" in text
     assert f"{SITE_URL}/portal/{company.slug}/" in text
@@ -74,7 +93,7 @@ def test_sending_to_another_address_typed_by_the_issuer(
     client.force_login(owner_of(company.account))
     with django_capture_on_commit_callbacks(execute=True):
         client.post(reverse("portal_manage:send", args=[found.pk]), {"email": "Pagos@Cliente.MX"})
-    assert len(smtp_inbox.to("pagos@cliente.mx")) == 1
+    assert len(_to(smtp_inbox, "pagos@cliente.mx")) == 1
     found.refresh_from_db()
     assert found.email == "pagos@cliente.mx"  # it had none: the typed one is kept
 
@@ -96,7 +115,7 @@ def test_a_new_link_kills_the_previous_one(client, smtp_inbox, django_capture_on
     for _ in range(2):
         with django_capture_on_commit_callbacks(execute=True):
             client.post(reverse("portal_manage:send", args=[found.pk]), {"email": ""})
-    first, second = (_password_link(smtp_inbox.text(m), company) for m in smtp_inbox.messages)
+    first, second = (_password_link(_text(m), company) for m in smtp_inbox.messages)
     assert Client().get(first).status_code == 410
     assert Client().get(second).status_code == 200
 
@@ -107,7 +126,7 @@ def test_an_expired_link_says_so(client, smtp_inbox, django_capture_on_commit_ca
     client.force_login(owner_of(company.account))
     with django_capture_on_commit_callbacks(execute=True):
         client.post(reverse("portal_manage:send", args=[found.pk]), {"email": ""})
-    path = _password_link(smtp_inbox.text(smtp_inbox.messages[0]), company)
+    path = _password_link(_text(smtp_inbox.messages[0]), company)
     PortalLink.objects.update(expires_at=timezone.now() - timedelta(minutes=1))
     response = Client().get(path)
     assert response.status_code == 410
@@ -122,7 +141,7 @@ def test_a_link_works_only_at_its_own_companys_portal(
     client.force_login(owner_of(company.account))
     with django_capture_on_commit_callbacks(execute=True):
         client.post(reverse("portal_manage:send", args=[found.pk]), {"email": ""})
-    path = _password_link(smtp_inbox.text(smtp_inbox.messages[0]), company)
+    path = _password_link(_text(smtp_inbox.messages[0]), company)
     elsewhere = path.replace(f"/portal/{company.slug}/", f"/portal/{other.slug}/")
     assert Client().get(elsewhere).status_code == 410
 
@@ -152,10 +171,8 @@ def test_bulk_send_queues_one_task_per_address_and_shows_each_result(
 def test_bulk_send_reports_an_address_the_server_refused(
     client, settings, django_capture_on_commit_callbacks
 ):
-    from tests.smtp import free_port
-
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", free_port(), 2
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", _free_port(), 2
     company = issuer()
     found = access(company, password=None, email="uno@cliente.mx")
     client.force_login(owner_of(company.account))
@@ -188,8 +205,8 @@ def test_each_person_of_the_receiver_gets_their_own_login(
             reverse("portal_manage:person_add", args=[shared.pk]),
             {"email": "compras@cliente.mx", "name": "Ana Compras"},
         )
-    [message] = smtp_inbox.to("compras@cliente.mx")
-    path = _password_link(smtp_inbox.text(message), company)
+    [message] = _to(smtp_inbox, "compras@cliente.mx")
+    path = _password_link(_text(message), company)
     receiver = Client()
     receiver.post(path, {"password": NEW_PASSWORD, "password2": NEW_PASSWORD})
     assert portal_login(receiver, company, "compras@cliente.mx", NEW_PASSWORD).status_code == 302
@@ -219,7 +236,7 @@ def test_a_one_time_login_link_goes_only_to_registered_addresses(
     [message] = smtp_inbox.messages
     assert message["To"] == "pagos@cliente.mx"
     [link] = re.findall(
-        rf"{re.escape(SITE_URL)}/portal/{company.slug}/enlace/[\w-]+/", smtp_inbox.text(message)
+        rf"{re.escape(SITE_URL)}/portal/{company.slug}/enlace/[\w-]+/", _text(message)
     )
     path = link.removeprefix(SITE_URL)
     assert receiver.get(path).status_code == 200  # a GET (a mail scanner) does not use it

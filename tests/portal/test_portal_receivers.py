@@ -9,11 +9,11 @@ import pytest
 from django.contrib.auth.hashers import MD5PasswordHasher, make_password
 from django.test import Client
 from django.urls import reverse
-from tests.factories import owner_of
 
 from despacho.cfdi.models import Cfdi, Status
 from despacho.portal.models import EventKind, PortalAccess, PortalEvent
 from despacho.portal.services import portal_access_set_active, portal_user_set_active
+from tests.factories import owner_of
 
 from .scenario import (
     RECEIVER_PASSWORD,
@@ -354,9 +354,8 @@ def test_filters_by_date_tipo_and_folio_and_cancelled_ones_are_marked(client):
 
 
 def test_the_xml_download_is_the_original_bytes_and_is_recorded(client):
-    from tests.cfdi.cfdi_samples import INGRESO_HE, company_with_rfc, sample
-
     from despacho.cfdi.services import cfdi_ingest
+    from tests.cfdi.cfdi_samples import INGRESO_HE, company_with_rfc, sample
 
     company = company_with_rfc("H&E951128469")
     original = sample(INGRESO_HE)
@@ -376,9 +375,9 @@ def test_the_xml_download_is_the_original_bytes_and_is_recorded(client):
 
 def test_the_pdf_download_is_a_pdf_with_pages(client):
     import pypdf
-    from tests.cfdi.cfdi_samples import INGRESO_HE, company_with_rfc, sample
 
     from despacho.cfdi.services import cfdi_ingest
+    from tests.cfdi.cfdi_samples import INGRESO_HE, company_with_rfc, sample
 
     company = company_with_rfc("H&E951128469")
     cfdi_ingest(company=company, data=sample(INGRESO_HE))

@@ -1,11 +1,14 @@
-"""The issuer's pages for the portal at /portal-accesos/ (Perm.PORTAL on the active company)."""
+"""The issuer's pages for the portal at /portal-accesos/ (Perm.PORTAL on the active company).
+
+Every view is guarded by ``require_perm(Perm.PORTAL)`` (a 403 that explains what is
+missing); the selectors check the same permission again and scope every object.
+"""
 
 from __future__ import annotations
 
 from uuid import UUID
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponse
@@ -15,6 +18,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from despacho.access.catalog import Perm
+from despacho.access.guards import require_perm
 from despacho.http import AppRequest
 from despacho.portal.forms import (
     AccessCreateForm,
@@ -66,7 +71,7 @@ def _password_shown(request: AppRequest, result: PasswordSet) -> HttpResponse:
     return response
 
 
-@login_required
+@require_perm(Perm.PORTAL)
 @require_GET
 def access_list(request: AppRequest) -> HttpResponse:
     form = AccessFilterForm(request.GET or None)
@@ -91,7 +96,7 @@ def access_list(request: AppRequest) -> HttpResponse:
     )
 
 
-@login_required
+@require_perm(Perm.PORTAL)
 @require_http_methods(["GET", "POST"])
 @never_cache
 def access_create(request: AppRequest) -> HttpResponse:
@@ -143,7 +148,7 @@ def _detail(
     )
 
 
-@login_required
+@require_perm(Perm.PORTAL)
 @require_http_methods(["GET", "POST"])
 @never_cache
 def access_detail(request: AppRequest, access_id: int) -> HttpResponse:
@@ -162,7 +167,7 @@ def access_detail(request: AppRequest, access_id: int) -> HttpResponse:
     return _detail(request, access, edit=form, status=400)
 
 
-@login_required
+@require_perm(Perm.PORTAL)
 @require_POST
 @never_cache
 def access_password(request: AppRequest, access_id: int) -> HttpResponse:
@@ -180,7 +185,7 @@ def access_password(request: AppRequest, access_id: int) -> HttpResponse:
     return _detail(request, access, password=form, status=400)
 
 
-@login_required
+@require_perm(Perm.PORTAL)
 @require_POST
 def access_send(request: AppRequest, access_id: int) -> HttpResponse:
     access = _access(request, access_id)
@@ -217,7 +222,7 @@ def access_send(request: AppRequest, access_id: int) -> HttpResponse:
     return _detail(request, access, send=form, status=400)
 
 
-@login_required
+@require_perm(Perm.PORTAL)
 @require_POST
 def access_send_many(request: AppRequest) -> HttpResponse:
     company = portal_manage_company(viewer=request.user, company=request.workspace.company)
@@ -237,14 +242,14 @@ def access_send_many(request: AppRequest) -> HttpResponse:
     return redirect("portal_manage:batch", batch=result.batch)
 
 
-@login_required
+@require_perm(Perm.PORTAL)
 @require_GET
 def batch_view(request: AppRequest, batch: UUID) -> HttpResponse:
     links = portal_batch_links(viewer=request.user, company=request.workspace.company, batch=batch)
     return render(request, "portal/manage/batch.html", {"links": links, "batch": batch})
 
 
-@login_required
+@require_perm(Perm.PORTAL)
 @require_POST
 def access_active(request: AppRequest, access_id: int) -> HttpResponse:
     access = _access(request, access_id)
@@ -260,7 +265,7 @@ def access_active(request: AppRequest, access_id: int) -> HttpResponse:
     return redirect("portal_manage:detail", access_id=access.pk)
 
 
-@login_required
+@require_perm(Perm.PORTAL)
 @require_POST
 def person_add(request: AppRequest, access_id: int) -> HttpResponse:
     access = _access(request, access_id)
@@ -283,7 +288,7 @@ def person_add(request: AppRequest, access_id: int) -> HttpResponse:
     return _detail(request, access, person=form, status=400)
 
 
-@login_required
+@require_perm(Perm.PORTAL)
 @require_POST
 def person_active(request: AppRequest, person_id: int) -> HttpResponse:
     person = portal_user_for(
@@ -299,7 +304,7 @@ def person_active(request: AppRequest, person_id: int) -> HttpResponse:
     return redirect("portal_manage:detail", access_id=person.access_id)
 
 
-@login_required
+@require_perm(Perm.PORTAL)
 @require_POST
 def person_send(request: AppRequest, person_id: int) -> HttpResponse:
     person = portal_user_for(
@@ -317,7 +322,7 @@ def person_send(request: AppRequest, person_id: int) -> HttpResponse:
     return redirect("portal_manage:detail", access_id=person.access_id)
 
 
-@login_required
+@require_perm(Perm.PORTAL)
 @require_GET
 def access_history(request: AppRequest, access_id: int) -> HttpResponse:
     access = _access(request, access_id)
