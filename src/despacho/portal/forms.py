@@ -13,6 +13,16 @@ from despacho.portal.selectors import PortalFilters
 _PORTAL_TIPOS = [("", _("Todos"))] + [(t.value, t.label) for t in Tipo if t != Tipo.NOMINA]
 
 
+class _OwnIds(forms.Form):
+    """The access page shows several forms with an email field: give each its own ids."""
+
+    id_prefix = "id"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", f"{self.id_prefix}_%s")
+        super().__init__(*args, **kwargs)
+
+
 class AccessFilterForm(forms.Form):
     q = forms.CharField(label=_("RFC o nombre"), required=False, max_length=300)
 
@@ -39,14 +49,16 @@ class AccessCreateForm(forms.Form):
     )
 
 
-class AccessEditForm(forms.Form):
+class AccessEditForm(_OwnIds):
+    id_prefix = "edit"
     name = forms.CharField(label=_("Nombre o razón social"), required=False, max_length=300)
     email = forms.CharField(
         label=_("Correo electrónico"), required=False, max_length=254, widget=forms.EmailInput
     )
 
 
-class PasswordSetForm(forms.Form):
+class PasswordSetForm(_OwnIds):
+    id_prefix = "password"
     rfc_confirmation = forms.CharField(
         label=_("Escribe el RFC del receptor para confirmar"), max_length=20
     )
@@ -61,7 +73,8 @@ class PasswordSetForm(forms.Form):
     )
 
 
-class SendForm(forms.Form):
+class SendForm(_OwnIds):
+    id_prefix = "send"
     email = forms.CharField(
         label=_("Enviar a"),
         required=False,
@@ -71,7 +84,8 @@ class SendForm(forms.Form):
     )
 
 
-class PortalUserForm(forms.Form):
+class PortalUserForm(_OwnIds):
+    id_prefix = "person"
     email = forms.CharField(label=_("Correo electrónico"), max_length=254, widget=forms.EmailInput)
     name = forms.CharField(label=_("Nombre"), required=False, max_length=150)
 
