@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "despacho.access",
     "despacho.audit",
     "despacho.cfdi",
+    "despacho.portal",
 ]
 
 MIDDLEWARE = [

@@ -29,3 +29,16 @@ class Action(models.TextChoices):
     INVITATION_ACCEPTED = "invitation.accepted", _("Invitación aceptada")
     SEATS_PURCHASED = "seats.purchased", _("Licencias compradas")
     CFDI_INGESTED = "cfdi.ingested", _("CFDI guardados")
+    PORTAL_ACCESS_CREATED = "portal.access_created", _("Acceso al portal creado")
+    PORTAL_ACCESSES_AUTO_CREATED = (
+        "portal.accesses_auto_created",
+        _("Accesos al portal creados automáticamente"),
+    )
+    PORTAL_ACCESS_UPDATED = "portal.access_updated", _("Acceso al portal modificado")
+    PORTAL_ACCESS_PASSWORD_SET = "portal.password_set", _("Contraseña del portal cambiada")
+    PORTAL_ACCESS_DISABLED = "portal.access_disabled", _("Acceso al portal deshabilitado")
+    PORTAL_ACCESS_ENABLED = "portal.access_enabled", _("Acceso al portal habilitado")
+    PORTAL_ACCESS_SENT = "portal.access_sent", _("Acceso al portal enviado por correo")
+    PORTAL_USER_CREATED = "portal.user_created", _("Persona agregada al portal")
+    PORTAL_USER_DISABLED = "portal.user_disabled", _("Persona del portal deshabilitada")
+    PORTAL_USER_ENABLED = "portal.user_enabled", _("Persona del portal habilitada")

@@ -30,11 +30,12 @@ from despacho.access.decisions import can
 from despacho.audit.actions import Action
 from despacho.audit.services import audit_record
 from despacho.cfdi.archives import Incoming, incoming_documents
-from despacho.cfdi.models import CATEGORY_PERM, Cfdi, Direction, classify, storage_key
+from despacho.cfdi.models import CATEGORY_PERM, Category, Cfdi, Direction, classify, storage_key
 from despacho.cfdi.parsing import CfdiIndex, parse_xml, read_index
 from despacho.cfdi.refusals import Refusal, RefusalCode
 from despacho.cfdi.seals import seal_verified
 from despacho.people.models import User
+from despacho.portal.services import portal_accesses_ensure
 from despacho.tenancy.models import Company
 
 # Documents stored per transaction: big enough to amortise the commit, small
@@ -196,6 +197,18 @@ def _row(
     )
 
 
+def _portal_accesses_for(company: Company, rows: list[Cfdi]) -> None:
+    """Receivers of newly stored issued CFDIs get a portal access (same transaction)."""
+    portal_accesses_ensure(
+        company=company,
+        receivers=[
+            (row.receptor_rfc, row.receptor_nombre)
+            for row in rows
+            if row.direction == Direction.EMITIDO and row.category == Category.VENTAS
+        ],
+    )
+
+
 def _duplicate(ready: _Ready) -> IngestOutcome:
     return IngestOutcome(
         ready.name,
@@ -211,6 +224,7 @@ def _store_one(company: Company, ready: _Ready, row: Cfdi) -> IngestOutcome:
     try:
         with transaction.atomic():
             row.save(force_insert=True)
+            _portal_accesses_for(company, [row])
     except IntegrityError:
         # Someone stored the same UUID between our check and our insert.
         winner = (
@@ -293,6 +307,7 @@ def _store_chunk(
             )
         with transaction.atomic():
             Cfdi.objects.bulk_create([row for _ready, row in staged])
+            _portal_accesses_for(company, [row for _ready, row in staged])
     except IntegrityError:
         for _ready, row in staged:
             default_storage.delete(row.xml_path)

@@ -1,0 +1,57 @@
+"""A ZIP of a receiver's selection, written as it streams (never whole in memory or on disk)."""
+
+from __future__ import annotations
+
+import zipfile
+from collections.abc import Callable, Iterable, Iterator
+
+from despacho.cfdi.models import Cfdi
+from despacho.cfdi.selectors import cfdi_xml
+
+
+class _Pipe:
+    """A write-only file for zipfile whose written bytes are taken out chunk by chunk."""
+
+    def __init__(self) -> None:
+        self._chunks: list[bytes] = []
+        self._position = 0
+
+    def write(self, data: bytes) -> int:
+        self._chunks.append(bytes(data))
+        self._position += len(data)
+        return len(data)
+
+    def tell(self) -> int:
+        return self._position
+
+    def flush(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+    def take(self) -> bytes:
+        data = b"".join(self._chunks)
+        self._chunks.clear()
+        return data
+
+
+def member_name(cfdi: Cfdi, extension: str) -> str:
+    folio = f"{cfdi.serie}{cfdi.folio}".strip()
+    stem = f"{folio}_{cfdi.uuid_text}" if folio else cfdi.uuid_text
+    safe = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in stem)
+    return f"{safe}.{extension}"
+
+
+def zip_stream(
+    cfdis: Iterable[Cfdi], *, pdf: Callable[[Cfdi], bytes] | None = None
+) -> Iterator[bytes]:
+    """Yield the ZIP's bytes: each CFDI's original XML, and its PDF when ``pdf`` is given."""
+    pipe = _Pipe()
+    with zipfile.ZipFile(pipe, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for cfdi in cfdis:
+            archive.writestr(member_name(cfdi, "xml"), cfdi_xml(cfdi))
+            if pdf is not None:
+                archive.writestr(member_name(cfdi, "pdf"), pdf(cfdi))
+            yield pipe.take()
+    yield pipe.take()

@@ -1,0 +1,74 @@
+"""Emails of the portal, sent as background tasks (django-tasks; in-process when embedded)."""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+
+from django.conf import settings
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django_tasks import task
+
+from despacho.people.invitations import token_mint
+from despacho.people.tasks import email_send
+from despacho.portal.models import LinkPurpose, PortalLink
+
+logger = logging.getLogger(__name__)
+
+_TEMPLATES = {
+    LinkPurpose.SET_PASSWORD: "portal/email/access",
+    LinkPurpose.LOGIN: "portal/email/login_link",
+}
+_ROUTES = {
+    LinkPurpose.SET_PASSWORD: "portal:password",
+    LinkPurpose.LOGIN: "portal:link_login",
+}
+
+
+@task()
+def portal_link_send(link_id: int) -> bool:
+    """Mint the link's token, store its hash, and email it. False if the link is closed or failed.
+
+    A failure to deliver is kept on the link (``send_error``) so the issuer sees
+    it next to the address.
+    """
+    token, digest = token_mint()
+    now = timezone.now()
+    with transaction.atomic():
+        link = (
+            PortalLink.objects.select_for_update(of=("self",))
+            .select_related("access__company", "portal_user")
+            .filter(pk=link_id, used_at=None, expires_at__gt=now)
+            .first()
+        )
+        if link is None:
+            return False
+        link.token_hash = digest
+        link.sent_at = now
+        link.send_error = ""
+        link.save(update_fields=["token_hash", "sent_at", "send_error"])
+    company = link.access.company
+    portal = settings.SITE_URL + reverse("portal:home", args=[company.slug])
+    try:
+        email_send(
+            to=link.email,
+            template=_TEMPLATES[LinkPurpose(link.purpose)],
+            context={
+                "company": company,
+                "access": link.access,
+                "person": link.portal_user,
+                "link": settings.SITE_URL
+                + reverse(_ROUTES[LinkPurpose(link.purpose)], args=[company.slug, token]),
+                "portal": portal,
+                "expires_at": link.expires_at,
+            },
+        )
+    except (smtplib.SMTPException, OSError) as exc:
+        logger.warning("portal link %s to %s not sent: %s", link.pk, link.email, exc)
+        PortalLink.objects.filter(pk=link.pk).update(
+            sent_at=None, send_error=str(exc)[:300] or exc.__class__.__name__
+        )
+        return False
+    return True

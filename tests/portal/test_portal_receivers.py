@@ -1,0 +1,437 @@
+"""The receivers' portal: logins, lock-outs, separate sessions, isolation, downloads."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+import pytest
+from django.contrib.auth.hashers import MD5PasswordHasher, make_password
+from django.test import Client
+from django.urls import reverse
+
+from despacho.cfdi.models import Cfdi, Status
+from despacho.portal.models import EventKind, PortalAccess, PortalEvent
+from despacho.portal.services import portal_access_set_active, portal_user_set_active
+from tests.factories import owner_of
+
+from .scenario import (
+    RECEIVER_PASSWORD,
+    access,
+    home,
+    issue,
+    issuer,
+    person,
+    portal_login,
+    receiver_rfc,
+)
+
+pytestmark = pytest.mark.django_db
+
+SAME_ERROR = "RFC o contraseña incorrectos"
+
+
+def _logged_in(client: Client, company, identifier: str) -> None:
+    response = portal_login(client, company, identifier)
+    assert response.status_code == 302, response.content.decode()
+    assert response["Location"] == home(company)
+
+
+# ---------------------------------------------------------------- logging in
+
+
+def test_a_receiver_logs_in_with_rfc_and_password_and_sees_its_cfdis(client):
+    company = issuer("FERRETERA DEL NORTE SA DE CV")
+    rfc = receiver_rfc()
+    cfdi = issue(company, rfc)
+    access(company, rfc)
+    _logged_in(client, company, rfc.lower())  # RFCs are typed in any case
+    body = client.get(home(company)).content.decode()
+    assert "CFDI que te emitió FERRETERA DEL NORTE SA DE CV" in body
+    assert cfdi.uuid_text in body
+    event = PortalEvent.objects.get(kind=EventKind.LOGIN)
+    assert event.access is not None and event.access.rfc == rfc
+    assert event.ip == "127.0.0.1"
+    assert PortalAccess.objects.get(company=company, rfc=rfc).last_login_at is not None
+
+
+def test_a_wrong_password_and_an_unknown_rfc_get_the_same_error(client):
+    company = issuer()
+    known = access(company)
+    wrong_password = portal_login(client, company, known.rfc, "Otra.Clave.2026")
+    unknown_rfc = portal_login(client, company, receiver_rfc())
+    no_password_yet = portal_login(client, company, access(company, password=None).rfc)
+    bodies = [r.content.decode() for r in (wrong_password, unknown_rfc, no_password_yet)]
+    assert all(SAME_ERROR in body for body in bodies)
+    assert {r.status_code for r in (wrong_password, unknown_rfc, no_password_yet)} == {200}
+    assert PortalEvent.objects.filter(kind=EventKind.LOGIN_FAILED).count() == 3
+    assert "_auth_user_id" not in client.session and "portal" not in client.session
+
+
+class CountingHasher(MD5PasswordHasher):
+    """MD5 (the tests' hasher) that counts how often a password is checked."""
+
+    calls = 0
+
+    def verify(self, password, encoded):
+        CountingHasher.calls += 1
+        return super().verify(password, encoded)
+
+
+def test_an_unknown_rfc_costs_a_password_hash_like_a_known_one(client, settings):
+    settings.PASSWORD_HASHERS = [f"{__name__}.CountingHasher"]
+    company = issuer()
+    known = access(company)
+    for identifier in (known.rfc, receiver_rfc(), "nadie@example.mx"):
+        CountingHasher.calls = 0
+        portal_login(client, company, identifier, "Otra.Clave.2026")
+        assert CountingHasher.calls == 1, identifier
+
+
+def test_a_person_of_the_receiver_logs_in_with_their_own_email_and_password(client):
+    company = issuer()
+    rfc = receiver_rfc()
+    cfdi = issue(company, rfc)
+    shared = access(company, rfc, password=None)
+    person(shared, "compras@cliente.mx", "Compras.Propias.2026")
+    _logged_in_response = portal_login(
+        client, company, "Compras@Cliente.mx", "Compras.Propias.2026"
+    )
+    assert _logged_in_response.status_code == 302
+    body = client.get(home(company)).content.decode()
+    assert cfdi.uuid_text in body
+    assert "compras@cliente.mx" in body
+
+
+def test_a_disabled_access_with_the_right_password_is_told_so(client):
+    company = issuer()
+    found = access(company)
+    portal_access_set_active(access=found, actor=owner_of(company.account), active=False)
+    response = portal_login(client, company, found.rfc)
+    assert "Tu acceso a este portal está deshabilitado" in response.content.decode()
+    assert "portal" not in client.session
+
+
+# ---------------------------------------------------------------- lock-outs
+
+
+def test_five_failures_lock_the_rfc_for_fifteen_minutes_with_a_spanish_message(client):
+    company = issuer()
+    found = access(company)
+    for _attempt in range(4):
+        assert (
+            SAME_ERROR in portal_login(client, company, found.rfc, "Mala.Clave.1").content.decode()
+        )
+    fifth = portal_login(client, company, found.rfc, "Mala.Clave.1")
+    assert fifth.status_code == 429
+    text = fifth.content.decode()
+    assert "Demasiados intentos fallidos" in text
+    assert "15 minutos" in text
+    # Even the right password waits for the lock to end.
+    locked = portal_login(client, company, found.rfc)
+    assert locked.status_code == 429
+    assert "portal" not in client.session
+    assert PortalEvent.objects.filter(kind=EventKind.LOGIN_LOCKED).count() == 1
+
+
+def test_the_rfc_lock_is_the_same_for_rfcs_without_access(client):
+    company = issuer()
+    for _attempt in range(5):
+        response = portal_login(client, company, "AAA010101AAA")
+    assert response.status_code == 429
+    assert "Demasiados intentos fallidos" in response.content.decode()
+
+
+def test_the_next_lock_out_lasts_twice_as_long(client, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from despacho.portal import lockout
+    from despacho.portal.models import LoginThrottle
+
+    company = issuer()
+    found = access(company)
+    key = lockout.rfc_key(company.pk, found.rfc)
+    for _attempt in range(5):
+        portal_login(client, company, found.rfc, "Mala.Clave.1")
+    first = LoginThrottle.objects.get(key=key)
+    # The lock served its time.
+    LoginThrottle.objects.filter(key=key).update(locked_until=timezone.now() - timedelta(seconds=1))
+    for _attempt in range(5):
+        response = portal_login(client, company, found.rfc, "Mala.Clave.1")
+    second = LoginThrottle.objects.get(key=key)
+    assert first.lockouts == 1 and second.lockouts == 2
+    assert "30 minutos" in response.content.decode()
+
+
+def test_failures_from_one_address_lock_every_rfc_tried_from_it(client, settings):
+    settings.PORTAL_LOCKOUT_IP_FAILURES = 6
+    company = issuer()
+    found = access(company)
+    for _attempt in range(6):
+        portal_login(client, company, receiver_rfc(), "Mala.Clave.1")
+    response = portal_login(client, company, found.rfc)
+    assert response.status_code == 429
+    assert "Demasiados intentos fallidos" in response.content.decode()
+    other_address = Client(REMOTE_ADDR="10.0.0.9")
+    assert portal_login(other_address, company, found.rfc).status_code == 302
+
+
+def test_a_successful_login_forgets_the_rfcs_failures(client):
+    company = issuer()
+    found = access(company)
+    for _attempt in range(4):
+        portal_login(client, company, found.rfc, "Mala.Clave.1")
+    assert portal_login(client, company, found.rfc).status_code == 302
+    for _attempt in range(4):
+        response = portal_login(client, company, found.rfc, "Mala.Clave.1")
+    assert SAME_ERROR in response.content.decode()
+
+
+# ---------------------------------------------------------------- separate sessions
+
+
+def test_a_portal_login_grants_nothing_in_the_staff_app(client):
+    company = issuer()
+    found = access(company)
+    _logged_in(client, company, found.rfc)
+    assert "_auth_user_id" not in client.session
+    for url in (
+        reverse("home"),
+        reverse("portal_manage:list"),
+        reverse("cfdi:list", args=["ventas"]),
+    ):
+        response = client.get(url)
+        assert response.status_code == 302
+        assert reverse("people:login") in response["Location"]
+
+
+def test_a_staff_login_grants_nothing_in_the_portal(client):
+    company = issuer()
+    rfc = receiver_rfc()
+    cfdi = issue(company, rfc)
+    client.force_login(owner_of(company.account))
+    response = client.get(home(company))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("portal:login", args=[company.slug])
+    xml = client.get(reverse("portal:xml", args=[company.slug, cfdi.uuid]))
+    assert xml.status_code == 302
+
+
+def test_logging_out_of_the_portal_ends_only_that_portal(client):
+    first, second = issuer(), issuer()
+    rfc = receiver_rfc()
+    access(first, rfc)
+    access(second, rfc)
+    _logged_in(client, first, rfc)
+    _logged_in(client, second, rfc)
+    client.post(reverse("portal:logout", args=[first.slug]))
+    assert client.get(home(first)).status_code == 302
+    assert client.get(home(second)).status_code == 200
+
+
+# ---------------------------------------------------------------- isolation
+
+
+def test_a_receiver_buying_from_two_companies_sees_in_each_portal_only_that_companys_cfdis(client):
+    company_a, company_b = issuer("EMPRESA A SA DE CV"), issuer("EMPRESA B SA DE CV")
+    rfc = receiver_rfc()
+    from_a = issue(company_a, rfc)
+    from_b = issue(company_b, rfc)
+    to_someone_else = issue(company_a, receiver_rfc())
+    access(company_a, rfc)
+    access(company_b, rfc, password="Otra.Clave.Distinta.2026")
+    _logged_in(client, company_a, rfc)
+    body = client.get(home(company_a)).content.decode()
+    assert from_a.uuid_text in body
+    assert from_b.uuid_text not in body
+    assert to_someone_else.uuid_text not in body
+    # A's session opens nothing at B's portal.
+    assert client.get(home(company_b)).status_code == 302
+    assert client.get(reverse("portal:xml", args=[company_a.slug, from_b.uuid])).status_code == 404
+
+
+def test_changing_the_uuid_in_the_address_never_reaches_another_rfcs_document(client):
+    company = issuer()
+    rfc = receiver_rfc()
+    mine = issue(company, rfc)
+    theirs = issue(company, receiver_rfc())
+    received = Cfdi.objects.filter(company=company).exclude(pk__in=[mine.pk, theirs.pk])
+    assert not received.exists()
+    access(company, rfc)
+    _logged_in(client, company, rfc)
+    for name in ("portal:xml", "portal:pdf"):
+        assert client.get(reverse(name, args=[company.slug, theirs.uuid])).status_code == 404
+        assert (
+            client.get(
+                reverse(name, args=[company.slug, "00000000-0000-0000-0000-000000000000"])
+            ).status_code
+            == 404
+        )
+    zipped = client.post(reverse("portal:zip", args=[company.slug]), {"uuid": [str(theirs.uuid)]})
+    assert zipped.status_code == 302  # nothing of theirs to put in a ZIP
+    assert not PortalEvent.objects.filter(kind=EventKind.DOWNLOAD_ZIP).exists()
+
+
+def test_received_and_payroll_cfdis_never_show_in_the_portal(client):
+    company = issuer()
+    rfc = receiver_rfc()
+    payroll = issue(company, rfc, tipo="N")
+    access(company, rfc)
+    _logged_in(client, company, rfc)
+    assert payroll.uuid_text not in client.get(home(company)).content.decode()
+    assert client.get(reverse("portal:xml", args=[company.slug, payroll.uuid])).status_code == 404
+
+
+def test_an_access_disabled_mid_session_stops_working_on_the_next_request(client):
+    company = issuer()
+    rfc = receiver_rfc()
+    cfdi = issue(company, rfc)
+    found = access(company, rfc)
+    _logged_in(client, company, rfc)
+    assert client.get(home(company)).status_code == 200
+    portal_access_set_active(access=found, actor=owner_of(company.account), active=False)
+    response = client.get(reverse("portal:xml", args=[company.slug, cfdi.uuid]))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("portal:login", args=[company.slug])
+    # Enabling it again does not revive the old session.
+    portal_access_set_active(access=found, actor=owner_of(company.account), active=True)
+    assert client.get(home(company)).status_code == 302
+
+
+def test_a_person_disabled_mid_session_is_out_and_the_others_stay(client):
+    company = issuer()
+    shared = access(company)
+    ana = person(shared, "ana@cliente.mx")
+    person(shared, "luis@cliente.mx")
+    other = Client()
+    assert portal_login(client, company, "ana@cliente.mx").status_code == 302
+    assert portal_login(other, company, "luis@cliente.mx").status_code == 302
+    portal_user_set_active(portal_user=ana, actor=owner_of(company.account), active=False)
+    assert client.get(home(company)).status_code == 302
+    assert other.get(home(company)).status_code == 200
+
+
+def test_a_password_changed_elsewhere_ends_the_session(client):
+    company = issuer()
+    found = access(company)
+    _logged_in(client, company, found.rfc)
+    PortalAccess.objects.filter(pk=found.pk).update(password=make_password("Nueva.Clave.2026"))
+    assert client.get(home(company)).status_code == 302
+
+
+def test_an_unknown_portal_is_not_found(client):
+    assert client.get(reverse("portal:login", args=["no-existe"])).status_code == 404
+
+
+# ---------------------------------------------------------------- the list and downloads
+
+
+def test_filters_by_date_tipo_and_folio_and_cancelled_ones_are_marked(client):
+    company = issuer()
+    rfc = receiver_rfc()
+    january = issue(company, rfc, fecha="2026-01-10T09:00:00", folio="501")
+    march = issue(company, rfc, fecha="2026-03-10T09:00:00", folio="502")
+    credit_note = issue(company, rfc, tipo="E", fecha="2026-03-12T09:00:00", folio="503")
+    Cfdi.objects.filter(pk=march.pk).update(status=Status.CANCELADO)
+    access(company, rfc)
+    _logged_in(client, company, rfc)
+
+    def shown(**params):
+        body = client.get(home(company), params).content.decode()
+        return {c.uuid_text for c in (january, march, credit_note) if c.uuid_text in body}
+
+    assert shown() == {january.uuid_text, march.uuid_text, credit_note.uuid_text}
+    assert shown(since="2026-03-01") == {march.uuid_text, credit_note.uuid_text}
+    assert shown(until="2026-01-31") == {january.uuid_text}
+    assert shown(tipo="E") == {credit_note.uuid_text}
+    assert shown(folio="502") == {march.uuid_text}
+    body = client.get(home(company), {"folio": "502"}).content.decode()
+    assert 'class="cancelled"' in body and "Cancelado" in body
+    bad = client.get(home(company), {"since": "2026-03-01", "until": "2026-01-01"})
+    assert "Hasta: debe ser igual o posterior" in bad.content.decode()
+
+
+def test_the_xml_download_is_the_original_bytes_and_is_recorded(client):
+    from despacho.cfdi.services import cfdi_ingest
+    from tests.cfdi.cfdi_samples import INGRESO_HE, company_with_rfc, sample
+
+    company = company_with_rfc("H&E951128469")
+    original = sample(INGRESO_HE)
+    cfdi_ingest(company=company, data=original)
+    found = PortalAccess.objects.get(company=company, rfc="KIJ0906199R1")
+    found.password = make_password(RECEIVER_PASSWORD)
+    found.save()
+    _logged_in(client, company, "KIJ0906199R1")
+    cfdi = Cfdi.objects.get(company=company)
+    response = client.get(reverse("portal:xml", args=[company.slug, cfdi.uuid]))
+    assert response.content == original
+    assert response["Content-Type"] == "application/xml"
+    event = PortalEvent.objects.get(kind=EventKind.DOWNLOAD_XML)
+    assert event.detail["uuids"] == [cfdi.uuid_text]
+    assert PortalAccess.objects.get(pk=found.pk).last_download_at is not None
+
+
+def test_the_pdf_download_is_a_pdf_with_pages(client):
+    import pypdf
+
+    from despacho.cfdi.services import cfdi_ingest
+    from tests.cfdi.cfdi_samples import INGRESO_HE, company_with_rfc, sample
+
+    company = company_with_rfc("H&E951128469")
+    cfdi_ingest(company=company, data=sample(INGRESO_HE))
+    found = access(company, "KIJ0906199R1")
+    _logged_in(client, company, found.rfc)
+    cfdi = Cfdi.objects.get(company=company)
+    response = client.get(reverse("portal:pdf", args=[company.slug, cfdi.uuid]))
+    assert response["Content-Type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF")
+    assert len(pypdf.PdfReader(io.BytesIO(response.content)).pages) >= 1
+    assert PortalEvent.objects.filter(kind=EventKind.DOWNLOAD_PDF).count() == 1
+
+
+def test_a_zip_of_a_selection_streams_the_original_xmls(client):
+    company = issuer()
+    rfc = receiver_rfc()
+    first, second = issue(company, rfc), issue(company, rfc)
+    issue(company, rfc)  # not selected
+    access(company, rfc)
+    _logged_in(client, company, rfc)
+    response = client.post(
+        reverse("portal:zip", args=[company.slug]),
+        {"uuid": [str(first.uuid), str(second.uuid)], "with_pdf": "0"},
+    )
+    assert response.status_code == 200
+    assert response.streaming
+    data = b"".join(response.streaming_content)  # type: ignore[arg-type]
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        names = sorted(archive.namelist())
+        assert len(names) == 2
+        assert all(name.endswith(".xml") for name in names)
+        from despacho.cfdi.selectors import cfdi_xml
+
+        contents = {archive.read(name) for name in names}
+        assert contents == {cfdi_xml(first), cfdi_xml(second)}
+    event = PortalEvent.objects.get(kind=EventKind.DOWNLOAD_ZIP)
+    assert event.detail["count"] == 2
+
+
+def test_an_empty_selection_is_refused_with_a_message(client):
+    company = issuer()
+    found = access(company)
+    _logged_in(client, company, found.rfc)
+    response = client.post(reverse("portal:zip", args=[company.slug]), follow=True)
+    assert "Selección: marca al menos un CFDI" in response.content.decode()
+
+
+def test_portal_events_are_append_only():
+    company = issuer()
+    found = access(company)
+    event = PortalEvent.objects.create(company=company, access=found, kind=EventKind.LOGIN)
+    with pytest.raises(TypeError):
+        event.save()
+    with pytest.raises(TypeError):
+        PortalEvent.objects.all().delete()
+    with pytest.raises(TypeError):
+        PortalEvent.objects.update(kind=EventKind.LOGOUT)
