@@ -29,3 +29,10 @@ class Action(models.TextChoices):
     INVITATION_ACCEPTED = "invitation.accepted", _("Invitación aceptada")
     SEATS_PURCHASED = "seats.purchased", _("Licencias compradas")
     CFDI_INGESTED = "cfdi.ingested", _("CFDI guardados")
+    TWO_FACTOR_ENABLED = "user.2fa_enabled", _("Verificación en dos pasos activada")
+    TWO_FACTOR_DISABLED = "user.2fa_disabled", _("Verificación en dos pasos desactivada")
+    RECOVERY_CODES_RENEWED = "user.recovery_codes_renewed", _("Códigos de recuperación renovados")
+    SECURITY_POLICY_CHANGED = (
+        "account.security_policy_changed",
+        _("Política de seguridad de la cuenta modificada"),
+    )
