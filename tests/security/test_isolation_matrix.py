@@ -35,7 +35,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from despacho.access.catalog import REQUIRES, Perm, is_valid
+from despacho.access.catalog import REQUIRES, Perm, is_valid, to_mask
+from despacho.access.models import Profile
 from despacho.audit.models import AuditEvent
 from despacho.cfdi.models import Cfdi
 from despacho.cfdi.services import cfdi_ingest
@@ -78,6 +79,7 @@ class World:
     b_company: Any = None
     b_member: Any = None
     b_invitation: Any = None
+    b_profile: Any = None
     b_cfdi: Any = None
     a2_cfdi: Any = None
     b_markers: list[str] = field(default_factory=list)
@@ -94,6 +96,9 @@ def build_world() -> World:
     with transaction.atomic():
         world.b_member = add_member(b, email="persona.beta@example.mx", companies=[world.b_company])
     world.b_invitation = Invitation.objects.get(membership=world.b_member)
+    world.b_profile = Profile.objects.create(
+        account=b, name="PERFIL BETA RESERVADO", permissions=to_mask({Perm.VENTAS})
+    )
     b_uuid, a2_uuid = str(uuid_module.uuid4()), str(uuid_module.uuid4())
     for company, uuid in ((world.b_company, b_uuid), (world.a2_company, a2_uuid)):
         xml = cfdi_xml(emisor=company.rfc, receptor=any_rfc(), uuid=uuid)
@@ -105,6 +110,7 @@ def build_world() -> World:
         world.b_company.razon_social,
         "Cuenta Beta Ajena",
         "dueno.beta@example.mx",
+        "PERFIL BETA RESERVADO",
         "persona.beta@example.mx",
         b_uuid,
         b_uuid.upper(),
@@ -124,6 +130,11 @@ Target = tuple[str, Any]
 KWARG_REGISTRY: dict[str, Callable[[World, Actor], list[Target]]] = {
     "membership_id": lambda w, actor: [("B membership", w.b_member.pk)],
     "invitation_id": lambda w, actor: [("B invitation", w.b_invitation.pk)],
+    "company_id": lambda w, actor: (
+        [("B company", w.b_company.pk)]
+        + ([("A2 company (no grant)", w.a2_company.pk)] if actor.is_member else [])
+    ),
+    "profile_id": lambda w, actor: [("B profile", w.b_profile.pk)],
     "uuid": lambda w, actor: (
         [("B cfdi", w.b_cfdi.uuid)]
         + ([("A2 cfdi (no grant)", w.a2_cfdi.uuid)] if actor.is_member else [])
