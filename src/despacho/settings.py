@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 from despacho import config
@@ -52,27 +53,38 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_tasks",
     "django_tasks_db",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "despacho.people",
     "despacho.tenancy",
     "despacho.access",
     "despacho.audit",
     "despacho.cfdi",
     "despacho.portal",
+    "despacho.security",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "despacho.audit.middleware.RequestContextMiddleware",
     "despacho.tenancy.middleware.ActiveCompanyMiddleware",
+    # Before any view: a person with 2FA (or whose account demands it) finishes that step first.
+    "despacho.security.middleware.SecondFactorMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into the lock-out page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "despacho.urls"
@@ -95,7 +107,11 @@ TEMPLATES = [
 ]
 
 AUTH_USER_MODEL = "people.User"
-AUTHENTICATION_BACKENDS = ["despacho.people.backends.EmailBackend"]
+AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out login before any password is checked (django-axes).
+    "despacho.security.backends.LockoutBackend",
+    "despacho.people.backends.EmailBackend",
+]
 LOGIN_URL = "people:login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "people:login"
@@ -173,6 +189,48 @@ CFDI_VERIFY_SEALS = config.env_bool("CFDI_VERIFY_SEALS", default=True)
 CFDI_ZIP_DOWNLOAD_MAX = int(os.environ.get("CFDI_ZIP_DOWNLOAD_MAX", 10_000))
 
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
+
+# Lock-out of repeated failed logins (django-axes; policy in docs/security.md).
+# A person's failures count per address (email + IP), so a stranger elsewhere cannot
+# lock them out; an address alone is locked at a higher count. The cool-off doubles
+# with each lock-out of the address in the last 24 hours.
+AXES_HANDLER = "despacho.security.lockout.LockoutHandler"
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", 5))  # per email + IP
+LOGIN_FAILURE_LIMIT_PER_IP = int(os.environ.get("LOGIN_FAILURE_LIMIT_PER_IP", 30))
+LOGIN_COOLOFF_MINUTES = int(os.environ.get("LOGIN_COOLOFF_MINUTES", 15))
+LOGIN_COOLOFF_MAX_HOURS = 24
+AXES_COOLOFF_TIME = "despacho.security.lockout.cool_off"
+AXES_USE_ATTEMPT_EXPIRATION = True
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # one failure log row per lock-out
+AXES_ENABLE_ACCESS_FAILURE_LOG = True  # counts lock-outs, so the cool-off can grow
+AXES_USERNAME_CALLABLE = "despacho.security.lockout.username_of"
+AXES_CLIENT_IP_CALLABLE = "despacho.security.lockout.client_ip_of"
+AXES_LOCKOUT_CALLABLE = "despacho.security.lockout.lockout_response"
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "password"]
+AXES_VERBOSE = False
+
+# Two-factor authentication (django-otp, TOTP + recovery codes).
+OTP_TOTP_ISSUER = "Despacho"
+OTP_TOTP_THROTTLE_FACTOR = 1  # each wrong code doubles the wait before the next try
+OTP_STATIC_THROTTLE_FACTOR = 1
+
+# Content-Security-Policy (django-csp): no inline scripts or styles, nothing from elsewhere.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+        "base-uri": [NONE],
+        "object-src": [NONE],
+    }
+}
 
 # Security headers. With DESPACHO_DEBUG off these are production values.
 SECURE_CONTENT_TYPE_NOSNIFF = True

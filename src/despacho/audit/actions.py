@@ -42,3 +42,10 @@ class Action(models.TextChoices):
     PORTAL_USER_CREATED = "portal.user_created", _("Persona agregada al portal")
     PORTAL_USER_DISABLED = "portal.user_disabled", _("Persona del portal deshabilitada")
     PORTAL_USER_ENABLED = "portal.user_enabled", _("Persona del portal habilitada")
+    TWO_FACTOR_ENABLED = "user.2fa_enabled", _("Verificación en dos pasos activada")
+    TWO_FACTOR_DISABLED = "user.2fa_disabled", _("Verificación en dos pasos desactivada")
+    RECOVERY_CODES_RENEWED = "user.recovery_codes_renewed", _("Códigos de recuperación renovados")
+    SECURITY_POLICY_CHANGED = (
+        "account.security_policy_changed",
+        _("Política de seguridad de la cuenta modificada"),
+    )

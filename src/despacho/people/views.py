@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django import forms
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
@@ -28,6 +27,7 @@ from despacho.people.invitations import (
     invitation_needs_password,
     invitation_refuse_other_person,
 )
+from despacho.security.tasks import password_reset_send
 from despacho.tenancy.workspace import workspace_enter_account
 
 
@@ -50,10 +50,11 @@ class PasswordResetView(auth_views.PasswordResetView):
     subject_template_name = "people/email/password_reset_subject.txt"
     success_url = reverse_lazy("people:password_reset_done")
 
-    @property
-    def extra_email_context(self) -> dict[str, str]:
-        # Links in mail use SITE_URL, never the request's Host header (host poisoning).
-        return {"site_url": settings.SITE_URL}
+    def form_valid(self, form: forms.Form) -> HttpResponse:
+        # The mail goes out from a task that looks the person up (links use SITE_URL, never
+        # the request's Host): known and unknown emails get the same page after the same work.
+        password_reset_send.enqueue(email=form.cleaned_data["email"])
+        return redirect(self.get_success_url())
 
 
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):

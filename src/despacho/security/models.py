@@ -1,0 +1,34 @@
+"""Security settings an account chooses for its people."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class AccountSecurityPolicy(models.Model):
+    """What an account demands of its people. No row means the defaults (nothing extra)."""
+
+    account = models.OneToOneField(
+        "tenancy.Account",
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="security_policy",
+        verbose_name=_("cuenta"),
+    )
+    require_2fa_for_managers = models.BooleanField(
+        _("exigir verificación en dos pasos a propietario y administradores"), default=False
+    )
+    updated_at = models.DateTimeField(_("modificada"), default=timezone.now)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("política de seguridad de la cuenta")
+        verbose_name_plural = _("políticas de seguridad de las cuentas")
+
+    def __str__(self) -> str:
+        return f"{self.account_id}: 2FA={'sí' if self.require_2fa_for_managers else 'no'}"
