@@ -13,13 +13,13 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from despacho.access.decisions import can, explain
 from despacho.access.guards import denied
 from despacho.cfdi.content import read_content
 from despacho.cfdi.downloads import zip_stream
-from despacho.cfdi.forms import CfdiFilterForm, ReportYearForm, UploadForm
+from despacho.cfdi.forms import CfdiFilterForm, DeliveryForm, ReportYearForm, UploadForm
 from despacho.cfdi.models import CATEGORY_PERM, Category, Cfdi
 from despacho.cfdi.parsing import CFDI_ZONE
 from despacho.cfdi.pdf import cfdi_pdf
@@ -41,6 +41,7 @@ from despacho.cfdi.selectors import (
 )
 from despacho.cfdi.services import cfdi_ingest_files
 from despacho.http import AppRequest
+from despacho.portal.delivery import cfdi_deliver, deliverable, delivery_default_email
 
 PAGE_SIZE = 50
 
@@ -113,7 +114,34 @@ def _cfdi_or_404(request: AppRequest, uuid: UUID) -> Cfdi:
 def cfdi_detail(request: AppRequest, uuid: UUID) -> HttpResponse:
     cfdi = _cfdi_or_404(request, uuid)
     content = read_content(cfdi_xml(cfdi))
-    return render(request, "cfdi/detail.html", {"cfdi": cfdi, "content": content})
+    context = {"cfdi": cfdi, "content": content, "can_deliver": deliverable(cfdi)}
+    if context["can_deliver"]:
+        context["delivery_form"] = DeliveryForm(initial={"email": delivery_default_email(cfdi)})
+    return render(request, "cfdi/detail.html", context)
+
+
+@login_required
+@require_POST
+def cfdi_send(request: AppRequest, uuid: UUID) -> HttpResponse:
+    """Email the CFDI to its receiver (XML, PDF and the portal's address)."""
+    cfdi = _cfdi_or_404(request, uuid)
+    form = DeliveryForm(request.POST)
+    if form.is_valid():
+        try:
+            address = cfdi_deliver(actor=request.user, cfdi=cfdi, email=form.cleaned_data["email"])
+        except ValidationError as exc:
+            for message in exc.messages:
+                messages.error(request, message)
+        else:
+            messages.success(
+                request,
+                _("Enviamos el CFDI a %(email)s, con el XML y el PDF.") % {"email": address},
+            )
+    else:
+        for errors in form.errors.values():
+            for message in errors:
+                messages.error(request, message)
+    return redirect("cfdi:detail", uuid=cfdi.uuid)
 
 
 @login_required

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.conf import settings
@@ -18,8 +19,17 @@ from despacho.people.models import INVITATION_VALIDITY, Invitation, InvitationKi
 from despacho.tenancy.models import Membership
 
 
-def email_send(*, to: str, template: str, context: dict[str, Any]) -> None:
-    """Render ``<template>_subject.txt``, ``.txt`` and ``.html`` in Spanish and send them."""
+def email_send(
+    *,
+    to: str,
+    template: str,
+    context: dict[str, Any],
+    attachments: Sequence[tuple[str, bytes, str]] = (),
+) -> None:
+    """Render ``<template>_subject.txt``, ``.txt`` and ``.html`` in Spanish and send them.
+
+    ``attachments`` are (file name, bytes, MIME type), attached unchanged.
+    """
     with translation.override(settings.LANGUAGE_CODE):
         context = {"site_url": settings.SITE_URL, **context}
         subject = " ".join(render_to_string(f"{template}_subject.txt", context).split())
@@ -27,6 +37,8 @@ def email_send(*, to: str, template: str, context: dict[str, Any]) -> None:
         html = render_to_string(f"{template}.html", context)
     message = EmailMultiAlternatives(subject=subject, body=text, to=[to])
     message.attach_alternative(html, "text/html")
+    for name, content, mimetype in attachments:
+        message.attach(name, content, mimetype)
     message.send()
 
 

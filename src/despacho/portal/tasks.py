@@ -72,3 +72,31 @@ def portal_link_send(link_id: int) -> bool:
         )
         return False
     return True
+
+
+@task()
+def cfdi_delivery_send(cfdi_id: int, email: str) -> bool:
+    """Email one issued CFDI: its original XML and its PDF attached, and the portal's address."""
+    from despacho.cfdi.models import Cfdi
+    from despacho.cfdi.pdf import cfdi_pdf
+    from despacho.cfdi.selectors import cfdi_xml
+
+    cfdi = Cfdi.objects.select_related("company").filter(pk=cfdi_id).first()
+    if cfdi is None:
+        return False
+    company = cfdi.company
+    name = cfdi.uuid_text
+    email_send(
+        to=email,
+        template="portal/email/cfdi_delivery",
+        context={
+            "company": company,
+            "cfdi": cfdi,
+            "portal": settings.SITE_URL + reverse("portal:login", args=[company.slug]),
+        },
+        attachments=[
+            (f"{name}.xml", cfdi_xml(cfdi), "application/xml"),
+            (f"{name}.pdf", cfdi_pdf(cfdi), "application/pdf"),
+        ],
+    )
+    return True

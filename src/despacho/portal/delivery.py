@@ -1,0 +1,66 @@
+"""Sending an issued CFDI to its receiver by email, with its XML, its PDF and the portal's address."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from despacho.access.catalog import Perm
+from despacho.access.decisions import can
+from despacho.audit.actions import Action
+from despacho.audit.services import audit_record
+from despacho.cfdi.models import Category, Cfdi, Direction
+from despacho.people.models import User
+from despacho.people.validators import normalize_email
+from despacho.portal.models import PortalAccess
+
+
+def deliverable(cfdi: Cfdi) -> bool:
+    """Only what the portal serves is delivered: the company's issued ventas documents."""
+    return cfdi.direction == Direction.EMITIDO and cfdi.category == Category.VENTAS
+
+
+def delivery_default_email(cfdi: Cfdi) -> str:
+    """The address on file for the receiver's portal access, if any."""
+    access = PortalAccess.objects.filter(company_id=cfdi.company_id, rfc=cfdi.receptor_rfc).first()
+    return access.email if access is not None else ""
+
+
+@transaction.atomic
+def cfdi_deliver(*, actor: User, cfdi: Cfdi, email: str) -> str:
+    """Queue the email that delivers the CFDI (XML + PDF + portal link); returns the address."""
+    if not can(actor, cfdi.company, Perm.VENTAS):
+        raise ValidationError(
+            _("Enviar CFDI: necesitas el permiso Ventas en esta empresa."), code="permission"
+        )
+    if not deliverable(cfdi):
+        raise ValidationError(
+            _("Enviar CFDI: solo se envían los CFDI de ventas que emitió la empresa."),
+            code="not_deliverable",
+        )
+    address = normalize_email(email or "")
+    try:
+        validate_email(address)
+    except ValidationError:
+        raise ValidationError(
+            {
+                "email": ValidationError(
+                    _("Correo electrónico: «%(email)s» no es un correo válido.") % {"email": email},
+                    code="invalid_email",
+                )
+            }
+        ) from None
+    audit_record(
+        actor=actor,
+        action=Action.CFDI_DELIVERED,
+        account=cfdi.company.account,
+        company=cfdi.company,
+        target=cfdi,
+        after={"uuid": cfdi.uuid_text, "to": address},
+    )
+    from despacho.portal.tasks import cfdi_delivery_send
+
+    transaction.on_commit(lambda: cfdi_delivery_send.enqueue(cfdi.pk, address))
+    return address
