@@ -138,9 +138,9 @@ def cfdi_send(request: AppRequest, uuid: UUID) -> HttpResponse:
                 _("Enviamos el CFDI a %(email)s, con el XML y el PDF.") % {"email": address},
             )
     else:
-        for errors in form.errors.values():
-            for message in errors:
-                messages.error(request, message)
+        for field_errors in form.errors.values():
+            for error in field_errors:
+                messages.error(request, str(error))
     return redirect("cfdi:detail", uuid=cfdi.uuid)
 
 

@@ -1,4 +1,4 @@
-"""Sending an issued CFDI to its receiver by email, with its XML, its PDF and the portal's address."""
+"""Sending an issued CFDI to its receiver by email: XML, PDF and the portal's address."""
 
 from __future__ import annotations
 
