@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "despacho.access",
     "despacho.audit",
     "despacho.cfdi",
+    "despacho.onboarding",
 ]
 
 MIDDLEWARE = [
@@ -165,6 +166,12 @@ CFDI_ZIP_MAX_MEMBERS = int(os.environ.get("CFDI_ZIP_MAX_MEMBERS", 20_000))
 CFDI_ZIP_MAX_TOTAL_BYTES = int(os.environ.get("CFDI_ZIP_MAX_TOTAL_BYTES", 2 * 1024 * 1024 * 1024))
 CFDI_ZIP_MAX_RATIO = int(os.environ.get("CFDI_ZIP_MAX_RATIO", 100))
 CFDI_VERIFY_SEALS = config.env_bool("CFDI_VERIFY_SEALS", default=True)
+
+# The firm's workspace: link invitations and client activations live this many days;
+# CSV onboarding refuses files above these limits (see docs/architecture.md, "onboarding").
+LINK_INVITATION_DAYS = int(os.environ.get("LINK_INVITATION_DAYS", 7))
+IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", 5 * 1024 * 1024))
+IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", 20_000))
 
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 

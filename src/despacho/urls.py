@@ -10,4 +10,6 @@ urlpatterns = [
     path("bitacora/", include("despacho.audit.urls")),
     path("cfdi/", include("despacho.cfdi.urls")),
     path("usuarios/", include("despacho.tenancy.user_urls")),
+    path("empresas/", include("despacho.tenancy.firm_urls")),
+    path("empresas/", include("despacho.onboarding.urls")),
 ]
