@@ -123,7 +123,7 @@ def test_one_click_makes_a_company_active_and_opens_it(client, firm):
     company = make_client_of(firm, razon_social="ESCUELA KEMPER URGATE")
     client.force_login(owner_of(firm))
     body = client.get(reverse("firm:list"), {"q": "kemper"}).content.decode()
-    assert 'name="company" value="%d"' % company.pk in body
+    assert f'name="company" value="{company.pk}"' in body
     response = client.post(reverse("tenancy:switch"), {"company": company.pk, "next": "/"})
     assert response["Location"] == "/"
     assert "<h1>ESCUELA KEMPER URGATE</h1>" in client.get("/").content.decode()

@@ -26,7 +26,7 @@ from despacho.textsearch import fold
 # Canonical column → the header spellings accepted for it (after folding).
 COLUMNS: dict[str, tuple[str, ...]] = {
     "nombre": ("nombre", "razon social", "nombre o razon social", "empresa", "denominacion"),
-    "rfc": ("rfc",),
+    "rfc": ("rfc", "r f c"),
     "telefono": ("telefono", "tel", "celular", "telefono movil", "whatsapp"),
     "email": ("email", "correo", "correo electronico", "e mail", "mail"),
     "regimen_fiscal": ("regimen fiscal", "regimen"),
