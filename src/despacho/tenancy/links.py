@@ -200,6 +200,7 @@ def link_invite(*, firm: Account, actor: User, rfc: str = "", email: str = "") -
                 % {"company": company.razon_social},
                 code="already_invited",
             )
+    CompanyLink.objects.filter(firm=firm, company=company, is_latest=True).update(is_latest=False)
     try:
         with transaction.atomic():
             link = CompanyLink.objects.create(

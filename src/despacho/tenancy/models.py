@@ -255,6 +255,9 @@ class CompanyLink(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # The newest link of its (firm, company) pair: the Empresas page joins on it instead of
+    # looking for the newest link row by row.
+    is_latest = models.BooleanField(default=True, editable=False)
 
     class Meta:
         verbose_name = _("vínculo con despacho")
@@ -264,6 +267,11 @@ class CompanyLink(models.Model):
                 fields=["firm", "company"],
                 condition=Q(status__in=["pending", "accepted"]),
                 name="tenancy_link_one_live_per_firm_company",
+            ),
+            models.UniqueConstraint(
+                fields=["firm", "company"],
+                condition=Q(is_latest=True),
+                name="tenancy_link_one_latest_per_firm_company",
             ),
         ]
         indexes = [

@@ -9,12 +9,11 @@ from django.db.models import (
     Case,
     CharField,
     F,
+    FilteredRelation,
     IntegerField,
-    OuterRef,
     Prefetch,
     Q,
     QuerySet,
-    Subquery,
     Value,
     When,
 )
@@ -232,30 +231,29 @@ def workspace_companies(
     companies they hold a grant on that are still the account's or linked to it.
     """
     now = timezone.now()
-    latest = CompanyLink.objects.filter(firm=account, company=OuterRef("pk")).order_by(
-        "-invited_at", "-pk"
-    )
-    effective = Case(
-        When(status=LinkStatus.PENDING, expires_at__lte=now, then=Value(LinkStatus.EXPIRED)),
-        default=F("status"),
-        output_field=CharField(),
-    )
-    qs = Company.objects.filter(
-        Q(account=account) | Q(pk__in=CompanyLink.objects.filter(firm=account).values("company_id"))
-    )
+    qs = Company.objects.annotate(
+        firm_link=FilteredRelation("links", condition=Q(links__firm=account, links__is_latest=True))
+    ).filter(Q(account=account) | Q(firm_link__isnull=False))
     if account.pk not in access_map(viewer).managed_accounts:
         granted = Grant.objects.filter(
             membership__user=viewer,
             membership__account=account,
             membership__status=MembershipStatus.ACTIVE,
         ).values("company_id")
-        accepted = CompanyLink.objects.filter(firm=account, status=LinkStatus.ACCEPTED).values(
-            "company_id"
+        qs = qs.filter(pk__in=granted).filter(
+            Q(account=account) | Q(firm_link__status=LinkStatus.ACCEPTED)
         )
-        qs = qs.filter(pk__in=granted).filter(Q(account=account) | Q(pk__in=accepted))
     qs = qs.annotate(
-        link_id=Subquery(latest.values("pk")[:1]),
-        link_status=Subquery(latest.annotate(effective=effective).values("effective")[:1]),
+        link_id=F("firm_link__id"),
+        link_status=Case(
+            When(
+                firm_link__status=LinkStatus.PENDING,
+                firm_link__expires_at__lte=now,
+                then=Value(LinkStatus.EXPIRED),
+            ),
+            default=F("firm_link__status"),
+            output_field=CharField(),
+        ),
     )
     query = fold(filters.q.strip())
     if query:

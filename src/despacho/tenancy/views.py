@@ -70,8 +70,9 @@ def switcher_search(request: HttpRequest) -> HttpResponse:
             for e in entries
             if query in fold(f"{e.company.razon_social} {e.company.rfc} {e.account.name}")
         ]
+    # A firm may manage thousands of companies: the list shows the first 50 matches.
     return render(
         request,
         "tenancy/_switcher_list.html",
-        {"entries": entries, "next": request.GET.get("next", "/")},
+        {"entries": entries[:50], "total": len(entries), "next": request.GET.get("next", "/")},
     )
