@@ -12,6 +12,7 @@ from despacho.access.models import Profile
 from despacho.access.services import grant_set
 from despacho.people.models import User
 from despacho.people.services import user_create
+from despacho.tenancy.links import link_invite
 from despacho.tenancy.models import (
     CompanyLink,
     LinkStatus,
@@ -20,7 +21,6 @@ from despacho.tenancy.models import (
     Plan,
     Role,
 )
-from despacho.tenancy.links import link_invite
 from despacho.tenancy.seats import seat_summary
 from despacho.tenancy.services import account_create, company_create
 
