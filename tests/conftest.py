@@ -6,8 +6,6 @@ import os
 
 import pytest
 
-from tests.smtp import smtp_inbox  # noqa: F401  (a fixture for every test module)
-
 os.environ.setdefault("DESPACHO_TESTING", "1")
 
 
@@ -39,3 +37,29 @@ def _fail_on_failed_tasks():
     if failures:
         errors = [e.traceback for r in failures for e in r.errors]  # type: ignore[attr-defined]
         pytest.fail("a background task failed:\n" + "\n".join(errors))
+
+
+@pytest.fixture
+def smtp_inbox(settings):
+    """Email goes over SMTP to an aiosmtpd server on a free port; the test reads the inbox."""
+    from aiosmtpd.controller import Controller
+
+    from tests.smtp import SITE_URL, Inbox, free_port
+
+    inbox = Inbox()
+    port = free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = port
+    settings.EMAIL_HOST_USER = ""
+    settings.EMAIL_HOST_PASSWORD = ""
+    settings.EMAIL_USE_TLS = False
+    settings.EMAIL_USE_SSL = False
+    settings.EMAIL_TIMEOUT = 10
+    settings.SITE_URL = SITE_URL
+    try:
+        yield inbox
+    finally:
+        controller.stop()

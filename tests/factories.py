@@ -156,3 +156,18 @@ def make_client_of(firm: Account, razon_social: str | None = None) -> Company:
     company = make_company(make_account(plan=Plan.EMPRENDEDOR), razon_social=razon_social)
     link(firm, company)
     return company
+
+
+def make_own_company(
+    razon_social: str | None = None, owner: User | None = None, rfc: str | None = None
+) -> Company:
+    """A company with its own account (plan Emprendedor) and owner, linked to nobody."""
+    account = make_account(name=razon_social, owner=owner, plan=Plan.EMPRENDEDOR)
+    return make_company(account, razon_social=razon_social, rfc=rfc)
+
+
+def invite_link(firm: Account, company: Company, actor: User | None = None) -> CompanyLink:
+    """The firm invites the company to be managed (pending link + emailed invitation)."""
+    from despacho.tenancy.links import link_invite
+
+    return link_invite(firm=firm, actor=actor or owner_of(firm), rfc=company.rfc)

@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "despacho.cfdi",
     "despacho.portal",
     "despacho.security",
+    "despacho.onboarding",
 ]
 
 MIDDLEWARE = [
@@ -187,6 +188,12 @@ CFDI_ZIP_MAX_RATIO = int(os.environ.get("CFDI_ZIP_MAX_RATIO", 100))
 CFDI_VERIFY_SEALS = config.env_bool("CFDI_VERIFY_SEALS", default=True)
 # Most CFDIs one ZIP download may hold (the archive is streamed; this bounds its duration).
 CFDI_ZIP_DOWNLOAD_MAX = int(os.environ.get("CFDI_ZIP_DOWNLOAD_MAX", 10_000))
+
+# The firm's workspace: link invitations and client activations live this many days;
+# CSV onboarding refuses files above these limits (see docs/architecture.md, "onboarding").
+LINK_INVITATION_DAYS = int(os.environ.get("LINK_INVITATION_DAYS", 7))
+IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", 5 * 1024 * 1024))
+IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", 20_000))
 
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 

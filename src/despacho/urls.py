@@ -13,4 +13,6 @@ urlpatterns = [
     path("usuarios/", include("despacho.tenancy.user_urls")),
     path("portal-accesos/", include("despacho.portal.manage_urls")),
     path("portal/", include("despacho.portal.urls")),
+    path("empresas/", include("despacho.tenancy.firm_urls")),
+    path("empresas/", include("despacho.onboarding.urls")),
 ]

@@ -91,3 +91,14 @@ def test_demo_grants_are_written_by_grant_set_and_the_firm_fits_its_seats(settin
     firm = Account.objects.get(name="Méndez Ríos Contadores, S.C.")
     summary = seat_summary(account=firm)
     assert (summary.in_use, summary.available) == (2, 5)
+
+
+def test_the_demo_has_a_pending_link_invitation_its_owner_sees(client, settings):
+    settings.DEBUG = True
+    load_demo()
+    link = CompanyLink.objects.get(company__rfc="CACX7605101P8")
+    assert link.status == "pending"
+    client.login(username="abarrotes@demo.despacho.mx", password=DEMO_PASSWORD)
+    home = client.get(reverse("home")).content.decode()
+    assert "quiere administrar" in home
+    assert "ABARROTES LA ESPERANZA" in home

@@ -50,3 +50,12 @@ class Action(models.TextChoices):
         "account.security_policy_changed",
         _("Política de seguridad de la cuenta modificada"),
     )
+    LINK_INVITED = "link.invited", _("Invitación de vínculo enviada")
+    LINK_RESENT = "link.resent", _("Invitación de vínculo reenviada")
+    LINK_WITHDRAWN = "link.withdrawn", _("Invitación de vínculo retirada")
+    LINK_ACCEPTED = "link.accepted", _("Vínculo con despacho aceptado")
+    LINK_DECLINED = "link.declined", _("Vínculo con despacho rechazado")
+    LINK_REVOKED = "link.revoked", _("Vínculo con despacho revocado")
+    CLIENT_ACCOUNT_CREATED = "client_account.created", _("Cuenta de cliente creada")
+    CLIENT_ACCOUNT_ACTIVATED = "client_account.activated", _("Cuenta de cliente activada")
+    COMPANIES_IMPORTED = "import.completed", _("Empresas importadas desde CSV")

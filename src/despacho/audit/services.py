@@ -26,7 +26,38 @@ def audit_record(
     """Append one event; must run inside the caller's transaction so both commit or neither."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit_record must be called inside the service's transaction")
-    return AuditEvent.objects.create(
+    event = audit_event(
+        actor=actor,
+        action=action,
+        account=account,
+        company=company,
+        target=target,
+        before=before,
+        after=after,
+    )
+    event.save()
+    return event
+
+
+def audit_record_many(events: list[AuditEvent]) -> list[AuditEvent]:
+    """Append events built with ``audit_event`` in one insert (bulk writers: imports)."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("audit_record_many must be called inside the service's transaction")
+    return AuditEvent.objects.bulk_create(events, batch_size=1000)
+
+
+def audit_event(
+    *,
+    actor: User | None,
+    action: Action,
+    account: Account | None = None,
+    company: Company | None = None,
+    target: models.Model | None = None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """An unsaved event, filled the way ``audit_record`` fills it."""
+    return AuditEvent(
         actor=actor,
         actor_label=actor.email if actor is not None else "sistema",
         account=account,

@@ -22,14 +22,14 @@ from django.utils.translation import gettext as _
 from despacho.audit.actions import Action
 from despacho.audit.services import audit_record
 from despacho.people.models import (
-    INVITATION_VALIDITY,
     Invitation,
     InvitationKind,
     InvitationStatus,
     User,
+    invitation_validity,
 )
 from despacho.people.services import clean_identity
-from despacho.tenancy.models import Account, Membership, MembershipStatus
+from despacho.tenancy.models import Account, CompanyLink, Membership, MembershipStatus, Role
 
 
 def token_hash(token: str) -> str:
@@ -66,6 +66,7 @@ def invitation_create(
     email: str,
     invited_by: User | None,
     membership: Membership | None = None,
+    company_link: CompanyLink | None = None,
 ) -> Invitation:
     """Create a pending invitation and send its email once the caller's transaction commits."""
     if not transaction.get_connection().in_atomic_block:
@@ -75,10 +76,11 @@ def invitation_create(
         kind=kind,
         account=account,
         membership=membership,
+        company_link=company_link,
         email=email,
         token_hash=placeholder,
         invited_by=invited_by,
-        expires_at=timezone.now() + INVITATION_VALIDITY,
+        expires_at=timezone.now() + invitation_validity(kind),
     )
     audit_record(
         actor=invited_by,
@@ -107,14 +109,14 @@ def _refuse_unless_open(invitation: Invitation) -> None:
 
 
 def invitation_rotate(*, invitation: Invitation, actor: User | None) -> Invitation:
-    """Resend: the old link dies now, a new one valid 72 hours is emailed after commit."""
+    """Resend: the old link dies now, a new one (valid for its kind's time) is emailed."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("invitation_rotate must run inside the caller's transaction")
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
     _refuse_unless_open(invitation)
     before = invitation_snapshot(invitation)
     _unknown, invitation.token_hash = token_mint()
-    invitation.expires_at = timezone.now() + INVITATION_VALIDITY
+    invitation.expires_at = timezone.now() + invitation_validity(invitation.kind)
     invitation.save(update_fields=["token_hash", "expires_at"])
     audit_record(
         actor=actor,
@@ -152,7 +154,9 @@ def invitation_revoke(*, invitation: Invitation, actor: User | None) -> Invitati
 def invitation_for_token(token: str) -> Invitation:
     """The pending invitation behind a link; ValidationError saying why the link is dead."""
     invitation = (
-        Invitation.objects.select_related("account", "membership__user")
+        Invitation.objects.select_related(
+            "account", "membership__user", "company_link__firm", "company_link__company"
+        )
         .filter(token_hash=token_hash(token or ""))
         .first()
     )
@@ -175,13 +179,17 @@ def invitation_for_token(token: str) -> Invitation:
             _("Enlace de invitación: la invitación fue revocada."), code="already_revoked"
         )
     if status == InvitationStatus.EXPIRED:
-        raise ValidationError(
-            _(
+        if invitation.kind == InvitationKind.MEMBER:
+            message = _(
                 "Enlace de invitación: venció (vale 72 horas). Pide al administrador de la "
                 "cuenta que te la reenvíe."
-            ),
-            code="expired",
-        )
+            )
+        else:
+            message = _(
+                "Enlace de invitación: venció (vale %(days)d días). Pide al despacho que te la "
+                "reenvíe."
+            ) % {"days": invitation_validity(invitation.kind).days}
+        raise ValidationError(message, code="expired")
     return invitation
 
 
@@ -222,6 +230,8 @@ def invitation_accept(
     invitation_for_token(token)  # re-check under the lock: two tabs, one acceptance
     invitation_refuse_other_person(invitation=invitation, user=user)
     membership_id = invitation.membership_id
+    if invitation.kind == InvitationKind.CLIENT_ACTIVATION and membership_id is not None:
+        return _client_activate(invitation, full_name=full_name, password=password)
     if invitation.kind != InvitationKind.MEMBER or membership_id is None:
         raise ValidationError(
             _("Enlace de invitación: este tipo de invitación no se acepta aquí."),
@@ -268,4 +278,64 @@ def invitation_accept(
         before=before,
         after={"status": membership.status, "full_name": person.full_name},
     )
+    return membership
+
+
+def _client_activate(
+    invitation: Invitation, *, full_name: str | None, password: str | None
+) -> Membership:
+    assert invitation.membership_id is not None
+    """A client whose account a firm created sets their name and password: the account is
+    theirs (they were its owner from the start; until now nobody could log in as them)."""
+    membership = (
+        Membership.objects.select_for_update(of=("self",))
+        .select_related("user", "account")
+        .get(pk=invitation.membership_id)
+    )
+    if membership.role != Role.OWNER:
+        raise ValidationError(
+            _("Enlace de invitación: ya no eres el propietario de %(account)s.")
+            % {"account": membership.account.name},
+            code="not_owner",
+        )
+    person = membership.user
+    if person.has_usable_password():
+        raise ValidationError(
+            _("Enlace de invitación: tu cuenta ya está activa. Entra con tu correo y contraseña."),
+            code="already_accepted",
+        )
+    before = {"full_name": person.full_name, "activated": False}
+    _email, clean_name = clean_identity(person.email, full_name or "")
+    person.full_name = clean_name
+    try:
+        password_validation.validate_password(password or "", person)
+    except ValidationError as exc:
+        raise ValidationError({"password": exc.error_list}) from exc
+    person.set_password(password)
+    person.save(update_fields=["full_name", "password"])
+    now = timezone.now()
+    membership.joined_at = now
+    membership.save(update_fields=["joined_at"])
+    invitation.accepted_at = now
+    invitation.save(update_fields=["accepted_at"])
+    company = invitation.company_link.company if invitation.company_link else None
+    audit_record(
+        actor=person,
+        action=Action.CLIENT_ACCOUNT_ACTIVATED,
+        account=membership.account,
+        company=company,
+        target=membership,
+        before=before,
+        after={"full_name": person.full_name, "activated": True},
+    )
+    if invitation.company_link is not None:
+        audit_record(
+            actor=person,
+            action=Action.CLIENT_ACCOUNT_ACTIVATED,
+            account=invitation.company_link.firm,
+            company=company,
+            target=membership,
+            before=before,
+            after={"full_name": person.full_name, "activated": True},
+        )
     return membership

@@ -93,6 +93,14 @@ class InvitationKind(models.TextChoices):
     PORTAL = "portal", _("Acceso al portal de descargas")
 
 
+def invitation_validity(kind: str) -> timedelta:
+    """How long a link lives from sending: 72 hours for members; LINK_INVITATION_DAYS for
+    a company's link to a firm and a client's activation (people answer those less quickly)."""
+    if kind in (InvitationKind.COMPANY_LINK, InvitationKind.CLIENT_ACTIVATION):
+        return timedelta(days=settings.LINK_INVITATION_DAYS)
+    return INVITATION_VALIDITY
+
+
 class InvitationStatus(models.TextChoices):
     PENDING = "pending", _("Pendiente")
     ACCEPTED = "accepted", _("Aceptada")
@@ -109,6 +117,14 @@ class Invitation(models.Model):
     )
     membership = models.ForeignKey(
         "tenancy.Membership",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="invitations",
+    )
+    # For kind company_link: the link the company's owner accepts or declines.
+    company_link = models.ForeignKey(
+        "tenancy.CompanyLink",
         null=True,
         blank=True,
         on_delete=models.CASCADE,

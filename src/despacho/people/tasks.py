@@ -15,8 +15,8 @@ from django.utils import timezone, translation
 from django_tasks import task
 
 from despacho.people.invitations import token_mint
-from despacho.people.models import INVITATION_VALIDITY, Invitation, InvitationKind, User
-from despacho.tenancy.models import Membership
+from despacho.people.models import Invitation, InvitationKind, User, invitation_validity
+from despacho.tenancy.models import CompanyLink, Membership
 
 
 def email_send(
@@ -45,38 +45,71 @@ def email_send(
 @task()
 def invitation_send(invitation_id: int) -> bool:
     """Mint the invitation's token, store its hash, and email the link. False if no longer open."""
+    return _invitation_send(invitation_id)
+
+
+@task()
+def invitations_send_many(invitation_ids: list[int]) -> int:
+    """Send a batch of invitations (a CSV import's activations); how many were sent."""
+    return sum(1 for invitation_id in invitation_ids if _invitation_send(invitation_id))
+
+
+def _invitation_send(invitation_id: int) -> bool:
     token, digest = token_mint()
     now = timezone.now()
     with transaction.atomic():
         invitation = (
             Invitation.objects.select_for_update(of=("self",))
-            .select_related("account", "invited_by", "membership__user")
+            .select_related(
+                "account",
+                "invited_by",
+                "membership__user",
+                "company_link__firm",
+                "company_link__company",
+            )
             .filter(pk=invitation_id, accepted_at=None, revoked_at=None)
             .first()
         )
         if invitation is None:
             return False
-        if invitation.kind != InvitationKind.MEMBER:
+        if invitation.kind not in _EMAILS:
             raise ValueError(f"No email for invitations of kind {invitation.kind!r} yet")
-        # The link is valid 72 hours from the moment it is sent; any earlier link dies here.
+        expires_at = now + invitation_validity(invitation.kind)
+        # The link is valid from the moment it is sent; any earlier link dies here.
         Invitation.objects.filter(pk=invitation.pk).update(
             token_hash=digest,
             sent_at=now,
-            expires_at=now + INVITATION_VALIDITY,
+            expires_at=expires_at,
             send_count=F("send_count") + 1,
         )
+        if invitation.kind == InvitationKind.COMPANY_LINK and invitation.company_link_id:
+            # The link's expiry is the email's: the Empresas page shows when it lapses.
+            CompanyLink.objects.filter(pk=invitation.company_link_id).update(expires_at=expires_at)
+    template, url_name = _EMAILS[invitation.kind]
+    link = invitation.company_link
     email_send(
         to=invitation.email,
-        template="people/email/invitation",
+        template=template,
         context={
             "account": invitation.account,
             "invited_by": invitation.invited_by,
             "person": invitation.membership.user if invitation.membership else None,
-            "link": settings.SITE_URL + reverse("people:invitation", args=[token]),
-            "expires_at": now + INVITATION_VALIDITY,
+            "firm": link.firm if link else None,
+            "company": link.company if link else None,
+            "link": settings.SITE_URL + reverse(url_name, args=[token]),
+            "expires_at": expires_at,
+            "days": invitation_validity(invitation.kind).days,
         },
     )
     return True
+
+
+# What each kind of invitation emails, and the page its link opens.
+_EMAILS: dict[str, tuple[str, str]] = {
+    InvitationKind.MEMBER: ("people/email/invitation", "people:invitation"),
+    InvitationKind.COMPANY_LINK: ("tenancy/email/link_invitation", "firm:link_token"),
+    InvitationKind.CLIENT_ACTIVATION: ("onboarding/email/client_activation", "people:invitation"),
+}
 
 
 @task()

@@ -27,6 +27,7 @@ from despacho.people.invitations import (
     invitation_needs_password,
     invitation_refuse_other_person,
 )
+from despacho.people.models import InvitationKind
 from despacho.security.tasks import password_reset_send
 from despacho.tenancy.workspace import workspace_enter_account
 
@@ -94,9 +95,12 @@ def invitation_accept_view(request: AppRequest, token: str) -> HttpResponse:
         )
         return redirect_to_login(request.get_full_path())
     person = invitation.membership.user if invitation.membership else None
+    activation = invitation.kind == InvitationKind.CLIENT_ACTIVATION
+    # A client's account was opened with the company's name as a placeholder: ask for theirs.
+    initial_name = person.full_name if person and not activation else ""
     data = request.POST if request.method == "POST" else None
     form: forms.Form = (
-        InvitationAcceptForm(data, initial={"full_name": person.full_name if person else ""})
+        InvitationAcceptForm(data, initial={"full_name": initial_name})
         if needs_password
         else forms.Form(data)
     )
@@ -129,5 +133,10 @@ def invitation_accept_view(request: AppRequest, token: str) -> HttpResponse:
     return render(
         request,
         "people/invitation_accept.html",
-        {"invitation": invitation, "form": form, "needs_password": needs_password},
+        {
+            "invitation": invitation,
+            "form": form,
+            "needs_password": needs_password,
+            "activation": activation,
+        },
     )

@@ -10,7 +10,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
-from django.db import models
+from django.db import connection, models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.text import slugify
@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from despacho.tenancy.regimen import regimen_choices, validate_regimen
 from despacho.tenancy.rfc import PersonaType, persona_type, validate_company_rfc
+from despacho.textsearch import fold
 
 
 class Plan(models.TextChoices):
@@ -89,13 +90,18 @@ class Company(models.Model):
     sector = models.CharField(
         _("sector"), max_length=20, choices=Sector.choices, default=Sector.SERVICIOS
     )
+    telefono = models.CharField(_("teléfono"), max_length=10, blank=True, default="")
     slug = models.SlugField(_("identificador del portal"), max_length=80, unique=True)
     created_at = models.DateTimeField(_("creada"), default=timezone.now)
+    # fold(razón social + RFC), kept by save() (and by bulk writers through
+    # company_search_text), so "perez" finds "PÉREZ" in the database on SQLite and PostgreSQL.
+    search_text = models.CharField(max_length=320, blank=True, default="", editable=False)
 
     class Meta:
         verbose_name = _("empresa")
         verbose_name_plural = _("empresas")
         ordering = ["razon_social"]
+        indexes = [models.Index(fields=["search_text"], name="tenancy_company_search_idx")]
         constraints = [
             models.CheckConstraint(
                 condition=Q(codigo_postal__regex=r"^[0-9]{5}$"),
@@ -117,6 +123,10 @@ class Company(models.Model):
     def save(self, *args: Any, **kwargs: Any) -> None:
         if not self.slug:
             self.slug = _unique_slug(self.razon_social, self.rfc)
+        self.search_text = company_search_text(self.razon_social, self.rfc)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and {"razon_social", "rfc"} & set(update_fields):
+            kwargs["update_fields"] = {*update_fields, "search_text"}
         super().save(*args, **kwargs)
 
     @property
@@ -166,6 +176,34 @@ class Company(models.Model):
             raise ValidationError(errors)
 
 
+def company_search_text(razon_social: str, rfc: str) -> str:
+    """What the workspace filter matches: razón social and RFC, folded (no case, no accents)."""
+    return fold(f"{razon_social} {rfc}")[:320]
+
+
+def unique_slugs(pairs: list[tuple[str, str]]) -> list[str]:
+    """Slugs for many new companies (razón social, RFC) with one query, as ``_unique_slug``
+    would pick them; a third collision falls back to the whole RFC, unique by itself."""
+    bases = [(slugify(rs)[:60].strip("-") or "empresa", slugify(rfc)) for rs, rfc in pairs]
+    candidates = sorted({b for b, _r in bases} | {f"{b}-{r[-4:]}" for b, r in bases})
+    taken: set[str] = set()
+    size = connection.features.max_query_params or max(1, len(candidates))
+    for start in range(0, len(candidates), size):
+        taken.update(
+            Company.objects.filter(slug__in=candidates[start : start + size]).values_list(
+                "slug", flat=True
+            )
+        )
+    slugs = []
+    for base, rfc in bases:
+        for candidate in (base, f"{base}-{rfc[-4:]}", f"{base}-{rfc}"):
+            if candidate not in taken:
+                break
+        taken.add(candidate)
+        slugs.append(candidate)
+    return slugs
+
+
 def _unique_slug(razon_social: str, rfc: str) -> str:
     base = slugify(razon_social)[:60].strip("-") or "empresa"
     candidate = base
@@ -185,6 +223,11 @@ class LinkStatus(models.TextChoices):
     DECLINED = "declined", _("Rechazada")
     REVOKED = "revoked", _("Revocada")
     EXPIRED = "expired", _("Expirada")
+    WITHDRAWN = "withdrawn", _("Retirada")
+
+
+# A pending link past expires_at is expired; nobody has to mark it (see CompanyLink.status_at).
+LIVE_LINK_STATUSES = (LinkStatus.PENDING, LinkStatus.ACCEPTED)
 
 
 class CompanyLink(models.Model):
@@ -212,6 +255,9 @@ class CompanyLink(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # The newest link of its (firm, company) pair: the Empresas page joins on it instead of
+    # looking for the newest link row by row.
+    is_latest = models.BooleanField(default=True, editable=False)
 
     class Meta:
         verbose_name = _("vínculo con despacho")
@@ -222,6 +268,11 @@ class CompanyLink(models.Model):
                 condition=Q(status__in=["pending", "accepted"]),
                 name="tenancy_link_one_live_per_firm_company",
             ),
+            models.UniqueConstraint(
+                fields=["firm", "company"],
+                condition=Q(is_latest=True),
+                name="tenancy_link_one_latest_per_firm_company",
+            ),
         ]
         indexes = [
             models.Index(fields=["firm", "status"]),
@@ -230,6 +281,24 @@ class CompanyLink(models.Model):
 
     def __str__(self) -> str:
         return f"{self.firm} → {self.company} ({self.status})"
+
+    def status_at(self, moment: datetime) -> LinkStatus:
+        """The stored status, except that a pending invitation past its expiry is expired."""
+        if (
+            self.status == LinkStatus.PENDING
+            and self.expires_at is not None
+            and moment >= self.expires_at
+        ):
+            return LinkStatus.EXPIRED
+        return LinkStatus(self.status)
+
+    @property
+    def current_status(self) -> LinkStatus:
+        return self.status_at(timezone.now())
+
+    @property
+    def current_status_label(self) -> str:
+        return str(self.current_status.label)
 
 
 class Role(models.TextChoices):

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 from despacho.access.decisions import permissions_on
 from despacho.http import AppRequest
 from despacho.tenancy.middleware import workspace_of
+from despacho.tenancy.selectors import link_notices
 from despacho.tenancy.workspace import switch_company
 from despacho.textsearch import fold
 
@@ -21,7 +22,14 @@ from despacho.textsearch import fold
 def home(request: HttpRequest) -> HttpResponse:
     workspace = workspace_of(request)
     perms = permissions_on(request.user, workspace.company) if workspace.company else frozenset()
-    return render(request, "tenancy/home.html", {"perms": sorted(perms, key=lambda p: p.bit)})
+    return render(
+        request,
+        "tenancy/home.html",
+        {
+            "perms": sorted(perms, key=lambda p: p.bit),
+            "notices": list(link_notices(viewer=request.user)),  # type: ignore[arg-type]
+        },
+    )
 
 
 @login_required
@@ -62,8 +70,9 @@ def switcher_search(request: HttpRequest) -> HttpResponse:
             for e in entries
             if query in fold(f"{e.company.razon_social} {e.company.rfc} {e.account.name}")
         ]
+    # A firm may manage thousands of companies: the list shows the first 50 matches.
     return render(
         request,
         "tenancy/_switcher_list.html",
-        {"entries": entries, "next": request.GET.get("next", "/")},
+        {"entries": entries[:50], "total": len(entries), "next": request.GET.get("next", "/")},
     )

@@ -78,3 +78,16 @@ def workspace_enter_account(request: HttpRequest, *, account_id: int) -> Switche
     if entry is not None:
         request.session[SESSION_KEY] = entry.company.pk
     return entry
+
+
+def workspace_managed_account(request: HttpRequest) -> Account:
+    """The account of the active company when the viewer owns or administers it; 403 otherwise."""
+    from django.core.exceptions import PermissionDenied
+    from django.utils.translation import gettext as _
+
+    workspace: Workspace = request.workspace  # type: ignore[attr-defined]
+    if workspace.account is None or not workspace.is_manager:
+        raise PermissionDenied(
+            _("Solo el propietario y los administradores de la cuenta pueden hacer esto.")
+        )
+    return workspace.account

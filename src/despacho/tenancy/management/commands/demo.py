@@ -12,6 +12,7 @@ from despacho.access.models import Profile
 from despacho.access.services import grant_set
 from despacho.people.models import User
 from despacho.people.services import user_create
+from despacho.tenancy.links import link_invite
 from despacho.tenancy.models import (
     CompanyLink,
     LinkStatus,
@@ -67,6 +68,18 @@ CLIENTS = [
         "servicios",
     ),
 ]
+
+
+# owner email, owner name, rfc, razón social, régimen, CP, sector: invited, not yet linked
+INVITED = (
+    "abarrotes@demo.despacho.mx",
+    "Irma Sánchez Duarte",
+    "CACX7605101P8",
+    "ABARROTES LA ESPERANZA",
+    "612",
+    "06600",
+    "comercio",
+)
 
 
 def demo_allowed() -> bool:
@@ -156,6 +169,21 @@ class Command(BaseCommand):
             profile = Profile.objects.get(account=None, code=profile_code)
             for rfc in rfcs or list(clients):
                 grant_set(actor=owner, membership=membership, company=clients[rfc], profile=profile)
+        # A company with its own account that the firm has invited (pending): its owner sees
+        # the notice on their home page and accepts or declines.
+        email, person, rfc, name, regimen, cp, sector = INVITED
+        invited_owner = user_create(email=email, full_name=person, password=DEMO_PASSWORD)
+        invited_account = account_create(name=name, owner=invited_owner, plan=Plan.EMPRENDEDOR)
+        invited = company_create(
+            account=invited_account,
+            actor=invited_owner,
+            rfc=rfc,
+            razon_social=name,
+            regimen_fiscal=regimen,
+            codigo_postal=cp,
+            sector=sector,
+        )
+        link_invite(firm=firm, actor=owner, rfc=invited.rfc)
         # Staff hold seats like anyone else: the demo must fit the plan it shows.
         summary = seat_summary(account=firm)
         if summary.over_limit:  # pragma: no cover - a guard for whoever edits STAFF
@@ -169,6 +197,7 @@ class Command(BaseCommand):
         rows = [(FIRM_OWNER[0], "propietaria del despacho Méndez Ríos Contadores")]
         rows += [(e, f"usuario del despacho, perfil {p}") for e, _n, p, _r in STAFF]
         rows += [(c[0], f"propietario de {c[3]}") for c in CLIENTS]
+        rows += [(INVITED[0], f"propietaria de {INVITED[3]} (invitación pendiente del despacho)")]
         for email, what in rows:
             self.stdout.write(f"  {email:<28} {what}")
         self.stdout.write("")

@@ -1,0 +1,492 @@
+"""Creating client accounts for a firm: one from a form, or thousands from a CSV file.
+
+One writer, ``clients_write``, serves both: for a list of validated rows it
+bulk-creates the people (unusable password unless the firm gave one), the accounts
+(each client owns its own), the owner memberships, the companies, the links to the
+firm (already accepted), the activation invitations and one audit event per company
+in the client's account — a fixed number of queries whatever the number of rows.
+Activation emails go out after commit, one task per batch.
+
+Imports run in two background tasks (``onboarding.tasks``): validation, which stores
+every row with its errors for the preview, and creation, which writes the valid rows
+in chunks of ``CREATE_CHUNK``. Each chunk is one transaction, so every row is whole
+(person, account, company, link and invitation, or nothing); if a chunk fails its rows
+are retried one by one so one conflicting row cannot sink its neighbours, and if the
+task dies the rows of committed chunks are already in the report and the others are
+not. The firm's Bitácora gets one summary event per import.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import password_validation
+from django.contrib.auth.hashers import make_password
+from django.core.exceptions import ValidationError
+from django.db import DatabaseError, IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from despacho.audit.actions import Action
+from despacho.audit.services import audit_event, audit_record, audit_record_many
+from despacho.onboarding.csvfile import UnreadableFile, read
+from despacho.onboarding.models import ImportJob, ImportStatus
+from despacho.onboarding.rows import (
+    ClientRow,
+    FieldError,
+    check_row,
+    error_dict,
+    registry_errors,
+    registry_for,
+    validate_rows,
+)
+from despacho.people.invitations import token_mint
+from despacho.people.models import Invitation, InvitationKind, User, invitation_validity
+from despacho.tenancy.members import manager_membership
+from despacho.tenancy.models import (
+    PLAN_INCLUDED_SEATS,
+    Account,
+    Company,
+    CompanyLink,
+    LinkStatus,
+    Membership,
+    MembershipStatus,
+    Role,
+    Sector,
+    company_search_text,
+    unique_slugs,
+)
+from despacho.tenancy.services import company_snapshot
+
+logger = logging.getLogger(__name__)
+
+CREATE_CHUNK = 1000
+
+
+def _enqueue_activations(invitation_ids: list[int]) -> None:
+    from despacho.people.tasks import invitations_send_many
+
+    if invitation_ids:
+        transaction.on_commit(lambda: invitations_send_many.enqueue(invitation_ids=invitation_ids))
+
+
+def clients_write(*, firm: Account, actor: User | None, rows: list[ClientRow]) -> list[Company]:
+    """Bulk-create validated client rows, each with its own account managed by the firm.
+
+    Runs inside the caller's transaction; the caller has validated the rows.
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("clients_write must run inside the caller's transaction")
+    if not rows:
+        return []
+    now = timezone.now()
+    people: dict[int, User] = {}
+    for index, row in enumerate(rows):
+        if row.email:
+            people[index] = User(
+                email=row.email,
+                full_name=row.razon_social[:150],
+                password=make_password(row.password),  # None: unusable until activation
+                date_joined=now,
+            )
+    User.objects.bulk_create(list(people.values()))
+    accounts = Account.objects.bulk_create(
+        [
+            Account(
+                name=row.razon_social[:200],
+                plan=row.plan,
+                included_seats=PLAN_INCLUDED_SEATS[row.plan],
+                created_at=now,
+            )
+            for row in rows
+        ]
+    )
+    owners = {
+        index: Membership(
+            user=person,
+            account=accounts[index],
+            role=Role.OWNER,
+            status=MembershipStatus.ACTIVE,
+            created_at=now,
+            joined_at=now if rows[index].password else None,
+        )
+        for index, person in people.items()
+    }
+    Membership.objects.bulk_create(list(owners.values()))
+    slugs = unique_slugs([(row.razon_social, row.rfc) for row in rows])
+    companies = Company.objects.bulk_create(
+        [
+            Company(
+                account=accounts[index],
+                rfc=row.rfc,
+                razon_social=row.razon_social,
+                regimen_fiscal=row.regimen_fiscal,
+                codigo_postal=row.codigo_postal,
+                sector=row.sector,
+                telefono=row.telefono,
+                slug=slugs[index],
+                search_text=company_search_text(row.razon_social, row.rfc),
+                created_at=now,
+            )
+            for index, row in enumerate(rows)
+        ]
+    )
+    links = CompanyLink.objects.bulk_create(
+        [
+            CompanyLink(
+                firm=firm,
+                company=company,
+                status=LinkStatus.ACCEPTED,
+                invited_by=actor,
+                invited_at=now,
+                # The firm created the account for the client: its own act stands as the answer.
+                responded_by=actor,
+                responded_at=now,
+            )
+            for company in companies
+        ]
+    )
+    expires_at = now + invitation_validity(InvitationKind.CLIENT_ACTIVATION)
+    invitations = Invitation.objects.bulk_create(
+        [
+            Invitation(
+                kind=InvitationKind.CLIENT_ACTIVATION,
+                account=accounts[index],
+                membership=owners[index],
+                company_link=links[index],
+                email=rows[index].email,
+                token_hash=token_mint()[1],  # a token nobody knows; the task mints the real one
+                invited_by=actor,
+                created_at=now,
+                expires_at=expires_at,
+            )
+            for index in owners
+            if not rows[index].password
+        ]
+    )
+    audit_record_many(
+        [
+            audit_event(
+                actor=actor,
+                action=Action.CLIENT_ACCOUNT_CREATED,
+                account=accounts[index],
+                company=company,
+                target=company,
+                after={
+                    **company_snapshot(company),
+                    "firm": firm.name,
+                    "owner": rows[index].email or None,
+                    "activation": bool(rows[index].email and not rows[index].password),
+                },
+            )
+            for index, company in enumerate(companies)
+        ]
+    )
+    _enqueue_activations([invitation.pk for invitation in invitations])
+    return companies
+
+
+def _refuse(errors: list[FieldError]) -> None:
+    """One ValidationError naming every field that breaks a rule (the form shows each)."""
+    if not errors:
+        return
+    grouped: dict[str, list[ValidationError]] = {}
+    for field, error in errors:
+        grouped.setdefault(_FORM_FIELD.get(field, field), []).append(error)
+    raise ValidationError(grouped)
+
+
+_FORM_FIELD = {"nombre": "razon_social"}
+
+
+@transaction.atomic
+def client_account_create(
+    *,
+    firm: Account,
+    actor: User,
+    email: str,
+    razon_social: str,
+    rfc: str,
+    regimen_fiscal: str,
+    codigo_postal: str,
+    sector: str = Sector.SERVICIOS,
+    plan: str,
+    telefono: str = "",
+    password: str | None = None,
+) -> Company:
+    """Open an account for a client who has none: the client owns it, the firm manages it.
+
+    Without a password the client gets an activation link; with one, the firm hands the
+    password over itself and no email is sent.
+    """
+    manager_membership(account=firm, actor=actor)
+    row, errors = check_row(
+        {
+            "nombre": razon_social,
+            "rfc": rfc,
+            "regimen_fiscal": regimen_fiscal,
+            "codigo_postal": codigo_postal,
+            "telefono": telefono,
+            "email": email,
+        }
+    )
+    if not row.email:
+        message = _("Correo: escribe el correo del cliente.")
+        errors.append(("email", ValidationError(message, code="email_required")))
+    if plan not in PLAN_INCLUDED_SEATS:
+        message = _("Plan: elige uno de la lista.")
+        errors.append(("plan", ValidationError(message, code="plan_invalid")))
+    if sector not in Sector.values:
+        message = _("Sector: elige uno de la lista.")
+        errors.append(("sector", ValidationError(message, code="sector_invalid")))
+    errors += registry_errors(row, registry_for(firm=firm, rfcs=[row.rfc], emails=[row.email]))
+    _refuse(errors)
+    if password:
+        try:
+            password_validation.validate_password(
+                password, User(email=row.email, full_name=row.razon_social[:150])
+            )
+        except ValidationError as exc:
+            raise ValidationError({"password": exc.error_list}) from exc
+    row.sector, row.plan, row.password = sector, plan, password or None
+    try:
+        with transaction.atomic():
+            (company,) = clients_write(firm=firm, actor=actor, rows=[row])
+    except IntegrityError as exc:  # someone registered the RFC or the email a moment ago
+        raise ValidationError(
+            _("El RFC o el correo se acaban de registrar en Despacho; revisa Empresas."),
+            code="conflict",
+        ) from exc
+    audit_record(
+        actor=actor,
+        action=Action.CLIENT_ACCOUNT_CREATED,
+        account=firm,
+        company=company,
+        target=company,
+        after={**company_snapshot(company), "owner": row.email, "activation": not password},
+    )
+    return company
+
+
+# --- CSV imports -------------------------------------------------------------------------
+
+
+def import_start(*, firm: Account, actor: User, file_name: str, data: bytes) -> ImportJob:
+    """Read the uploaded file and queue its validation; UnreadableFile says why it can't be."""
+    manager_membership(account=firm, actor=actor)
+    if len(data) > settings.IMPORT_MAX_BYTES:
+        raise UnreadableFile(
+            _("El archivo pesa %(size)s MB; el máximo es %(max)s MB. Divídelo en partes.")
+            % {
+                "size": f"{len(data) / 1048576:.1f}",
+                "max": f"{settings.IMPORT_MAX_BYTES / 1048576:.0f}",
+            },
+            code="too_large",
+        )
+    parsed = read(data, max_rows=settings.IMPORT_MAX_ROWS)
+    with transaction.atomic():
+        job = ImportJob.objects.create(
+            firm=firm,
+            created_by=actor,
+            file_name=file_name[:255],
+            file_sha256=hashlib.sha256(data).hexdigest(),
+            encoding=parsed.encoding,
+            delimiter=parsed.delimiter,
+            status=ImportStatus.VALIDATING,
+            total_rows=len(parsed.rows),
+            rows=[{"line": line, "values": values, "errors": []} for line, values in parsed.rows],
+        )
+        job_id = job.pk
+        transaction.on_commit(lambda: _enqueue("import_validate_task", job_id))
+    return job
+
+
+def _enqueue(name: str, job_id: int) -> None:
+    from despacho.onboarding import tasks
+
+    getattr(tasks, name).enqueue(job_id=job_id)
+
+
+def import_validate(*, job_id: int) -> ImportJob:
+    """Validate every row of the job (background work), storing each row's errors."""
+    job = ImportJob.objects.select_related("firm").get(pk=job_id)
+    if job.status != ImportStatus.VALIDATING:
+        return job
+
+    def progress(done: int) -> None:
+        ImportJob.objects.filter(pk=job.pk).update(processed_rows=done)
+
+    rows = validate_rows(
+        firm=job.firm,
+        rows=[(row["line"], row["values"]) for row in job.rows],
+        on_progress=progress,
+    )
+    invalid = sum(1 for row in rows if row["errors"])
+    ImportJob.objects.filter(pk=job.pk).update(
+        rows=rows,
+        status=ImportStatus.READY,
+        processed_rows=len(rows),
+        valid_rows=len(rows) - invalid,
+        invalid_rows=invalid,
+        validated_at=timezone.now(),
+    )
+    job.refresh_from_db()
+    return job
+
+
+@transaction.atomic
+def import_confirm(*, job: ImportJob, actor: User) -> ImportJob:
+    """Start creating the valid rows of a reviewed import (once: a second click changes nothing)."""
+    manager_membership(account=job.firm, actor=actor)
+    started = ImportJob.objects.filter(
+        pk=job.pk, status=ImportStatus.READY, valid_rows__gt=0
+    ).update(
+        status=ImportStatus.CREATING,
+        confirmed_by=actor,
+        confirmed_at=timezone.now(),
+        processed_rows=0,
+    )
+    if not started:
+        raise ValidationError(
+            _("Esta importación no tiene filas por crear o ya se confirmó."), code="not_ready"
+        )
+    job_id = job.pk
+    transaction.on_commit(lambda: _enqueue("import_create_task", job_id))
+    job.refresh_from_db()
+    return job
+
+
+def _outcome(row: dict[str, Any], outcome: str, reason: str = "") -> dict[str, Any]:
+    values = row["values"]
+    return {
+        "line": row["line"],
+        "nombre": values.get("nombre", ""),
+        "rfc": values.get("rfc", ""),
+        "email": values.get("email", ""),
+        "outcome": outcome,
+        "reason": reason,
+    }
+
+
+def import_create(
+    *, job_id: int, writer: Callable[..., list[Company]] = clients_write
+) -> ImportJob:
+    """Create the job's valid rows in chunks; the report says, row by row, what happened."""
+    job = ImportJob.objects.select_related("firm", "confirmed_by").get(pk=job_id)
+    if job.status != ImportStatus.CREATING:
+        return job
+    report: list[dict[str, Any]] = [
+        _outcome(row, "skipped", " ".join(e["message"] for e in row["errors"]))
+        for row in job.rows
+        if row["errors"]
+    ]
+    valid = [row for row in job.rows if not row["errors"]]
+    created = 0
+    processed = len(report)
+    try:
+        for start in range(0, len(valid), CREATE_CHUNK):
+            chunk = valid[start : start + CREATE_CHUNK]
+            outcomes = _create_chunk(job, chunk, writer)
+            report.extend(outcomes)
+            created += sum(1 for o in outcomes if o["outcome"] == "created")
+            processed += len(chunk)
+            ImportJob.objects.filter(pk=job.pk).update(
+                processed_rows=min(processed, job.total_rows),
+                created_rows=created,
+                skipped_rows=len(report) - created,
+                report=report,
+            )
+    except Exception as exc:  # the task must leave a truthful report, whatever happened
+        logger.exception("import %s stopped", job.pk)
+        done = {o["line"] for o in report}
+        report.extend(
+            _outcome(row, "not_created", _("No se creó: la importación se detuvo antes."))
+            for row in valid
+            if row["line"] not in done
+        )
+        ImportJob.objects.filter(pk=job.pk).update(
+            status=ImportStatus.FAILED,
+            error=_(
+                "La importación se detuvo por un error (%(error)s). Las filas marcadas como "
+                "creadas sí se crearon completas; las demás no. Sube el archivo de nuevo para "
+                "crear las que faltan."
+            )
+            % {"error": type(exc).__name__},
+            report=sorted(report, key=lambda o: o["line"]),
+            created_rows=created,
+            skipped_rows=len(report) - created,
+            finished_at=timezone.now(),
+        )
+        _summary_event(job, created)
+        job.refresh_from_db()
+        return job
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=ImportStatus.DONE,
+        report=sorted(report, key=lambda o: o["line"]),
+        processed_rows=job.total_rows,
+        created_rows=created,
+        skipped_rows=len(report) - created,
+        finished_at=timezone.now(),
+    )
+    _summary_event(job, created)
+    job.refresh_from_db()
+    return job
+
+
+def _summary_event(job: ImportJob, created: int) -> None:
+    with transaction.atomic():
+        audit_record(
+            actor=job.confirmed_by,
+            action=Action.COMPANIES_IMPORTED,
+            account=job.firm,
+            target=job,
+            after={
+                "file": job.file_name,
+                "rows": job.total_rows,
+                "created": created,
+                "skipped": job.total_rows - created,
+            },
+        )
+
+
+def _create_chunk(
+    job: ImportJob, chunk: list[dict[str, Any]], writer: Callable[..., list[Company]]
+) -> list[dict[str, Any]]:
+    """Write a chunk whole; if it fails, row by row, so one bad row cannot sink the others."""
+    rows = [ClientRow.from_values(row["values"], line=row["line"]) for row in chunk]
+    try:
+        with transaction.atomic():
+            ready, outcomes = _recheck(job.firm, chunk, rows)
+            writer(firm=job.firm, actor=job.confirmed_by, rows=ready)
+        return outcomes
+    except (IntegrityError, DatabaseError):
+        if len(chunk) == 1:
+            return [
+                _outcome(
+                    chunk[0],
+                    "skipped",
+                    _("Otra operación registró este RFC o correo al mismo tiempo; no se creó."),
+                )
+            ]
+    return [outcome for single_row in chunk for outcome in _create_chunk(job, [single_row], writer)]
+
+
+def _recheck(
+    firm: Account, chunk: list[dict[str, Any]], rows: list[ClientRow]
+) -> tuple[list[ClientRow], list[dict[str, Any]]]:
+    """Between preview and confirmation the world moved: check the database again."""
+    registry = registry_for(firm=firm, rfcs=[r.rfc for r in rows], emails=[r.email for r in rows])
+    ready, outcomes = [], []
+    for raw, row in zip(chunk, rows, strict=True):
+        errors = registry_errors(row, registry)
+        if errors:
+            reason = " ".join(error_dict(e)["message"] for e in errors)
+            outcomes.append(_outcome(raw, "skipped", reason))
+        else:
+            ready.append(row)
+            outcomes.append(_outcome(raw, "created"))
+    return ready, outcomes
