@@ -52,11 +52,13 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_tasks",
     "django_tasks_db",
+    "ninja",  # its templates and static files serve the API docs without a CDN
     "despacho.people",
     "despacho.tenancy",
     "despacho.access",
     "despacho.audit",
     "despacho.cfdi",
+    "despacho.api",
 ]
 
 MIDDLEWARE = [
@@ -168,6 +170,10 @@ CFDI_ZIP_MAX_MEMBERS = int(os.environ.get("CFDI_ZIP_MAX_MEMBERS", 20_000))
 CFDI_ZIP_MAX_TOTAL_BYTES = int(os.environ.get("CFDI_ZIP_MAX_TOTAL_BYTES", 2 * 1024 * 1024 * 1024))
 CFDI_ZIP_MAX_RATIO = int(os.environ.get("CFDI_ZIP_MAX_RATIO", 100))
 CFDI_VERIFY_SEALS = config.env_bool("CFDI_VERIFY_SEALS", default=True)
+
+# REST API: requests per key per window, counted in the database (see api/ratelimit.py).
+API_RATE_LIMIT = int(os.environ.get("DESPACHO_API_RATE_LIMIT", 600))
+API_RATE_WINDOW = int(os.environ.get("DESPACHO_API_RATE_WINDOW", 60))
 
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 

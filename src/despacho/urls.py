@@ -1,5 +1,6 @@
 from django.urls import include, path
 
+from despacho.api.v1 import api as api_v1
 from despacho.tenancy import views as tenancy_views
 
 urlpatterns = [
@@ -10,4 +11,6 @@ urlpatterns = [
     path("bitacora/", include("despacho.audit.urls")),
     path("cfdi/", include("despacho.cfdi.urls")),
     path("usuarios/", include("despacho.tenancy.user_urls")),
+    path("claves-api/", include("despacho.api.urls")),
+    path("api/v1/", api_v1.urls),
 ]

@@ -29,3 +29,5 @@ class Action(models.TextChoices):
     INVITATION_ACCEPTED = "invitation.accepted", _("Invitación aceptada")
     SEATS_PURCHASED = "seats.purchased", _("Licencias compradas")
     CFDI_INGESTED = "cfdi.ingested", _("CFDI guardados")
+    API_KEY_CREATED = "api_key.created", _("Clave de API creada")
+    API_KEY_REVOKED = "api_key.revoked", _("Clave de API revocada")
