@@ -6,7 +6,7 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from pydantic import Field
 
 from despacho.access.catalog import REQUIRES, Perm, rules_as_data
@@ -17,7 +17,16 @@ from despacho.api.auth import Principal, caller
 from despacho.api.errors import ApiError, responses
 from despacho.api.idempotency import idempotent
 from despacho.api.pagination import Page, paginate
-from despacho.api.schemas import CURSOR, LIMIT, object_id, query_text, text
+from despacho.api.schemas import (
+    CURSOR,
+    LIMIT,
+    PermCode,
+    object_id,
+    perm_codes,
+    perms_of,
+    query_text,
+    text,
+)
 
 profiles_router = Router(tags=["profiles"])
 permissions_router = Router(tags=["permissions"])
@@ -27,7 +36,7 @@ class ProfileOut(Schema):
     id: str
     name: str
     system: bool = Field(description="A system preset (read-only).")
-    permissions: list[Perm]
+    permissions: list[PermCode]
     uses: int = Field(description="Grants of this account built on the profile.")
 
     @staticmethod
@@ -36,19 +45,19 @@ class ProfileOut(Schema):
             id=str(profile.pk),
             name=profile.name,
             system=profile.is_system,
-            permissions=sorted(profile.perms, key=lambda p: p.bit),
+            permissions=perm_codes(profile.perms),
             uses=getattr(profile, "uses", 0),
         )
 
 
 class ProfileIn(Schema):
     name: str = text(max_length=200)
-    permissions: list[Perm] = Field(max_length=20)
+    permissions: list[PermCode] = Field(max_length=20)
 
 
 class ProfilePatch(Schema):
     name: str | None = text(None, max_length=200)
-    permissions: list[Perm] | None = Field(None, max_length=20)
+    permissions: list[PermCode] | None = Field(None, max_length=20)
 
 
 def _profile(principal: Principal, profile_id: str) -> Profile:
@@ -79,9 +88,9 @@ def profiles_create(request: HttpRequest, payload: ProfileIn) -> Any:
         actor=principal.user,
         account=principal.account,
         name=payload.name,
-        permissions=payload.permissions,
+        permissions=perms_of(payload.permissions),
     )
-    return 201, ProfileOut.of(profile)
+    return Status(201, ProfileOut.of(profile))
 
 
 @profiles_router.get("/{profile_id}", response=responses({200: ProfileOut}))
@@ -97,7 +106,7 @@ def profiles_update(request: HttpRequest, profile_id: str, payload: ProfilePatch
         actor=principal.user,
         profile=_profile(principal, profile_id),
         name=payload.name,
-        permissions=payload.permissions,
+        permissions=None if payload.permissions is None else perms_of(payload.permissions),
     )
     return ProfileOut.of(_profile(principal, str(profile.pk)))
 
@@ -135,18 +144,18 @@ def profiles_delete(
 
 
 class PermissionOut(Schema):
-    code: Perm
+    code: PermCode
     label: str
     help: str
-    requires: Perm | None
+    requires: PermCode | None
 
 
 class RuleOut(Schema):
     code: str
     kind: str = Field(description="`at_least_one` of `permissions`, or `permission` `requires`.")
-    permissions: list[Perm] | None = None
-    permission: Perm | None = None
-    requires: Perm | None = None
+    permissions: list[PermCode] | None = None
+    permission: PermCode | None = None
+    requires: PermCode | None = None
 
 
 class CatalogOut(Schema):
@@ -161,10 +170,10 @@ def permissions_catalog(request: HttpRequest) -> Any:
     return {
         "permissions": [
             {
-                "code": perm,
+                "code": perm.value,
                 "label": str(perm.label),
                 "help": str(perm.help_text),
-                "requires": REQUIRES.get(perm),
+                "requires": REQUIRES[perm].value if perm in REQUIRES else None,
             }
             for perm in Perm
         ],

@@ -218,7 +218,10 @@ def install(api: NinjaAPI) -> None:
 
     def on_http_error(request: HttpRequest, exc: Any) -> HttpResponse:
         code = _CODE_BY_STATUS.get(exc.status_code, "error")
-        return respond(request, exc.status_code, code, str(exc))
+        message = str(exc)
+        if exc.status_code == 400:  # ninja's only 400: a body it cannot parse
+            message = _("El cuerpo de la solicitud no se puede leer: envía JSON válido.")
+        return respond(request, exc.status_code, code, message)
 
     api.add_exception_handler(ApiError, on_api_error)
     api.add_exception_handler(ValidationError, on_validation)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import enum
+from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -11,6 +13,7 @@ from django.utils.translation import gettext as _
 from ninja import Query
 from pydantic import Field
 
+from despacho.access.catalog import Perm
 from despacho.api.errors import ApiError, not_found
 from despacho.api.pagination import DEFAULT_LIMIT, MAX_LIMIT
 
@@ -80,3 +83,16 @@ LATEST_DATE = date(2999, 12, 31)
 
 def day(description: str) -> Any:
     return Field(None, ge=EARLIEST_DATE, le=LATEST_DATE, description=description)
+
+# The permission codes as a string enum, so JSON carries "ventas" (Perm itself is a plain
+# Enum whose members would serialise by name). Built from the catalog: never spelled here.
+PermCode = enum.StrEnum("PermCode", {perm.name: perm.value for perm in Perm})  # type: ignore[misc]
+
+
+def perm_codes(perms: Iterable[Perm]) -> list[Any]:
+    """Codes in the catalog's order."""
+    return [PermCode(perm.value) for perm in sorted(perms, key=lambda p: p.bit)]
+
+
+def perms_of(codes: Iterable[Any]) -> list[Perm]:
+    return [Perm(str(code.value if isinstance(code, enum.Enum) else code)) for code in codes]

@@ -13,10 +13,10 @@ from typing import Any
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
-from despacho.access.catalog import Perm, from_mask
+from despacho.access.catalog import from_mask
 from despacho.access.models import Grant
 from despacho.access.selectors import NotFound, company_of, grant_of, profile_for
 from despacho.access.services import grant_delete, grant_set
@@ -30,7 +30,10 @@ from despacho.api.schemas import (
     filter_id,
     local,
     money,
+    PermCode,
     object_id,
+    perm_codes,
+    perms_of,
     query_text,
     text,
 )
@@ -141,7 +144,7 @@ def companies_create(request: HttpRequest, payload: CompanyIn) -> Any:
         codigo_postal=payload.codigo_postal,
         sector=payload.sector,
     )
-    return 201, CompanyOut.of(company, principal)
+    return Status(201, CompanyOut.of(company, principal))
 
 
 # --- members and grants ---------------------------------------------------------
@@ -152,21 +155,20 @@ members_router = Router(tags=["members"])
 class GrantOut(Schema):
     company: str
     profile: str
-    added: list[Perm]
-    removed: list[Perm]
-    permissions: list[Perm] = Field(description="The effective set: (profile ∪ added) − removed.")
+    added: list[PermCode]
+    removed: list[PermCode]
+    permissions: list[PermCode] = Field(
+        description="The effective set: (profile ∪ added) − removed."
+    )
 
     @staticmethod
     def of(grant: Grant) -> GrantOut:
-        def ordered(perms: frozenset[Perm]) -> list[Perm]:
-            return sorted(perms, key=lambda p: p.bit)
-
         return GrantOut(
             company=str(grant.company_id),
             profile=str(grant.profile_id),
-            added=ordered(from_mask(grant.added)),
-            removed=ordered(from_mask(grant.removed)),
-            permissions=ordered(grant.perms),
+            added=perm_codes(from_mask(grant.added)),
+            removed=perm_codes(from_mask(grant.removed)),
+            permissions=perm_codes(grant.perms),
         )
 
 
@@ -201,8 +203,8 @@ class MemberOut(Schema):
 
 class GrantBody(Schema):
     profile: str = text(max_length=20, description="A profile id (GET /profiles).")
-    add: list[Perm] = Field(default_factory=list, max_length=20)
-    remove: list[Perm] = Field(default_factory=list, max_length=20)
+    add: list[PermCode] = Field(default_factory=list, max_length=20)
+    remove: list[PermCode] = Field(default_factory=list, max_length=20)
 
 
 class GrantIn(GrantBody):
@@ -241,7 +243,9 @@ def _grant_spec(principal: Principal, body: GrantBody, company: Company, field: 
         profile = profile_for(account=principal.account, profile_id=object_id(body.profile))
     except (NotFound, ApiError):
         raise _unknown(f"{field}profile") from None
-    return GrantSpec(company=company, profile=profile, add=body.add, remove=body.remove)
+    return GrantSpec(
+        company=company, profile=profile, add=perms_of(body.add), remove=perms_of(body.remove)
+    )
 
 
 def _company_ref(principal: Principal, value: str, field: str) -> Company:
@@ -297,7 +301,7 @@ def members_add(request: HttpRequest, payload: MemberIn) -> Any:
         role=payload.role,
         grants=specs,
     )
-    return 201, MemberOut.of(membership)
+    return Status(201, MemberOut.of(membership))
 
 
 @members_router.get("/{member_id}", response=responses({200: MemberOut}))
@@ -464,7 +468,7 @@ def seat_purchases_create(request: HttpRequest, payload: PurchaseIn) -> Any:
     purchase = seat_purchase_record(
         account=principal.account, actor=principal.user, quantity=payload.quantity
     )
-    return 201, PurchaseOut.of(purchase)
+    return Status(201, PurchaseOut.of(purchase))
 
 
 # --- invitations ------------------------------------------------------------------
