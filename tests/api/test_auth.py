@@ -109,7 +109,9 @@ def test_a_key_asking_for_more_permissions_than_the_member_holds_gets_only_the_m
     member = active_member(tenant.account, [tenant.company], profile_code="auxiliar_ventas")
     token = make_key(member, permissions=list(Perm))  # asks for everything
     api = api_as(token)
-    assert api.get("/cfdis", {"company": tenant.company.pk, "category": "ventas"}).status_code == 200
+    assert (
+        api.get("/cfdis", {"company": tenant.company.pk, "category": "ventas"}).status_code == 200
+    )
     response = api.get("/cfdis", {"company": tenant.company.pk, "category": "egresos"})
     assert response.status_code == 403
     assert error_of(response)["code"] == "permission_denied"
@@ -137,7 +139,9 @@ def test_a_key_narrowed_to_some_companies_does_not_reach_the_others():
 def test_a_key_narrowed_to_some_permissions_is_refused_the_rest_naming_the_key():
     tenant = make_tenant()
     api = api_as(make_key(tenant.owner, permissions=[Perm.VENTAS]))
-    assert api.get("/cfdis", {"company": tenant.company.pk, "category": "ventas"}).status_code == 200
+    assert (
+        api.get("/cfdis", {"company": tenant.company.pk, "category": "ventas"}).status_code == 200
+    )
     response = api.get("/cfdis", {"company": tenant.company.pk, "category": "egresos"})
     assert response.status_code == 403
     assert error_of(response)["code"] == "key_scope"
