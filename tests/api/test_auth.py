@@ -1,4 +1,4 @@
-"""Authentication: which keys open the API, which get 401, and that a key never exceeds its member."""
+"""Authentication: which keys open the API, which get 401; a key never exceeds its member."""
 
 from __future__ import annotations
 
@@ -7,9 +7,6 @@ from datetime import timedelta
 import pytest
 from django.db import transaction
 from django.utils import timezone
-from tests.api.conftest import api_as, error_of
-from tests.api.factories import active_member, make_key, make_tenant
-from tests.factories import make_company
 
 from despacho.access.catalog import Perm
 from despacho.access.models import Grant
@@ -17,6 +14,9 @@ from despacho.api.keys import api_key_resolve, api_key_revoke
 from despacho.api.models import ApiKey
 from despacho.tenancy.members import member_deactivate
 from despacho.tenancy.models import Membership, MembershipStatus, Role
+from tests.api.conftest import api_as, error_of
+from tests.api.factories import active_member, make_key, make_tenant
+from tests.factories import make_company
 
 pytestmark = pytest.mark.django_db
 

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
+
+from despacho.api.errors import STATUS_BY_CODE, status_for
 from tests.api.conftest import api_as, error_of
 from tests.api.factories import active_member, make_key, make_tenant
 from tests.factories import profile, set_included_seats
-
-from despacho.api.errors import STATUS_BY_CODE, status_for
 
 pytestmark = pytest.mark.django_db
 

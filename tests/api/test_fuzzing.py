@@ -23,14 +23,14 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
+
+from despacho.access.catalog import Perm
+from despacho.access.services import profile_create
+from despacho.cfdi.services import cfdi_ingest
+from despacho.people.models import Invitation
 from tests.api.factories import active_member, make_key, owner_membership
 from tests.cfdi.cfdi_samples import cfdi_xml, company_with_rfc
 from tests.factories import add_member, make_account, valid_rfc
-
-from despacho.access.services import profile_create
-from despacho.access.catalog import Perm
-from despacho.cfdi.services import cfdi_ingest
-from despacho.people.models import Invitation
 
 EXAMPLES_PER_OPERATION = 25
 

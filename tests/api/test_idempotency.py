@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from tests.api.conftest import api_as, error_of
-from tests.api.factories import make_tenant
-from tests.cfdi.cfdi_samples import cfdi_xml
 
 from despacho.access.models import Profile
 from despacho.cfdi.models import Cfdi
 from despacho.tenancy.models import SeatPurchase
+from tests.api.conftest import api_as, error_of
+from tests.api.factories import make_tenant
+from tests.cfdi.cfdi_samples import cfdi_xml
 
 pytestmark = pytest.mark.django_db
 

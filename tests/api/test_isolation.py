@@ -9,10 +9,6 @@ and nothing of B may change. A new route is covered as soon as it is mounted
 from __future__ import annotations
 
 import pytest
-from tests.api.conftest import api_as, error_of
-from tests.api.factories import active_member, make_tenant
-from tests.cfdi.cfdi_samples import cfdi_xml
-from tests.factories import add_member
 
 from despacho.access.catalog import Perm
 from despacho.access.services import profile_create
@@ -21,6 +17,10 @@ from despacho.audit.models import AuditEvent
 from despacho.cfdi.services import cfdi_ingest
 from despacho.people.models import Invitation
 from despacho.tenancy.models import Membership
+from tests.api.conftest import api_as, error_of
+from tests.api.factories import active_member, make_tenant
+from tests.cfdi.cfdi_samples import cfdi_xml
+from tests.factories import add_member
 
 pytestmark = pytest.mark.django_db
 

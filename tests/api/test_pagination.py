@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pytest
+
+from despacho.cfdi.services import cfdi_ingest
 from tests.api.conftest import api_as, error_of
 from tests.api.factories import make_tenant
 from tests.cfdi.cfdi_samples import cfdi_xml
 from tests.factories import make_company
-
-from despacho.cfdi.services import cfdi_ingest
 
 pytestmark = pytest.mark.django_db
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from tests.api.conftest import api_as, error_of
 from tests.api.factories import make_tenant
 

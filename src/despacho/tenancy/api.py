@@ -27,10 +27,10 @@ from despacho.api.pagination import Page, paginate
 from despacho.api.schemas import (
     CURSOR,
     LIMIT,
+    PermCode,
     filter_id,
     local,
     money,
-    PermCode,
     object_id,
     perm_codes,
     perms_of,
