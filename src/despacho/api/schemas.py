@@ -84,6 +84,7 @@ LATEST_DATE = date(2999, 12, 31)
 def day(description: str) -> Any:
     return Field(None, ge=EARLIEST_DATE, le=LATEST_DATE, description=description)
 
+
 # The permission codes as a string enum, so JSON carries "ventas" (Perm itself is a plain
 # Enum whose members would serialise by name). Built from the catalog: never spelled here.
 PermCode = enum.StrEnum("PermCode", {perm.name: perm.value for perm in Perm})  # type: ignore[misc]
