@@ -176,3 +176,11 @@ def test_a_key_cannot_be_made_for_an_inactive_member():
     with pytest.raises(ValidationError) as raised, transaction.atomic():
         make_key(member)
     assert raised.value.error_dict["membership"][0].code == "invalid_membership"
+
+
+def test_a_key_with_control_characters_is_401_not_a_server_error():
+    response = api_as(None).get(
+        "/companies", headers={"Authorization": "Bearer dsp_\x00\x01abcd_x"}
+    )
+    assert response.status_code == 401
+    assert error_of(response)["code"] == "invalid_key"

@@ -9,6 +9,7 @@ so the fuzzing reaches past the 404s into the services.
 
 from __future__ import annotations
 
+import os
 import zlib
 from typing import Any
 
@@ -32,7 +33,8 @@ from tests.api.factories import active_member, make_key, owner_membership
 from tests.cfdi.cfdi_samples import cfdi_xml, company_with_rfc
 from tests.factories import add_member, make_account, valid_rfc
 
-EXAMPLES_PER_OPERATION = 25
+# Bounded so CI stays quick; DESPACHO_FUZZ_EXAMPLES=500 for a deeper run by hand.
+EXAMPLES_PER_OPERATION = int(os.environ.get("DESPACHO_FUZZ_EXAMPLES", 25))
 
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", get_wsgi_application())
 
@@ -46,7 +48,23 @@ CHECKS = [
 
 
 @pytest.fixture
-def seeded(db: Any, settings: Any, tmp_path: Any) -> dict[str, str]:
+def _connection_kept_across_requests() -> Any:
+    """The WSGI app closes the connection after each request, as in production; the test's
+    transaction lives on it, so keep it open (Django's own test client does the same)."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def seeded(
+    db: Any, settings: Any, tmp_path: Any, _connection_kept_across_requests: Any
+) -> dict[str, str]:
     """An account with a company, a CFDI, a member, an invitation, a profile and a key."""
     from django.db import transaction
 

@@ -75,3 +75,13 @@ def test_an_upload_retried_with_its_key_is_replayed(settings, tmp_path):
     assert first.json()["counts"]["accepted"] == 1
     assert again.json() == first.json()  # accepted again, not "duplicate"
     assert Cfdi.objects.filter(company=tenant.company).count() == 1
+
+
+def test_an_idempotency_key_outside_visible_ascii_is_422():
+    tenant = make_tenant()
+    response = api_as(tenant.token).post(
+        "/seats/purchases", {"quantity": 1}, headers={"Idempotency-Key": "clave\u00f1"}
+    )
+    assert response.status_code == 422
+    assert error_of(response)["fields"][0]["field"] == "Idempotency-Key"
+    assert not SeatPurchase.objects.filter(account=tenant.account).exists()

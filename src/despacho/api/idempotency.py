@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import inspect
+import re
 import typing
 from collections.abc import Callable
 from datetime import timedelta
@@ -32,6 +33,7 @@ from despacho.api.models import ApiKey, IdempotencyRecord
 
 IDEMPOTENCY_TTL = timedelta(hours=24)
 MAX_KEY_LENGTH = 255
+KEY_PATTERN = re.compile(r"^[ -~]{1,255}$")  # visible ASCII, as HTTP header values are
 HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
 
@@ -91,7 +93,7 @@ def _idempotent(run: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]
     def wrapper(request: HttpRequest, **kwargs: Any) -> HttpResponse:
         api = run.__self__.api  # type: ignore[attr-defined]  # the operation's, once mounted
         value = request.headers.get(HEADER)
-        if not value or len(value) > MAX_KEY_LENGTH:
+        if not value or not KEY_PATTERN.fullmatch(value):
             return run(request, **kwargs)  # absent, or refused by the declared header's schema
         try:
             principal = principal_of(request)
@@ -179,6 +181,7 @@ def idempotent(view: Callable[..., Any]) -> Callable[..., Any]:
             None,
             alias=HEADER,
             max_length=MAX_KEY_LENGTH,
+            pattern=KEY_PATTERN.pattern,
             description="Any unique string (e.g. a UUID): a retry with the same key and body "
             "replays the first response instead of creating twice.",
         ),

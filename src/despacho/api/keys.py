@@ -185,6 +185,8 @@ class KeyRefused(Exception):
 def api_key_resolve(token: str, *, now: datetime | None = None) -> ApiKey:
     """The live key behind a token, its member active; KeyRefused saying why not."""
     now = now or timezone.now()
+    if not (token.isascii() and token.isprintable()):
+        raise KeyRefused("invalid_key", _("La clave de API no es válida."))
     prefix = token[: len(PREFIX_TAG) + 8]
     key = (
         ApiKey.objects.select_related("account", "membership__user").filter(prefix=prefix).first()
