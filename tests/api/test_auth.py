@@ -184,3 +184,12 @@ def test_a_key_with_control_characters_is_401_not_a_server_error():
     )
     assert response.status_code == 401
     assert error_of(response)["code"] == "invalid_key"
+
+
+def test_a_narrower_permission_set_must_obey_the_catalogs_rules():
+    from django.core.exceptions import ValidationError
+
+    tenant = make_tenant()
+    with pytest.raises(ValidationError) as raised, transaction.atomic():
+        make_key(tenant.owner, permissions=[Perm.EGRESOS, Perm.FACTURAR])
+    assert [e.code for e in raised.value.error_dict["permissions"]] == ["requires_ventas"]

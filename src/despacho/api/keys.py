@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from despacho.access.catalog import Perm, to_mask
+from despacho.access.services import check_permission_set
 from despacho.api.models import ApiKey
 from despacho.audit.actions import Action
 from despacho.audit.services import audit_record
@@ -119,6 +120,13 @@ def api_key_create(
                 code="company_not_in_account",
             )
         ]
+    if permissions is not None:
+        # A narrower set obeys the catalog's rules too; intersected with the member's (valid)
+        # set, every "X requires Y" still holds.
+        try:
+            check_permission_set(permissions)
+        except ValidationError as exc:
+            errors.update(exc.error_dict)
     now = timezone.now()
     if expires_at is not None and expires_at <= now:
         errors["expires_at"] = [

@@ -56,7 +56,7 @@ from despacho.tenancy.models import (
     SeatPurchase,
     Sector,
 )
-from despacho.tenancy.seats import seat_purchase_record, seat_summary
+from despacho.tenancy.seats import seat_purchase_record, seat_purchases, seat_summary
 from despacho.tenancy.selectors import (
     MemberFilters,
     companies_visible,
@@ -454,7 +454,7 @@ def seat_purchases_list(
 ) -> Any:
     principal = caller(request)
     principal.require_manager()
-    qs = SeatPurchase.objects.filter(account=principal.account).select_related("bought_by")
+    qs = seat_purchases(account=principal.account)
     rows, next_cursor = paginate(qs, ordering=("-id",), limit=limit, cursor=cursor)
     return {"items": [PurchaseOut.of(p) for p in rows], "next_cursor": next_cursor}
 
