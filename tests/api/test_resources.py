@@ -350,3 +350,27 @@ def test_audit_events_filter_by_action_and_company():
     assert items[0]["after"]["quantity"] == 1
     by_company = api.get("/audit-events", {"company": tenant.company.pk}).json()["items"]
     assert {e["company"] for e in by_company} == {str(tenant.company.pk)}
+
+
+def test_the_invitation_status_filter_agrees_with_each_invitations_status():
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from tests.factories import add_member
+
+    tenant = make_tenant()
+    invitations = [
+        Invitation.objects.get(membership=add_member(tenant.account, companies=[tenant.company]))
+        for _ in range(4)
+    ]
+    now = timezone.now()
+    Invitation.objects.filter(pk=invitations[1].pk).update(accepted_at=now)
+    Invitation.objects.filter(pk=invitations[2].pk).update(revoked_at=now)
+    Invitation.objects.filter(pk=invitations[3].pk).update(expires_at=now - timedelta(hours=1))
+    api = api_as(tenant.token)
+    for invitation in Invitation.objects.filter(account=tenant.account):
+        status = invitation.status
+        listed = api.get("/invitations", {"status": status}).json()["items"]
+        assert [i["id"] for i in listed] == [str(invitation.pk)], status
+        assert listed[0]["status"] == status
