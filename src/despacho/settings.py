@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "ninja",  # its templates and static files serve the API docs without a CDN
     "despacho.people",
     "despacho.tenancy",
     "despacho.access",
@@ -65,6 +66,7 @@ INSTALLED_APPS = [
     "despacho.portal",
     "despacho.security",
     "despacho.onboarding",
+    "despacho.api",
 ]
 
 MIDDLEWARE = [
@@ -194,6 +196,10 @@ CFDI_ZIP_DOWNLOAD_MAX = int(os.environ.get("CFDI_ZIP_DOWNLOAD_MAX", 10_000))
 LINK_INVITATION_DAYS = int(os.environ.get("LINK_INVITATION_DAYS", 7))
 IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", 5 * 1024 * 1024))
 IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", 20_000))
+
+# REST API: requests per key per window, counted in the database (see api/ratelimit.py).
+API_RATE_LIMIT = int(os.environ.get("DESPACHO_API_RATE_LIMIT", 600))
+API_RATE_WINDOW = int(os.environ.get("DESPACHO_API_RATE_WINDOW", 60))
 
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 

@@ -1,5 +1,6 @@
 from django.urls import include, path
 
+from despacho.api.v1 import api as api_v1
 from despacho.tenancy import views as tenancy_views
 
 urlpatterns = [
@@ -15,4 +16,6 @@ urlpatterns = [
     path("portal/", include("despacho.portal.urls")),
     path("empresas/", include("despacho.tenancy.firm_urls")),
     path("empresas/", include("despacho.onboarding.urls")),
+    path("claves-api/", include("despacho.api.urls")),
+    path("api/v1/", api_v1.urls),
 ]

@@ -15,6 +15,7 @@ What a user may do on a company:
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -218,6 +219,24 @@ def access_map(user: Any) -> AccessMap:
         cached = _load(user.pk)
         setattr(user, _CACHE_ATTR, cached)
     return cached
+
+
+def narrow(user: Any, *, companies: Iterable[Company], mask: int = ALL_MASK) -> AccessMap:
+    """Cap the user object's decisions (an API key's scope) for as long as the object lives.
+
+    Afterwards ``can`` answers yes only on ``companies``, only for permissions in ``mask``,
+    and only where the user holds them now. It never widens: a manager's rights become
+    per-company masks on the companies listed, nothing more.
+    """
+    full = access_map(user)
+    narrowed = AccessMap()
+    for company in companies:
+        held = full.mask_for(company) & mask
+        if held:
+            narrowed.company_masks[company.pk] = held
+            narrowed.company_roles[company.pk] = full.role_for(company) or Role.MEMBER
+    setattr(user, _CACHE_ATTR, narrowed)
+    return narrowed
 
 
 def forget(user: Any) -> None:

@@ -181,6 +181,17 @@ class Invitation(models.Model):
             return InvitationStatus.EXPIRED
         return InvitationStatus.PENDING
 
+    @staticmethod
+    def status_q(status: str, moment: datetime) -> models.Q:
+        """The filter for invitations whose ``status_at(moment)`` is ``status`` (same rule)."""
+        live = models.Q(revoked_at__isnull=True, accepted_at__isnull=True)
+        return {
+            InvitationStatus.REVOKED: models.Q(revoked_at__isnull=False),
+            InvitationStatus.ACCEPTED: models.Q(revoked_at__isnull=True, accepted_at__isnull=False),
+            InvitationStatus.EXPIRED: live & models.Q(expires_at__lte=moment),
+            InvitationStatus.PENDING: live & models.Q(expires_at__gt=moment),
+        }[InvitationStatus(status)]
+
     @property
     def status(self) -> InvitationStatus:
         return self.status_at(timezone.now())

@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q, Sum
+from django.db.models import Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -189,6 +189,6 @@ def seat_purchase_record(*, account: Account, actor: User, quantity: int) -> Sea
     return purchase
 
 
-def seat_purchases(*, account: Account) -> list[SeatPurchase]:
+def seat_purchases(*, account: Account) -> QuerySet[SeatPurchase]:
     """The account's purchases, newest first (the caller checked the viewer manages it)."""
-    return list(SeatPurchase.objects.filter(account=account).select_related("bought_by"))
+    return SeatPurchase.objects.filter(account=account).select_related("bought_by")

@@ -179,11 +179,14 @@ def account_profiles(*, account: Account) -> QuerySet[Profile]:
     )
 
 
-def member_invitations(*, account: Account) -> QuerySet[Invitation]:
-    """The account's member invitations, newest first, every status."""
-    return Invitation.objects.filter(account=account, kind=InvitationKind.MEMBER).select_related(
+def member_invitations(*, account: Account, status: str = "") -> QuerySet[Invitation]:
+    """The account's member invitations, newest first, every status or only ``status``."""
+    qs = Invitation.objects.filter(account=account, kind=InvitationKind.MEMBER).select_related(
         "membership__user", "invited_by"
     )
+    if status:
+        qs = qs.filter(Invitation.status_q(status, timezone.now()))
+    return qs
 
 
 def invitation_for(*, account: Account, invitation_id: int | str) -> Invitation:

@@ -1,0 +1,241 @@
+"""Every API error is one JSON envelope, with the HTTP status decided in one place.
+
+``{"error": {"code": "...", "message": "...", "fields": [{"field", "code", "message"}]}}``
+
+Services raise Django ``ValidationError`` with codes; ``STATUS_BY_CODE`` maps the
+codes that are not plain "unprocessable" (422) to their status: conflicts with the
+current state (409) and refusals of who may act (403). Objects of another tenant
+are never 403: the selectors raise their not-found errors, mapped to 404.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI, Schema
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as SchemaValidationError
+
+from despacho.access.selectors import NotFound
+from despacho.cfdi.selectors import CfdiNotFound
+from despacho.tenancy.selectors import CompanyNotFound, MemberNotFound
+
+CONFLICT = 409
+FORBIDDEN = 403
+UNPROCESSABLE = 422
+
+# Service codes whose HTTP meaning is not 422. Everything else a service refuses is 422.
+STATUS_BY_CODE: dict[str, int] = {
+    # The request conflicts with what already exists or with the object's current state.
+    "rfc_taken": CONFLICT,
+    "email_taken": CONFLICT,
+    "already_member": CONFLICT,
+    "already_deactivated": CONFLICT,
+    "not_deactivated": CONFLICT,
+    "already_accepted": CONFLICT,
+    "already_revoked": CONFLICT,
+    "membership_not_invited": CONFLICT,
+    "idempotency_in_progress": CONFLICT,
+    # Who may act: authenticated, but this person (or key) may not do it.
+    "not_manager": FORBIDDEN,
+    "owner_only": FORBIDDEN,
+    "owner_protected": FORBIDDEN,
+    "self_action": FORBIDDEN,
+    "self_raise": FORBIDDEN,
+    "own_permissions": FORBIDDEN,
+    "cannot_act_as": FORBIDDEN,
+    "key_scope": FORBIDDEN,
+    "permission_denied": FORBIDDEN,
+}
+
+_CODE_BY_STATUS = {
+    400: "bad_request",
+    401: "unauthenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    422: "invalid",
+    429: "rate_limited",
+}
+
+NOT_FOUND_ERRORS: tuple[type[Exception], ...] = (
+    Http404,
+    ObjectDoesNotExist,
+    NotFound,
+    CfdiNotFound,
+    CompanyNotFound,
+    MemberNotFound,
+)
+
+
+class ErrorField(Schema):
+    field: str
+    code: str
+    message: str
+
+
+class ErrorBody(Schema):
+    code: str
+    message: str
+    fields: list[ErrorField] = []
+
+
+class ErrorOut(Schema):
+    error: ErrorBody
+
+
+class ApiError(Exception):
+    """An error the API answers itself (not from a service): status, code, message, fields."""
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        fields: Iterable[dict[str, str]] = (),
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.fields = list(fields)
+        self.headers = headers or {}
+
+
+def not_found() -> ApiError:
+    return ApiError(404, "not_found", _("No existe, o no está a tu alcance."))
+
+
+def envelope(code: str, message: str, fields: Iterable[dict[str, str]] = ()) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message, "fields": list(fields)}}
+
+
+def _text(error: ValidationError) -> str:
+    message = str(error.message)
+    return message % error.params if error.params else message
+
+
+def validation_error_parts(
+    exc: ValidationError, *, prefix: str = ""
+) -> tuple[str, str, list[dict[str, str]]]:
+    """(code, message, fields) of a service's ValidationError; the first error leads."""
+    fields: list[dict[str, str]] = []
+    if hasattr(exc, "error_dict"):
+        for name, errors in exc.error_dict.items():
+            field = "" if name == "__all__" else f"{prefix}{name}"
+            for error in errors:
+                fields.append(
+                    {"field": field, "code": error.code or "invalid", "message": _text(error)}
+                )
+    else:
+        for error in exc.error_list:
+            fields.append({"field": "", "code": error.code or "invalid", "message": _text(error)})
+    first = fields[0] if fields else {"code": "invalid", "message": _("Datos inválidos.")}
+    named = [f for f in fields if f["field"]]
+    return first["code"], first["message"], named
+
+
+def status_for(codes: Iterable[str]) -> int:
+    """The status of a refusal with these codes: a conflict or a forbidden code wins."""
+    statuses = {STATUS_BY_CODE.get(code, UNPROCESSABLE) for code in codes}
+    for status in (FORBIDDEN, CONFLICT):
+        if status in statuses:
+            return status
+    return UNPROCESSABLE
+
+
+def _schema_field(loc: tuple[Any, ...] | list[Any]) -> str:
+    # ("body", "payload", "grants", 0, "company") → "grants.0.company"; ("query", "limit") → "limit"
+    parts = [str(part) for part in loc[1:]]
+    if loc and loc[0] in ("body", "form", "file") and len(parts) > 1:
+        parts = parts[1:]
+    return ".".join(parts)
+
+
+def install(api: NinjaAPI) -> None:
+    """Register the envelope for every error the API can answer."""
+
+    def respond(
+        request: HttpRequest,
+        status: int,
+        code: str,
+        message: str,
+        fields: Iterable[dict[str, str]] = (),
+    ) -> HttpResponse:
+        return api.create_response(request, envelope(code, message, fields), status=status)
+
+    def on_api_error(request: HttpRequest, exc: Any) -> HttpResponse:
+        response = respond(request, exc.status, exc.code, exc.message, exc.fields)
+        for header, value in exc.headers.items():
+            response[header] = value
+        return response
+
+    def on_validation(request: HttpRequest, exc: Any) -> HttpResponse:
+        code, message, fields = validation_error_parts(exc)
+        status = status_for([code, *(f["code"] for f in fields)])
+        return respond(request, status, code, message, fields)
+
+    def on_schema_validation(request: HttpRequest, exc: Any) -> HttpResponse:
+        fields = [
+            {
+                "field": _schema_field(error.get("loc", ())),
+                "code": str(error.get("type", "invalid")),
+                "message": str(error.get("msg", "")),
+            }
+            for error in exc.errors
+        ]
+        return respond(
+            request,
+            UNPROCESSABLE,
+            "invalid_request",
+            _("La solicitud no cumple el esquema: revisa los campos señalados."),
+            fields,
+        )
+
+    def on_not_found(request: HttpRequest, exc: Any) -> HttpResponse:
+        error = not_found()
+        return respond(request, 404, error.code, error.message)
+
+    def on_forbidden(request: HttpRequest, exc: Any) -> HttpResponse:
+        message = str(exc) or _("No tienes permiso para hacer esto.")
+        return respond(request, FORBIDDEN, "permission_denied", message)
+
+    def on_authentication(request: HttpRequest, exc: Any) -> HttpResponse:
+        response = respond(
+            request,
+            401,
+            "unauthenticated",
+            _("Falta la clave de API: envía «Authorization: Bearer <clave>»."),
+        )
+        response["WWW-Authenticate"] = 'Bearer realm="despacho"'
+        return response
+
+    def on_http_error(request: HttpRequest, exc: Any) -> HttpResponse:
+        code = _CODE_BY_STATUS.get(exc.status_code, "error")
+        message = str(exc)
+        if exc.status_code == 400:  # ninja's only 400: a body it cannot parse
+            message = _("El cuerpo de la solicitud no se puede leer: envía JSON válido.")
+        return respond(request, exc.status_code, code, message)
+
+    api.add_exception_handler(ApiError, on_api_error)
+    api.add_exception_handler(ValidationError, on_validation)
+    api.add_exception_handler(SchemaValidationError, on_schema_validation)
+    for error_class in NOT_FOUND_ERRORS:
+        api.add_exception_handler(error_class, on_not_found)
+    api.add_exception_handler(PermissionDenied, on_forbidden)
+    api.add_exception_handler(AuthenticationError, on_authentication)
+    api.add_exception_handler(HttpError, on_http_error)
+
+
+ERROR_STATUSES = (400, 401, 403, 404, 409, 422, 429)
+
+
+def responses(ok: dict[int, Any]) -> dict[int, Any]:
+    """An operation's responses: its own plus every error envelope (declared for OpenAPI)."""
+    return {**ok, **dict.fromkeys(ERROR_STATUSES, ErrorOut)}
