@@ -31,6 +31,7 @@ KWARG_REGISTRY gets a line for every new kind of URL argument.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
@@ -359,12 +360,18 @@ def hostile_query(world: World) -> dict[str, str]:
     }
 
 
-def hostile_body(world: World) -> dict[str, Any]:
+def hostile_body(world: World, actor: Actor) -> dict[str, Any]:
     """What a POST may carry: B's ids, the UUIDs of B's and A2's CFDIs (selections for a
     ZIP), B's and A2's portal accesses (a bulk send), and the receiver's RFC with its A
-    password (which must not open B's portal, where the same RFC has another)."""
+    password (which must not open B's portal, where the same RFC has another).
+
+    For an actor without a grant on A2, ``company`` is B's and then A2's: a view that reads
+    one value (the company switcher) takes the last, the subtler A2.
+    """
+    companies = [world.b_company.pk] + ([world.a2_company.pk] if actor.a2_is_foreign else [])
     return {
         **hostile_query(world),
+        "company": [str(pk) for pk in companies],
         "uuid": [str(world.b_cfdi.uuid), str(world.a2_cfdi.uuid)],
         "access": [str(world.b_access.pk), str(world.a2_access.pk)],
         "identifier": world.receiver_rfc,
@@ -530,16 +537,18 @@ def test_no_actor_of_a_reaches_anything_of_b(capsys):
     world = build_world()
     actors = build_actors(world)
     before = _snapshot(world)
-    query, body = hostile_query(world), hostile_body(world)
+    query = hostile_query(world)
+    bodies = {actor.label: hostile_body(world, actor) for actor in actors}
     failures: list[str] = []
-    cases = 0
+    cases: Counter[str] = Counter()
     for route in routes():
         for actor in actors:
             client = actor.client()
+            body = bodies[actor.label]
             markers = world.b_markers + (world.a2_markers if actor.a2_is_foreign else [])
             for attempt in _attempts(route, world, actor):
                 for method, data in (("get", query), ("post", body)):
-                    cases += 1
+                    cases[actor.kind] += 1
                     response = getattr(client, method)(attempt.url, data)
                     where = (
                         f"{method.upper()} {attempt.url} [{route.name}] as {actor.label} "
@@ -564,10 +573,12 @@ def test_no_actor_of_a_reaches_anything_of_b(capsys):
                         failures.append(f"{where}: body shows {leaked}")
                     failures.extend(f"{where}: {f}" for f in _session_faults(client, world, actor))
     after = _snapshot(world)
+    total = sum(cases.values())
     with capsys.disabled():
         print(
             f"\nisolation matrix: {len(routes())} routes × {len(actors)} actors × "
-            f"foreign objects × GET/POST = {cases} cases"
+            f"foreign objects × GET/POST = {total} cases "
+            f"({', '.join(f'{kind} {n}' for kind, n in cases.items())})"
         )
-    assert not failures, f"{len(failures)} of {cases} cases failed:\n" + "\n".join(failures)
+    assert not failures, f"{len(failures)} of {total} cases failed:\n" + "\n".join(failures)
     assert after == before, "an attempt changed B's data"
