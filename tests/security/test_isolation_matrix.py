@@ -5,33 +5,45 @@ Routes come from Django's URL resolver, walked recursively with namespaces, so a
 is tried automatically; a route whose URL has an argument the registry below does not know
 fails the test until someone says which foreign object fills it.
 
-What must hold for every attempt:
-- a route whose URL names an object (membership, invitation, CFDI …) of B answers
-  302-to-login, 403, 404 or 405 — never the object;
-- a route without such an argument (A's own pages: lists, forms) gets B's ids in the query
-  string and the POST body, and may answer, but never shows anything of B;
-- anonymous visitors get 302-to-login (or 405) everywhere except the public routes listed
-  in PUBLIC_ROUTES, each with the reason it is public;
-- no body contains B's RFC, razón social, account name, people's emails or CFDI UUIDs, and
-  B's memberships, invitations, CFDIs and audit trail are unchanged afterwards.
+The actors: A's owner, an admin, a member holding each single permission on A's first
+company only (on routes where only account roles decide, one of them, in turn: see
+ROLE_ONLY_NAMESPACES), a receiver logged into A's portal (its own session namespace, never
+a staff login), and an anonymous visitor.
 
-Extension points (each later issue adds its line): ACTORS gets a portal receiver logged into
-A's portal and an API key of A (with their issues); the API's OpenAPI document joins
-``routes()`` when django-ninja's API is mounted; KWARG_REGISTRY gets a line for every new
-kind of URL argument.
+What must hold for every attempt:
+- a route whose URL names an object (membership, invitation, CFDI, portal access, B's
+  portal …) the actor may not reach answers 302-to-a-login-page, 403, 404, 405 or 429 —
+  never the object;
+- a route without such an argument (A's own pages: lists, forms; the receiver's own portal)
+  gets B's ids in the query string and B's ids and UUIDs in the POST body, and may answer,
+  but never shows anything of B;
+- anonymous visitors and portal receivers get refused everywhere in the staff app, and
+  anonymous visitors in every portal page behind its login, except the public routes
+  listed in PUBLIC_ROUTES, each with the reason it is public;
+- no body contains B's RFC, razón social, account name, people's and receivers' emails or
+  CFDI UUIDs (a portal's public pages may name the company whose portal they are, nothing
+  more), no session ends up switched to, or logged into the portal of, a foreign company,
+  and B's memberships, invitations, CFDIs, portal accesses and audit trail are unchanged.
+
+Extension points (each later issue adds its line): ACTORS gets an API key of A (with its
+issue); the API's OpenAPI document joins ``routes()`` when django-ninja's API is mounted;
+KWARG_REGISTRY gets a line for every new kind of URL argument.
 """
 
 from __future__ import annotations
 
-import uuid as uuid_module
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
+from urllib.parse import urlsplit
 
 import pytest
+from django.conf import settings
 from django.db import transaction
+from django.http import HttpRequest
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import Resolver404, URLPattern, URLResolver, get_resolver, resolve, reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
@@ -39,10 +51,14 @@ from despacho.access.catalog import REQUIRES, Perm, is_valid, to_mask
 from despacho.access.models import Profile
 from despacho.audit.models import AuditEvent
 from despacho.cfdi.models import Cfdi
-from despacho.cfdi.services import cfdi_ingest
 from despacho.people.models import Invitation
+from despacho.portal.models import PortalAccess, PortalLink, PortalUser
+from despacho.portal.receivers import PortalIdentity
+from despacho.portal.services import portal_access_send_many
+from despacho.portal.sessions import SESSION_KEY as PORTAL_SESSION_KEY
+from despacho.portal.sessions import session_start
 from despacho.tenancy.models import Membership, Role
-from tests.cfdi.cfdi_samples import any_rfc, cfdi_xml
+from tests.cfdi.cfdi_samples import any_rfc
 from tests.factories import (
     add_member,
     make_account,
@@ -52,10 +68,20 @@ from tests.factories import (
     make_user,
     owner_of,
 )
+from tests.portal.scenario import RECEIVER_PASSWORD, access, issue, person, portal_login
 
 pytestmark = pytest.mark.django_db
 
 LOGIN = reverse("people:login")
+# Where a refusal may send the visitor: the staff login, or the login of the portal asked for.
+LOGIN_PAGES = {"people:login", "portal:login"}
+PORTAL = "portal"  # the receivers' namespace: its pages have their own login
+# Namespaces where only an account role (or no staff login at all) decides the answer: no
+# grant permission is checked there (the receivers' portal never reads request.user), so
+# one single-permission member stands for all, taken in turn, so that every member variant
+# still meets some of these routes. Every other namespace, a new one included, is tried by
+# every single-permission member.
+ROLE_ONLY_NAMESPACES = {"access", "audit", "people", "security", "tenancy", "users", PORTAL}
 
 # Routes anyone may open, and why. They still must not show B's data to anyone.
 PUBLIC_ROUTES: dict[str, str] = {
@@ -66,13 +92,23 @@ PUBLIC_ROUTES: dict[str, str] = {
     "people:password_reset_confirm": "the link from the email; a wrong token is refused",
     "people:password_reset_complete": "the 'password changed' page",
     "people:invitation": "the link from an invitation email; a wrong token is refused (410)",
+    "portal:login": "the door of a company's portal: it names the company (that is where "
+    "the receiver is), a wrong RFC or password is refused, a locked-out one gets 429",
+    "portal:logout": "leaving a portal needs no login (POST only)",
+    "portal:link_request": "asking a portal for a login link by email (same answer for any "
+    "address)",
+    "portal:link_login": "the login link from the email; a wrong token is refused (410)",
+    "portal:password": "the choose-a-password link from the email; a wrong token is refused (410)",
 }
+# What a public portal page may show: the name and RFC of the company whose portal it is.
+PORTAL_PUBLIC_SHOWS = ("razon_social", "rfc")
 
 
 @dataclass
 class World:
     """Tenant A (the actors' side) and tenant B (the target), plus A2: A's company that
-    single-permission members hold no grant on."""
+    single-permission members hold no grant on and whose portal A's receiver has no access
+    to. B and A2 issued CFDIs to the very RFC that A's receiver logs in with."""
 
     a_company: Any = None
     a2_company: Any = None
@@ -80,10 +116,26 @@ class World:
     b_member: Any = None
     b_invitation: Any = None
     b_profile: Any = None
+    receiver_rfc: str = ""
+    a_access: Any = None  # A's receiver, with a password
+    a_cfdi: Any = None  # what A issued to its receiver (the receiver's own)
     b_cfdi: Any = None
     a2_cfdi: Any = None
+    b_access: Any = None  # B's access for the same RFC, another password
+    b_person: Any = None
+    b_batch: Any = None
+    a2_access: Any = None
+    a2_person: Any = None
+    a2_batch: Any = None
     b_markers: list[str] = field(default_factory=list)
     a2_markers: list[str] = field(default_factory=list)
+
+    def company_of_slug(self, slug: str) -> Any:
+        return {c.slug: c for c in (self.a_company, self.a2_company, self.b_company)}[slug]
+
+
+def _uuid_markers(cfdi: Cfdi) -> list[str]:
+    return [str(cfdi.uuid), str(cfdi.uuid).upper()]
 
 
 def build_world() -> World:
@@ -91,7 +143,8 @@ def build_world() -> World:
     a = make_account(name="Cuenta Alfa")
     world.a_company = make_company(a, razon_social="ALFA PRIMERA SA DE CV")
     world.a2_company = make_company(a, razon_social="ALFA SIN PERMISO SA DE CV", rfc=any_rfc())
-    b = make_account(name="Cuenta Beta Ajena", owner=make_user(email="dueno.beta@example.mx"))
+    b_owner = make_user(email="dueno.beta@example.mx")
+    b = make_account(name="Cuenta Beta Ajena", owner=b_owner)
     world.b_company = make_company(b, razon_social="BETA AJENA SA DE CV", rfc=any_rfc())
     with transaction.atomic():
         world.b_member = add_member(b, email="persona.beta@example.mx", companies=[world.b_company])
@@ -99,12 +152,34 @@ def build_world() -> World:
     world.b_profile = Profile.objects.create(
         account=b, name="PERFIL BETA RESERVADO", permissions=to_mask({Perm.VENTAS})
     )
-    b_uuid, a2_uuid = str(uuid_module.uuid4()), str(uuid_module.uuid4())
-    for company, uuid in ((world.b_company, b_uuid), (world.a2_company, a2_uuid)):
-        xml = cfdi_xml(emisor=company.rfc, receptor=any_rfc(), uuid=uuid)
-        cfdi_ingest(company=company, data=xml)
-    world.b_cfdi = Cfdi.objects.get(company=world.b_company)
-    world.a2_cfdi = Cfdi.objects.get(company=world.a2_company)
+    # One receiver RFC, known to all three companies: only A's portal has let it in.
+    world.receiver_rfc = rfc = any_rfc()
+    world.a_access = access(world.a_company, rfc, name="RECEPTOR DE ALFA")
+    world.a_cfdi = issue(world.a_company, rfc)
+    world.b_cfdi = issue(world.b_company, rfc)
+    world.a2_cfdi = issue(world.a2_company, rfc)
+    world.b_access = access(
+        world.b_company,
+        rfc,
+        password="Otra.Clave.Beta.2026",
+        name="CLIENTE RESERVADO DE BETA",
+        email="accesos.beta@example.mx",
+    )
+    world.b_person = person(world.b_access, "receptor.beta@example.mx")
+    world.b_batch = portal_access_send_many(
+        company=world.b_company, accesses=[world.b_access], actor=b_owner
+    ).batch
+    world.a2_access = access(
+        world.a2_company,
+        any_rfc(),
+        password="Otra.Clave.AlfaDos.2026",
+        name="CLIENTE RESERVADO DE ALFA DOS",
+        email="a2@example.mx",
+    )
+    world.a2_person = person(world.a2_access, "receptor.alfados@example.mx")
+    world.a2_batch = portal_access_send_many(
+        company=world.a2_company, accesses=[world.a2_access], actor=owner_of(a)
+    ).batch
     world.b_markers = [
         world.b_company.rfc,
         world.b_company.razon_social,
@@ -112,57 +187,20 @@ def build_world() -> World:
         "dueno.beta@example.mx",
         "PERFIL BETA RESERVADO",
         "persona.beta@example.mx",
-        b_uuid,
-        b_uuid.upper(),
+        "CLIENTE RESERVADO DE BETA",
+        "accesos.beta@example.mx",
+        "receptor.beta@example.mx",
+        *_uuid_markers(world.b_cfdi),
     ]
     world.a2_markers = [
         world.a2_company.rfc,
         world.a2_company.razon_social,
-        a2_uuid,
-        a2_uuid.upper(),
+        "CLIENTE RESERVADO DE ALFA DOS",
+        "a2@example.mx",
+        "receptor.alfados@example.mx",
+        *_uuid_markers(world.a2_cfdi),
     ]
     return world
-
-
-# --- the registry: URL argument → the foreign objects that fill it ---------------------------
-# Each entry returns (label, value, markers-it-must-not-reveal) for the given actor kind.
-Target = tuple[str, Any]
-KWARG_REGISTRY: dict[str, Callable[[World, Actor], list[Target]]] = {
-    "membership_id": lambda w, actor: [("B membership", w.b_member.pk)],
-    "invitation_id": lambda w, actor: [("B invitation", w.b_invitation.pk)],
-    "company_id": lambda w, actor: (
-        [("B company", w.b_company.pk)]
-        + ([("A2 company (no grant)", w.a2_company.pk)] if actor.is_member else [])
-    ),
-    "profile_id": lambda w, actor: [("B profile", w.b_profile.pk)],
-    "uuid": lambda w, actor: (
-        [("B cfdi", w.b_cfdi.uuid)]
-        + ([("A2 cfdi (no grant)", w.a2_cfdi.uuid)] if actor.is_member else [])
-    ),
-    # Categories are not objects: each one is tried with B's data elsewhere in the request.
-    "category": lambda w, actor: [(c, c) for c in ("ventas", "egresos", "nomina")],
-    "uidb64": lambda w, actor: [
-        ("B person", urlsafe_base64_encode(force_bytes(w.b_member.user.pk)))
-    ],
-    "token": lambda w, actor: [("forged token", "x" * 24 + "-" + "y" * 32)],
-}
-# Arguments that only shape the URL and do not point at an object of anyone.
-NON_OBJECT_KWARGS = {"category"}
-
-
-def hostile_query(world: World) -> dict[str, str]:
-    """B's ids where a page might read them: query string and POST body.
-
-    Only database ids: pages echo their own URL (the switcher's ``next``), so putting a
-    marker such as B's RFC here would find the request's own text, not a leak.
-    """
-    return {
-        "company": str(world.b_company.pk),
-        "membership": str(world.b_member.pk),
-        "invitation": str(world.b_invitation.pk),
-        "cfdi": str(world.b_cfdi.pk),
-        "next": "/",
-    }
 
 
 # --- the actors -------------------------------------------------------------------------------
@@ -171,14 +209,36 @@ def hostile_query(world: World) -> dict[str, str]:
 @dataclass
 class Actor:
     label: str
-    user: Any = None  # None: anonymous
-    is_member: bool = False
+    kind: str  # "owner" | "admin" | "member" | "receiver" | "anonymous"
+    user: Any = None  # a staff login, or None
+    identity: PortalIdentity | None = None  # a portal login, or None
+
+    @property
+    def is_member(self) -> bool:
+        return self.kind == "member"
+
+    @property
+    def a2_is_foreign(self) -> bool:
+        """A2 is out of reach: members hold no grant on it, the receiver no access to it."""
+        return self.kind in ("member", "receiver")
 
     def client(self) -> Client:
         client = Client()
         if self.user is not None:
             client.force_login(self.user)
+        if self.identity is not None:
+            portal_session(client, self.identity)
         return client
+
+
+def portal_session(client: Client, identity: PortalIdentity) -> None:
+    """Give the client the portal session a successful portal login starts."""
+    session = client.session
+    request = HttpRequest()
+    request.session = session
+    session_start(request, identity)
+    session.save()
+    client.cookies[settings.SESSION_COOKIE_NAME] = session.session_key
 
 
 def single_permission_set(perm: Perm) -> set[Perm]:
@@ -195,8 +255,8 @@ def single_permission_set(perm: Perm) -> set[Perm]:
 def build_actors(world: World) -> list[Actor]:
     account = world.a_company.account
     actors = [
-        Actor("owner of A", owner_of(account)),
-        Actor("admin of A", make_membership(account, role=Role.ADMIN).user),
+        Actor("owner of A", "owner", owner_of(account)),
+        Actor("admin of A", "admin", make_membership(account, role=Role.ADMIN).user),
     ]
     consulta = {Perm.VENTAS, Perm.EGRESOS, Perm.NOMINA}
     for perm in Perm:
@@ -210,10 +270,120 @@ def build_actors(world: World) -> list[Actor]:
             remove=consulta - wanted,
         )
         names = "+".join(sorted(p.value for p in wanted))
-        actors.append(Actor(f"member of A [{names}]", membership.user, is_member=True))
-    actors.append(Actor("anonymous"))
-    # Extension point: a receiver logged into A's portal and an API key of A join here.
+        actors.append(Actor(f"member of A [{names}]", "member", membership.user))
+    # The receiver proves its password once through A's portal login; each route's fresh
+    # client then carries the session that login starts.
+    response = portal_login(Client(), world.a_company, world.receiver_rfc, RECEIVER_PASSWORD)
+    assert response["Location"] == reverse("portal:home", args=[world.a_company.slug])
+    receiver = PortalIdentity(PortalAccess.objects.get(pk=world.a_access.pk))
+    actors.append(Actor("receiver logged into A's portal", "receiver", identity=receiver))
+    actors.append(Actor("anonymous", "anonymous"))
+    # Extension point: an API key of A joins here.
     return actors
+
+
+# --- the registry: URL argument → the objects that fill it ------------------------------------
+class Target(NamedTuple):
+    label: str
+    value: Any
+    # The value names something out of the actor's reach, so the answer must be a refusal.
+    # False: it only shapes the URL (a category), is the actor's own (the receiver's
+    # portal), or is a key the page filters the actor's own rows by (still nothing of B).
+    refused: bool = True
+
+
+def _a2(world: World, actor: Actor, label: str, value: Any) -> list[Target]:
+    return [Target(f"A2 {label} (no grant)", value)] if actor.a2_is_foreign else []
+
+
+def _shapes(*values: str) -> list[Target]:
+    """Arguments that only shape the URL: each is tried with B's data elsewhere in the request."""
+    return [Target(value, value, refused=False) for value in values]
+
+
+def _portal_slugs(world: World, actor: Actor) -> list[Target]:
+    own = actor.kind == "receiver"
+    return [
+        Target("B portal", world.b_company.slug),
+        # A's own portal: the receiver's home; for staff and anonymous a portal they are not
+        # logged into (a staff login grants nothing there).
+        Target("A portal" + (" (own)" if own else ""), world.a_company.slug, refused=not own),
+        *([Target("A2 portal (no access)", world.a2_company.slug)] if own else []),
+    ]
+
+
+KWARG_REGISTRY: dict[str, Callable[[World, Actor], list[Target]]] = {
+    "membership_id": lambda w, actor: [Target("B membership", w.b_member.pk)],
+    "invitation_id": lambda w, actor: [Target("B invitation", w.b_invitation.pk)],
+    "company_id": lambda w, actor: [
+        Target("B company", w.b_company.pk),
+        *_a2(w, actor, "company", w.a2_company.pk),
+    ],
+    "profile_id": lambda w, actor: [Target("B profile", w.b_profile.pk)],
+    "uuid": lambda w, actor: [
+        Target("B cfdi", w.b_cfdi.uuid),
+        *_a2(w, actor, "cfdi", w.a2_cfdi.uuid),
+    ],
+    "category": lambda w, actor: _shapes("ventas", "egresos", "nomina"),
+    "export": lambda w, actor: _shapes("csv", "xlsx"),
+    "uidb64": lambda w, actor: [
+        Target("B person", urlsafe_base64_encode(force_bytes(w.b_member.user.pk)))
+    ],
+    "token": lambda w, actor: [Target("forged token", "x" * 24 + "-" + "y" * 32)],
+    "slug": _portal_slugs,
+    "access_id": lambda w, actor: [
+        Target("B portal access", w.b_access.pk),
+        *_a2(w, actor, "portal access", w.a2_access.pk),
+    ],
+    "person_id": lambda w, actor: [
+        Target("B portal person", w.b_person.pk),
+        *_a2(w, actor, "portal person", w.a2_person.pk),
+    ],
+    # A send batch is not an object but a key: the page lists the active company's links
+    # sent in it, so B's batch shows an empty list, the same page as a batch whose every
+    # access was skipped. It may answer; the body check proves nothing of B is there.
+    "batch": lambda w, actor: [
+        Target("B portal send batch", w.b_batch, refused=False),
+        *[t._replace(refused=False) for t in _a2(w, actor, "portal send batch", w.a2_batch)],
+    ],
+}
+
+
+def hostile_query(world: World) -> dict[str, str]:
+    """B's ids where a page might read them in the query string.
+
+    Only database ids: pages echo their own query (the switcher's ``next``, pagination
+    links), so putting a marker such as B's RFC here would find the request's own text,
+    not a leak.
+    """
+    return {
+        "company": str(world.b_company.pk),
+        "membership": str(world.b_member.pk),
+        "invitation": str(world.b_invitation.pk),
+        "cfdi": str(world.b_cfdi.pk),
+        "access": str(world.b_access.pk),
+        "person": str(world.b_person.pk),
+        "next": "/",
+    }
+
+
+def hostile_body(world: World, actor: Actor) -> dict[str, Any]:
+    """What a POST may carry: B's ids, the UUIDs of B's and A2's CFDIs (selections for a
+    ZIP), B's and A2's portal accesses (a bulk send), and the receiver's RFC with its A
+    password (which must not open B's portal, where the same RFC has another).
+
+    For an actor without a grant on A2, ``company`` is B's and then A2's: a view that reads
+    one value (the company switcher) takes the last, the subtler A2.
+    """
+    companies = [world.b_company.pk] + ([world.a2_company.pk] if actor.a2_is_foreign else [])
+    return {
+        **hostile_query(world),
+        "company": [str(pk) for pk in companies],
+        "uuid": [str(world.b_cfdi.uuid), str(world.a2_cfdi.uuid)],
+        "access": [str(world.b_access.pk), str(world.a2_access.pk)],
+        "identifier": world.receiver_rfc,
+        "password": RECEIVER_PASSWORD,
+    }
 
 
 # --- the routes -------------------------------------------------------------------------------
@@ -223,6 +393,10 @@ def build_actors(world: World) -> list[Actor]:
 class Route:
     name: str  # namespaced view name
     kwargs: tuple[str, ...]
+
+    @property
+    def namespace(self) -> str:
+        return self.name.rpartition(":")[0]
 
 
 def _walk(resolver: URLResolver, namespace: str, inherited: tuple[str, ...]) -> Iterator[Route]:
@@ -255,41 +429,90 @@ def test_the_public_allow_list_names_only_routes_that_exist():
     assert set(PUBLIC_ROUTES) <= names
 
 
-def _urls(route: Route, world: World, actor: Actor) -> list[tuple[str, str, bool]]:
-    """(label, url, names_a_foreign_object) for each combination of registry values."""
-    combos: list[tuple[list[str], dict[str, Any]]] = [([], {})]
+def test_the_role_only_namespaces_exist():
+    namespaces = {r.namespace for r in routes()}
+    assert ROLE_ONLY_NAMESPACES.issubset(namespaces)
+
+
+def actors_for(route: Route, actors: list[Actor], turn: int) -> list[Actor]:
+    """Every actor, but only the turn's member where only roles decide (see above)."""
+    if route.namespace not in ROLE_ONLY_NAMESPACES:
+        return actors
+    members = [actor for actor in actors if actor.is_member]
+    stand_in = members[turn % len(members)]
+    return [actor for actor in actors if not actor.is_member or actor is stand_in]
+
+
+class Attempt(NamedTuple):
+    label: str
+    url: str
+    refused: bool  # the URL names something out of the actor's reach
+    may_show: list[str]  # markers a public page may show (the portal's own company)
+
+
+def _attempts(route: Route, world: World, actor: Actor) -> list[Attempt]:
+    """One attempt for each combination of registry values."""
+    combos: list[tuple[list[Target], dict[str, Any]]] = [([], {})]
     for kwarg in route.kwargs:
         combos = [
-            ([*labels, label], {**values, kwarg: value})
-            for labels, values in combos
-            for label, value in KWARG_REGISTRY[kwarg](world, actor)
+            ([*targets, target], {**values, kwarg: target.value})
+            for targets, values in combos
+            for target in KWARG_REGISTRY[kwarg](world, actor)
         ]
-    foreign = any(k not in NON_OBJECT_KWARGS for k in route.kwargs)
-    return [
-        (" / ".join(labels) or "-", reverse(route.name, kwargs=values), foreign)
-        for labels, values in combos
-    ]
+    attempts = []
+    for targets, values in combos:
+        may_show: list[str] = []
+        if route.name in PUBLIC_ROUTES and "slug" in values:
+            company = world.company_of_slug(values["slug"])
+            may_show = [getattr(company, name) for name in PORTAL_PUBLIC_SHOWS]
+        attempts.append(
+            Attempt(
+                " / ".join(t.label for t in targets) or "-",
+                reverse(route.name, kwargs=values),
+                any(t.refused for t in targets),
+                may_show,
+            )
+        )
+    return attempts
 
 
 def _snapshot(world: World) -> dict[str, object]:
     member = Membership.objects.get(pk=world.b_member.pk)
     invitation = Invitation.objects.get(pk=world.b_invitation.pk)
+    out_of_reach = [world.b_company, world.a2_company]
     return {
         "membership": (member.role, member.status),
         "invitation": (invitation.status, invitation.token_hash),
         "cfdis": sorted(Cfdi.objects.filter(company=world.b_company).values_list("uuid", "status")),
         "audit": AuditEvent.objects.filter(account=world.b_company.account).count(),
+        "portal accesses": sorted(
+            PortalAccess.objects.filter(company__in=out_of_reach).values_list(
+                "pk", "name", "email", "password", "is_active", "session_version"
+            )
+        ),
+        "portal people": sorted(
+            PortalUser.objects.filter(access__company__in=out_of_reach).values_list(
+                "pk", "email", "password", "is_active", "session_version"
+            )
+        ),
+        "portal links": PortalLink.objects.filter(access__company__in=out_of_reach).count(),
     }
 
 
 def foreign_companies(world: World, actor: Actor) -> set[int]:
-    return {world.b_company.pk} | ({world.a2_company.pk} if actor.is_member else set())
+    return {world.b_company.pk} | ({world.a2_company.pk} if actor.a2_is_foreign else set())
 
 
-def _refused(response, *, anonymous: bool) -> bool:
-    if response.status_code in (403, 404, 405):
+def _refused(response) -> bool:
+    if response.status_code in (403, 404, 405, 429):
         return True
-    return response.status_code == 302 and response["Location"].startswith(LOGIN)
+    if response.status_code != 302:
+        return False
+    try:
+        target = resolve(urlsplit(response["Location"]).path).view_name
+    except Resolver404:
+        return False
+    return target in LOGIN_PAGES
 
 
 def _body(response) -> str:
@@ -298,46 +521,91 @@ def _body(response) -> str:
     return response.content.decode(errors="replace")
 
 
+def _must_refuse(route: Route, actor: Actor, attempt: Attempt) -> str:
+    """Why this attempt must be refused ('' when the page may answer)."""
+    if route.name in PUBLIC_ROUTES:
+        return ""
+    if attempt.refused:
+        return "a foreign object"
+    if actor.user is None and route.namespace != PORTAL:
+        return "a staff page without a staff login"
+    return ""
+
+
+def _session_faults(client: Client, world: World, actor: Actor) -> list[str]:
+    session = client.session
+    faults = []
+    active = session.get("despacho_active_company")
+    if active is not None and active in foreign_companies(world, actor):
+        faults.append("the session switched to a foreign company")
+    # Nobody of A knows a password of B's or A2's portal. (A's own portal lets in whoever
+    # types its receiver's RFC and password, as the hostile POST body does.)
+    foreign_portals = {str(world.b_company.pk), str(world.a2_company.pk)}
+    if foreign_portals & set(session.get(PORTAL_SESSION_KEY, {})):
+        faults.append("the session is logged into a portal the actor has no access to")
+    return faults
+
+
+def test_every_actor_of_the_matrix_is_really_logged_in():
+    """The matrix's refusals mean something only if its actors are who they claim to be."""
+    world = build_world()
+    actors = {actor.kind: actor for actor in build_actors(world)}
+    assert actors["owner"].client().get(reverse("home")).status_code == 200
+    receiver = actors["receiver"].client()
+    own_home = receiver.get(reverse("portal:home", args=[world.a_company.slug]))
+    assert own_home.status_code == 200
+    assert str(world.a_cfdi.uuid) in own_home.content.decode().lower()
+    assert receiver.get(reverse("home"))["Location"].startswith(LOGIN)
+
+
 def test_no_actor_of_a_reaches_anything_of_b(capsys):
     world = build_world()
     actors = build_actors(world)
     before = _snapshot(world)
-    hostile = hostile_query(world)
+    query = hostile_query(world)
+    bodies = {actor.label: hostile_body(world, actor) for actor in actors}
+    members = [actor for actor in actors if actor.is_member]
     failures: list[str] = []
-    cases = 0
-    for route in routes():
-        public = route.name in PUBLIC_ROUTES
-        for actor in actors:
+    cases: Counter[str] = Counter()
+    for turn, route in enumerate(routes()):
+        for actor in actors_for(route, actors, turn):
             client = actor.client()
-            markers = world.b_markers + (world.a2_markers if actor.is_member else [])
-            for label, url, foreign in _urls(route, world, actor):
-                for method in ("get", "post"):
-                    cases += 1
-                    response = getattr(client, method)(url, hostile)
-                    where = f"{method.upper()} {url} [{route.name}] as {actor.label} ({label})"
+            body = bodies[actor.label]
+            markers = world.b_markers + (world.a2_markers if actor.a2_is_foreign else [])
+            for attempt in _attempts(route, world, actor):
+                for method, data in (("get", query), ("post", body)):
+                    cases[actor.kind] += 1
+                    response = getattr(client, method)(attempt.url, data)
+                    where = (
+                        f"{method.upper()} {attempt.url} [{route.name}] as {actor.label} "
+                        f"({attempt.label})"
+                    )
                     status = response.status_code
                     if status >= 500:
                         failures.append(f"{where}: {status}")
                         continue
-                    if actor.user is None and not public:
-                        if not _refused(response, anonymous=True):
-                            failures.append(f"{where}: anonymous got {status}")
-                    elif foreign and not public and not _refused(response, anonymous=False):
-                        failures.append(f"{where}: got {status} for a foreign object")
-                    body = _body(response)
+                    why = _must_refuse(route, actor, attempt)
+                    if why and not _refused(response):
+                        failures.append(f"{where}: got {status} for {why}")
+                    text = _body(response)
                     # A marker the visitor typed into the URL is echoed, not leaked (the 404
                     # page's switcher keeps ``next``); everything else of B must be absent.
-                    leaked = [m for m in markers if m and m not in url and m in body]
+                    leaked = [
+                        m
+                        for m in markers
+                        if m and m not in attempt.url and m not in attempt.may_show and m in text
+                    ]
                     if leaked:
                         failures.append(f"{where}: body shows {leaked}")
-                    active = client.session.get("despacho_active_company")
-                    if active is not None and active in foreign_companies(world, actor):
-                        failures.append(f"{where}: the session switched to a foreign company")
+                    failures.extend(f"{where}: {f}" for f in _session_faults(client, world, actor))
     after = _snapshot(world)
+    total = sum(cases.values())
     with capsys.disabled():
         print(
-            f"\nisolation matrix: {len(routes())} routes × {len(actors)} actors × "
-            f"foreign objects × GET/POST = {cases} cases"
+            f"\nisolation matrix: {len(routes())} routes × {len(actors)} actors (one member "
+            f"of {len(members)} where only roles decide) × foreign objects × GET/POST = "
+            f"{total} cases "
+            f"({', '.join(f'{kind} {n}' for kind, n in cases.items())})"
         )
-    assert not failures, f"{len(failures)} of {cases} cases failed:\n" + "\n".join(failures)
+    assert not failures, f"{len(failures)} of {total} cases failed:\n" + "\n".join(failures)
     assert after == before, "an attempt changed B's data"
