@@ -81,9 +81,7 @@ def test_a_refused_service_leaves_no_event():
     assert AuditEvent.objects.count() == count
 
 
-# serialized_rollback: the flush after this test must not re-run post_migrate, or a later
-# serialized_rollback test (the PostgreSQL seat race) reloads content types that exist again.
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_audit_record_refuses_to_write_outside_a_transaction():
     with pytest.raises(RuntimeError, match="inside the service's transaction"):
         audit_record(actor=None, action=Action.ACCOUNT_CREATED)
