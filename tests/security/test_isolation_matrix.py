@@ -1,14 +1,16 @@
-"""The isolation matrix: every route of the project × every kind of actor of tenant A ×
-objects of tenant B (and a company of A the actor holds no grant on).
+"""The isolation matrix: every route and API operation of the project × every kind of actor
+of tenant A × objects of tenant B (and a company of A the actor holds no grant on).
 
-Routes come from Django's URL resolver, walked recursively with namespaces, so a new route
-is tried automatically; a route whose URL has an argument the registry below does not know
-fails the test until someone says which foreign object fills it.
+Routes come from Django's URL resolver, walked recursively with namespaces, and the API's
+operations from the OpenAPI document it serves, so a new route or operation is tried
+automatically; one whose URL has an argument the registry below does not know fails the
+test until someone says which foreign object fills it.
 
 The actors: A's owner, an admin, a member holding each single permission on A's first
 company only (on routes where only account roles decide, one of them, in turn: see
 ROLE_ONLY_NAMESPACES), a receiver logged into A's portal (its own session namespace, never
-a staff login), and an anonymous visitor.
+a staff login), an API key of A's owner and one acting as the Ventas-only member (sent as
+``Authorization: Bearer`` with every request), and an anonymous visitor.
 
 What must hold for every attempt:
 - a route whose URL names an object (membership, invitation, CFDI, portal access, B's
@@ -20,14 +22,17 @@ What must hold for every attempt:
 - anonymous visitors and portal receivers get refused everywhere in the staff app, and
   anonymous visitors in every portal page behind its login, except the public routes
   listed in PUBLIC_ROUTES, each with the reason it is public;
+- the API answers 401 (with its error envelope) to everyone without a key; with A's
+  owner's key another tenant's object is 404 ``not_found``, with the member's key a
+  refusal (401/403/404/405/422);
 - no body contains B's RFC, razón social, account name, people's and receivers' emails or
   CFDI UUIDs (a portal's public pages may name the company whose portal they are, nothing
   more), no session ends up switched to, or logged into the portal of, a foreign company,
   and B's memberships, invitations, CFDIs, portal accesses and audit trail are unchanged.
 
-Extension points (each later issue adds its line): ACTORS gets an API key of A (with its
-issue); the API's OpenAPI document joins ``routes()`` when django-ninja's API is mounted;
-KWARG_REGISTRY gets a line for every new kind of URL argument.
+Extension points (each later issue adds its line): KWARG_REGISTRY gets a line for every new
+kind of URL argument or API path parameter; ``_api_fill`` for a new body or query field
+that names an object.
 """
 
 from __future__ import annotations
