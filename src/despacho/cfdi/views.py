@@ -199,7 +199,7 @@ def reports_index(request: AppRequest) -> HttpResponse:
     if company is None or not categories:
         raise PermissionDenied(_("Tu acceso a esta empresa no incluye CFDI."))
     form = ReportYearForm(request.GET or None)
-    year = form.year_or(default_year())
+    year = form.year_or(default_year(company))
     return render(
         request, "cfdi/reports.html", {"categories": categories, "year": year, "form": form}
     )
@@ -216,7 +216,7 @@ def report_view(request: AppRequest, category: str, export: str = "") -> HttpRes
         viewer=request.user,
         company=company,
         category=category,
-        year=form.year_or(default_year()),
+        year=form.year_or(default_year(company)),
     )
     if export == "csv":
         response: HttpResponseBase = StreamingHttpResponse(
