@@ -1,10 +1,15 @@
+"""Informes open on the year a person most likely wants."""
+
+import pytest
+
+from despacho.cfdi.reports import default_year
+from despacho.cfdi.services import cfdi_ingest
+from tests.cfdi.cfdi_samples import any_rfc, cfdi_xml
+from tests.factories import make_account, make_company
+
+
 @pytest.mark.django_db
 def test_the_reports_open_on_the_year_of_the_companys_latest_cfdi():
-    from despacho.cfdi.reports import default_year
-    from despacho.cfdi.services import cfdi_ingest
-    from tests.cfdi.cfdi_samples import any_rfc, cfdi_xml
-    from tests.factories import make_account, make_company
-
     company = make_company(make_account())
     assert default_year(company) == default_year()  # no CFDIs yet: this year
     cfdi_ingest(
