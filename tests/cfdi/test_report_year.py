@@ -1,11 +1,11 @@
 """Informes open on the year a person most likely wants."""
 
 import pytest
+from tests.cfdi.cfdi_samples import any_rfc, cfdi_xml
+from tests.factories import make_account, make_company
 
 from despacho.cfdi.reports import default_year
 from despacho.cfdi.services import cfdi_ingest
-from tests.cfdi.cfdi_samples import any_rfc, cfdi_xml
-from tests.factories import make_account, make_company
 
 
 @pytest.mark.django_db
