@@ -194,6 +194,8 @@ class Recorder:
 class User:
     """One simulated person: a requests.Session with its own cookies."""
 
+    relogin_weight = 1  # of about 110: logging out and in again (Argon2, ~0.2 s of CPU)
+
     def __init__(self, base: str, person: Person, world: World, recorder: Recorder, seed: int):
         self.base = base
         self.person = person
@@ -273,7 +275,7 @@ class User:
             (self.cfdi_list, 50),
             (lambda: self.download("xml"), 20),
             (lambda: self.download("pdf"), 12),
-            (self.relogin, 1),
+            (self.relogin, self.relogin_weight),
         ]
         if self.person.targets:
             actions.append((self.permission_edit, 30))
@@ -478,6 +480,9 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--think", type=float, default=2.0, help="mean seconds between requests")
+    parser.add_argument(
+        "--relogins", type=int, default=1, help="weight of logout + login in the mix (0: none)"
+    )
     parser.add_argument("--max-requests", type=int, default=100_000, help="per user and phase")
     args = parser.parse_args()
 
@@ -519,6 +524,7 @@ def main() -> None:
             meter = CpuMeter(server.pid, dbname)
             base = f"http://{HOST}:{port}"
             recorder = Recorder()
+            User.relogin_weight = args.relogins
             users = [User(base, p, world, recorder, seed=n) for n, p in enumerate(world.people)]
             print(
                 f"client: {len(users)} threads (one requests.Session each) in one process; "
