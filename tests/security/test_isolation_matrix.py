@@ -49,18 +49,24 @@ from django.utils.http import urlsafe_base64_encode
 
 from despacho.access.catalog import REQUIRES, Perm, is_valid, to_mask
 from despacho.access.models import Profile
+from despacho.api.keys import secret_hash
+from despacho.api.models import ApiKey
 from despacho.audit.models import AuditEvent
 from despacho.cfdi.models import Cfdi
+from despacho.onboarding.models import ImportJob, ImportStatus
+from despacho.onboarding.services import import_start, import_validate
 from despacho.people.models import Invitation
 from despacho.portal.models import PortalAccess, PortalLink, PortalUser
 from despacho.portal.receivers import PortalIdentity
 from despacho.portal.services import portal_access_send_many
 from despacho.portal.sessions import SESSION_KEY as PORTAL_SESSION_KEY
 from despacho.portal.sessions import session_start
-from despacho.tenancy.models import Membership, Role
+from despacho.tenancy.models import CompanyLink, Membership, Role
+from tests.api.factories import make_key, owner_membership
 from tests.cfdi.cfdi_samples import any_rfc
 from tests.factories import (
     add_member,
+    invite_link,
     make_account,
     make_company,
     make_grant,
@@ -76,12 +82,23 @@ LOGIN = reverse("people:login")
 # Where a refusal may send the visitor: the staff login, or the login of the portal asked for.
 LOGIN_PAGES = {"people:login", "portal:login"}
 PORTAL = "portal"  # the receivers' namespace: its pages have their own login
+API = "api_v1"  # the REST API: it authenticates only by ``Authorization: Bearer <key>``
 # Namespaces where only an account role (or no staff login at all) decides the answer: no
 # grant permission is checked there (the receivers' portal never reads request.user), so
 # one single-permission member stands for all, taken in turn, so that every member variant
 # still meets some of these routes. Every other namespace, a new one included, is tried by
-# every single-permission member.
-ROLE_ONLY_NAMESPACES = {"access", "audit", "people", "security", "tenancy", "users", PORTAL}
+# every single-permission member. The API reads no session at all: for staff logins its
+# routes are the same 401 whatever the member's permissions.
+ROLE_ONLY_NAMESPACES = {
+    "access",
+    "audit",
+    "people",
+    "security",
+    "tenancy",
+    "users",
+    PORTAL,
+    API,
+}
 
 # Routes anyone may open, and why. They still must not show B's data to anyone.
 PUBLIC_ROUTES: dict[str, str] = {
@@ -99,6 +116,11 @@ PUBLIC_ROUTES: dict[str, str] = {
     "address)",
     "portal:link_login": "the login link from the email; a wrong token is refused (410)",
     "portal:password": "the choose-a-password link from the email; a wrong token is refused (410)",
+    "firm:link_token": "the link from a firm's invitation email; a wrong token is refused "
+    "(410), a real one asks for the login of the company's owner",
+    "api_v1:openapi-json": "the API's OpenAPI document: its operations and schemas, no data",
+    "api_v1:openapi-view": "the API's documentation page, drawn from the OpenAPI document",
+    "api_v1:api-root": "the API's bare prefix: nothing there (404; the documentation in DEBUG)",
 }
 # What a public portal page may show: the name and RFC of the company whose portal it is.
 PORTAL_PUBLIC_SHOWS = ("razon_social", "rfc")
@@ -127,6 +149,12 @@ class World:
     a2_access: Any = None
     a2_person: Any = None
     a2_batch: Any = None
+    a_key: Any = None  # an API key of A's owner
+    b_key: Any = None  # an API key of B's owner
+    b_firm_link: Any = None  # B, as a firm, invited Gamma's company (pending)
+    b_company_link: Any = None  # Gamma, as a firm, invited B's company (pending)
+    a2_link: Any = None  # Gamma, as a firm, invited A2 (pending; A's owner answers it)
+    b_import: Any = None  # a CSV import of B's, validated and ready to confirm
     b_markers: list[str] = field(default_factory=list)
     a2_markers: list[str] = field(default_factory=list)
 
@@ -180,6 +208,38 @@ def build_world() -> World:
     world.a2_batch = portal_access_send_many(
         company=world.a2_company, accesses=[world.a2_access], actor=owner_of(a)
     ).batch
+    # Keys: B's (its revoke page, its id), and A's owner's (out of reach of A's members).
+    world.b_key = ApiKey.objects.get(
+        secret_hash=secret_hash(make_key(owner_membership(b), name="CLAVE RESERVADA DE BETA"))
+    )
+    world.a_key = ApiKey.objects.get(
+        secret_hash=secret_hash(make_key(owner_membership(a), name="Clave de Alfa"))
+    )
+    # Links: Gamma is a third account that is both a client B invited (B's firm side) and a
+    # firm that invited B's company and A2 (their company side). A's owner may answer the A2
+    # invitation, so it is foreign only to members and the receiver.
+    gamma = make_account(name="Despacho Gamma Externo")
+    gamma_company = make_company(
+        gamma, razon_social="GAMMA CLIENTE DE BETA SA DE CV", rfc=any_rfc()
+    )
+    with transaction.atomic():
+        world.b_firm_link = invite_link(b, gamma_company, actor=b_owner)
+        world.b_company_link = invite_link(gamma, world.b_company)
+        world.a2_link = invite_link(gamma, world.a2_company)
+    # An import of B's, validated (its rows name a client only B knows).
+    world.b_import = import_validate(
+        job_id=import_start(
+            firm=b,
+            actor=b_owner,
+            file_name="clientes-beta.csv",
+            data=(
+                "nombre,rfc,telefono,email,codigo_postal\r\n"
+                f"IMPORTACION RESERVADA DE BETA,{any_rfc()},5555555555,"
+                "importado.beta@example.mx,06600\r\n"
+            ).encode(),
+        ).pk
+    )
+    assert world.b_import.status == ImportStatus.READY, world.b_import.rows
     world.b_markers = [
         world.b_company.rfc,
         world.b_company.razon_social,
@@ -190,9 +250,18 @@ def build_world() -> World:
         "CLIENTE RESERVADO DE BETA",
         "accesos.beta@example.mx",
         "receptor.beta@example.mx",
+        "CLAVE RESERVADA DE BETA",
+        world.b_key.prefix,
+        gamma_company.rfc,
+        gamma_company.razon_social,
+        "IMPORTACION RESERVADA DE BETA",
+        "importado.beta@example.mx",
         *_uuid_markers(world.b_cfdi),
     ]
     world.a2_markers = [
+        "Clave de Alfa",  # a manager's key: its name is not for members
+        world.a_key.prefix,
+        "Despacho Gamma Externo",  # the firm that invited A2: the owner's business
         world.a2_company.rfc,
         world.a2_company.razon_social,
         "CLIENTE RESERVADO DE ALFA DOS",
@@ -339,6 +408,19 @@ KWARG_REGISTRY: dict[str, Callable[[World, Actor], list[Target]]] = {
         Target("B portal person", w.b_person.pk),
         *_a2(w, actor, "portal person", w.a2_person.pk),
     ],
+    "key_id": lambda w, actor: [
+        Target("B API key", w.b_key.pk),
+        # Keys are managed by owners and admins: the owner's key is out of members' reach.
+        *_a2(w, actor, "API key of A's owner", w.a_key.pk),
+    ],
+    # The API names a membership ``member_id``.
+    "member_id": lambda w, actor: [Target("B membership", w.b_member.pk)],
+    "link_id": lambda w, actor: [
+        Target("B's link as a firm", w.b_firm_link.pk),
+        Target("a link to B's company", w.b_company_link.pk),
+        *_a2(w, actor, "link to A2", w.a2_link.pk),
+    ],
+    "job_id": lambda w, actor: [Target("B import", w.b_import.pk)],
     # A send batch is not an object but a key: the page lists the active company's links
     # sent in it, so B's batch shows an empty list, the same page as a batch whose every
     # access was skipped. It may answer; the body check proves nothing of B is there.
@@ -496,6 +578,21 @@ def _snapshot(world: World) -> dict[str, object]:
             )
         ),
         "portal links": PortalLink.objects.filter(access__company__in=out_of_reach).count(),
+        "api keys": sorted(
+            ApiKey.objects.filter(pk__in=[world.a_key.pk, world.b_key.pk]).values_list(
+                "pk", "name", "revoked_at", "expires_at", "permissions"
+            )
+        ),
+        "company links": sorted(
+            CompanyLink.objects.filter(
+                pk__in=[world.b_firm_link.pk, world.b_company_link.pk, world.a2_link.pk]
+            ).values_list("pk", "status", "expires_at", "responded_at", "revoked_at")
+        ),
+        "imports": list(
+            ImportJob.objects.filter(pk=world.b_import.pk).values_list(
+                "status", "confirmed_at", "processed_rows", "created_rows"
+            )
+        ),
     }
 
 
@@ -503,7 +600,26 @@ def foreign_companies(world: World, actor: Actor) -> set[int]:
     return {world.b_company.pk} | ({world.a2_company.pk} if actor.a2_is_foreign else set())
 
 
-def _refused(response) -> bool:
+# How the API refuses a caller without a valid key (anyone but the key actor): 401 with the
+# error envelope, or 405 for a method the path does not have (checked before the key).
+API_REFUSALS_WITHOUT_KEY = {401, 405}
+
+
+def _api_refused(response, statuses: set[int]) -> bool:
+    if response.status_code not in statuses:
+        return False
+    if response.status_code == 405:
+        return True
+    try:
+        error = response.json()["error"]
+    except (ValueError, KeyError, TypeError):
+        return False
+    return set(error) == {"code", "message", "fields"}
+
+
+def _refused(route: Route, response) -> bool:
+    if route.namespace == API:
+        return _api_refused(response, API_REFUSALS_WITHOUT_KEY)
     if response.status_code in (403, 404, 405, 429):
         return True
     if response.status_code != 302:
@@ -525,6 +641,8 @@ def _must_refuse(route: Route, actor: Actor, attempt: Attempt) -> str:
     """Why this attempt must be refused ('' when the page may answer)."""
     if route.name in PUBLIC_ROUTES:
         return ""
+    if route.namespace == API:
+        return "the API without a key"
     if attempt.refused:
         return "a foreign object"
     if actor.user is None and route.namespace != PORTAL:
@@ -585,7 +703,7 @@ def test_no_actor_of_a_reaches_anything_of_b(capsys):
                         failures.append(f"{where}: {status}")
                         continue
                     why = _must_refuse(route, actor, attempt)
-                    if why and not _refused(response):
+                    if why and not _refused(route, response):
                         failures.append(f"{where}: got {status} for {why}")
                     text = _body(response)
                     # A marker the visitor typed into the URL is echoed, not leaked (the 404

@@ -111,6 +111,11 @@ def memberships_of(*, user: User) -> QuerySet[Membership]:
     ).select_related("account")
 
 
+def membership_count(*, user: User) -> int:
+    """How many active memberships the user holds (one query on the (user, status) index)."""
+    return Membership.objects.filter(user=user, status=MembershipStatus.ACTIVE).count()
+
+
 def managed_account(*, viewer: User, account_id: int) -> Account | None:
     """The account if the viewer is its owner or an admin; None otherwise."""
     role = access_map(viewer).managed_accounts.get(account_id)
