@@ -15,20 +15,31 @@ from despacho.access.services import profile_create
 from despacho.api.v1 import api
 from despacho.audit.models import AuditEvent
 from despacho.cfdi.services import cfdi_ingest
+from despacho.onboarding.services import import_start
 from despacho.people.models import Invitation
+from despacho.portal.services import portal_access_create
 from despacho.tenancy.models import Membership
 from tests.api.conftest import api_as, error_of
 from tests.api.factories import active_member, make_tenant
 from tests.cfdi.cfdi_samples import cfdi_xml
-from tests.factories import add_member
+from tests.factories import add_member, invite_link
 
 pytestmark = pytest.mark.django_db
 
-PATH_PARAMS = {"company_id", "member_id", "profile_id", "invitation_id", "uuid"}
+PATH_PARAMS = {
+    "company_id",
+    "member_id",
+    "profile_id",
+    "invitation_id",
+    "uuid",
+    "link_id",
+    "job_id",
+    "access_id",
+}
 
 
-def _operations() -> list[tuple[str, str, list[str], list[str]]]:
-    """(method, path, path params, required query/form params) of every operation."""
+def _operations() -> list[tuple[str, str, list[str], list[str], list[str]]]:
+    """(method, path, path params, required ``company`` query, ``company`` in the body)."""
     schema = api.get_openapi_schema()
     found = []
     for path, methods in schema["paths"].items():
@@ -48,7 +59,7 @@ def _operations() -> list[tuple[str, str, list[str], list[str]]]:
             ]
             if in_path or company_query or company_form:
                 found.append(
-                    (method, path.removeprefix("/api/v1"), in_path, company_query + company_form)
+                    (method, path.removeprefix("/api/v1"), in_path, company_query, company_form)
                 )
     return found
 
@@ -58,7 +69,7 @@ OPERATIONS = _operations()
 
 def test_the_matrix_knows_every_path_parameter():
     assert OPERATIONS
-    for _method, _path, in_path, _query in OPERATIONS:
+    for _method, _path, in_path, _query, _body in OPERATIONS:
         assert set(in_path) <= PATH_PARAMS
 
 
@@ -78,6 +89,17 @@ def foreign(settings, tmp_path):
     uuid = cfdi_ingest(
         company=b.company, data=cfdi_xml(emisor=b.company.rfc, receptor="XAXX010101000")
     ).uuid
+    link = invite_link(b.account, make_tenant().company)
+    job = import_start(
+        firm=b.account,
+        actor=b.owner.user,
+        file_name="b.csv",
+        data=b"nombre,rfc,codigo_postal\r\nCLIENTE DE B,EKU9003173C9,06600\r\n",
+    )
+    with transaction.atomic():
+        access = portal_access_create(
+            company=b.company, actor=b.owner.user, rfc="EKU9003173C9"
+        ).access
     a = make_tenant()
     return {
         "a": a,
@@ -88,17 +110,20 @@ def foreign(settings, tmp_path):
             "profile_id": str(profile.pk),
             "invitation_id": str(Invitation.objects.filter(account=b.account).latest("pk").pk),
             "uuid": uuid,
+            "link_id": str(link.pk),
+            "job_id": str(job.pk),
+            "access_id": str(access.pk),
         },
     }
 
 
 @pytest.mark.parametrize(
-    ("method", "path", "in_path", "company_params"),
+    ("method", "path", "in_path", "company_query", "company_body"),
     OPERATIONS,
-    ids=[f"{m.upper()} {p}" for m, p, _i, _q in OPERATIONS],
+    ids=[f"{m.upper()} {p}" for m, p, _i, _q, _b in OPERATIONS],
 )
 def test_another_accounts_objects_are_404_for_every_operation(
-    foreign, method, path, in_path, company_params
+    foreign, method, path, in_path, company_query, company_body
 ):
     ids = foreign["ids"]
     url = path
@@ -110,10 +135,14 @@ def test_another_accounts_objects_are_404_for_every_operation(
         Membership.objects.filter(account=foreign["b"].account).values_list("pk", "status", "role")
     )
     if method == "get":
-        params = {"company": ids["company_id"], "category": "ventas"} if company_params else {}
+        params = {"company": ids["company_id"], "category": "ventas"} if company_query else {}
         response = client.get(url, params)
     elif method == "delete":
         response = client.delete(url, "?company=" + ids["company_id"])
+    elif company_query:
+        response = getattr(client, method)(url + "?company=" + ids["company_id"], {})
+    elif path == "/portal-accesses" and method == "post":
+        response = client.post(url, {"company": ids["company_id"], "rfc": "IIA040805DZ4"})
     elif path == "/cfdis" and method == "post":
         response = client.upload(
             ids["company_id"],
@@ -149,6 +178,10 @@ def test_lists_never_show_another_accounts_rows(foreign):
     )
     profiles = {p["name"] for p in client.get("/profiles").json()["items"]}
     assert "Propio" not in profiles
+    assert client.get("/links").json()["items"] == []
+    assert client.get("/imports").json()["items"] == []
+    accesses = client.get("/portal-accesses", {"company": a.company.pk}).json()["items"]
+    assert accesses == []
     # A foreign id as a list filter just matches nothing (a filter, not an object lookup).
     assert client.get("/audit-events", {"company": b.company.pk}).json()["items"] == []
     assert client.get("/members", {"company": b.company.pk}).json()["items"] == []
