@@ -26,6 +26,12 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 SAMPLES = REPO.parent / "shared" / "fixtures" / "cfdi"
 UUID_RE = re.compile(rb'(<tfd:TimbreFiscalDigital[^>]*?\sUUID=")([^"]+)(")', re.DOTALL)
+# The samples of the three issuers whose seal verifies (the H&E Pago's does not), by issuer.
+SEALED_SAMPLES = {
+    "EKU9003173C9": ["nomina12_swsapien_nomina12_40.xml", "pago20_swsapien_pago_stamped.xml"],
+    "H&E951128469": ["ingreso_satcfdi_he951128469_iva16_stamped.xml"],
+    "ISD950921HE5": ["ingreso_cfdiutils_cfdi40-real.xml"],
+}
 
 
 def setup() -> None:
@@ -69,12 +75,7 @@ def main() -> None:
     from despacho.tenancy.models import Company
     from despacho.tenancy.services import account_create, company_create
 
-    # The samples of the three issuers whose seal verifies (the H&E Pago's does not).
-    by_rfc = {
-        "EKU9003173C9": ["nomina12_swsapien_nomina12_40.xml", "pago20_swsapien_pago_stamped.xml"],
-        "H&E951128469": ["ingreso_satcfdi_he951128469_iva16_stamped.xml"],
-        "ISD950921HE5": ["ingreso_cfdiutils_cfdi40-real.xml"],
-    }
+    by_rfc = SEALED_SAMPLES
     owner = user_create(
         email=f"bench-{uuid.uuid4().hex[:8]}@example.mx",
         full_name="Banco Pruebas Uno",

@@ -5,6 +5,7 @@ from despacho.tenancy import views as tenancy_views
 
 urlpatterns = [
     path("", tenancy_views.home, name="home"),
+    path("salud/sesion/", tenancy_views.session_check, name="session_check"),
     path("cuenta/", include("despacho.people.urls")),
     path("cuenta/seguridad/", include("despacho.security.urls")),
     path("", include("despacho.tenancy.urls")),

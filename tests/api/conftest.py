@@ -53,15 +53,18 @@ class Api:
     def delete(self, path: str, params: str = "", headers: dict[str, str] | None = None) -> Any:
         return self.client.delete(f"/api/v1{path}{params}", headers=self._headers(headers))
 
+    def multipart(
+        self, path: str, fields: dict[str, Any], headers: dict[str, str] | None = None
+    ) -> Any:
+        return self.client.post(f"/api/v1{path}", fields, headers=self._headers(headers))
+
     def upload(
         self, company: object, name: str, data: bytes, headers: dict[str, str] | None = None
     ) -> Any:
         from django.core.files.uploadedfile import SimpleUploadedFile
 
-        return self.client.post(
-            "/api/v1/cfdis",
-            {"company": str(company), "file": SimpleUploadedFile(name, data)},
-            headers=self._headers(headers),
+        return self.multipart(
+            "/cfdis", {"company": str(company), "file": SimpleUploadedFile(name, data)}, headers
         )
 
 

@@ -28,10 +28,12 @@ from schemathesis.specs.openapi.checks import (
 from despacho.access.catalog import Perm
 from despacho.access.services import profile_create
 from despacho.cfdi.services import cfdi_ingest
+from despacho.onboarding.services import import_start, import_validate
 from despacho.people.models import Invitation
+from despacho.portal.services import portal_access_create
 from tests.api.factories import active_member, make_key, owner_membership
 from tests.cfdi.cfdi_samples import cfdi_xml, company_with_rfc
-from tests.factories import add_member, make_account, valid_rfc
+from tests.factories import add_member, invite_link, make_account, valid_rfc
 
 # Bounded so CI stays quick; DESPACHO_FUZZ_EXAMPLES=500 for a deeper run by hand.
 EXAMPLES_PER_OPERATION = int(os.environ.get("DESPACHO_FUZZ_EXAMPLES", 25))
@@ -65,7 +67,8 @@ def _connection_kept_across_requests() -> Any:
 def seeded(
     db: Any, settings: Any, tmp_path: Any, _connection_kept_across_requests: Any
 ) -> dict[str, str]:
-    """An account with a company, a CFDI, a member, an invitation, a profile and a key."""
+    """An account with a company, a CFDI, a member, an invitation, a profile, a link it sent,
+    an import, a portal access and a key."""
     from django.db import transaction
 
     settings.MEDIA_ROOT = tmp_path / "media"
@@ -79,6 +82,19 @@ def seeded(
         profile = profile_create(
             actor=None, account=account, name="Solo ventas", permissions=[Perm.VENTAS]
         )
+    sent_link = invite_link(account, company_with_rfc(valid_rfc(), make_account()))
+    job = import_validate(
+        job_id=import_start(
+            firm=account,
+            actor=owner.user,
+            file_name="clientes.csv",
+            data=f"nombre,rfc,codigo_postal\r\nCLIENTE,{valid_rfc()},06600\r\n".encode(),
+        ).pk
+    )
+    with transaction.atomic():
+        access = portal_access_create(
+            company=company, actor=owner.user, rfc="EKU9003173C9", email="r@example.mx"
+        ).access
     outcome = cfdi_ingest(
         company=company, data=cfdi_xml(emisor=company.rfc, receptor="XAXX010101000")
     )
@@ -89,6 +105,9 @@ def seeded(
         "profile_id": str(profile.pk),
         "invitation_id": str(Invitation.objects.filter(account=account).latest("pk").pk),
         "uuid": outcome.uuid,
+        "link_id": str(sent_link.pk),
+        "job_id": str(job.pk),
+        "access_id": str(access.pk),
     }
 
 

@@ -274,6 +274,25 @@ def test_upload_list_get_and_download_a_real_cfdi(settings, tmp_path):
     assert xml.content == data
 
 
+def test_the_pdf_follows_the_xmls_rule(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    account = make_account()
+    company = company_with_rfc("H&E951128469", account)
+    api = api_as(make_key(Membership.objects.get(account=account, role="owner")))
+    api.upload(company.pk, "factura.xml", sample(INGRESO_HE))
+    uuid = SAMPLE_UUIDS[INGRESO_HE]
+    pdf = api.get(f"/cfdis/{uuid}/pdf", {"company": company.pk})
+    assert pdf.status_code == 200
+    assert pdf["Content-Type"] == "application/pdf"
+    assert pdf.content.startswith(b"%PDF")
+    assert f'filename="{uuid.upper()}.pdf"' in pdf["Content-Disposition"]
+    # A key without the category (ventas) gets the same 404 as for a missing document.
+    member = active_member(account, [company], profile_code="auxiliar_compras")
+    closed = api_as(make_key(member)).get(f"/cfdis/{uuid}/pdf", {"company": company.pk})
+    assert closed.status_code == 404
+    assert error_of(closed)["code"] == "not_found"
+
+
 def test_upload_a_zip_reports_each_document(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     tenant = make_tenant()

@@ -60,3 +60,7 @@ def test_the_api_guide_walkthrough_runs_as_written(live_server, settings, tmp_pa
     assert f"{uuid} KIJ0906199R1" in result.stdout
     downloaded = list(workdir.glob("*.xml"))
     assert len(downloaded) == 2  # factura.xml and the downloaded original
+    (pdf,) = workdir.glob("*.pdf")
+    assert pdf.read_bytes().startswith(b"%PDF")
+    assert '"email": "compras@iia.example.mx"' in result.stdout
+    assert "IIA040805DZ4 api no_password" in result.stdout

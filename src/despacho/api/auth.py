@@ -23,9 +23,10 @@ from despacho.api.errors import ApiError
 from despacho.api.keys import KeyRefused, api_key_resolve, api_key_touch
 from despacho.api.models import ApiKey
 from despacho.api.ratelimit import rate_limit_take
+from despacho.api.schemas import object_id
 from despacho.people.models import User
 from despacho.tenancy.models import Account, Company, Membership, Role
-from despacho.tenancy.selectors import account_companies
+from despacho.tenancy.selectors import account_companies, company_for
 
 _REQUEST_ATTR = "_despacho_api_principal"
 
@@ -137,6 +138,11 @@ class ApiKeyAuth(HttpBearer):
 def caller(request: HttpRequest) -> Principal:
     """The authenticated principal of an API view."""
     return principal_of(request)
+
+
+def company_param(principal: Principal, company_id: str) -> Company:
+    """The company a ``company`` parameter names, if the key may open it; 404 otherwise."""
+    return company_for(viewer=principal.user, company_id=object_id(company_id))
 
 
 def refused(principal: Principal, company: Company, perm: Perm) -> ApiError:

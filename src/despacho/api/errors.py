@@ -22,7 +22,8 @@ from ninja.errors import ValidationError as SchemaValidationError
 
 from despacho.access.selectors import NotFound
 from despacho.cfdi.selectors import CfdiNotFound
-from despacho.tenancy.selectors import CompanyNotFound, MemberNotFound
+from despacho.onboarding.selectors import ImportNotFound
+from despacho.tenancy.selectors import CompanyNotFound, LinkNotFound, MemberNotFound
 
 CONFLICT = 409
 FORBIDDEN = 403
@@ -40,6 +41,14 @@ STATUS_BY_CODE: dict[str, int] = {
     "already_revoked": CONFLICT,
     "membership_not_invited": CONFLICT,
     "idempotency_in_progress": CONFLICT,
+    "already_linked": CONFLICT,
+    "already_invited": CONFLICT,
+    "not_pending": CONFLICT,
+    "expired": CONFLICT,
+    "not_accepted": CONFLICT,
+    "not_ready": CONFLICT,
+    "duplicate_rfc": CONFLICT,
+    "access_disabled": CONFLICT,
     # Who may act: authenticated, but this person (or key) may not do it.
     "not_manager": FORBIDDEN,
     "owner_only": FORBIDDEN,
@@ -50,6 +59,8 @@ STATUS_BY_CODE: dict[str, int] = {
     "cannot_act_as": FORBIDDEN,
     "key_scope": FORBIDDEN,
     "permission_denied": FORBIDDEN,
+    "wrong_person": FORBIDDEN,
+    "not_company_manager": FORBIDDEN,
 }
 
 _CODE_BY_STATUS = {
@@ -70,6 +81,8 @@ NOT_FOUND_ERRORS: tuple[type[Exception], ...] = (
     CfdiNotFound,
     CompanyNotFound,
     MemberNotFound,
+    LinkNotFound,
+    ImportNotFound,
 )
 
 

@@ -4,7 +4,8 @@ The first request with a key reserves it (a row without a status), runs, and
 stores its successful response; a retry with the same key and the same body gets
 that response replayed (``Idempotent-Replayed: true``), a retry with another body
 is refused (422 ``idempotency_key_reused``), and one arriving while the first is
-still running gets 409 ``idempotency_in_progress``. Failed requests free the key.
+still running gets 409 ``idempotency_in_progress``. Failed requests free the key, and so
+do responses marked ``Cache-Control: no-store`` (a secret shown once is never stored).
 Records are kept per API key for ``IDEMPOTENCY_TTL``.
 """
 
@@ -136,7 +137,10 @@ def _idempotent(run: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]
         except BaseException:
             record.delete()
             raise
-        if 200 <= response.status_code < 300 and not response.streaming:
+        # A response marked no-store carries a secret shown once (a generated password):
+        # it is not kept for replays, and the key is freed.
+        keep = "no-store" not in response.get("Cache-Control", "")
+        if 200 <= response.status_code < 300 and not response.streaming and keep:
             record.status_code = response.status_code
             record.content_type = response.get("Content-Type", "application/json")
             record.body = response.content

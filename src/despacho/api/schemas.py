@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -16,6 +16,7 @@ from pydantic import Field
 from despacho.access.catalog import Perm
 from despacho.api.errors import ApiError, not_found
 from despacho.api.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from despacho.datefields import EARLIEST_DATE, LATEST_DATE
 
 CENTS = Decimal("0.01")
 _MAX_ID = 2**63 - 1
@@ -75,10 +76,6 @@ def query_text(default: Any = ..., *, max_length: int, **kwargs: Any) -> Any:
 
 LIMIT = Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, description=f"Page size (1–{MAX_LIMIT}).")
 CURSOR = query_text(None, max_length=1000, description="`next_cursor` of the previous page.")
-
-# Dates a filter may name: beyond these the day arithmetic of the selectors overflows.
-EARLIEST_DATE = date(1900, 1, 1)
-LATEST_DATE = date(2999, 12, 31)
 
 
 def day(description: str) -> Any:

@@ -1,8 +1,4 @@
-"""The REST API, version 1: one NinjaAPI, each app's routers mounted under /api/v1/.
-
-Resources of issues still in progress (firm links and CSV imports, portal
-accesses, CFDI PDFs) are mounted here when their apps bring their routers.
-"""
+"""The REST API, version 1: one NinjaAPI, each app's routers mounted under /api/v1/."""
 
 from __future__ import annotations
 
@@ -14,9 +10,12 @@ from despacho.api import errors
 from despacho.api.auth import ApiKeyAuth
 from despacho.audit.api import audit_router
 from despacho.cfdi.api import cfdis_router
+from despacho.onboarding.api import imports_router
+from despacho.portal.api import portal_accesses_router
 from despacho.tenancy.api import (
     companies_router,
     invitations_router,
+    links_router,
     members_router,
     seats_router,
 )
@@ -51,5 +50,8 @@ api.add_router("/profiles", profiles_router)
 api.add_router("/permissions", permissions_router)
 api.add_router("/seats", seats_router)
 api.add_router("/invitations", invitations_router)
+api.add_router("/links", links_router)
+api.add_router("/imports", imports_router)
 api.add_router("/cfdis", cfdis_router)
+api.add_router("/portal-accesses", portal_accesses_router)
 api.add_router("/audit-events", audit_router)

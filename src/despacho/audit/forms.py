@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from despacho.audit.actions import Action
 from despacho.audit.selectors import AuditFilters
+from despacho.datefields import FilterDateField
 
 
 class AuditFilterForm(forms.Form):
@@ -12,12 +13,8 @@ class AuditFilterForm(forms.Form):
     action = forms.ChoiceField(
         label=_("Acción"), required=False, choices=[("", _("Todas")), *Action.choices]
     )
-    since = forms.DateField(
-        label=_("Desde"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    until = forms.DateField(
-        label=_("Hasta"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    since = FilterDateField(label=_("Desde"))
+    until = FilterDateField(label=_("Hasta"))
 
     def clean(self) -> dict:
         data = super().clean() or {}

@@ -1,4 +1,4 @@
-"""REST API of the CFDI repository: upload (XML or ZIP), list with the UI's filters, get, XML.
+"""REST API of the CFDI repository: upload (XML or ZIP), list with the UI's filters, get, XML, PDF.
 
 Every read goes through the cfdi selectors, so the same grant rules apply as in
 the pages: a closed category is 403 on lists and 404 on single documents.
@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from ninja import File, Form, Query, Router, Schema, UploadedFile
 from pydantic import Field
 
-from despacho.api.auth import Principal, caller, refused
+from despacho.api.auth import caller, company_param, refused
 from despacho.api.errors import ApiError, responses
 from despacho.api.idempotency import idempotent
 from despacho.api.pagination import Page, paginate
@@ -27,12 +27,12 @@ from despacho.api.schemas import (
     day,
     local,
     money,
-    object_id,
     query_text,
     text,
 )
 from despacho.cfdi.forms import CfdiFilterForm
 from despacho.cfdi.models import CATEGORY_PERM, Category, Cfdi, Status, Tipo
+from despacho.cfdi.pdf import cfdi_pdf
 from despacho.cfdi.selectors import (
     SORTS,
     CategoryForbidden,
@@ -43,8 +43,6 @@ from despacho.cfdi.selectors import (
     cfdi_xml,
 )
 from despacho.cfdi.services import cfdi_ingest_files
-from despacho.tenancy.models import Company
-from despacho.tenancy.selectors import company_for
 
 cfdis_router = Router(tags=["cfdis"])
 
@@ -145,10 +143,6 @@ class CfdiFilter(Schema):
     sort: Sort = "-fecha"
 
 
-def _company(principal: Principal, company_id: str) -> Company:
-    return company_for(viewer=principal.user, company_id=object_id(company_id))
-
-
 def _filter_form(filters: CfdiFilter) -> CfdiFilterForm:
     """The list page's own form, so the API applies exactly the UI's filter rules."""
     data = filters.model_dump(exclude={"company", "category"}, exclude_none=True)
@@ -173,7 +167,7 @@ def cfdis_upload(
 ) -> Any:
     """Store one XML or a ZIP of them; each document is accepted, a duplicate, or refused."""
     principal = caller(request)
-    target = _company(principal, company)
+    target = company_param(principal, company)
     if not categories_visible(viewer=principal.user, company=target):
         raise ApiError(403, "permission_denied", _("Tu acceso a esta empresa no incluye CFDI."))
     report = cfdi_ingest_files(
@@ -208,7 +202,7 @@ def cfdis_list(
 ) -> Any:
     """One category of a company's CFDIs, with the list page's filters and sorts."""
     principal = caller(request)
-    company = _company(principal, filters.company)
+    company = company_param(principal, filters.company)
     form_filters = _filter_form(filters).filters()
     try:
         qs = cfdi_list(
@@ -225,7 +219,7 @@ def cfdis_list(
 
 def _cfdi(request: HttpRequest, uuid: str, company: str) -> Cfdi:
     principal = caller(request)
-    return cfdi_for(viewer=principal.user, company=_company(principal, company), uuid=uuid)
+    return cfdi_for(viewer=principal.user, company=company_param(principal, company), uuid=uuid)
 
 
 @cfdis_router.get("/{uuid}", response=responses({200: CfdiOut}))
@@ -251,6 +245,26 @@ def cfdis_xml(request: HttpRequest, uuid: str, company: str = query_text(max_len
     cfdi = _cfdi(request, uuid, company)
     response = HttpResponse(cfdi_xml(cfdi), content_type="application/xml")
     response["Content-Disposition"] = f'attachment; filename="{cfdi.uuid_text}.xml"'
+    return response
+
+
+@cfdis_router.get(
+    "/{uuid}/pdf",
+    response=responses({200: None}),
+    openapi_extra={
+        "responses": {
+            "200": {
+                "description": "The printed representation (Spanish), as the pages serve it.",
+                "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
+            }
+        }
+    },
+)
+def cfdis_pdf(request: HttpRequest, uuid: str, company: str = query_text(max_length=20)) -> Any:
+    """The printed CFDI (rendered once, then served from the cache), with the XML's rule."""
+    cfdi = _cfdi(request, uuid, company)
+    response = HttpResponse(cfdi_pdf(cfdi), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{cfdi.uuid_text}.pdf"'
     return response
 
 

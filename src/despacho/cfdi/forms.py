@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from despacho.cfdi.models import Status, Tipo
 from despacho.cfdi.selectors import DEFAULT_SORT, CfdiFilters
+from despacho.datefields import FilterDateField
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -54,12 +55,8 @@ SORT_CHOICES = [
 
 
 class CfdiFilterForm(forms.Form):
-    since = forms.DateField(
-        label=_("Desde"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    until = forms.DateField(
-        label=_("Hasta"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    since = FilterDateField(label=_("Desde"))
+    until = FilterDateField(label=_("Hasta"))
     counterpart = forms.CharField(label=_("RFC o nombre"), required=False, max_length=300)
     serie = forms.CharField(label=_("Serie"), required=False, max_length=25)
     folio = forms.CharField(label=_("Folio"), required=False, max_length=40)

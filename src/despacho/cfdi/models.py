@@ -44,6 +44,10 @@ class Status(models.TextChoices):
     CANCELADO = "cancelado", _("Cancelado")
 
 
+_TIPO_LABELS = dict(Tipo.choices)
+_STATUS_LABELS = dict(Status.choices)
+
+
 class Category(models.TextChoices):
     VENTAS = "ventas", _("Ventas")
     EGRESOS = "egresos", _("Egresos")
@@ -191,6 +195,16 @@ class Cfdi(models.Model):
     @property
     def counterpart_nombre(self) -> str:
         return self.receptor_nombre if self.direction == Direction.EMITIDO else self.emisor_nombre
+
+    # get_tipo_display() hashes every (lazy, translated) choice on each call; a list page
+    # asks twice per row, so these look the label up directly. Same answer.
+    @property
+    def tipo_label(self) -> str:
+        return str(_TIPO_LABELS.get(self.tipo, self.tipo))
+
+    @property
+    def status_label(self) -> str:
+        return str(_STATUS_LABELS.get(self.status, self.status))
 
     @property
     def uuid_text(self) -> str:

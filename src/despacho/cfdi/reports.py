@@ -24,7 +24,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import xlsxwriter
-from django.db.models import Case, Count, DecimalField, F, QuerySet, Sum, Value, When
+from django.db.models import Case, Count, DecimalField, F, Max, QuerySet, Sum, Value, When
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -289,8 +289,12 @@ def report_xlsx(report: Report) -> bytes:
     return buffer.getvalue()
 
 
-def default_year() -> int:
-    """The current year in Mexico City."""
+def default_year(company: Company | None = None) -> int:
+    """The year of the company's latest CFDI, or the current year in Mexico City."""
+    if company is not None:
+        latest = Cfdi.objects.filter(company=company).aggregate(latest=Max("fecha"))["latest"]
+        if latest is not None:
+            return int(latest.astimezone(CFDI_ZONE).year)
     return datetime.now(tz=CFDI_ZONE).year
 
 

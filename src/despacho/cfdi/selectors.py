@@ -16,6 +16,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
+from django.core.paginator import Page, Paginator
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 
@@ -137,6 +138,36 @@ def cfdi_totals(cfdis: QuerySet[Cfdi]) -> list[CurrencyTotals]:
         )
         for row in rows
     ]
+
+
+# The columns cfdi/_rows.html shows (and what its properties read): a list page reads
+# only these, not the twenty amounts and paths of the whole row.
+LIST_COLUMNS = (
+    "uuid",
+    "direction",
+    "category",
+    "tipo",
+    "serie",
+    "folio",
+    "fecha",
+    "emisor_rfc",
+    "emisor_nombre",
+    "receptor_rfc",
+    "receptor_nombre",
+    "total",
+    "moneda",
+    "status",
+    "seal_verified",
+)
+
+
+def cfdi_page(
+    cfdis: QuerySet[Cfdi], *, totals: list[CurrencyTotals], number: Any, per_page: int
+) -> Page:
+    """One page of a filtered list; its count is the totals' (one aggregate, not a COUNT too)."""
+    paginator = Paginator(cfdis.only(*LIST_COLUMNS), per_page)
+    paginator.count = sum(row.count for row in totals)
+    return paginator.get_page(number)
 
 
 def cfdi_for(*, viewer: Any, company: Company | None, uuid: uuid_module.UUID | str) -> Cfdi:

@@ -7,7 +7,6 @@ from uuid import UUID
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
@@ -35,6 +34,7 @@ from despacho.cfdi.selectors import (
     categories_visible,
     cfdi_for,
     cfdi_list,
+    cfdi_page,
     cfdi_totals,
     cfdi_xml,
     cfdi_zip_selection,
@@ -86,13 +86,14 @@ def cfdi_list_view(request: AppRequest, category: str) -> HttpResponse:
     cfdis = cfdi_list(
         viewer=request.user, company=company, category=category, filters=form.filters()
     )
-    page = Paginator(cfdis, PAGE_SIZE).get_page(request.GET.get("page"))
+    totals = cfdi_totals(cfdis)
+    page = cfdi_page(cfdis, totals=totals, number=request.GET.get("page"), per_page=PAGE_SIZE)
     query = request.GET.copy()
     query.pop("page", None)
     context = {
         "form": form,
         "page": page,
-        "totals": cfdi_totals(cfdis),
+        "totals": totals,
         "query": query.urlencode(),
         "category": Category(category),
         "categories": categories_visible(viewer=request.user, company=company),
@@ -199,7 +200,7 @@ def reports_index(request: AppRequest) -> HttpResponse:
     if company is None or not categories:
         raise PermissionDenied(_("Tu acceso a esta empresa no incluye CFDI."))
     form = ReportYearForm(request.GET or None)
-    year = form.year_or(default_year())
+    year = form.year_or(default_year(company))
     return render(
         request, "cfdi/reports.html", {"categories": categories, "year": year, "form": form}
     )
@@ -216,7 +217,7 @@ def report_view(request: AppRequest, category: str, export: str = "") -> HttpRes
         viewer=request.user,
         company=company,
         category=category,
-        year=form.year_or(default_year()),
+        year=form.year_or(default_year(company)),
     )
     if export == "csv":
         response: HttpResponseBase = StreamingHttpResponse(

@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from despacho.cfdi.models import Tipo
+from despacho.datefields import FilterDateField
 from despacho.portal.selectors import PortalFilters
 
 _PORTAL_TIPOS = [("", _("Todos"))] + [(t.value, t.label) for t in Tipo if t != Tipo.NOMINA]
@@ -134,12 +135,8 @@ class ChoosePasswordForm(forms.Form):
 
 
 class PortalFilterForm(forms.Form):
-    since = forms.DateField(
-        label=_("Desde"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    until = forms.DateField(
-        label=_("Hasta"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    since = FilterDateField(label=_("Desde"))
+    until = FilterDateField(label=_("Hasta"))
     tipo = forms.ChoiceField(label=_("Tipo"), required=False, choices=_PORTAL_TIPOS)
     folio = forms.CharField(label=_("Folio"), required=False, max_length=40)
 

@@ -101,7 +101,10 @@ def company_owner(company: Company) -> User | None:
 def _target_company(*, rfc: str, email: str) -> Company:
     """The company an invitation names, by RFC or by its owner's email."""
     if rfc.strip():
-        rfc = validate_company_rfc(rfc)
+        try:
+            rfc = validate_company_rfc(rfc)
+        except ValidationError as exc:
+            raise ValidationError({"rfc": exc.error_list}) from exc
         company = Company.objects.select_related("account").filter(rfc=rfc).first()
         if company is None:
             raise ValidationError(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import (
@@ -108,6 +109,11 @@ def memberships_of(*, user: User) -> QuerySet[Membership]:
     return Membership.objects.filter(
         user=user, status=MembershipStatus.ACTIVE, account__is_active=True
     ).select_related("account")
+
+
+def membership_count(*, user: User) -> int:
+    """How many active memberships the user holds (one query on the (user, status) index)."""
+    return Membership.objects.filter(user=user, status=MembershipStatus.ACTIVE).count()
 
 
 def managed_account(*, viewer: User, account_id: int) -> Account | None:
@@ -380,4 +386,53 @@ def company_links(*, viewer: User, company_id: int | str) -> tuple[Company, Quer
         .select_related("firm", "invited_by", "responded_by", "revoked_by")
         .order_by("-invited_at", "-pk")
     )
+    return company, links
+
+
+# Links as one account sees them (the API: a key acts for exactly one account) -------------
+
+
+def link_status_q(status: str, moment: datetime) -> Q:
+    """The filter for links whose ``status_at(moment)`` is ``status`` (the same rule)."""
+    stale = Q(status=LinkStatus.PENDING, expires_at__lte=moment)
+    if status == LinkStatus.EXPIRED:
+        return Q(status=LinkStatus.EXPIRED) | stale
+    if status == LinkStatus.PENDING:
+        return Q(status=LinkStatus.PENDING) & ~stale
+    return Q(status=LinkStatus(status))
+
+
+def account_links(*, account: Account, side: str = "", status: str = "") -> QuerySet[CompanyLink]:
+    """Links the account is a side of: as the firm (``side="firm"``), as the owner of the
+    company (``side="company"``), or both; optionally of one status (expiry derived)."""
+    sides = {"firm": Q(firm=account), "company": Q(company__account=account)}
+    condition = sides[side] if side else sides["firm"] | sides["company"]
+    qs = CompanyLink.objects.filter(condition)
+    if status:
+        qs = qs.filter(link_status_q(status, timezone.now()))
+    return qs.select_related("firm", "company__account", "invited_by", "responded_by", "revoked_by")
+
+
+def account_link_for(*, account: Account, link_id: int | str, side: str = "") -> CompanyLink:
+    """One link the account is a side of (only as ``side`` when given); LinkNotFound otherwise."""
+    try:
+        return account_links(account=account, side=side).get(pk=int(link_id))
+    except (CompanyLink.DoesNotExist, ValueError, TypeError):
+        raise LinkNotFound from None
+
+
+def company_links_seen_by(
+    *, account: Account, company_id: int | str
+) -> tuple[Company, QuerySet[CompanyLink]]:
+    """A company's links as the account sees them: every firm's, if the company is the
+    account's; the account's own invitations to it, if the account is a firm that invited it.
+    CompanyNotFound when the account has nothing to do with the company."""
+    links = account_links(account=account)
+    try:
+        company = Company.objects.select_related("account").get(pk=int(company_id))
+    except (Company.DoesNotExist, ValueError, TypeError):
+        raise CompanyNotFound from None
+    links = links.filter(company=company)
+    if company.account_id != account.pk and not links.exists():
+        raise CompanyNotFound
     return company, links

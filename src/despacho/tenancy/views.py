@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from despacho.access.decisions import permissions_on
 from despacho.http import AppRequest
 from despacho.tenancy.middleware import workspace_of
-from despacho.tenancy.selectors import link_notices
+from despacho.tenancy.selectors import link_notices, membership_count
 from despacho.tenancy.workspace import switch_company
 from despacho.textsearch import fold
 
@@ -75,4 +76,18 @@ def switcher_search(request: HttpRequest) -> HttpResponse:
         request,
         "tenancy/_switcher_list.html",
         {"entries": entries[:50], "total": len(entries), "next": request.GET.get("next", "/")},
+    )
+
+
+@never_cache
+@login_required
+@require_GET
+def session_check(request: AppRequest) -> JsonResponse:
+    """The cheapest authenticated answer: the session's email and its active memberships.
+
+    The floor under every page (session, middleware, one indexed query), which
+    bench/load.py measures next to the CFDI list; it shows only the caller's own data.
+    """
+    return JsonResponse(
+        {"email": request.user.email, "memberships": membership_count(user=request.user)}
     )
