@@ -1,14 +1,16 @@
-"""The isolation matrix: every route of the project × every kind of actor of tenant A ×
-objects of tenant B (and a company of A the actor holds no grant on).
+"""The isolation matrix: every route and API operation of the project × every kind of actor
+of tenant A × objects of tenant B (and a company of A the actor holds no grant on).
 
-Routes come from Django's URL resolver, walked recursively with namespaces, so a new route
-is tried automatically; a route whose URL has an argument the registry below does not know
-fails the test until someone says which foreign object fills it.
+Routes come from Django's URL resolver, walked recursively with namespaces, and the API's
+operations from the OpenAPI document it serves, so a new route or operation is tried
+automatically; one whose URL has an argument the registry below does not know fails the
+test until someone says which foreign object fills it.
 
 The actors: A's owner, an admin, a member holding each single permission on A's first
 company only (on routes where only account roles decide, one of them, in turn: see
 ROLE_ONLY_NAMESPACES), a receiver logged into A's portal (its own session namespace, never
-a staff login), and an anonymous visitor.
+a staff login), an API key of A's owner and one acting as the Ventas-only member (sent as
+``Authorization: Bearer`` with every request), and an anonymous visitor.
 
 What must hold for every attempt:
 - a route whose URL names an object (membership, invitation, CFDI, portal access, B's
@@ -20,26 +22,31 @@ What must hold for every attempt:
 - anonymous visitors and portal receivers get refused everywhere in the staff app, and
   anonymous visitors in every portal page behind its login, except the public routes
   listed in PUBLIC_ROUTES, each with the reason it is public;
+- the API answers 401 (with its error envelope) to everyone without a key; with A's
+  owner's key another tenant's object is 404 ``not_found``, with the member's key a
+  refusal (401/403/404/405/422);
 - no body contains B's RFC, razón social, account name, people's and receivers' emails or
   CFDI UUIDs (a portal's public pages may name the company whose portal they are, nothing
   more), no session ends up switched to, or logged into the portal of, a foreign company,
   and B's memberships, invitations, CFDIs, portal accesses and audit trail are unchanged.
 
-Extension points (each later issue adds its line): ACTORS gets an API key of A (with its
-issue); the API's OpenAPI document joins ``routes()`` when django-ninja's API is mounted;
-KWARG_REGISTRY gets a line for every new kind of URL argument.
+Extension points (each later issue adds its line): KWARG_REGISTRY gets a line for every new
+kind of URL argument or API path parameter; ``_api_fill`` for a new body or query field
+that names an object.
 """
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import pytest
 from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.http import HttpRequest
 from django.test import Client
@@ -63,6 +70,7 @@ from despacho.portal.sessions import SESSION_KEY as PORTAL_SESSION_KEY
 from despacho.portal.sessions import session_start
 from despacho.tenancy.models import CompanyLink, Membership, Role
 from tests.api.factories import make_key, owner_membership
+from tests.api.operations import Operation, api_operations, openapi_document, sample
 from tests.cfdi.cfdi_samples import any_rfc
 from tests.factories import (
     add_member,
@@ -150,6 +158,7 @@ class World:
     a2_person: Any = None
     a2_batch: Any = None
     a_key: Any = None  # an API key of A's owner
+    a_token: str = ""  # its secret (the owner's key actor sends it)
     b_key: Any = None  # an API key of B's owner
     b_firm_link: Any = None  # B, as a firm, invited Gamma's company (pending)
     b_company_link: Any = None  # Gamma, as a firm, invited B's company (pending)
@@ -212,9 +221,8 @@ def build_world() -> World:
     world.b_key = ApiKey.objects.get(
         secret_hash=secret_hash(make_key(owner_membership(b), name="CLAVE RESERVADA DE BETA"))
     )
-    world.a_key = ApiKey.objects.get(
-        secret_hash=secret_hash(make_key(owner_membership(a), name="Clave de Alfa"))
-    )
+    world.a_token = make_key(owner_membership(a), name="Clave de Alfa")
+    world.a_key = ApiKey.objects.get(secret_hash=secret_hash(world.a_token))
     # Links: Gamma is a third account that is both a client B invited (B's firm side) and a
     # firm that invited B's company and A2 (their company side). A's owner may answer the A2
     # invitation, so it is foreign only to members and the receiver.
@@ -278,9 +286,11 @@ def build_world() -> World:
 @dataclass
 class Actor:
     label: str
-    kind: str  # "owner" | "admin" | "member" | "receiver" | "anonymous"
+    kind: str  # "owner" | "admin" | "member" | "receiver" | "api key" | "anonymous"
     user: Any = None  # a staff login, or None
     identity: PortalIdentity | None = None  # a portal login, or None
+    token: str = ""  # an API key, sent as ``Authorization: Bearer`` with every request
+    of_member: bool = False  # the key acts as a single-permission member (no grant on A2)
 
     @property
     def is_member(self) -> bool:
@@ -289,10 +299,21 @@ class Actor:
     @property
     def a2_is_foreign(self) -> bool:
         """A2 is out of reach: members hold no grant on it, the receiver no access to it."""
-        return self.kind in ("member", "receiver")
+        return self.kind in ("member", "receiver") or self.of_member
+
+    @property
+    def tally(self) -> str:
+        """How the printed count groups this actor."""
+        if self.has_key:
+            return "member's API key" if self.of_member else "owner's API key"
+        return self.kind
+
+    @property
+    def has_key(self) -> bool:
+        return bool(self.token)
 
     def client(self) -> Client:
-        client = Client()
+        client = Client(headers={"Authorization": f"Bearer {self.token}"} if self.token else {})
         if self.user is not None:
             client.force_login(self.user)
         if self.identity is not None:
@@ -328,6 +349,7 @@ def build_actors(world: World) -> list[Actor]:
         Actor("admin of A", "admin", make_membership(account, role=Role.ADMIN).user),
     ]
     consulta = {Perm.VENTAS, Perm.EGRESOS, Perm.NOMINA}
+    ventas_member = None
     for perm in Perm:
         wanted = single_permission_set(perm)
         membership = make_membership(account)
@@ -340,14 +362,28 @@ def build_actors(world: World) -> list[Actor]:
         )
         names = "+".join(sorted(p.value for p in wanted))
         actors.append(Actor(f"member of A [{names}]", "member", membership.user))
+        if wanted == {Perm.VENTAS}:
+            ventas_member = membership
     # The receiver proves its password once through A's portal login; each route's fresh
     # client then carries the session that login starts.
     response = portal_login(Client(), world.a_company, world.receiver_rfc, RECEIVER_PASSWORD)
     assert response["Location"] == reverse("portal:home", args=[world.a_company.slug])
     receiver = PortalIdentity(PortalAccess.objects.get(pk=world.a_access.pk))
     actors.append(Actor("receiver logged into A's portal", "receiver", identity=receiver))
+    # API keys: the owner's (every company, every permission, a manager) and one acting as
+    # the Ventas-only member (Ventas on A's first company, nothing on A2, not a manager).
+    # They send their key with every request, the staff and portal pages' too.
+    actors.append(Actor("API key of A's owner", "api key", token=world.a_token))
+    assert ventas_member is not None
+    actors.append(
+        Actor(
+            "API key of a member of A [ventas]",
+            "api key",
+            token=make_key(ventas_member, name="Clave de ventas"),
+            of_member=True,
+        )
+    )
     actors.append(Actor("anonymous", "anonymous"))
-    # Extension point: an API key of A joins here.
     return actors
 
 
@@ -517,12 +553,18 @@ def test_the_role_only_namespaces_exist():
 
 
 def actors_for(route: Route, actors: list[Actor], turn: int) -> list[Actor]:
-    """Every actor, but only the turn's member where only roles decide (see above)."""
-    if route.namespace not in ROLE_ONLY_NAMESPACES:
-        return actors
-    members = [actor for actor in actors if actor.is_member]
-    stand_in = members[turn % len(members)]
-    return [actor for actor in actors if not actor.is_member or actor is stand_in]
+    """Every actor, but only the turn's member where only roles decide (see above), and
+    outside the API only the turn's key: pages never read a key, so both are no login there."""
+    chosen = actors
+    if route.namespace in ROLE_ONLY_NAMESPACES:
+        members = [actor for actor in actors if actor.is_member]
+        stand_in = members[turn % len(members)]
+        chosen = [actor for actor in chosen if not actor.is_member or actor is stand_in]
+    if route.namespace != API:
+        keys = [actor for actor in actors if actor.has_key]
+        key = keys[turn % len(keys)]
+        chosen = [actor for actor in chosen if not actor.has_key or actor is key]
+    return chosen
 
 
 class Attempt(NamedTuple):
@@ -664,6 +706,157 @@ def _session_faults(client: Client, world: World, actor: Actor) -> list[str]:
     return faults
 
 
+# --- the API's operations, from the OpenAPI document it serves ----------------------------------
+# The resolver's walk above meets each API URL pattern with GET and POST; the document adds
+# every operation with its own method (PUT, PATCH, DELETE), its query parameters and a body
+# its schema accepts, so what answers is the lookup of the objects named, not validation.
+
+
+def api_path(route: Route) -> str:
+    """The path of an API route as the OpenAPI document writes it (``{member_id}``)."""
+    placeholders = {kwarg: "{" + kwarg + "}" for kwarg in route.kwargs}
+    return reverse(route.name, kwargs=placeholders).replace("%7B", "{").replace("%7D", "}")
+
+
+def test_every_api_route_is_an_operation_of_the_openapi_document():
+    """The two walks agree: no API URL pattern escapes the operations' walk, and back."""
+    document_paths = {op.path for op in api_operations(openapi_document())}
+    resolver_paths = {
+        api_path(route)
+        for route in routes()
+        if route.namespace == API and route.name not in PUBLIC_ROUTES
+    }
+    assert resolver_paths == document_paths
+
+
+def test_every_operation_parameter_has_a_foreign_object_in_the_registry():
+    unknown = {
+        (op.name, name)
+        for op in api_operations(openapi_document())
+        for name in op.path_params
+        if name not in KWARG_REGISTRY
+    }
+    assert not unknown, (
+        f"API operations with path parameters the isolation matrix cannot fill: {sorted(unknown)}"
+    )
+
+
+class ApiAttempt(NamedTuple):
+    label: str
+    url: str
+    refused: bool  # the path, or the company the operation acts on, is out of reach
+    query: dict[str, str]
+    body: Any
+
+
+def _company_contexts(world: World, actor: Actor) -> list[Target]:
+    """The company an operation is asked about: A's own (the tempting pairing with a foreign
+    object in the path), B's, and A2 for an actor without a grant there."""
+    return [
+        Target("company A (own)", world.a_company.pk, refused=False),
+        Target("company B", world.b_company.pk),
+        *_a2(world, actor, "company", world.a2_company.pk),
+    ]
+
+
+def _api_fill(world: World, company: object) -> Callable[[str], Any]:
+    """Query and body fields that name objects: the context's company, and B's others."""
+    values: dict[str, Any] = {
+        "company": str(company),
+        "companies": [str(company)],
+        "profile": str(world.b_profile.pk),
+        "replacement": str(world.b_profile.pk),
+        "member": str(world.b_member.pk),
+        "membership": str(world.b_member.pk),
+        "uuid": str(world.b_cfdi.uuid),
+        "grants": [{"company": str(company), "profile": str(world.b_profile.pk)}],
+    }
+    return values.get
+
+
+def _api_attempts(document: dict, op: Operation, world: World, actor: Actor) -> list[ApiAttempt]:
+    combos: list[tuple[list[Target], dict[str, Any]]] = [([], {})]
+    for name in op.path_params:
+        combos = [
+            ([*targets, target], {**values, name: target.value})
+            for targets, values in combos
+            for target in KWARG_REGISTRY[name](world, actor)
+        ]
+    uses_company = any(p.name == "company" for p in op.query) or "company" in op.body_schema.get(
+        "properties", {}
+    )
+    contexts = (
+        _company_contexts(world, actor) if uses_company else [Target("-", world.b_company.pk)]
+    )
+    attempts = []
+    for targets, values in combos:
+        for context in contexts:
+            fill = _api_fill(world, context.value)
+            query = {
+                p.name: str(sample(document, p.schema, fill, p.name))
+                for p in op.query
+                if p.required or fill(p.name) is not None
+            }
+            body = sample(document, op.body_schema, fill) if op.media_type else None
+            labels = [t.label for t in targets] + ([context.label] if uses_company else [])
+            attempts.append(
+                ApiAttempt(
+                    " / ".join(labels) or "-",
+                    op.url(values),
+                    any(t.refused for t in targets) or (context.refused and op.names("company")),
+                    query,
+                    body,
+                )
+            )
+    return attempts
+
+
+def _api_send(client: Client, op: Operation, attempt: ApiAttempt) -> Any:
+    url = f"{attempt.url}?{urlencode(attempt.query)}" if attempt.query else attempt.url
+    if not op.media_type:
+        return getattr(client, op.method)(url)
+    if op.media_type == "multipart/form-data":
+        data = {
+            name: SimpleUploadedFile("matriz.xml", b"<x/>") if value == "x" else value
+            for name, value in attempt.body.items()
+        }
+        return getattr(client, op.method)(url, data)
+    return getattr(client, op.method)(
+        url, json.dumps(attempt.body), content_type="application/json"
+    )
+
+
+# A key's refusals: the API's documented statuses, each with the error envelope.
+API_REFUSALS_WITH_KEY = {401, 403, 404, 405, 422}
+
+
+def _api_fault(op: Operation, actor: Actor, attempt: ApiAttempt, response) -> str:
+    """What is wrong with this answer ('' when nothing)."""
+    status = response.status_code
+    if not actor.has_key:
+        if not _api_refused(response, API_REFUSALS_WITHOUT_KEY):
+            return f"got {status} for the API without a key"
+        return ""
+    if not attempt.refused:
+        return ""
+    if not actor.of_member:
+        # An unrestricted manager's key meets another tenant's object as a missing one.
+        if status != 404 or response.json()["error"]["code"] != "not_found":
+            return f"got {status} for a foreign object (another tenant's is 404 not_found)"
+        return ""
+    if not _api_refused(response, API_REFUSALS_WITH_KEY):
+        return f"got {status} for a foreign object"
+    return ""
+
+
+def _api_body(response) -> str:
+    """The body as text, JSON decoded so that escaped characters are compared as written."""
+    text = _body(response)
+    if response.get("Content-Type", "").startswith("application/json"):
+        return json.dumps(response.json(), ensure_ascii=False)
+    return text
+
+
 def test_every_actor_of_the_matrix_is_really_logged_in():
     """The matrix's refusals mean something only if its actors are who they claim to be."""
     world = build_world()
@@ -674,9 +867,18 @@ def test_every_actor_of_the_matrix_is_really_logged_in():
     assert own_home.status_code == 200
     assert str(world.a_cfdi.uuid) in own_home.content.decode().lower()
     assert receiver.get(reverse("home"))["Location"].startswith(LOGIN)
+    keys = {actor.label: actor for actor in build_actors(world) if actor.has_key}
+    owner_key = keys["API key of A's owner"].client()
+    companies = owner_key.get("/api/v1/companies").json()["items"]
+    assert {c["rfc"] for c in companies} == {world.a_company.rfc, world.a2_company.rfc}
+    assert owner_key.get(reverse("home"))["Location"].startswith(LOGIN)  # a key is no login
+    member_key = keys["API key of a member of A [ventas]"].client()
+    cfdis = member_key.get("/api/v1/cfdis", {"company": world.a_company.pk, "category": "ventas"})
+    assert [c["uuid"] for c in cfdis.json()["items"]] == [str(world.a_cfdi.uuid)]
 
 
-def test_no_actor_of_a_reaches_anything_of_b(capsys):
+def test_no_actor_of_a_reaches_anything_of_b(capsys, settings):
+    settings.API_RATE_LIMIT = 1_000_000  # the keys make hundreds of requests in a second
     world = build_world()
     actors = build_actors(world)
     before = _snapshot(world)
@@ -687,12 +889,14 @@ def test_no_actor_of_a_reaches_anything_of_b(capsys):
     cases: Counter[str] = Counter()
     for turn, route in enumerate(routes()):
         for actor in actors_for(route, actors, turn):
+            if actor.has_key and route.namespace == API:
+                continue  # the keys meet the API by its operations, below
             client = actor.client()
             body = bodies[actor.label]
             markers = world.b_markers + (world.a2_markers if actor.a2_is_foreign else [])
             for attempt in _attempts(route, world, actor):
                 for method, data in (("get", query), ("post", body)):
-                    cases[actor.kind] += 1
+                    cases[actor.tally] += 1
                     response = getattr(client, method)(attempt.url, data)
                     where = (
                         f"{method.upper()} {attempt.url} [{route.name}] as {actor.label} "
@@ -716,13 +920,34 @@ def test_no_actor_of_a_reaches_anything_of_b(capsys):
                     if leaked:
                         failures.append(f"{where}: body shows {leaked}")
                     failures.extend(f"{where}: {f}" for f in _session_faults(client, world, actor))
+    document = openapi_document()
+    operations = api_operations(document)
+    api_route = Route(f"{API}:operation", ())
+    for turn, op in enumerate(operations):
+        for actor in actors_for(api_route, actors, turn):
+            client = actor.client()
+            markers = world.b_markers + (world.a2_markers if actor.a2_is_foreign else [])
+            for api_attempt in _api_attempts(document, op, world, actor):
+                cases[actor.tally] += 1
+                response = _api_send(client, op, api_attempt)
+                where = f"{op.name} {api_attempt.url} as {actor.label} ({api_attempt.label})"
+                if response.status_code >= 500:
+                    failures.append(f"{where}: {response.status_code}")
+                    continue
+                fault = _api_fault(op, actor, api_attempt, response)
+                if fault:
+                    failures.append(f"{where}: {fault}")
+                text = _api_body(response)
+                leaked = [m for m in markers if m and m not in api_attempt.url and m in text]
+                if leaked:
+                    failures.append(f"{where}: body shows {leaked}")
     after = _snapshot(world)
     total = sum(cases.values())
     with capsys.disabled():
         print(
-            f"\nisolation matrix: {len(routes())} routes × {len(actors)} actors (one member "
-            f"of {len(members)} where only roles decide) × foreign objects × GET/POST = "
-            f"{total} cases "
+            f"\nisolation matrix: {len(routes())} routes (GET/POST) and {len(operations)} API "
+            f"operations × {len(actors)} actors (one member of {len(members)} where only roles "
+            f"decide) × foreign objects = {total} cases "
             f"({', '.join(f'{kind} {n}' for kind, n in cases.items())})"
         )
     assert not failures, f"{len(failures)} of {total} cases failed:\n" + "\n".join(failures)
