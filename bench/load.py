@@ -434,7 +434,7 @@ def database(name: str) -> Iterator[str]:
 
 @contextmanager
 def gunicorn(
-    port: int, workers: int, threads: int, env: dict[str, str]
+    port: int, workers: int, threads: int, env: dict[str, str], keep_alive: int = 5
 ) -> Iterator[subprocess.Popen]:
     command = [
         str(Path(sys.executable).with_name("gunicorn")),
@@ -443,7 +443,7 @@ def gunicorn(
         f"--workers={workers}",
         f"--threads={threads}",
         "--worker-class=gthread",
-        "--keep-alive=5",
+        f"--keep-alive={keep_alive}",
         "--log-level=warning",
     ]
     print("server:", " ".join(command[1:]))
@@ -479,6 +479,9 @@ def main() -> None:
     parser.add_argument("--cfdis", type=int, default=3000)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument(
+        "--keep-alive", type=int, default=5, help="gunicorn's keep-alive seconds (0: close)"
+    )
     parser.add_argument("--think", type=float, default=2.0, help="mean seconds between requests")
     parser.add_argument(
         "--relogins", type=int, default=1, help="weight of logout + login in the mix (0: none)"
@@ -520,7 +523,7 @@ def main() -> None:
             f"{time.perf_counter() - started:.0f} s; database {dbname}"
         )
         port = free_port()
-        with gunicorn(port, args.workers, args.threads, env) as server:
+        with gunicorn(port, args.workers, args.threads, env, args.keep_alive) as server:
             meter = CpuMeter(server.pid, dbname)
             base = f"http://{HOST}:{port}"
             recorder = Recorder()
@@ -551,7 +554,8 @@ def main() -> None:
             f" ratio {list_rps / floor_rps:.2f} (target ≥ 0.4)"
         )
         print(
-            f"gunicorn: {args.workers} workers × {args.threads} threads (gthread), keep-alive 5 s"
+            f"gunicorn: {args.workers} workers × {args.threads} threads (gthread), "
+            f"keep-alive {args.keep_alive} s"
         )
 
 
