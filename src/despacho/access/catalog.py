@@ -10,6 +10,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cache
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -105,8 +106,13 @@ def to_mask(perms: Iterable[Perm]) -> int:
     return mask
 
 
+@cache
 def from_mask(mask: int) -> PermSet:
-    """The set of permissions of a bit mask (unknown bits are ignored)."""
+    """The set of permissions of a bit mask (unknown bits are ignored).
+
+    Cached: there are only 1,024 masks, and pages that list thousands of companies ask
+    for the same few again and again.
+    """
     return frozenset(perm for perm in Perm if mask & perm.bit)
 
 

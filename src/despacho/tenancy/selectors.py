@@ -73,7 +73,8 @@ class SwitcherEntry:
 def switcher_entries(*, viewer: User) -> list[SwitcherEntry]:
     """The companies for the header switcher, grouped by account, with the viewer's role."""
     access = access_map(viewer)
-    role_labels = dict(Role.choices)
+    # Translated once per call, not once per company (firms list thousands).
+    role_labels = {role: str(label) for role, label in Role.choices}
     memberships = {
         m.account_id: m
         for m in Membership.objects.filter(user=viewer, status=MembershipStatus.ACTIVE)
@@ -96,7 +97,7 @@ def switcher_entries(*, viewer: User) -> list[SwitcherEntry]:
                 company=company,
                 account=firm_of.get(company.pk, company.account),
                 role=role,
-                role_label=str(role_labels.get(role, role)),
+                role_label=role_labels.get(role, role),
                 via_link=via_link,
             )
         )
