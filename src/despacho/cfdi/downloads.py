@@ -19,7 +19,7 @@ from django.core.files.storage import default_storage
 CHUNK = 64 * 1024
 
 
-class _Sink(io.RawIOBase):
+class StreamSink(io.RawIOBase):
     """A write-only, non-seekable file whose bytes are taken out as they are written."""
 
     def __init__(self) -> None:
@@ -41,7 +41,7 @@ class _Sink(io.RawIOBase):
 
 def zip_stream(entries: Iterable[tuple[str, str, datetime]]) -> Iterator[bytes]:
     """The ZIP of ``(name in the archive, storage path, modified at)`` entries, as it is written."""
-    sink = _Sink()
+    sink = StreamSink()
     with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for name, path, modified in entries:
             info = zipfile.ZipInfo(name, date_time=modified.timetuple()[:6])

@@ -5,35 +5,9 @@ from __future__ import annotations
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
 
+from despacho.cfdi.downloads import StreamSink
 from despacho.cfdi.models import Cfdi
 from despacho.cfdi.selectors import cfdi_xml
-
-
-class _Pipe:
-    """A write-only file for zipfile whose written bytes are taken out chunk by chunk."""
-
-    def __init__(self) -> None:
-        self._chunks: list[bytes] = []
-        self._position = 0
-
-    def write(self, data: bytes) -> int:
-        self._chunks.append(bytes(data))
-        self._position += len(data)
-        return len(data)
-
-    def tell(self) -> int:
-        return self._position
-
-    def flush(self) -> None:
-        pass
-
-    def close(self) -> None:
-        pass
-
-    def take(self) -> bytes:
-        data = b"".join(self._chunks)
-        self._chunks.clear()
-        return data
 
 
 def member_name(cfdi: Cfdi, extension: str) -> str:
@@ -47,7 +21,7 @@ def zip_stream(
     cfdis: Iterable[Cfdi], *, pdf: Callable[[Cfdi], bytes] | None = None
 ) -> Iterator[bytes]:
     """Yield the ZIP's bytes: each CFDI's original XML, and its PDF when ``pdf`` is given."""
-    pipe = _Pipe()
+    pipe = StreamSink()
     with zipfile.ZipFile(pipe, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for cfdi in cfdis:
             archive.writestr(member_name(cfdi, "xml"), cfdi_xml(cfdi))
