@@ -55,11 +55,15 @@ def require_perm(perm: Perm) -> Callable[[View], View]:
     return decorator
 
 
-def manager_account(request: HttpRequest) -> Account:
-    """The active account if the user is its owner or an admin; PermissionDenied otherwise."""
+def manager_account(request: HttpRequest, *, refusal: str | None = None) -> Account:
+    """The active account if the user is its owner or an admin; PermissionDenied otherwise.
+
+    ``refusal`` is the Spanish reason the 403 page shows (the page's own words).
+    """
     workspace = request.workspace  # type: ignore[attr-defined]
     if not workspace.is_manager or workspace.account is None:
         raise PermissionDenied(
-            _("Solo el propietario y los administradores de la cuenta administran permisos.")
+            refusal
+            or _("Solo el propietario y los administradores de la cuenta administran permisos.")
         )
     return cast(Account, workspace.account)

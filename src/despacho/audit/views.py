@@ -6,7 +6,6 @@ import json
 from collections.abc import Iterator
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
@@ -15,19 +14,18 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from despacho.access.guards import manager_account
 from despacho.audit.forms import AuditFilterForm
 from despacho.audit.selectors import audit_events
 from despacho.csvexport import csv_rows
 from despacho.http import AppRequest
-from despacho.tenancy.middleware import workspace_of
 from despacho.tenancy.models import Account
 
 
 def _managed_account(request: HttpRequest) -> Account:
-    workspace = workspace_of(request)
-    if not workspace.is_manager or workspace.account is None:
-        raise PermissionDenied(_("Solo el propietario y los administradores ven la bitácora."))
-    return workspace.account
+    return manager_account(
+        request, refusal=_("Solo el propietario y los administradores ven la bitácora.")
+    )
 
 
 @login_required
