@@ -1,9 +1,11 @@
 """How the header switcher scales with the companies a firm manages.
 
 Run: DESPACHO_DATA_DIR=$(mktemp -d) .venv/bin/python bench/switcher.py [clients ...]
-Builds a throw-away embedded database in that directory, then prints, per size,
-the queries and the median time of building the workspace for the firm's owner
-and for a member granted every client. Figures are printed, never asserted.
+(add DATABASE_URL=postgres://… for PostgreSQL). Builds the data in that database,
+then prints, per size, the queries and the median time of what every page pays for
+the header — the active company and the switcher's first page with its total — and
+of a switcher search, for the firm's owner and for a member granted every client.
+Figures are printed, never asserted.
 """
 
 from __future__ import annotations
@@ -34,34 +36,47 @@ from tests.factories import (  # noqa: E402
 )
 
 from despacho.access.decisions import forget  # noqa: E402
-from despacho.tenancy.selectors import switcher_entries  # noqa: E402
+from despacho.tenancy.selectors import switcher_entry, switcher_page  # noqa: E402
 
 
-def measure(user, rounds: int = 20) -> tuple[int, float]:
+def header(user) -> None:
+    switcher_entry(viewer=user)
+    switcher_page(viewer=user)
+
+
+def search(user) -> None:
+    switcher_page(viewer=user, query="empresa 4")
+
+
+def measure(user, work, rounds: int = 20) -> tuple[int, float]:
     timings = []
     queries = 0
     for _ in range(rounds):
         forget(user)
         with CaptureQueriesContext(connection) as captured:
             start = time.perf_counter()
-            switcher_entries(viewer=user)
+            work(user)
             timings.append(time.perf_counter() - start)
-        queries = len(captured)
+        queries = len(captured)  # includes the access map (one query)
     return queries, statistics.median(timings) * 1000
 
 
 def main(sizes: list[int]) -> None:
     call_command("migrate", verbosity=0)
-    print(f"{'clients':>8} {'who':>7} {'queries':>8} {'median ms':>10}")
+    print(f"database: {connection.vendor}")
+    print(f"{'clients':>8} {'who':>7} {'what':>7} {'queries':>8} {'median ms':>10}")
     for size in sizes:
         with transaction.atomic():
             firm = make_account()
             staff = make_membership(firm)
             for _ in range(size):
                 make_grant(staff, make_client_of(firm))
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")  # planner statistics, as autovacuum keeps them in production
         for who, user in (("owner", owner_of(firm)), ("member", staff.user)):
-            queries, ms = measure(user)
-            print(f"{size:>8} {who:>7} {queries:>8} {ms:>10.2f}")
+            for what, work in (("header", header), ("search", search)):
+                queries, ms = measure(user, work)
+                print(f"{size:>8} {who:>7} {what:>7} {queries:>8} {ms:>10.2f}")
 
 
 if __name__ == "__main__":

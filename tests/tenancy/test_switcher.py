@@ -250,3 +250,58 @@ def test_the_home_page_query_count_does_not_grow_with_companies(
         # 11: 9 + the second-factor check (security.middleware) + the pending link notices.
         with django_assert_max_num_queries(11):
             assert client.get(reverse("home")).status_code == 200
+
+
+def test_a_firm_with_many_clients_lists_the_first_50_and_finds_the_rest_by_search(client):
+    firm = make_account(name="Despacho Grande")
+    make_company(firm, razon_social="AAA PROPIA SA")
+    for number in range(60):
+        make_client_of(firm, razon_social=f"CLIENTE {number:03d} SA")
+    client.force_login(owner_of(firm))
+
+    page = client.get(reverse("home")).content.decode()
+    assert "Se muestran 50 de 61" in page
+    assert "CLIENTE 048 SA" in page  # the own company, then clients 000–048
+    assert "CLIENTE 049 SA" not in page
+
+    found = client.get(SEARCH, {"q": "cliente 05"}, HTTP_HX_REQUEST="true").content.decode()
+    assert [f"CLIENTE 05{n} SA" in found for n in range(10)] == [True] * 10
+    assert "Se muestran" not in found
+
+
+def test_an_active_company_beyond_the_first_50_stays_active_and_named(client):
+    firm = make_account()
+    for number in range(55):
+        last = make_client_of(firm, razon_social=f"CLIENTE {number:03d} SA")
+    client.force_login(owner_of(firm))
+    client.post(SWITCH, {"company": last.pk})
+    page = client.get(reverse("home")).content.decode()
+    assert "<h1>CLIENTE 054 SA</h1>" in page
+    assert client.session[SESSION_KEY] == last.pk
+
+
+def test_an_own_company_also_linked_to_the_persons_firm_is_listed_once_under_its_account():
+    person = make_user()
+    business = make_account(name="Mi Negocio")
+    make_membership(business, user=person)  # a plain member, without a grant
+    shop = make_company(business, razon_social="MI TIENDA")
+    firm = make_account(name="Despacho Ruiz")
+    make_membership(firm, user=person, role=Role.ADMIN)
+    link(firm, shop, status=LinkStatus.ACCEPTED)
+
+    assert shown(person) == [("Mi Negocio", "MI TIENDA", "Administrador")]
+
+
+def test_a_client_linked_to_two_firms_of_the_person_is_listed_under_each():
+    person = make_user()
+    first = make_account(name="Despacho Uno")
+    second = make_account(name="Despacho Dos")
+    make_membership(first, user=person, role=Role.ADMIN)
+    make_membership(second, user=person, role=Role.ADMIN)
+    shared = make_client_of(first, razon_social="CLIENTE COMPARTIDO")
+    link(second, shared, status=LinkStatus.ACCEPTED)
+
+    assert shown(person) == [
+        ("Despacho Dos", "CLIENTE COMPARTIDO", "Administrador"),
+        ("Despacho Uno", "CLIENTE COMPARTIDO", "Administrador"),
+    ]

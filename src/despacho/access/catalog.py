@@ -94,6 +94,8 @@ REQUIRES: dict[Perm, Perm] = {
 }
 # Every grant holds at least one of these.
 AT_LEAST_ONE_OF: tuple[Perm, ...] = (Perm.VENTAS, Perm.EGRESOS)
+# A company opens only for a set holding one of them: the same rule as a bit test.
+OPENING_MASK = _BITS[Perm.VENTAS] | _BITS[Perm.EGRESOS]
 
 PermSet = frozenset[Perm]
 

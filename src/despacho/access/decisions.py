@@ -23,7 +23,14 @@ from django.conf import settings
 from django.db import connections, router
 from django.db.models import F, IntegerField, Q, QuerySet, Value
 
-from despacho.access.catalog import ALL_MASK, AT_LEAST_ONE_OF, Perm, PermSet, from_mask
+from despacho.access.catalog import (
+    ALL_MASK,
+    AT_LEAST_ONE_OF,
+    OPENING_MASK,
+    Perm,
+    PermSet,
+    from_mask,
+)
 from despacho.access.models import Grant
 from despacho.tenancy.models import (
     Company,
@@ -34,7 +41,10 @@ from despacho.tenancy.models import (
     Role,
 )
 
-_CACHE_ATTR = "_despacho_access"
+# Per-request caches kept on the user object all start with this prefix, so that
+# ``forget`` drops every one of them (the switcher keeps its scope there too).
+USER_CACHE_PREFIX = "_despacho_"
+_CACHE_ATTR = USER_CACHE_PREFIX + "access"
 
 # Kinds of rows in the one query.
 _OWNED = 1  # an account whose own companies the user manages (id is the account id)
@@ -58,6 +68,41 @@ class AccessMap:
     def role_for(self, company: Company) -> str | None:
         role = self.managed_accounts.get(company.account_id)
         return role or self.company_roles.get(company.pk)
+
+
+def member_grants(user_id: int) -> QuerySet[Grant]:
+    """The grants that count for a member right now (the third branch of the access query)."""
+    return Grant.objects.filter(
+        membership__user_id=user_id,
+        membership__status=MembershipStatus.ACTIVE,
+        membership__account__is_active=True,
+        membership__role=Role.MEMBER,
+    ).filter(
+        # The company must still be the account's own or linked to it right now:
+        # revoking a link cuts every member's access at once.
+        Q(company__account_id=F("membership__account_id"))
+        | Q(
+            company__links__firm_id=F("membership__account_id"),
+            company__links__status=LinkStatus.ACCEPTED,
+        )
+    )
+
+
+def companies_granted_opening(user_id: int) -> QuerySet[Any]:
+    """The company ids a member's grants open, as a subquery (``pk__in=``).
+
+    The same rule as ``_load`` + ``permissions_on`` (effective set = (profile | added)
+    & ~removed; it opens the company when it holds Ventas or Egresos), evaluated in SQL
+    so a list of thousands of companies is a semi-join, not thousands of parameters.
+    tests/access/test_decisions_sql.py checks both agree on every combination.
+    """
+    held = F("profile__permissions").bitor(F("added")).bitand(OPENING_MASK)  # type: ignore[arg-type]
+    return (
+        member_grants(user_id)
+        .annotate(opening=held - held.bitand(F("removed")))  # type: ignore[arg-type]
+        .filter(opening__gt=0)
+        .values("company_id")
+    )
 
 
 def access_query(user_id: int) -> QuerySet[Any]:
@@ -90,21 +135,7 @@ def access_query(user_id: int) -> QuerySet[Any]:
         .values_list("kind", "target", "role", "mask", "added", "removed")
     )
     grants = (
-        Grant.objects.filter(
-            membership__user_id=user_id,
-            membership__status=MembershipStatus.ACTIVE,
-            membership__account__is_active=True,
-            membership__role=Role.MEMBER,
-        )
-        .filter(
-            # The company must still be the account's own or linked to it right now:
-            # revoking a link cuts every member's access at once.
-            Q(company__account_id=F("membership__account_id"))
-            | Q(
-                company__links__firm_id=F("membership__account_id"),
-                company__links__status=LinkStatus.ACCEPTED,
-            )
-        )
+        member_grants(user_id)
         .annotate(
             kind=Value(_GRANT, IntegerField()),
             target=F("company_id"),
@@ -241,8 +272,8 @@ def narrow(user: Any, *, companies: Iterable[Company], mask: int = ALL_MASK) -> 
 
 def forget(user: Any) -> None:
     """Drop the cached decisions (after the user's own access changed mid-request)."""
-    if hasattr(user, _CACHE_ATTR):
-        delattr(user, _CACHE_ATTR)
+    for name in [n for n in vars(user) if n.startswith(USER_CACHE_PREFIX)]:
+        delattr(user, name)
 
 
 def permissions_on(user: Any, company: Company) -> PermSet:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -9,6 +10,7 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import (
     Case,
     CharField,
+    Count,
     F,
     FilteredRelation,
     IntegerField,
@@ -17,11 +19,18 @@ from django.db.models import (
     QuerySet,
     Value,
     When,
+    Window,
 )
+from django.db.models.functions import Coalesce, Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from despacho.access.decisions import access_map, can_open
+from despacho.access.decisions import (
+    USER_CACHE_PREFIX,
+    access_map,
+    can_open,
+    companies_granted_opening,
+)
 from despacho.access.models import Grant, Profile
 from despacho.people.models import Invitation, InvitationKind, User
 from despacho.tenancy.models import (
@@ -64,45 +73,155 @@ def company_for(*, viewer: User, company_id: int | str) -> Company:
 @dataclass(frozen=True)
 class SwitcherEntry:
     company: Company
-    account: Account
+    account: Account  # the group it is listed under: the viewer's firm for a client company
     role: str
     role_label: str
     via_link: bool
 
 
-def switcher_entries(*, viewer: User) -> list[SwitcherEntry]:
-    """The companies for the header switcher, grouped by account, with the viewer's role."""
+SWITCHER_LIMIT = 50  # entries the header lists; the search reaches the rest
+
+
+@dataclass(frozen=True)
+class _SwitcherScope:
+    accounts: dict[int, Account]  # accounts the viewer is an active member of, in any role
+    own_companies: list[int]  # the companies those accounts own
+    rank: dict[int, int]  # account id → position of its group (by name)
+
+
+_SCOPE_ATTR = USER_CACHE_PREFIX + "switcher_scope"
+
+
+def _switcher_scope(viewer: User) -> _SwitcherScope:
+    """One query per request (cached on the user object; ``forget`` drops it)."""
+    scope = getattr(viewer, _SCOPE_ATTR, None)
+    if scope is None:
+        rows = Account.objects.filter(
+            memberships__user=viewer, memberships__status=MembershipStatus.ACTIVE
+        ).annotate(own_company_id=F("companies__id"))
+        accounts: dict[int, Account] = {}
+        own_companies = []
+        for account in rows:
+            accounts.setdefault(account.pk, account)
+            if account.own_company_id is not None:
+                own_companies.append(account.own_company_id)
+        ordered = sorted(accounts.values(), key=lambda a: (a.name.lower(), a.name, a.pk))
+        scope = _SwitcherScope(
+            accounts=accounts,
+            own_companies=own_companies,
+            rank={account.pk: index for index, account in enumerate(ordered)},
+        )
+        setattr(viewer, _SCOPE_ATTR, scope)
+    return scope
+
+
+def switcher_companies(*, viewer: User, query: str = "") -> QuerySet[Company]:
+    """Companies the viewer may open, in the switcher's order, filtered in the database.
+
+    Every company is listed under one of the viewer's accounts: its own account, or
+    the viewer's firm it is linked to (``via_firm_id``, from a join). A client company
+    linked to two firms the viewer belongs to is listed under each. Groups go by the
+    account's name, companies by name. Nothing is built per company in Python, so a
+    firm with thousands of clients pays for the rows it shows.
+    """
+    if not viewer.is_active:
+        return Company.objects.none()
+    scope = _switcher_scope(viewer)
+    managed = list(access_map(viewer).managed_accounts)
+    # The access query's three ways in, as SQL: a firm's thousands of linked clients and
+    # a member's thousands of grants are semi-joins, not thousands of parameters.
+    linked = CompanyLink.objects.filter(status=LinkStatus.ACCEPTED, firm_id__in=managed)
+    opened = (
+        Q(account_id__in=managed)
+        | Q(pk__in=linked.values("company_id"))
+        | Q(pk__in=companies_granted_opening(viewer.pk))
+    )
+    qs = Company.objects.filter(opened)
+    folded = fold(query.strip())
+    if folded:
+        qs = qs.filter(search_text__contains=folded)
+    # A company of the viewer's own accounts is listed under its account, never via a link.
+    via = FilteredRelation(
+        "links",
+        condition=Q(links__status=LinkStatus.ACCEPTED, links__firm_id__in=list(scope.accounts))
+        & ~Q(links__company_id__in=scope.own_companies),
+    )
+    group_rank = Case(
+        *[When(group_id=pk, then=Value(rank)) for pk, rank in scope.rank.items()],
+        default=Value(len(scope.rank)),
+        output_field=IntegerField(),
+    )
+    return (
+        qs.annotate(via=via)
+        .annotate(via_firm_id=F("via__firm_id"))
+        .annotate(group_id=Coalesce(F("via_firm_id"), F("account_id")))
+        .annotate(group_rank=group_rank)
+        .select_related("account")
+        .order_by("group_rank", "group_id", Lower("razon_social"), "pk")
+    )
+
+
+def _entries(viewer: User, companies: Sequence[Company]) -> list[SwitcherEntry]:
     access = access_map(viewer)
-    # Translated once per call, not once per company (firms list thousands).
+    accounts = _switcher_scope(viewer).accounts
+    # Translated once per call, not once per company.
     role_labels = {role: str(label) for role, label in Role.choices}
-    memberships = {
-        m.account_id: m
-        for m in Membership.objects.filter(user=viewer, status=MembershipStatus.ACTIVE)
-    }
-    companies = [c for c in companies_visible(viewer=viewer) if can_open(viewer, c)]
-    linked_ids = [c.pk for c in companies if c.account_id not in memberships]
-    firm_of: dict[int, Account] = {}
-    if linked_ids:
-        # One query for every company reached through a firm: show the viewer's firm.
-        for link in CompanyLink.objects.filter(
-            company_id__in=linked_ids, status=LinkStatus.ACCEPTED, firm_id__in=memberships
-        ).select_related("firm"):
-            firm_of.setdefault(link.company_id, link.firm)
-    entries: list[SwitcherEntry] = []
+    entries = []
     for company in companies:
         role = access.role_for(company) or Role.MEMBER
-        via_link = company.pk in firm_of
+        via_firm = accounts.get(company.via_firm_id) if company.via_firm_id else None  # type: ignore[attr-defined]
         entries.append(
             SwitcherEntry(
                 company=company,
-                account=firm_of.get(company.pk, company.account),
+                account=via_firm or accounts.get(company.account_id, company.account),
                 role=role,
                 role_label=role_labels.get(role, role),
-                via_link=via_link,
+                via_link=via_firm is not None,
             )
         )
-    entries.sort(key=lambda e: (e.account.name.lower(), e.company.razon_social.lower()))
     return entries
+
+
+@dataclass(frozen=True)
+class SwitcherPage:
+    entries: list[SwitcherEntry]
+    total: int  # every company matching, of which ``entries`` are the first
+
+
+def switcher_page(*, viewer: User, query: str = "", limit: int = SWITCHER_LIMIT) -> SwitcherPage:
+    """The first ``limit`` switcher entries matching ``query`` and how many match in all."""
+    # The total comes with the page, counted by the same query (a window over every match).
+    matches = switcher_companies(viewer=viewer, query=query).annotate(total=Window(Count("pk")))
+    companies: list[Company] = list(matches[:limit])
+    total = companies[0].total if companies else 0  # type: ignore[attr-defined]
+    return SwitcherPage(entries=_entries(viewer, companies), total=total)
+
+
+def switcher_entries(*, viewer: User, query: str = "") -> list[SwitcherEntry]:
+    """Every switcher entry (for tests and small lists; pages use ``switcher_page``)."""
+    return _entries(viewer, list(switcher_companies(viewer=viewer, query=query)))
+
+
+def switcher_entry(
+    *,
+    viewer: User,
+    prefer_company: int | None = None,
+    account_id: int | None = None,
+    fallback: bool = True,
+) -> SwitcherEntry | None:
+    """The company ``prefer_company`` when the viewer may open it (one indexed query);
+    otherwise (unless ``fallback`` is off) where the person works for themselves (a
+    firm's own company before its clients) in the switcher's order; only companies
+    listed under ``account_id`` if given."""
+    qs = switcher_companies(viewer=viewer)
+    if account_id is not None:
+        qs = qs.filter(
+            Q(via_firm_id=account_id) | Q(via_firm_id__isnull=True, account_id=account_id)
+        )
+    company = qs.filter(pk=prefer_company).first() if prefer_company else None
+    if company is None and fallback:
+        company = qs.order_by(F("via_firm_id").asc(nulls_first=True), *qs.query.order_by).first()
+    return _entries(viewer, [company])[0] if company is not None else None
 
 
 def memberships_of(*, user: User) -> QuerySet[Membership]:

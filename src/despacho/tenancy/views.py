@@ -14,9 +14,8 @@ from django.views.decorators.http import require_GET, require_POST
 from despacho.access.decisions import permissions_on
 from despacho.http import AppRequest
 from despacho.tenancy.middleware import workspace_of
-from despacho.tenancy.selectors import link_notices, membership_count
+from despacho.tenancy.selectors import link_notices, membership_count, switcher_page
 from despacho.tenancy.workspace import switch_company
-from despacho.textsearch import fold
 
 
 @login_required
@@ -63,19 +62,17 @@ def switch_company_view(request: AppRequest) -> HttpResponse:
 @require_GET
 def switcher_search(request: HttpRequest) -> HttpResponse:
     """The switcher's list, filtered by name or RFC (htmx fragment)."""
-    query = fold(request.GET.get("q", "").strip())
-    entries = workspace_of(request).entries
-    if query:
-        entries = [
-            e
-            for e in entries
-            if query in fold(f"{e.company.razon_social} {e.company.rfc} {e.account.name}")
-        ]
+    page = switcher_page(viewer=request.user, query=request.GET.get("q", ""))  # type: ignore[arg-type]
     # A firm may manage thousands of companies: the list shows the first 50 matches.
     return render(
         request,
         "tenancy/_switcher_list.html",
-        {"entries": entries[:50], "total": len(entries), "next": request.GET.get("next", "/")},
+        {
+            "entries": page.entries,
+            "total": page.total,
+            "shown": len(page.entries),
+            "next": request.GET.get("next", "/"),
+        },
     )
 
 

@@ -2,23 +2,48 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from django.http import HttpRequest
 
 from despacho.tenancy.models import Account, Company, Role
-from despacho.tenancy.selectors import SwitcherEntry, switcher_entries
+from despacho.tenancy.selectors import (
+    SwitcherEntry,
+    SwitcherPage,
+    switcher_entry,
+    switcher_page,
+)
 
 SESSION_KEY = "despacho_active_company"
 
 
-@dataclass
 class Workspace:
-    """What the header shows and what pages act on."""
+    """What the header shows and what pages act on.
 
-    entries: list[SwitcherEntry] = field(default_factory=list)
-    active: SwitcherEntry | None = None
+    The active company is resolved with one query; the switcher's list (one page of
+    it, with the total) only when a template asks for it, so downloads, htmx fragments
+    and the API never pay for the list.
+    """
+
+    def __init__(self, viewer: Any = None, active: SwitcherEntry | None = None) -> None:
+        self.viewer = viewer
+        self.active = active
+
+    @cached_property
+    def _page(self) -> SwitcherPage:
+        if self.viewer is None:
+            return SwitcherPage(entries=[], total=0)
+        return switcher_page(viewer=self.viewer)
+
+    @property
+    def entries(self) -> list[SwitcherEntry]:
+        """The first entries of the switcher (``total`` says how many there are)."""
+        return self._page.entries
+
+    @property
+    def total(self) -> int:
+        return self._page.total
 
     @property
     def company(self) -> Company | None:
@@ -36,45 +61,33 @@ class Workspace:
     def is_manager(self) -> bool:
         return self.role in (Role.OWNER, Role.ADMIN)
 
-    @property
-    def accounts(self) -> list[Account]:
-        seen: dict[int, Account] = {}
-        for entry in self.entries:
-            seen.setdefault(entry.account.pk, entry.account)
-        return list(seen.values())
-
 
 def resolve_workspace(request: HttpRequest) -> Workspace:
     """Build the workspace; a company the user may no longer open is dropped at once."""
     user: Any = request.user
     if not user.is_authenticated:
         return Workspace()
-    entries = switcher_entries(viewer=user)
     wanted = request.session.get(SESSION_KEY)
-    active = next((e for e in entries if e.company.pk == wanted), None)
-    if active is None and entries:
-        # Start where the person works for themselves: a firm's own company before its clients.
-        active = next((e for e in entries if not e.via_link), entries[0])
+    active = switcher_entry(viewer=user, prefer_company=wanted if isinstance(wanted, int) else None)
     if active is not None and wanted != active.company.pk:
         request.session[SESSION_KEY] = active.company.pk
     elif active is None and wanted is not None:
         del request.session[SESSION_KEY]
-    return Workspace(entries=entries, active=active)
+    return Workspace(viewer=user, active=active)
 
 
 def switch_company(request: HttpRequest, company_id: int) -> SwitcherEntry | None:
     """Make the company active if the user may open it; None (and no change) otherwise."""
-    user: Any = request.user
-    entry = next((e for e in switcher_entries(viewer=user) if e.company.pk == company_id), None)
-    if entry is not None:
-        request.session[SESSION_KEY] = entry.company.pk
+    entry = switcher_entry(viewer=request.user, prefer_company=company_id, fallback=False)  # type: ignore[arg-type]
+    if entry is None:
+        return None
+    request.session[SESSION_KEY] = entry.company.pk
     return entry
 
 
 def workspace_enter_account(request: HttpRequest, *, account_id: int) -> SwitcherEntry | None:
     """Make the first company of that account the active one (after joining it)."""
-    user: Any = request.user
-    entry = next((e for e in switcher_entries(viewer=user) if e.account.pk == account_id), None)
+    entry = switcher_entry(viewer=request.user, account_id=account_id)  # type: ignore[arg-type]
     if entry is not None:
         request.session[SESSION_KEY] = entry.company.pk
     return entry
