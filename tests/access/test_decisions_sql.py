@@ -10,6 +10,7 @@ import pytest
 from despacho.access.catalog import Perm
 from despacho.access.decisions import can_open, companies_granted_opening
 from despacho.access.models import Profile
+from despacho.tenancy import selectors
 from despacho.tenancy.models import Company, LinkStatus
 from despacho.tenancy.selectors import switcher_entries
 from tests.factories import (
@@ -36,7 +37,11 @@ def changes() -> list[tuple[list[Perm], list[Perm]]]:
     return result
 
 
-def test_the_database_and_the_access_map_agree_on_every_grant_that_opens_a_company():
+@pytest.mark.parametrize("in_memory_max", [-1, 10_000])
+def test_the_database_and_the_access_map_agree_on_every_grant_that_opens_a_company(
+    monkeypatch, in_memory_max
+):
+    monkeypatch.setattr(selectors, "SWITCHER_IN_MEMORY_MAX", in_memory_max)
     account = make_account()
     member = make_membership(account)
     companies: list[Company] = []

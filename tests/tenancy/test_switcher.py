@@ -7,6 +7,7 @@ from django.contrib.messages import get_messages
 from django.urls import reverse
 
 from despacho.access.catalog import Perm
+from despacho.tenancy import selectors
 from despacho.tenancy.models import CompanyLink, LinkStatus, MembershipStatus, Role
 from despacho.tenancy.selectors import switcher_entries
 from despacho.tenancy.workspace import SESSION_KEY
@@ -22,6 +23,16 @@ from tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True, params=["in memory", "in the database"])
+def switcher_path(request, monkeypatch):
+    """Every rule holds on both of the switcher's paths: few companies are listed from
+    memory, many by the database (forced here by a limit of -1)."""
+    if request.param == "in the database":
+        monkeypatch.setattr(selectors, "SWITCHER_IN_MEMORY_MAX", -1)
+    return request.param
+
 
 SWITCH = reverse("tenancy:switch")
 SEARCH = reverse("tenancy:switcher_search")

@@ -3,6 +3,7 @@
 import pytest
 from django.urls import reverse
 
+from despacho.tenancy import selectors
 from despacho.tenancy.links import link_respond
 from despacho.tenancy.models import Company, CompanyLink, LinkStatus, Role
 from tests.factories import (
@@ -129,10 +130,12 @@ def test_one_click_makes_a_company_active_and_opens_it(client, firm):
     assert "<h1>ESCUELA KEMPER URGATE</h1>" in client.get("/").content.decode()
 
 
+@pytest.mark.parametrize("in_memory_max", [100, -1])
 @pytest.mark.parametrize("clients", [3, 40])
 def test_the_page_makes_the_same_number_of_queries_whatever_the_number_of_companies(
-    client, firm, django_assert_num_queries, clients
+    client, firm, django_assert_num_queries, clients, in_memory_max, monkeypatch
 ):
+    monkeypatch.setattr(selectors, "SWITCHER_IN_MEMORY_MAX", in_memory_max)
     staff = make_membership(firm)
     for _ in range(clients):
         company = make_client_of(firm)
@@ -141,9 +144,11 @@ def test_the_page_makes_the_same_number_of_queries_whatever_the_number_of_compan
         invite_link(firm, make_own_company())
     make_membership(firm, role=Role.ADMIN)
     client.force_login(owner_of(firm))
-    # session, user, the second-factor check, access map, the viewer's accounts, active
-    # company, count, page, links, owners, grants, notices, the switcher's page (its total
-    # counted by the same query), and the session save (savepoint, update, release).
+    # session, user, the second-factor check, access map, the viewer's accounts, the
+    # switcher's companies (with 40 clients, from memory: companies and their links; with
+    # thousands, from the database: the active company and the first page with its total),
+    # count, page, links, owners, grants, notices, and the session save (savepoint,
+    # update, release).
     with django_assert_num_queries(16):
         assert client.get(reverse("firm:list")).status_code == 200
 

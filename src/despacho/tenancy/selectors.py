@@ -21,7 +21,7 @@ from django.db.models import (
     When,
     Window,
 )
-from django.db.models.functions import Coalesce, Lower
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -121,8 +121,8 @@ def switcher_companies(*, viewer: User, query: str = "") -> QuerySet[Company]:
     Every company is listed under one of the viewer's accounts: its own account, or
     the viewer's firm it is linked to (``via_firm_id``, from a join). A client company
     linked to two firms the viewer belongs to is listed under each. Groups go by the
-    account's name, companies by name. Nothing is built per company in Python, so a
-    firm with thousands of clients pays for the rows it shows.
+    account's name, companies by folded name (``search_text``). Nothing is built per
+    company in Python, so a firm with thousands of clients pays for the rows it shows.
     """
     if not viewer.is_active:
         return Company.objects.none()
@@ -157,28 +157,89 @@ def switcher_companies(*, viewer: User, query: str = "") -> QuerySet[Company]:
         .annotate(group_id=Coalesce(F("via_firm_id"), F("account_id")))
         .annotate(group_rank=group_rank)
         .select_related("account")
-        .order_by("group_rank", "group_id", Lower("razon_social"), "pk")
+        .order_by("group_rank", "group_id", "search_text", "pk")
     )
 
 
 def _entries(viewer: User, companies: Sequence[Company]) -> list[SwitcherEntry]:
-    access = access_map(viewer)
+    """Entries for rows of ``switcher_companies`` (their ``via_firm_id`` names the group)."""
     accounts = _switcher_scope(viewer).accounts
-    # Translated once per call, not once per company.
-    role_labels = {role: str(label) for role, label in Role.choices}
+    return [
+        _entry(viewer, company, accounts.get(company.via_firm_id or 0))  # type: ignore[attr-defined]
+        for company in companies
+    ]
+
+
+def _entry(viewer: User, company: Company, via_firm: Account | None) -> SwitcherEntry:
+    role = access_map(viewer).role_for(company) or Role.MEMBER
+    accounts = _switcher_scope(viewer).accounts
+    return SwitcherEntry(
+        company=company,
+        account=via_firm or accounts.get(company.account_id, company.account),
+        role=role,
+        role_label=_role_labels().get(role, role),
+        via_link=via_firm is not None,
+    )
+
+
+def _role_labels() -> dict[str, str]:
+    # Translated per call of the caller's language, not once per company.
+    return {role: str(label) for role, label in Role.choices}
+
+
+# Most people open a handful of companies: up to this many, the switcher loads them all
+# in one plain query and answers every question (active company, page, search) in
+# memory, which costs less than compiling and planning the SQL path's query. Beyond it
+# (a firm with thousands of clients) every question is answered by the database.
+SWITCHER_IN_MEMORY_MAX = 100
+_ALL_ATTR = USER_CACHE_PREFIX + "switcher_all"
+
+
+def _all_in_memory(viewer: User) -> list[SwitcherEntry] | None:
+    """Every entry, in the switcher's order, when there are few; None when there are many.
+
+    The same companies, groups and order as ``switcher_companies`` (the switcher's tests
+    run against both paths). Cached on the user object for the request.
+    """
+    if not hasattr(viewer, _ALL_ATTR):
+        setattr(viewer, _ALL_ATTR, _load_in_memory(viewer))
+    entries: list[SwitcherEntry] | None = getattr(viewer, _ALL_ATTR)
+    return entries
+
+
+def _load_in_memory(viewer: User) -> list[SwitcherEntry] | None:
+    if not viewer.is_active:
+        return []
+    access = access_map(viewer)
+    if len(access.company_masks) > SWITCHER_IN_MEMORY_MAX:
+        return None
+    scope = _switcher_scope(viewer)
+    rows = list(companies_visible(viewer=viewer)[: SWITCHER_IN_MEMORY_MAX + 1])
+    if len(rows) > SWITCHER_IN_MEMORY_MAX:
+        return None
+    companies = [c for c in rows if can_open(viewer, c)]
+    clients = [c.pk for c in companies if c.account_id not in scope.accounts]
+    firms_of: dict[int, list[Account]] = {}
+    if clients:
+        for company_id, firm_id in CompanyLink.objects.filter(
+            company_id__in=clients, status=LinkStatus.ACCEPTED, firm_id__in=list(scope.accounts)
+        ).values_list("company_id", "firm_id"):
+            firms_of.setdefault(company_id, []).append(scope.accounts[firm_id])
     entries = []
     for company in companies:
-        role = access.role_for(company) or Role.MEMBER
-        via_firm = accounts.get(company.via_firm_id) if company.via_firm_id else None  # type: ignore[attr-defined]
-        entries.append(
-            SwitcherEntry(
-                company=company,
-                account=via_firm or accounts.get(company.account_id, company.account),
-                role=role,
-                role_label=role_labels.get(role, role),
-                via_link=via_firm is not None,
-            )
+        if company.account_id in scope.accounts:
+            entries.append(_entry(viewer, company, None))
+        else:
+            entries += [_entry(viewer, company, firm) for firm in firms_of.get(company.pk, [])]
+    last = len(scope.rank)
+    entries.sort(
+        key=lambda e: (
+            scope.rank.get(e.account.pk, last),
+            e.account.pk,
+            e.company.search_text,
+            e.company.pk,
         )
+    )
     return entries
 
 
@@ -190,16 +251,21 @@ class SwitcherPage:
 
 def switcher_page(*, viewer: User, query: str = "", limit: int = SWITCHER_LIMIT) -> SwitcherPage:
     """The first ``limit`` switcher entries matching ``query`` and how many match in all."""
+    entries = _all_in_memory(viewer)
+    if entries is not None:
+        folded = fold(query.strip())
+        matches = [e for e in entries if folded in e.company.search_text]
+        return SwitcherPage(entries=matches[:limit], total=len(matches))
     # The total comes with the page, counted by the same query (a window over every match).
-    matches = switcher_companies(viewer=viewer, query=query).annotate(total=Window(Count("pk")))
-    companies: list[Company] = list(matches[:limit])
+    rows = switcher_companies(viewer=viewer, query=query).annotate(total=Window(Count("pk")))
+    companies: list[Company] = list(rows[:limit])
     total = companies[0].total if companies else 0  # type: ignore[attr-defined]
     return SwitcherPage(entries=_entries(viewer, companies), total=total)
 
 
 def switcher_entries(*, viewer: User, query: str = "") -> list[SwitcherEntry]:
-    """Every switcher entry (for tests and small lists; pages use ``switcher_page``)."""
-    return _entries(viewer, list(switcher_companies(viewer=viewer, query=query)))
+    """Every switcher entry matching ``query`` (pages use ``switcher_page``)."""
+    return switcher_page(viewer=viewer, query=query, limit=2**31).entries
 
 
 def switcher_entry(
@@ -209,10 +275,18 @@ def switcher_entry(
     account_id: int | None = None,
     fallback: bool = True,
 ) -> SwitcherEntry | None:
-    """The company ``prefer_company`` when the viewer may open it (one indexed query);
-    otherwise (unless ``fallback`` is off) where the person works for themselves (a
-    firm's own company before its clients) in the switcher's order; only companies
-    listed under ``account_id`` if given."""
+    """The company ``prefer_company`` when the viewer may open it; otherwise (unless
+    ``fallback`` is off) where the person works for themselves (a firm's own company
+    before its clients) in the switcher's order; only entries listed under
+    ``account_id`` if given. Many companies: one indexed query (two for the fallback)."""
+    entries = _all_in_memory(viewer)
+    if entries is not None:
+        if account_id is not None:
+            entries = [e for e in entries if e.account.pk == account_id]
+        preferred = next((e for e in entries if e.company.pk == prefer_company), None)
+        if preferred is not None or not fallback:
+            return preferred
+        return next((e for e in entries if not e.via_link), entries[0] if entries else None)
     qs = switcher_companies(viewer=viewer)
     if account_id is not None:
         qs = qs.filter(
