@@ -292,6 +292,12 @@ def run_phase(users: list[User], seconds: float, action: str, think: float, cap:
     deadline = time.perf_counter() + seconds
 
     def loop(user: User) -> None:
+        if think:
+            # People arrive on their own: without this, all 50 first requests would leave in
+            # the same millisecond (a burst the login phase already measures), and that one
+            # instant made the whole mix's p99 (every request over 300 ms of a 40-s mix was
+            # in its first 0.7 s).
+            time.sleep(user.rng.uniform(0, 2 * think))
         for _ in range(cap):
             if time.perf_counter() >= deadline:
                 return
@@ -308,6 +314,66 @@ def run_phase(users: list[User], seconds: float, action: str, think: float, cap:
     for t in threads:
         t.join()
     return time.perf_counter() - started
+
+
+class ClientPool:
+    """The simulated users, spread over several client processes.
+
+    One Python process driving 50 threads adds its own waiting to the figures (a single
+    prober process beside it saw the same CFDI list at p99 ~120 ms while the 50-thread
+    client recorded ~700 ms): each process here drives a slice of the users, keeps their
+    sessions between phases, and sends back its samples.
+    """
+
+    def __init__(self, base: str, world: World, processes: int) -> None:
+        import multiprocessing
+
+        context = multiprocessing.get_context("fork")
+        slices = [list(enumerate(world.people))[i::processes] for i in range(processes)]
+        self.pipes = []
+        self.processes = []
+        for people in slices:
+            parent, child = context.Pipe()
+            process = context.Process(
+                target=_client_main, args=(child, base, world, people, User.relogin_weight)
+            )
+            process.start()
+            self.pipes.append(parent)
+            self.processes.append(process)
+
+    @property
+    def pids(self) -> list[int]:
+        return [p.pid for p in self.processes if p.pid is not None]
+
+    def run(
+        self, action: str, seconds: float, think: float, cap: int
+    ) -> tuple[list[Sample], float]:
+        for pipe in self.pipes:
+            pipe.send((action, seconds, think, cap))
+        samples: list[Sample] = []
+        wall = 0.0
+        for pipe in self.pipes:
+            rows, elapsed = pipe.recv()
+            samples += [Sample(*row) for row in rows]
+            wall = max(wall, elapsed)
+        return samples, wall
+
+    def close(self) -> None:
+        for pipe in self.pipes:
+            pipe.send(None)
+        for process in self.processes:
+            process.join(timeout=30)
+
+
+def _client_main(pipe, base: str, world: World, people, relogin_weight: int) -> None:
+    User.relogin_weight = relogin_weight
+    recorder = Recorder()
+    users = [User(base, person, world, recorder, seed=n) for n, person in people]
+    while (command := pipe.recv()) is not None:
+        action, seconds, think, cap = command
+        recorder.samples = []
+        wall = run_phase(users, seconds, action, think, cap)
+        pipe.send(([(x.kind, x.seconds, x.error) for x in recorder.samples], wall))
 
 
 # --- where the CPU went ------------------------------------------------------------------
@@ -338,9 +404,10 @@ def _machine() -> tuple[float, float]:
 class CpuMeter:
     """CPU seconds of gunicorn (master + workers), this database's backends and this client."""
 
-    def __init__(self, gunicorn_pid: int, dbname: str) -> None:
+    def __init__(self, gunicorn_pid: int, dbname: str, client_pids: list[int]) -> None:
         self.gunicorn_pid = gunicorn_pid
         self.dbname = dbname
+        self.client_pids = client_pids
 
     def _backend_pids(self) -> list[int]:
         out = subprocess.run(
@@ -356,7 +423,7 @@ class CpuMeter:
         return {
             "gunicorn": {p: _cpu_of(p) for p in server},
             "postgres": {p: _cpu_of(p) for p in self._backend_pids()},
-            "client": time.process_time(),
+            "client": time.process_time() + sum(_cpu_of(p) for p in self.client_pids),
             "total": total,
             "idle": idle,
         }
@@ -434,15 +501,21 @@ def database(name: str) -> Iterator[str]:
 
 @contextmanager
 def gunicorn(
-    port: int, workers: int, threads: int, env: dict[str, str], keep_alive: int = 5
+    port: int,
+    workers: int,
+    threads: int,
+    env: dict[str, str],
+    keep_alive: int = 5,
+    worker_class: str = "gthread",
 ) -> Iterator[subprocess.Popen]:
     command = [
         str(Path(sys.executable).with_name("gunicorn")),
         "despacho.wsgi:application",
         f"--bind={HOST}:{port}",
         f"--workers={workers}",
-        f"--threads={threads}",
-        "--worker-class=gthread",
+        # gunicorn turns a sync worker with threads into gthread: sync means one thread.
+        f"--threads={1 if worker_class == 'sync' else threads}",
+        f"--worker-class={worker_class}",
         f"--keep-alive={keep_alive}",
         "--log-level=warning",
     ]
@@ -480,11 +553,26 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument(
-        "--keep-alive", type=int, default=5, help="gunicorn's keep-alive seconds (0: close)"
+        "--keep-alive",
+        type=int,
+        default=30,
+        help="gunicorn's keep-alive seconds (0: close); longer than any think time, as a "
+        "proxy's upstream connections are, so an idle connection is never closed under a "
+        "request",
+    )
+    parser.add_argument(
+        "--worker-class",
+        default="gthread",
+        choices=["gthread", "sync"],
+        help="gthread: threads and keep-alive; sync: one request per worker at a time, "
+        "accepted only by an idle worker (no keep-alive)",
     )
     parser.add_argument("--think", type=float, default=2.0, help="mean seconds between requests")
     parser.add_argument(
         "--relogins", type=int, default=1, help="weight of logout + login in the mix (0: none)"
+    )
+    parser.add_argument(
+        "--client-processes", type=int, default=5, help="processes the users are spread over"
     )
     parser.add_argument("--max-requests", type=int, default=100_000, help="per user and phase")
     args = parser.parse_args()
@@ -523,22 +611,23 @@ def main() -> None:
             f"{time.perf_counter() - started:.0f} s; database {dbname}"
         )
         port = free_port()
-        with gunicorn(port, args.workers, args.threads, env, args.keep_alive) as server:
-            meter = CpuMeter(server.pid, dbname)
+        with gunicorn(
+            port, args.workers, args.threads, env, args.keep_alive, args.worker_class
+        ) as server:
             base = f"http://{HOST}:{port}"
-            recorder = Recorder()
             User.relogin_weight = args.relogins
-            users = [User(base, p, world, recorder, seed=n) for n, p in enumerate(world.people)]
+            clients = ClientPool(base, world, args.client_processes)
+            meter = CpuMeter(server.pid, dbname, clients.pids)
             print(
-                f"client: {len(users)} threads (one requests.Session each) in one process; "
-                f"think time uniform 0…{2 * args.think:g} s in the mix, none in the probes"
+                f"client: {len(world.people)} users (one thread and requests.Session each) in "
+                f"{args.client_processes} processes; think time uniform 0…{2 * args.think:g} s "
+                "in the mix, none in the probes"
             )
 
             def phase(title: str, action: str, seconds: float, think: float, cap: int) -> dict:
-                recorder.samples = []
                 before = meter.snapshot()
-                wall = run_phase(users, seconds, action, think, cap)
-                rates = report(title, recorder.samples, wall)
+                samples, wall = clients.run(action, seconds, think, cap)
+                rates = report(title, samples, wall)
                 print(CpuMeter.split(before, meter.snapshot(), wall))
                 return rates
 
@@ -548,13 +637,14 @@ def main() -> None:
             lists = phase(
                 "capacity: CFDI list only", "cfdi_list", args.probe_seconds, 0, args.max_requests
             )
+            clients.close()
         floor_rps, list_rps = floor["floor /salud/sesion/"], lists["cfdi list"]
         print(
             f"\nfloor {floor_rps:.1f} rps; CFDI list {list_rps:.1f} rps;"
             f" ratio {list_rps / floor_rps:.2f} (target ≥ 0.4)"
         )
         print(
-            f"gunicorn: {args.workers} workers × {args.threads} threads (gthread), "
+            f"gunicorn: {args.workers} workers × {args.threads} threads ({args.worker_class}), "
             f"keep-alive {args.keep_alive} s"
         )
 
