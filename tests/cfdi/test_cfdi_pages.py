@@ -376,3 +376,32 @@ def test_a_user_without_any_cfdi_category_cannot_open_the_upload_page(client):
     stranger = make_membership(make_account()).user
     client.force_login(stranger)
     assert client.get(reverse("cfdi:upload")).status_code == 403
+
+
+# The list's rows as the template engine rendered them cell by cell, before the rows moved
+# to one pass in cfdi/templatetags/cfdi_rows.py: the tag must produce the same cells.
+PER_CELL_ROW = """{% load i18n %}{% for cfdi in cfdis %}
+<tr><td>{{ cfdi.fecha|date:"Y-m-d H:i" }}</td><td title="{{ cfdi.tipo_label }}">{{ cfdi.tipo }}</td><td>{{ cfdi.serie }}{% if cfdi.serie and cfdi.folio %}-{% endif %}{{ cfdi.folio }}</td><td>{{ cfdi.counterpart_nombre }}<br><small>{{ cfdi.counterpart_rfc }}</small></td><td class="amount">{{ cfdi.total|floatformat:"2g" }} {{ cfdi.moneda }}</td><td>{{ cfdi.status_label }}{% if cfdi.seal_verified is False %} · <span class="error">{% translate "sello no válido" %}</span>{% endif %}</td>{% url 'cfdi:detail' cfdi.uuid as detail %}<td><a href="{{ detail }}"><code>{{ cfdi.uuid_text }}</code></a></td><td><a href="{{ detail }}xml">XML</a> · <a href="{{ detail }}pdf">PDF</a></td></tr>{% endfor %}"""  # noqa: E501
+
+
+def test_the_rows_render_the_same_cells_as_the_template_did(eku):
+    from django.template import Context, Template
+    from django.utils import translation
+
+    from despacho.cfdi.templatetags.cfdi_rows import cfdi_rows
+
+    Cfdi.objects.filter(company=eku, category="nomina").update(
+        seal_verified=False,
+        folio="",
+        emisor_nombre="O'Brien & <Hijos>",
+        receptor_nombre="O'Brien & <Hijos>",
+        total=Decimal("1234567.5"),
+    )
+    cfdis = list(Cfdi.objects.filter(company=eku).order_by("fecha"))
+    assert {c.seal_verified for c in cfdis} >= {False}
+    with translation.override("es-mx"):
+        expected = Template(PER_CELL_ROW).render(Context({"cfdis": cfdis})).strip()
+        rendered = str(cfdi_rows(cfdis))
+    assert rendered == expected
+    assert "1,234,567.50" in rendered
+    assert "O&#x27;Brien &amp; &lt;Hijos&gt;" in rendered
