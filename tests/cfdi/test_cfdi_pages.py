@@ -405,3 +405,31 @@ def test_the_rows_render_the_same_cells_as_the_template_did(eku):
     assert rendered == expected
     assert "1,234,567.50" in rendered
     assert "O&#x27;Brien &amp; &lt;Hijos&gt;" in rendered
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        None,
+        {"page": "2"},
+        {"counterpart": "Pérez & <Hijos>", "tipo": "I", "sort": "-total"},
+        {"since": "2024-13-45", "total_min": "abc"},  # errors: rendered every time
+    ],
+)
+def test_the_filter_bar_renders_what_the_fields_render_and_keeps_the_values(data):
+    from django.template import Context, Template
+    from django.utils import translation
+
+    from despacho.cfdi.forms import CfdiFilterForm
+
+    per_field = Template(
+        "{% for field in form %}<label>{{ field.label }} {{ field }}</label>{% endfor %}"
+    )
+    with translation.override("es-mx"):
+        for _ in range(2):  # the second time from the kept rendering
+            form = CfdiFilterForm(data)
+            form.filters()
+            expected = per_field.render(Context({"form": form}))
+            assert form.rendered_fields() == expected
+    if data and "counterpart" in data:
+        assert 'value="Pérez &amp; &lt;Hijos&gt;"' in expected

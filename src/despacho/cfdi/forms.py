@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
+from django.utils import translation
+from django.utils.html import format_html_join
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
 from despacho.cfdi.models import Status, Tipo
@@ -85,6 +89,18 @@ class CfdiFilterForm(forms.Form):
             self.add_error("total_max", _("Total hasta: es menor que «Total desde»."))
         return data
 
+    def rendered_fields(self) -> SafeString:
+        """The fields as the list's filter bar shows them (label, widget).
+
+        They depend only on the language and the submitted values, and the list renders
+        them on every request: a form without errors is rendered once per (language,
+        values) and kept (``_rendered_filter_fields``); one with errors every time.
+        """
+        if self.is_bound and self.errors:
+            return _render_filter_fields(self)
+        values = tuple((name, self.data[name]) for name in self.fields if name in self.data)
+        return _rendered_filter_fields(translation.get_language() or "", self.is_bound, values)
+
     def filters(self) -> CfdiFilters:
         """The valid filters; an invalid field is left out (its error is shown)."""
         if not self.is_bound:
@@ -104,6 +120,20 @@ class CfdiFilterForm(forms.Form):
             total_max=data.get("total_max"),
             sort=data.get("sort") or DEFAULT_SORT,
         )
+
+
+def _render_filter_fields(form: CfdiFilterForm) -> SafeString:
+    return format_html_join(
+        "", "<label>{} {}</label>", ((field.label, field.as_widget()) for field in form)
+    )
+
+
+@functools.lru_cache(maxsize=256)
+def _rendered_filter_fields(
+    language: str, bound: bool, values: tuple[tuple[str, str], ...]
+) -> SafeString:
+    with translation.override(language or None):
+        return _render_filter_fields(CfdiFilterForm(dict(values) if bound else None))
 
 
 class ReportYearForm(forms.Form):
