@@ -144,9 +144,9 @@ def test_the_page_makes_the_same_number_of_queries_whatever_the_number_of_compan
         invite_link(firm, make_own_company())
     make_membership(firm, role=Role.ADMIN)
     client.force_login(owner_of(firm))
-    # session, user, the second-factor check, access map, the viewer's accounts, the
-    # switcher's companies (with 40 clients, from memory: companies and their links; with
-    # thousands, from the database: the active company and the first page with its total),
+    # session, user, the second-factor check, access map, the switcher's three (few
+    # companies: the own accounts' companies, the clients, their links; many: the viewer's
+    # accounts, the active company, and the first page with its total),
     # count, page, links, owners, grants, notices, and the session save (savepoint,
     # update, release).
     with django_assert_num_queries(16):

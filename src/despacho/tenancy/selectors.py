@@ -164,21 +164,22 @@ def switcher_companies(*, viewer: User, query: str = "") -> QuerySet[Company]:
 def _entries(viewer: User, companies: Sequence[Company]) -> list[SwitcherEntry]:
     """Entries for rows of ``switcher_companies`` (their ``via_firm_id`` names the group)."""
     accounts = _switcher_scope(viewer).accounts
-    return [
-        _entry(viewer, company, accounts.get(company.via_firm_id or 0))  # type: ignore[attr-defined]
-        for company in companies
-    ]
+    entries = []
+    for company in companies:
+        via_firm = accounts.get(company.via_firm_id or 0)  # type: ignore[attr-defined]
+        group = via_firm or accounts.get(company.account_id, company.account)
+        entries.append(_entry(viewer, company, group, via_link=via_firm is not None))
+    return entries
 
 
-def _entry(viewer: User, company: Company, via_firm: Account | None) -> SwitcherEntry:
+def _entry(viewer: User, company: Company, group: Account, *, via_link: bool) -> SwitcherEntry:
     role = access_map(viewer).role_for(company) or Role.MEMBER
-    accounts = _switcher_scope(viewer).accounts
     return SwitcherEntry(
         company=company,
-        account=via_firm or accounts.get(company.account_id, company.account),
+        account=group,
         role=role,
         role_label=_role_labels().get(role, role),
-        via_link=via_firm is not None,
+        via_link=via_link,
     )
 
 
@@ -213,28 +214,42 @@ def _load_in_memory(viewer: User) -> list[SwitcherEntry] | None:
     access = access_map(viewer)
     if len(access.company_masks) > SWITCHER_IN_MEMORY_MAX:
         return None
-    scope = _switcher_scope(viewer)
-    rows = list(companies_visible(viewer=viewer)[: SWITCHER_IN_MEMORY_MAX + 1])
-    if len(rows) > SWITCHER_IN_MEMORY_MAX:
+    # The companies of the viewer's own accounts (one query; the usual case ends here),
+    # then those reached through a link or a grant on another account's company.
+    own = list(
+        Company.objects.filter(
+            account__memberships__user=viewer,
+            account__memberships__status=MembershipStatus.ACTIVE,
+        ).select_related("account")[: SWITCHER_IN_MEMORY_MAX + 1]
+    )
+    if len(own) > SWITCHER_IN_MEMORY_MAX:
         return None
-    companies = [c for c in rows if can_open(viewer, c)]
-    clients = [c.pk for c in companies if c.account_id not in scope.accounts]
+    own_ids = {c.pk for c in own}
+    others = [pk for pk in access.company_masks if pk not in own_ids]
+    clients = (
+        list(Company.objects.filter(pk__in=others).select_related("account")) if others else []
+    )
     firms_of: dict[int, list[Account]] = {}
     if clients:
-        for company_id, firm_id in CompanyLink.objects.filter(
-            company_id__in=clients, status=LinkStatus.ACCEPTED, firm_id__in=list(scope.accounts)
-        ).values_list("company_id", "firm_id"):
-            firms_of.setdefault(company_id, []).append(scope.accounts[firm_id])
-    entries = []
-    for company in companies:
-        if company.account_id in scope.accounts:
-            entries.append(_entry(viewer, company, None))
-        else:
-            entries += [_entry(viewer, company, firm) for firm in firms_of.get(company.pk, [])]
-    last = len(scope.rank)
+        for link in CompanyLink.objects.filter(
+            company_id__in=[c.pk for c in clients],
+            status=LinkStatus.ACCEPTED,
+            firm__memberships__user=viewer,
+            firm__memberships__status=MembershipStatus.ACTIVE,
+        ).select_related("firm"):
+            firms_of.setdefault(link.company_id, []).append(link.firm)
+    entries = [_entry(viewer, c, c.account, via_link=False) for c in own if can_open(viewer, c)]
+    for company in clients:
+        if can_open(viewer, company):
+            entries += [
+                _entry(viewer, company, firm, via_link=True)
+                for firm in firms_of.get(company.pk, [])
+            ]
+    # Groups by the account's name (as ``_switcher_scope`` ranks them), then folded name.
     entries.sort(
         key=lambda e: (
-            scope.rank.get(e.account.pk, last),
+            e.account.name.lower(),
+            e.account.name,
             e.account.pk,
             e.company.search_text,
             e.company.pk,
