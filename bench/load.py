@@ -5,14 +5,15 @@ migrates it, builds one account with three companies (the RFCs of the shared CFD
 admins and members with grants (through the services), and ingests N CFDIs made from the
 real samples with new UUIDs (``bench/ingest.py``'s generator). Then it collects the static
 files, starts gunicorn with production settings (DESPACHO_DEBUG=0, a SECRET_KEY, secure
-cookies, HSTS) and drives it from threads, one ``requests.Session`` per simulated user:
+cookies, HSTS) and drives it with one thread and ``requests.Session`` per simulated user,
+the users spread over ``--client-processes`` processes (5):
 
 1. every user logs in (the login burst);
 2. the mix, ``--seconds`` long: members open CFDI lists (ventas/egresos/nómina, other
    pages, a name filter) and download XML and PDF; admins also open the permissions window
    of a member and save it (one toggle, a POST under /usuarios/<m>/empresas/<c>/permisos/);
    now and then a user logs out and in again. Each user waits ``--think`` seconds on
-   average (uniform 0…2×) between requests;
+   average (uniform 0…2×) before its first request and between requests;
 3. capacity, ``--probe-seconds`` each, no waiting: every user asks only for /salud/sesion/
    (the floor: session, middleware and one indexed query), then only for the CFDI list.
    The ratio list / floor is what the list costs above the least a logged-in page costs.
