@@ -192,6 +192,32 @@ def test_bulk_send_of_another_companys_access_is_not_found(client):
     assert not PortalLink.objects.exists()
 
 
+def test_a_batch_page_of_another_company_or_unknown_is_not_found(
+    client, smtp_inbox, django_capture_on_commit_callbacks
+):
+    other = issuer()
+    found = access(other, password=None, email="uno@cliente.mx")
+    client.force_login(owner_of(other.account))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("portal_manage:send_many"), {"access": [found.pk]})
+    theirs = response["Location"]
+    assert client.get(theirs).status_code == 200
+
+    client.force_login(owner_of(issuer().account))
+    assert client.get(theirs).status_code == 404
+    unknown = reverse("portal_manage:batch", args=["00000000-0000-4000-8000-000000000000"])
+    assert client.get(unknown).status_code == 404
+
+
+def test_a_bulk_send_where_every_access_is_skipped_returns_to_the_list(client):
+    company = issuer()
+    no_email = access(company, password=None, email="")
+    client.force_login(owner_of(company.account))
+    response = client.post(reverse("portal_manage:send_many"), {"access": [no_email.pk]})
+    assert response["Location"] == reverse("portal_manage:list")
+    assert f"{no_email.rfc}: no enviado" in client.get(response["Location"]).content.decode()
+
+
 def test_each_person_of_the_receiver_gets_their_own_login(
     client, smtp_inbox, django_capture_on_commit_callbacks
 ):

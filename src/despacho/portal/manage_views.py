@@ -11,7 +11,7 @@ from uuid import UUID
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -239,13 +239,19 @@ def access_send_many(request: AppRequest) -> HttpResponse:
         messages.warning(
             request, _("%(rfc)s: no enviado. %(why)s") % {"rfc": access.rfc, "why": why}
         )
+    if not result.queued:  # every one skipped (the messages say why): no batch to follow
+        return redirect("portal_manage:list")
     return redirect("portal_manage:batch", batch=result.batch)
 
 
 @require_perm(Perm.PORTAL)
 @require_GET
 def batch_view(request: AppRequest, batch: UUID) -> HttpResponse:
-    links = portal_batch_links(viewer=request.user, company=request.workspace.company, batch=batch)
+    links = list(
+        portal_batch_links(viewer=request.user, company=request.workspace.company, batch=batch)
+    )
+    if not links:  # unknown, or another company's: the same answer
+        raise Http404(_("No existe ese envío en esta empresa."))
     return render(request, "portal/manage/batch.html", {"links": links, "batch": batch})
 
 
