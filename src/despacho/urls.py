@@ -1,5 +1,6 @@
 from django.urls import include, path
 
+from despacho.api.errors import json_method_not_allowed
 from despacho.api.v1 import api as api_v1
 from despacho.tenancy import views as tenancy_views
 
@@ -18,5 +19,5 @@ urlpatterns = [
     path("empresas/", include("despacho.tenancy.firm_urls")),
     path("empresas/", include("despacho.onboarding.urls")),
     path("claves-api/", include("despacho.api.urls")),
-    path("api/v1/", api_v1.urls),
+    path("api/v1/", json_method_not_allowed(api_v1.urls)),
 ]

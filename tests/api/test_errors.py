@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.test import Client
 
 from despacho.api.errors import STATUS_BY_CODE, status_for
 from tests.api.conftest import api_as, error_of
@@ -37,6 +38,20 @@ def test_404_envelope_for_an_unknown_id():
         "message": "No existe, o no está a tu alcance.",
         "fields": [],
     }
+
+
+def test_an_unsupported_method_is_405_in_the_envelope_with_allow():
+    tenant = make_tenant()
+    response = Client().put(
+        "/api/v1/members",
+        HTTP_AUTHORIZATION=f"Bearer {tenant.token}",
+        content_type="application/json",
+    )
+    assert response.status_code == 405
+    assert set(response["Allow"].replace(" ", "").split(",")) >= {"GET", "POST"}
+    error = error_of(response)
+    assert error["code"] == "method_not_allowed"
+    assert "Método no permitido" in error["message"]
 
 
 def test_a_duplicate_rfc_is_409_naming_the_field():

@@ -10,11 +10,13 @@ are never 403: the selectors raise their not-found errors, mapped to 404.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import functools
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
+from django.urls import URLPattern
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
@@ -252,3 +254,30 @@ ERROR_STATUSES = (400, 401, 403, 404, 409, 422, 429)
 def responses(ok: dict[int, Any]) -> dict[int, Any]:
     """An operation's responses: its own plus every error envelope (declared for OpenAPI)."""
     return {**ok, **dict.fromkeys(ERROR_STATUSES, ErrorOut)}
+
+
+def json_method_not_allowed(urls: Any) -> Any:
+    """The API's URL patterns, answering an unsupported method with the JSON envelope.
+
+    django-ninja answers 405 in plain text before any handler runs; each view here turns
+    that answer into the envelope (code ``method_not_allowed``) and keeps its ``Allow``.
+    """
+    patterns = urls[0]
+    for pattern in patterns:
+        if isinstance(pattern, URLPattern):
+            pattern.callback = _json_405(pattern.callback)
+    return urls
+
+
+def _json_405(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response = view(request, *args, **kwargs)
+        if isinstance(response, HttpResponseNotAllowed):
+            allowed = response["Allow"]
+            message = _("Método no permitido aquí; usa %(allowed)s.") % {"allowed": allowed}
+            response = JsonResponse(envelope("method_not_allowed", message), status=405)
+            response["Allow"] = allowed
+        return response
+
+    return wrapper
