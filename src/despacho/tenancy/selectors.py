@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -164,28 +164,31 @@ def switcher_companies(*, viewer: User, query: str = "") -> QuerySet[Company]:
 def _entries(viewer: User, companies: Sequence[Company]) -> list[SwitcherEntry]:
     """Entries for rows of ``switcher_companies`` (their ``via_firm_id`` names the group)."""
     accounts = _switcher_scope(viewer).accounts
+    make = _entry_maker(viewer)
     entries = []
     for company in companies:
         via_firm = accounts.get(company.via_firm_id or 0)  # type: ignore[attr-defined]
         group = via_firm or accounts.get(company.account_id, company.account)
-        entries.append(_entry(viewer, company, group, via_link=via_firm is not None))
+        entries.append(make(company, group, via_firm is not None))
     return entries
 
 
-def _entry(viewer: User, company: Company, group: Account, *, via_link: bool) -> SwitcherEntry:
-    role = access_map(viewer).role_for(company) or Role.MEMBER
-    return SwitcherEntry(
-        company=company,
-        account=group,
-        role=role,
-        role_label=_role_labels().get(role, role),
-        via_link=via_link,
-    )
+def _entry_maker(viewer: User) -> Callable[[Company, Account, bool], SwitcherEntry]:
+    """Builds entries with the viewer's role; role labels translated once, not per company."""
+    access = access_map(viewer)
+    labels = {role: str(label) for role, label in Role.choices}
 
+    def make(company: Company, group: Account, via_link: bool) -> SwitcherEntry:
+        role = access.role_for(company) or Role.MEMBER
+        return SwitcherEntry(
+            company=company,
+            account=group,
+            role=role,
+            role_label=labels.get(role, role),
+            via_link=via_link,
+        )
 
-def _role_labels() -> dict[str, str]:
-    # Translated per call of the caller's language, not once per company.
-    return {role: str(label) for role, label in Role.choices}
+    return make
 
 
 # Most people open a handful of companies: up to this many, the switcher loads them all
@@ -238,13 +241,11 @@ def _load_in_memory(viewer: User) -> list[SwitcherEntry] | None:
             firm__memberships__status=MembershipStatus.ACTIVE,
         ).select_related("firm"):
             firms_of.setdefault(link.company_id, []).append(link.firm)
-    entries = [_entry(viewer, c, c.account, via_link=False) for c in own if can_open(viewer, c)]
+    make = _entry_maker(viewer)
+    entries = [make(c, c.account, False) for c in own if can_open(viewer, c)]
     for company in clients:
         if can_open(viewer, company):
-            entries += [
-                _entry(viewer, company, firm, via_link=True)
-                for firm in firms_of.get(company.pk, [])
-            ]
+            entries += [make(company, firm, True) for firm in firms_of.get(company.pk, [])]
     # Groups by the account's name (as ``_switcher_scope`` ranks them), then folded name.
     entries.sort(
         key=lambda e: (
