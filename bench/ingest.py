@@ -1,4 +1,4 @@
-"""Ingestion throughput: N distinct CFDIs generated from the shared samples, ingested twice.
+"""Ingestion throughput: N distinct CFDIs generated from the project's samples, ingested twice.
 
 Each generated document is a real sample with a new TimbreFiscalDigital UUID
 (the comprobante's own seal does not cover the timbre, so it still verifies;
@@ -24,7 +24,7 @@ import uuid
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-SAMPLES = REPO.parent / "shared" / "fixtures" / "cfdi"
+SAMPLES = REPO / "src" / "despacho" / "samples" / "cfdi"  # despacho.samples.CFDI_SAMPLES_DIR
 UUID_RE = re.compile(rb'(<tfd:TimbreFiscalDigital[^>]*?\sUUID=")([^"]+)(")', re.DOTALL)
 # The samples of the three issuers whose seal verifies (the H&E Pago's does not), by issuer.
 SEALED_SAMPLES = {

@@ -1,6 +1,6 @@
 """PDF rendering: our reportlab renderer against satcfdi's (HTML + weasyprint), same documents.
 
-Renders each shared sample CFDI several rounds with both renderers in one run
+Renders each sample CFDI several rounds with both renderers in one run
 and prints, per document and overall, the p50 and p99 in milliseconds and how
 many times faster ours is. Only rendering is measured (the storage cache that
 serves repeated requests is not involved).
@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-SAMPLES = REPO.parent / "shared" / "fixtures" / "cfdi"
+SAMPLES = REPO / "src" / "despacho" / "samples" / "cfdi"  # despacho.samples.CFDI_SAMPLES_DIR
 
 
 def percentile(values: list[float], q: float) -> float:

@@ -1,20 +1,18 @@
-"""Factories for CFDI tests: the shared real samples, synthetic CFDIs and hostile files."""
+"""Factories for CFDI tests: the real public samples, synthetic CFDIs and hostile files."""
 
 from __future__ import annotations
 
 import io
 import uuid as uuid_module
 import zipfile
-from pathlib import Path
 
-import pytest
 from stdnum.mx import rfc as stdnum_rfc
 from tests.factories import make_account, make_company, owner_of, valid_rfc
 
+from despacho.samples import CFDI_SAMPLES_DIR
 from despacho.tenancy.models import Account, Company
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-SAMPLES_DIR = REPO_ROOT.parent / "shared" / "fixtures" / "cfdi"
+SAMPLES_DIR = CFDI_SAMPLES_DIR
 
 INGRESO_REAL = "ingreso_cfdiutils_cfdi40-real.xml"  # ISD950921HE5 → COSC8001137NA, I
 INGRESO_HE = "ingreso_satcfdi_he951128469_iva16_stamped.xml"  # H&E951128469 → KIJ0906199R1, I
@@ -32,13 +30,8 @@ SAMPLE_UUIDS = {
 
 
 def sample(name: str) -> bytes:
-    """A real sample CFDI, byte for byte; the test is skipped if the shared folder is absent."""
-    path = SAMPLES_DIR / name
-    if not path.is_file():
-        pytest.skip(
-            f"shared CFDI fixtures not found at {SAMPLES_DIR} (clone shared/ beside the repo)"
-        )
-    return path.read_bytes()
+    """A real sample CFDI, byte for byte (the repository carries them: despacho/samples/)."""
+    return (SAMPLES_DIR / name).read_bytes()
 
 
 def any_rfc() -> str:

@@ -1,4 +1,4 @@
-"""Demo data for the CFDI repository: the shared sample CFDIs, for the demo companies."""
+"""Demo data for the CFDI repository: the project's sample CFDIs, for the demo companies."""
 
 from __future__ import annotations
 
@@ -6,18 +6,18 @@ import os
 from pathlib import Path
 
 from despacho.cfdi.services import Outcome, cfdi_ingest_files
+from despacho.samples import CFDI_SAMPLES_DIR
 from despacho.tenancy.models import Company
 
 DEMO_RFCS = ("EKU9003173C9", "H&E951128469", "ISD950921HE5")
 
 
 def demo_fixtures_dir() -> Path:
-    """``DESPACHO_DEMO_CFDI_DIR``, else ``shared/fixtures/cfdi`` beside the repository checkout."""
+    """``DESPACHO_DEMO_CFDI_DIR``, else the samples in the package (``despacho/samples/cfdi``)."""
     configured = os.environ.get("DESPACHO_DEMO_CFDI_DIR")
     if configured:
         return Path(configured)
-    repo_root = Path(__file__).resolve().parents[3]
-    return repo_root.parent / "shared" / "fixtures" / "cfdi"
+    return CFDI_SAMPLES_DIR
 
 
 def load_demo_cfdis(folder: Path | None = None) -> int:
