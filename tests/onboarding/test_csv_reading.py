@@ -6,7 +6,7 @@ import io
 import os
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from despacho.onboarding.csvfile import UnreadableFile, read
@@ -149,5 +149,17 @@ def test_generated_rows_round_trip_across_encodings_and_separators(
     rows, delimiter, encoding, lineterminator
 ):
     text = _csv([HEADER] + [[r[c] for c in HEADER] for r in rows], delimiter, lineterminator)
-    parsed = read(text.encode(encoding), max_rows=100)
+    data = text.encode(encoding)
+    # A cp1252 text such as "Â¡" is also valid UTF-8 ("¡") byte for byte: no reader can
+    # tell which was meant, and UTF-8 is the likelier. Only unambiguous files round-trip.
+    assume(encoding != "cp1252" or not _valid_utf8(data))
+    parsed = read(data, max_rows=100)
     assert [values for _line, values in parsed.rows] == rows
+
+
+def _valid_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
