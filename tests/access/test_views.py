@@ -177,6 +177,55 @@ def test_the_fix_button_switches_the_dependent_permission_off(client, world):
     assert "cumple las reglas" in body
 
 
+def test_switching_ventas_off_also_offers_to_switch_it_back_on_once(client, world):
+    account, company, member, _admin = world
+    make_grant(member, company, "auxiliar_ventas")
+    client.force_login(owner_of(account))
+    base = profile("auxiliar_ventas")  # Facturar, Cancelar and Portal all need Ventas
+    response = client.post(
+        grant_url("grant_validate", member, company),
+        perms_data((base.perms - {Perm.VENTAS}) | {Perm.EGRESOS}, base, previous_profile=base.pk),
+        HTTP_HX_REQUEST="true",
+    )
+    body = response.content.decode()
+    assert body.count('name="add" value="ventas"') == 1
+    assert "Activar Ventas" in body
+
+
+def test_the_activate_button_switches_ventas_back_on_and_keeps_facturar(client, world):
+    account, company, member, _admin = world
+    make_grant(member, company, "auxiliar_ventas")
+    client.force_login(owner_of(account))
+    base = profile("auxiliar_ventas")
+    response = client.post(
+        grant_url("grant_validate", member, company),
+        perms_data(base.perms - {Perm.VENTAS}, base, previous_profile=base.pk, add="ventas"),
+        HTTP_HX_REQUEST="true",
+    )
+    body = response.content.decode()
+    assert 'value="ventas" id="perm-ventas" checked' in body
+    assert 'value="facturar" id="perm-facturar" checked' in body
+    assert "requiere Ventas" not in body
+    assert "cumple las reglas" in body
+    assert Grant.objects.get(membership=member).perms == base.perms  # nothing saved yet
+
+
+def test_the_activate_button_on_the_window_itself_saves_nothing(client, world):
+    account, company, member, _admin = world
+    make_grant(member, company, "auxiliar_ventas")
+    client.force_login(owner_of(account))
+    base = profile("auxiliar_ventas")
+    response = client.post(
+        grant_url("grant", member, company),
+        perms_data(
+            base.perms - {Perm.VENTAS, Perm.CANCELAR}, base, previous_profile=base.pk, add="ventas"
+        ),
+    )
+    assert response.status_code == 200
+    assert 'value="ventas" id="perm-ventas" checked' in response.content.decode()
+    assert Grant.objects.get(membership=member).perms == base.perms
+
+
 def test_choosing_another_profile_resets_the_toggles_to_its_set(client, world):
     account, company, member, _admin = world
     client.force_login(owner_of(account))
