@@ -321,6 +321,15 @@ def memberships_of(*, user: User) -> QuerySet[Membership]:
     ).select_related("account")
 
 
+def deactivated_memberships_of(*, user: User) -> QuerySet[Membership]:
+    """The user's deactivated memberships, newest first: why someone may see no company."""
+    return (
+        Membership.objects.filter(user=user, status=MembershipStatus.DEACTIVATED)
+        .select_related("account")
+        .order_by("-deactivated_at", "-pk")
+    )
+
+
 def membership_count(*, user: User) -> int:
     """How many active memberships the user holds (one query on the (user, status) index)."""
     return Membership.objects.filter(user=user, status=MembershipStatus.ACTIVE).count()
