@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from despacho.tenancy import selectors
 from despacho.tenancy.links import link_respond
-from despacho.tenancy.models import Company, CompanyLink, LinkStatus, Role
+from despacho.tenancy.models import Company, CompanyLink, LinkStatus, Plan, Role
 from tests.factories import (
     invite_link,
     link,
@@ -167,3 +167,32 @@ def test_a_company_owner_sees_their_company_and_its_firms(client, firm):
     assert "ESCUELA KEMPER URGATE" in body
     assert reverse("firm:company_links", args=[company.pk]) in body
     assert CompanyLink.objects.filter(company=company).count() == 1
+
+
+FIRM_ACTIONS = ("Vincular empresa", "Nuevo cliente", "Importar desde CSV")
+
+
+def test_a_client_companys_owner_is_not_offered_the_firms_actions(client, firm):
+    company = make_client_of(firm, razon_social="ESCUELA KEMPER URGATE")
+    client.force_login(owner_of(company.account))
+    body = client.get(reverse("firm:list")).content.decode()
+    assert "ESCUELA KEMPER URGATE" in body
+    for action in FIRM_ACTIONS:
+        assert action not in body, action
+
+
+def test_the_firms_owner_is_offered_link_new_client_and_import(client, firm):
+    client.force_login(owner_of(firm))
+    body = client.get(reverse("firm:list")).content.decode()
+    for action in FIRM_ACTIONS:
+        assert action in body, action
+
+
+def test_an_account_off_the_firm_plan_that_already_manages_clients_is_a_firm(client):
+    business = make_account(plan=Plan.NEGOCIO)
+    make_company(business)
+    make_client_of(business)
+    client.force_login(owner_of(business))
+    body = client.get(reverse("firm:list")).content.decode()
+    for action in FIRM_ACTIONS:
+        assert action in body, action
