@@ -84,6 +84,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "despacho.audit.middleware.RequestContextMiddleware",
     "despacho.tenancy.middleware.ActiveCompanyMiddleware",
+    # A GET on a form's target: the Spanish 405 page in the layout instead of a blank one.
+    "despacho.http.MethodNotAllowedPageMiddleware",
     # Before any view: a person with 2FA (or whose account demands it) finishes that step first.
     "despacho.security.middleware.SecondFactorMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into the lock-out page.
