@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from django.contrib.staticfiles import finders
+from django.templatetags.static import static
 from django.urls import reverse
 
 from tests.factories import make_account, make_company, owner_of
@@ -54,3 +58,15 @@ def test_the_api_keeps_its_json_405(owner_client):
     assert response["Content-Type"].startswith("application/json")
     assert response.json()["error"]["code"] == "method_not_allowed"
 
+
+def test_the_site_icon_is_served_at_favicon_ico(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content).startswith(b"\x00\x00\x01\x00")  # an ICO
+
+
+def test_pages_name_an_svg_icon_that_exists(client):
+    body = client.get(reverse("people:login")).content.decode()
+    href = re.search(r'<link rel="icon" href="([^"]+)" type="image/svg\+xml">', body).group(1)
+    assert href == static("despacho/favicon.svg")
+    assert finders.find("despacho/favicon.svg")
