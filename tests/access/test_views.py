@@ -10,9 +10,10 @@ from despacho.access.models import Grant, Profile
 from despacho.access.services import grant_set, profile_create
 from despacho.audit.actions import Action
 from despacho.audit.models import AuditEvent
-from despacho.tenancy.models import Role
+from despacho.tenancy.models import MembershipStatus, Role
 from tests.factories import (
     make_account,
+    make_client_of,
     make_company,
     make_grant,
     make_membership,
@@ -292,6 +293,57 @@ def test_overview_lists_members_and_their_companies(client, world):
     assert member.user.email in body
     assert "Contador" in body
     assert grant_url("grant", member, company) in body
+
+
+# --- a company's people ("Administrar permisos" from Empresas) ------------------------
+
+
+def test_a_companys_people_page_links_each_person_to_their_permissions_window(client, world):
+    account, company, member, admin = world
+    make_grant(member, company, "contador")
+    newcomer = make_membership(account)  # no grant on the company yet
+    gone = make_membership(account, status=MembershipStatus.DEACTIVATED)
+    owner = owner_of(account)
+    client.force_login(owner)
+    response = client.get(reverse("access:company_people", args=[company.pk]))
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "Permisos en ACME SA DE CV" in body
+    for person in (member, admin, newcomer):
+        assert person.user.email in body
+        assert grant_url("grant", person, company) in body
+    assert "Contador" in body and "Sin acceso" in body and "Dar acceso" in body
+    assert owner.email in body  # listed, with every permission, but no window
+    assert f"/usuarios/{owner.memberships.get().pk}/empresas/" not in body
+    assert gone.user.email not in body
+    assert f'href="{reverse("users:add")}?empresa={company.pk}"' in body
+
+
+def test_a_companys_people_page_of_another_account_is_not_found(client, world):
+    _account, company, _member, _admin = world
+    stranger = make_account()
+    make_company(stranger)
+    client.force_login(owner_of(stranger))
+    assert client.get(reverse("access:company_people", args=[company.pk])).status_code == 404
+
+
+def test_a_member_without_manager_rights_is_refused_a_companys_people(client, world):
+    _account, company, member, _admin = world
+    make_grant(member, company, "administrador")
+    client.force_login(member.user)
+    response = client.get(reverse("access:company_people", args=[company.pk]))
+    assert response.status_code == 403
+    assert "Solo el propietario y los administradores" in response.content.decode()
+
+
+def test_a_client_company_lists_the_firms_people(client, world):
+    account, _company, member, _admin = world
+    client_company = make_client_of(account, razon_social="CLIENTE UNO SA DE CV")
+    make_grant(member, client_company, "auxiliar_ventas")
+    client.force_login(owner_of(account))
+    body = client.get(reverse("access:company_people", args=[client_company.pk])).content.decode()
+    assert grant_url("grant", member, client_company) in body
+    assert "Auxiliar de ventas" in body
 
 
 # --- why can't they? -----------------------------------------------------------------

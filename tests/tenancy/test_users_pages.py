@@ -277,6 +277,17 @@ def test_a_person_deactivated_in_one_account_but_active_without_companies_in_ano
     assert "Todavía no tienes acceso a ninguna empresa" in body
 
 
+def test_a_persons_page_links_to_their_permissions_window_on_each_company(client):
+    account = make_account()
+    granted = make_company(account, razon_social="CON ACCESO SA DE CV")
+    other = make_company(account, razon_social="SIN ACCESO SA DE CV")
+    member = add_member(account, companies=[granted])
+    client.force_login(owner_of(account))
+    body = client.get(reverse("users:edit", args=[member.pk])).content.decode()
+    assert f'href="{reverse("access:grant", args=[member.pk, granted.pk])}"' in body
+    assert f'href="{reverse("access:grant", args=[member.pk, other.pk])}"' in body  # to give one
+
+
 # --- seats page ---------------------------------------------------------------------------
 
 

@@ -1,5 +1,7 @@
 """The Empresas page: every company the firm manages, filtered and paginated in the database."""
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -17,6 +19,7 @@ from tests.factories import (
     make_own_company,
     make_user,
     owner_of,
+    profile,
 )
 
 pytestmark = pytest.mark.django_db
@@ -196,3 +199,51 @@ def test_an_account_off_the_firm_plan_that_already_manages_clients_is_a_firm(cli
     body = client.get(reverse("firm:list")).content.decode()
     for action in FIRM_ACTIONS:
         assert action in body, action
+
+
+def test_each_company_row_offers_add_user_and_manage_permissions_for_it(client, firm):
+    own = Company.objects.get(account=firm)
+    accepted = make_client_of(firm, razon_social="CLIENTE ACEPTADO SA DE CV")
+    pending = invite_link(firm, make_own_company(razon_social="CLIENTE PENDIENTE SA")).company
+    client.force_login(owner_of(firm))
+    body = client.get(reverse("firm:list")).content.decode()
+    for company in (own, accepted):
+        assert f'href="{reverse("users:add")}?empresa={company.pk}"' in body
+        assert f'href="{reverse("access:company_people", args=[company.pk])}"' in body
+    # A pending link grants nothing yet: nobody of the firm can be given access to it.
+    assert f"?empresa={pending.pk}" not in body
+    assert reverse("access:company_people", args=[pending.pk]) not in body
+
+
+def test_members_are_not_offered_to_add_users_or_manage_permissions(client, firm):
+    company = Company.objects.get(account=firm)
+    member = make_membership(firm)
+    make_grant(member, company, "consulta")
+    client.force_login(member.user)
+    body = client.get(reverse("firm:list")).content.decode()
+    assert "Agregar usuario" not in body
+    assert "Administrar permisos" not in body
+
+
+def test_add_user_from_a_company_row_starts_with_that_company_chosen(client, firm):
+    first = Company.objects.get(account=firm)
+    client_company = make_client_of(firm, razon_social="CLIENTE ACEPTADO SA DE CV")
+    client.force_login(owner_of(firm))
+    response = client.get(reverse("users:add"), {"empresa": client_company.pk})
+    form = response.context["form"]
+    consulta = profile("consulta")
+    assert form[f"company_{client_company.pk}"].value() == str(consulta.pk)
+    assert not form[f"company_{first.pk}"].value()
+    select = re.search(
+        rf'<select name="company_{client_company.pk}".*?</select>', response.content.decode(), re.S
+    ).group(0)
+    assert re.search(rf'<option value="{consulta.pk}" selected>', select)
+
+
+def test_add_user_ignores_a_company_the_account_does_not_manage(client, firm):
+    foreign = make_company(make_account())
+    client.force_login(owner_of(firm))
+    response = client.get(reverse("users:add"), {"empresa": foreign.pk})
+    assert response.status_code == 200
+    assert f"company_{foreign.pk}" not in response.content.decode()
+    assert foreign.razon_social not in response.content.decode()

@@ -266,6 +266,26 @@ def overview(request: AppRequest) -> HttpResponse:
     )
 
 
+@login_required
+@require_GET
+def company_people(request: AppRequest, company_id: int) -> HttpResponse:
+    """One company's people with their access there, each linking to their permissions window."""
+    account = manager_account(request)
+    try:
+        company = selectors.company_of(account=account, company_id=company_id)
+    except selectors.NotFound:
+        raise Http404 from None
+    return render(
+        request,
+        "access/company_people.html",
+        {
+            "account": account,
+            "company": company,
+            "people": selectors.company_people(account=account, company=company),
+        },
+    )
+
+
 # --- "why can't they?" --------------------------------------------------------
 
 
