@@ -84,6 +84,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "despacho.audit.middleware.RequestContextMiddleware",
     "despacho.tenancy.middleware.ActiveCompanyMiddleware",
+    # A GET on a form's target: the Spanish 405 page in the layout instead of a blank one.
+    "despacho.http.MethodNotAllowedPageMiddleware",
     # Before any view: a person with 2FA (or whose account demands it) finishes that step first.
     "despacho.security.middleware.SecondFactorMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into the lock-out page.
@@ -166,6 +168,8 @@ STORAGES = {
 }
 MEDIA_ROOT = DATA_DIR / "media"
 WHITENOISE_USE_FINDERS = DEBUG
+# Files browsers ask for at the site's root (/favicon.ico), served by WhiteNoise as they are.
+WHITENOISE_ROOT = BASE_DIR / "webroot"
 
 EMAIL_URL = os.environ.get("EMAIL_URL", "console:" if DEBUG else "smtp://localhost:25")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Despacho <no-responder@despacho.local>")

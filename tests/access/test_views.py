@@ -10,9 +10,10 @@ from despacho.access.models import Grant, Profile
 from despacho.access.services import grant_set, profile_create
 from despacho.audit.actions import Action
 from despacho.audit.models import AuditEvent
-from despacho.tenancy.models import Role
+from despacho.tenancy.models import MembershipStatus, Role
 from tests.factories import (
     make_account,
+    make_client_of,
     make_company,
     make_grant,
     make_membership,
@@ -177,6 +178,55 @@ def test_the_fix_button_switches_the_dependent_permission_off(client, world):
     assert "cumple las reglas" in body
 
 
+def test_switching_ventas_off_also_offers_to_switch_it_back_on_once(client, world):
+    account, company, member, _admin = world
+    make_grant(member, company, "auxiliar_ventas")
+    client.force_login(owner_of(account))
+    base = profile("auxiliar_ventas")  # Facturar, Cancelar and Portal all need Ventas
+    response = client.post(
+        grant_url("grant_validate", member, company),
+        perms_data((base.perms - {Perm.VENTAS}) | {Perm.EGRESOS}, base, previous_profile=base.pk),
+        HTTP_HX_REQUEST="true",
+    )
+    body = response.content.decode()
+    assert body.count('name="add" value="ventas"') == 1
+    assert "Activar Ventas" in body
+
+
+def test_the_activate_button_switches_ventas_back_on_and_keeps_facturar(client, world):
+    account, company, member, _admin = world
+    make_grant(member, company, "auxiliar_ventas")
+    client.force_login(owner_of(account))
+    base = profile("auxiliar_ventas")
+    response = client.post(
+        grant_url("grant_validate", member, company),
+        perms_data(base.perms - {Perm.VENTAS}, base, previous_profile=base.pk, add="ventas"),
+        HTTP_HX_REQUEST="true",
+    )
+    body = response.content.decode()
+    assert 'value="ventas" id="perm-ventas" checked' in body
+    assert 'value="facturar" id="perm-facturar" checked' in body
+    assert "requiere Ventas" not in body
+    assert "cumple las reglas" in body
+    assert Grant.objects.get(membership=member).perms == base.perms  # nothing saved yet
+
+
+def test_the_activate_button_on_the_window_itself_saves_nothing(client, world):
+    account, company, member, _admin = world
+    make_grant(member, company, "auxiliar_ventas")
+    client.force_login(owner_of(account))
+    base = profile("auxiliar_ventas")
+    response = client.post(
+        grant_url("grant", member, company),
+        perms_data(
+            base.perms - {Perm.VENTAS, Perm.CANCELAR}, base, previous_profile=base.pk, add="ventas"
+        ),
+    )
+    assert response.status_code == 200
+    assert 'value="ventas" id="perm-ventas" checked' in response.content.decode()
+    assert Grant.objects.get(membership=member).perms == base.perms
+
+
 def test_choosing_another_profile_resets_the_toggles_to_its_set(client, world):
     account, company, member, _admin = world
     client.force_login(owner_of(account))
@@ -243,6 +293,57 @@ def test_overview_lists_members_and_their_companies(client, world):
     assert member.user.email in body
     assert "Contador" in body
     assert grant_url("grant", member, company) in body
+
+
+# --- a company's people ("Administrar permisos" from Empresas) ------------------------
+
+
+def test_a_companys_people_page_links_each_person_to_their_permissions_window(client, world):
+    account, company, member, admin = world
+    make_grant(member, company, "contador")
+    newcomer = make_membership(account)  # no grant on the company yet
+    gone = make_membership(account, status=MembershipStatus.DEACTIVATED)
+    owner = owner_of(account)
+    client.force_login(owner)
+    response = client.get(reverse("access:company_people", args=[company.pk]))
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "Permisos en ACME SA DE CV" in body
+    for person in (member, admin, newcomer):
+        assert person.user.email in body
+        assert grant_url("grant", person, company) in body
+    assert "Contador" in body and "Sin acceso" in body and "Dar acceso" in body
+    assert owner.email in body  # listed, with every permission, but no window
+    assert f"/usuarios/{owner.memberships.get().pk}/empresas/" not in body
+    assert gone.user.email not in body
+    assert f'href="{reverse("users:add")}?empresa={company.pk}"' in body
+
+
+def test_a_companys_people_page_of_another_account_is_not_found(client, world):
+    _account, company, _member, _admin = world
+    stranger = make_account()
+    make_company(stranger)
+    client.force_login(owner_of(stranger))
+    assert client.get(reverse("access:company_people", args=[company.pk])).status_code == 404
+
+
+def test_a_member_without_manager_rights_is_refused_a_companys_people(client, world):
+    _account, company, member, _admin = world
+    make_grant(member, company, "administrador")
+    client.force_login(member.user)
+    response = client.get(reverse("access:company_people", args=[company.pk]))
+    assert response.status_code == 403
+    assert "Solo el propietario y los administradores" in response.content.decode()
+
+
+def test_a_client_company_lists_the_firms_people(client, world):
+    account, _company, member, _admin = world
+    client_company = make_client_of(account, razon_social="CLIENTE UNO SA DE CV")
+    make_grant(member, client_company, "auxiliar_ventas")
+    client.force_login(owner_of(account))
+    body = client.get(reverse("access:company_people", args=[client_company.pk])).content.decode()
+    assert grant_url("grant", member, client_company) in body
+    assert "Auxiliar de ventas" in body
 
 
 # --- why can't they? -----------------------------------------------------------------

@@ -66,6 +66,16 @@ def test_members_cannot_open_the_page():
     assert _client_of(member.user).get("/claves-api/").status_code == 403
 
 
+def test_the_new_key_acts_as_the_person_creating_it_unless_they_choose_someone_else():
+    tenant = make_tenant()  # the owner is "Juan Pérez López"
+    active_member(tenant.account, [tenant.company], full_name="Abel Acosta Alba")
+    admin = active_member(tenant.account, [], role="admin", full_name="Zoe Zamora Zapata")
+    html = _client_of(admin.user).get("/claves-api/").content.decode()
+    select = re.search(r'<select name="membership".*?</select>', html, re.S).group(0)
+    selected = re.findall(r'<option value="(\d+)"[^>]*selected', select)
+    assert selected == [str(admin.pk)]
+
+
 def test_an_admin_cannot_make_a_key_acting_as_the_owner():
     tenant = make_tenant()
     admin = active_member(tenant.account, [], role="admin")

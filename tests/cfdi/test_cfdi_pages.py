@@ -23,6 +23,7 @@ from tests.factories import make_account, make_grant, make_membership, owner_of
 from despacho.cfdi.models import Cfdi
 from despacho.cfdi.selectors import CfdiFilters, cfdi_list
 from despacho.cfdi.services import cfdi_ingest
+from despacho.tenancy.workspace import SESSION_KEY as ACTIVE_COMPANY
 
 pytestmark = pytest.mark.django_db
 
@@ -101,6 +102,50 @@ def test_another_companys_uuid_is_not_found_even_for_its_own_owner_elsewhere(cli
     for name in ("cfdi:detail", "cfdi:xml", "cfdi:pdf"):
         assert client.get(reverse(name, args=[NOMINA_UUID])).status_code == 404
     assert NOMINA_UUID not in client.get(reverse("cfdi:list", args=["nomina"])).content.decode()
+
+
+def _work_in(client, company):
+    session = client.session
+    session[ACTIVE_COMPANY] = company.pk
+    session.save()
+
+
+def test_a_link_to_a_cfdi_of_another_company_the_person_opens_switches_to_it(client, eku):
+    elsewhere = company_with_rfc(any_rfc(), eku.account)
+    client.force_login(owner_of(eku.account))
+    _work_in(client, elsewhere)
+    url = reverse("cfdi:detail", args=[NOMINA_UUID])
+    response = client.get(url)
+    assert response.status_code == 302 and response["Location"] == url
+    assert client.session[ACTIVE_COMPANY] == eku.pk
+    detail = client.get(url)
+    assert detail.status_code == 200
+    assert detail.context["cfdi"].company == eku
+    assert f"Este CFDI es de {eku.razon_social}: ahora trabajas en esa empresa." in (
+        detail.content.decode()
+    )
+
+
+def test_a_link_to_a_cfdi_of_a_company_the_person_cannot_open_stays_not_found(client, eku):
+    # A member of the same account, granted another company only: no switch, a 404.
+    elsewhere = company_with_rfc(any_rfc(), eku.account)
+    member = make_membership(eku.account)
+    make_grant(member, elsewhere, "consulta")
+    client.force_login(member.user)
+    _work_in(client, elsewhere)
+    assert client.get(reverse("cfdi:detail", args=[NOMINA_UUID])).status_code == 404
+    assert client.session[ACTIVE_COMPANY] == elsewhere.pk
+
+
+def test_a_link_to_a_cfdi_in_a_category_closed_to_the_person_does_not_switch(client, eku):
+    elsewhere = company_with_rfc(any_rfc(), eku.account)
+    member = make_membership(eku.account)
+    make_grant(member, elsewhere, "consulta")
+    make_grant(member, eku, "auxiliar_ventas")  # opens EKU, but not its payroll
+    client.force_login(member.user)
+    _work_in(client, elsewhere)
+    assert client.get(reverse("cfdi:detail", args=[NOMINA_UUID])).status_code == 404
+    assert client.session[ACTIVE_COMPANY] == elsewhere.pk
 
 
 def test_the_same_uuid_stored_by_two_companies_shows_each_its_own_copy(client):
@@ -376,6 +421,23 @@ def test_a_user_without_any_cfdi_category_cannot_open_the_upload_page(client):
     stranger = make_membership(make_account()).user
     client.force_login(stranger)
     assert client.get(reverse("cfdi:upload")).status_code == 403
+
+
+def test_an_empty_list_points_to_the_upload_page(client):
+    account = make_account()
+    company_with_rfc(any_rfc(), account)
+    client.force_login(owner_of(account))
+    body = client.get(reverse("cfdi:list", args=["ventas"])).content.decode()
+    assert "Todavía no hay CFDI de Ventas en esta empresa." in body
+    assert f'class="button primary" href="{reverse("cfdi:upload")}"' in body
+
+
+def test_a_list_emptied_by_its_filters_says_so_without_the_upload_call(client, eku):
+    client.force_login(owner_of(eku.account))
+    response = client.get(reverse("cfdi:list", args=["ventas"]), {"serie": "NOEXISTE"})
+    body = response.content.decode()
+    assert "No hay CFDI con esos filtros." in body
+    assert f'class="button primary" href="{reverse("cfdi:upload")}"' not in body
 
 
 # The list's rows as the template engine rendered them cell by cell, before the rows moved

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from despacho.cfdi.models import Cfdi
 from despacho.cfdi.parsing import parse_xml, read_index
+from despacho.cfdi.pdf import render_pdf
 from despacho.cfdi.refusals import Refusal, RefusalCode
 from despacho.cfdi.services import Outcome, cfdi_ingest, cfdi_ingest_files
 
@@ -60,6 +61,19 @@ def test_a_file_that_is_not_xml_is_refused(data):
     outcome = _refusal(_company(), data)
     assert outcome.code == RefusalCode.NOT_XML
     assert outcome.message == "No es un archivo XML válido."
+
+
+def test_the_pdf_of_an_invoice_is_refused_saying_to_upload_its_xml():
+    company = company_with_rfc("EKU9003173C9")
+    printed = render_pdf(sample(PAGO_EKU))  # what people download next to the XML
+    (outcome,) = cfdi_ingest_files(
+        company=company, files=[("factura.pdf", io.BytesIO(printed))]
+    ).outcomes
+    assert outcome.status == Outcome.REFUSED
+    assert outcome.code == RefusalCode.PDF
+    assert "Es un PDF" in outcome.message
+    assert "Sube el archivo XML" in outcome.message
+    assert not Cfdi.objects.filter(company=company).exists()
 
 
 def test_xml_that_is_not_a_cfdi_is_refused():
@@ -252,6 +266,32 @@ def test_a_damaged_zip_is_refused():
     (outcome,) = _zip_outcomes(company, b"PK\x03\x04" + b"\x00" * 50)
     assert outcome.code == RefusalCode.ZIP_INVALID
     assert "ZIP" in outcome.message
+
+
+def test_a_zip_of_pdfs_only_says_it_holds_no_xml():
+    company = company_with_rfc("EKU9003173C9")
+    archive = zip_of({"factura.pdf": render_pdf(sample(PAGO_EKU))})
+    outcomes = _zip_outcomes(company, archive)
+    assert [(o.name, o.code) for o in outcomes] == [
+        ("lote.zip/factura.pdf", RefusalCode.PDF),
+        ("lote.zip", RefusalCode.ZIP_NO_XML),
+    ]
+    assert "El ZIP no contiene ningún archivo XML" in outcomes[1].message
+
+
+def test_an_empty_zip_says_it_holds_no_xml():
+    (outcome,) = _zip_outcomes(_company(), zip_of({}))
+    assert outcome.code == RefusalCode.ZIP_NO_XML
+
+
+def test_a_pdf_beside_xml_in_a_zip_is_refused_alone():
+    company = company_with_rfc("EKU9003173C9")
+    archive = zip_of({"pago.xml": sample(PAGO_EKU), "pago.pdf": render_pdf(sample(PAGO_EKU))})
+    outcomes = _zip_outcomes(company, archive)
+    assert [(o.name, o.status, o.code) for o in outcomes] == [
+        ("lote.zip/pago.xml", Outcome.ACCEPTED, ""),
+        ("lote.zip/pago.pdf", Outcome.REFUSED, RefusalCode.PDF),
+    ]
 
 
 def test_a_zip_inside_a_zip_is_not_expanded():

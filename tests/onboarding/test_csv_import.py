@@ -120,6 +120,20 @@ def test_the_preview_shows_each_row_valid_or_with_its_errors_in_spanish(
     assert not Company.objects.filter(rfc=good).exists()  # nothing written before confirming
 
 
+def test_the_start_page_says_what_the_review_does_with_the_example_row(
+    client, firm, django_capture_on_commit_callbacks
+):
+    client.force_login(owner_of(firm))
+    page = client.get(reverse("onboarding:import_start")).content.decode()
+    assert "la revisión la lista entre las filas con errores, con el motivo" in page
+    assert "se omite sola" not in page  # the review does list it
+    rows = [["EJEMPLO COMERCIAL SA DE CV", EXAMPLE_RFC, "", "", "06000"]]
+    job = _upload(client, _file(rows), django_capture_on_commit_callbacks)
+    assert job.invalid_rows == 1
+    review = client.get(reverse("onboarding:import_job", args=[job.pk])).content.decode()
+    assert 'data-code="example_row"' in review
+
+
 def test_confirming_creates_each_company_with_its_own_account_managed_by_the_firm(
     client, firm, smtp_inbox, django_capture_on_commit_callbacks
 ):

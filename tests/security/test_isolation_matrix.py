@@ -552,6 +552,11 @@ def test_the_role_only_namespaces_exist():
     assert ROLE_ONLY_NAMESPACES.issubset(namespaces)
 
 
+def test_a_companys_people_page_is_walked_with_foreign_companies():
+    # Issue 13: "Administrar permisos" from an Empresas row; B's company and A2 fill company_id.
+    assert Route("access:company_people", ("company_id",)) in routes()
+
+
 def actors_for(route: Route, actors: list[Actor], turn: int) -> list[Actor]:
     """Every actor, but only the turn's member where only roles decide (see above), and
     outside the API only the turn's key: pages never read a key, so both are no login there."""

@@ -248,8 +248,8 @@ def test_edit_delete_and_transfer_pages_work(client):
     assert admin.role == Role.OWNER
 
 
-def test_a_deactivated_person_loses_the_account_on_their_next_request(client):
-    account = make_account()
+def test_a_deactivated_person_loses_the_account_on_their_next_request_and_is_told_why(client):
+    account = make_account(name="Despacho Cerrado")
     company = make_company(account, razon_social="CUENTA CERRADA SA DE CV")
     person = make_user()
     member = add_member(account, email=person.email, companies=[company])
@@ -258,7 +258,34 @@ def test_a_deactivated_person_loses_the_account_on_their_next_request(client):
     member_deactivate(membership=member, actor=owner_of(account))
     body = client.get("/").content.decode()
     assert "CUENTA CERRADA SA DE CV" not in body
+    assert "Tu acceso a la cuenta «Despacho Cerrado» fue desactivado" in body
+    assert "Pide al administrador de tu cuenta que te asigne" not in body  # no grant helps
+
+
+def test_a_person_deactivated_in_one_account_but_active_without_companies_in_another_sees_both(
+    client,
+):
+    closed, still_there = make_account(name="Despacho Cerrado"), make_account(name="Otra Cuenta")
+    person = make_user()
+    member = add_member(closed, email=person.email, companies=[make_company(closed)])
+    make_membership(still_there, user=person)  # active, but no grant yet
+    member_deactivate(membership=member, actor=owner_of(closed))
+    client.force_login(person)
+    body = client.get("/").content.decode()
+    assert "Tu acceso a la cuenta «Despacho Cerrado» fue desactivado" in body
+    assert "Otra Cuenta" not in body
     assert "Todavía no tienes acceso a ninguna empresa" in body
+
+
+def test_a_persons_page_links_to_their_permissions_window_on_each_company(client):
+    account = make_account()
+    granted = make_company(account, razon_social="CON ACCESO SA DE CV")
+    other = make_company(account, razon_social="SIN ACCESO SA DE CV")
+    member = add_member(account, companies=[granted])
+    client.force_login(owner_of(account))
+    body = client.get(reverse("users:edit", args=[member.pk])).content.decode()
+    assert f'href="{reverse("access:grant", args=[member.pk, granted.pk])}"' in body
+    assert f'href="{reverse("access:grant", args=[member.pk, other.pk])}"' in body  # to give one
 
 
 # --- seats page ---------------------------------------------------------------------------

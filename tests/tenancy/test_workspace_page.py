@@ -1,11 +1,13 @@
 """The Empresas page: every company the firm manages, filtered and paginated in the database."""
 
+import re
+
 import pytest
 from django.urls import reverse
 
 from despacho.tenancy import selectors
 from despacho.tenancy.links import link_respond
-from despacho.tenancy.models import Company, CompanyLink, LinkStatus, Role
+from despacho.tenancy.models import Company, CompanyLink, LinkStatus, Plan, Role
 from tests.factories import (
     invite_link,
     link,
@@ -17,6 +19,7 @@ from tests.factories import (
     make_own_company,
     make_user,
     owner_of,
+    profile,
 )
 
 pytestmark = pytest.mark.django_db
@@ -167,3 +170,80 @@ def test_a_company_owner_sees_their_company_and_its_firms(client, firm):
     assert "ESCUELA KEMPER URGATE" in body
     assert reverse("firm:company_links", args=[company.pk]) in body
     assert CompanyLink.objects.filter(company=company).count() == 1
+
+
+FIRM_ACTIONS = ("Vincular empresa", "Nuevo cliente", "Importar desde CSV")
+
+
+def test_a_client_companys_owner_is_not_offered_the_firms_actions(client, firm):
+    company = make_client_of(firm, razon_social="ESCUELA KEMPER URGATE")
+    client.force_login(owner_of(company.account))
+    body = client.get(reverse("firm:list")).content.decode()
+    assert "ESCUELA KEMPER URGATE" in body
+    for action in FIRM_ACTIONS:
+        assert action not in body, action
+
+
+def test_the_firms_owner_is_offered_link_new_client_and_import(client, firm):
+    client.force_login(owner_of(firm))
+    body = client.get(reverse("firm:list")).content.decode()
+    for action in FIRM_ACTIONS:
+        assert action in body, action
+
+
+def test_an_account_off_the_firm_plan_that_already_manages_clients_is_a_firm(client):
+    business = make_account(plan=Plan.NEGOCIO)
+    make_company(business)
+    make_client_of(business)
+    client.force_login(owner_of(business))
+    body = client.get(reverse("firm:list")).content.decode()
+    for action in FIRM_ACTIONS:
+        assert action in body, action
+
+
+def test_each_company_row_offers_add_user_and_manage_permissions_for_it(client, firm):
+    own = Company.objects.get(account=firm)
+    accepted = make_client_of(firm, razon_social="CLIENTE ACEPTADO SA DE CV")
+    pending = invite_link(firm, make_own_company(razon_social="CLIENTE PENDIENTE SA")).company
+    client.force_login(owner_of(firm))
+    body = client.get(reverse("firm:list")).content.decode()
+    for company in (own, accepted):
+        assert f'href="{reverse("users:add")}?empresa={company.pk}"' in body
+        assert f'href="{reverse("access:company_people", args=[company.pk])}"' in body
+    # A pending link grants nothing yet: nobody of the firm can be given access to it.
+    assert f"?empresa={pending.pk}" not in body
+    assert reverse("access:company_people", args=[pending.pk]) not in body
+
+
+def test_members_are_not_offered_to_add_users_or_manage_permissions(client, firm):
+    company = Company.objects.get(account=firm)
+    member = make_membership(firm)
+    make_grant(member, company, "consulta")
+    client.force_login(member.user)
+    body = client.get(reverse("firm:list")).content.decode()
+    assert "Agregar usuario" not in body
+    assert "Administrar permisos" not in body
+
+
+def test_add_user_from_a_company_row_starts_with_that_company_chosen(client, firm):
+    first = Company.objects.get(account=firm)
+    client_company = make_client_of(firm, razon_social="CLIENTE ACEPTADO SA DE CV")
+    client.force_login(owner_of(firm))
+    response = client.get(reverse("users:add"), {"empresa": client_company.pk})
+    form = response.context["form"]
+    consulta = profile("consulta")
+    assert form[f"company_{client_company.pk}"].value() == str(consulta.pk)
+    assert not form[f"company_{first.pk}"].value()
+    select = re.search(
+        rf'<select name="company_{client_company.pk}".*?</select>', response.content.decode(), re.S
+    ).group(0)
+    assert re.search(rf'<option value="{consulta.pk}" selected>', select)
+
+
+def test_add_user_ignores_a_company_the_account_does_not_manage(client, firm):
+    foreign = make_company(make_account())
+    client.force_login(owner_of(firm))
+    response = client.get(reverse("users:add"), {"empresa": foreign.pk})
+    assert response.status_code == 200
+    assert f"company_{foreign.pk}" not in response.content.decode()
+    assert foreign.razon_social not in response.content.decode()

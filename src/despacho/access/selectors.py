@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from despacho.access.catalog import (
@@ -21,6 +21,7 @@ from despacho.tenancy.models import (
     Company,
     LinkStatus,
     Membership,
+    MembershipStatus,
     Role,
 )
 
@@ -146,6 +147,31 @@ def grants_of(*, account: Account) -> QuerySet[Grant]:
         .select_related("membership__user", "company", "profile")
         .order_by("membership__user__full_name", "company__razon_social")
     )
+
+
+@dataclass(frozen=True)
+class CompanyPerson:
+    """One person of the account, as seen from one company: their grant there, if any."""
+
+    membership: Membership
+    grant: Grant | None
+
+
+def company_people(*, account: Account, company: Company) -> list[CompanyPerson]:
+    """The account's people (not deactivated), owner first, each with their grant on the company.
+
+    ``company`` must come from ``company_of(account=...)``, so it is one the account manages.
+    """
+    grants = Grant.objects.filter(company=company).select_related("profile")
+    memberships = (
+        members_of(account=account)
+        .exclude(status=MembershipStatus.DEACTIVATED)
+        .prefetch_related(Prefetch("grants", queryset=grants, to_attr="company_grants"))
+    )
+    return [
+        CompanyPerson(membership=m, grant=m.company_grants[0] if m.company_grants else None)
+        for m in memberships
+    ]
 
 
 def manageable_members(*, account: Account) -> QuerySet[Membership]:

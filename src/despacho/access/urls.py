@@ -6,6 +6,7 @@ app_name = "access"
 urlpatterns = [
     path("permisos/", views.overview, name="overview"),
     path("permisos/por-que/", views.why, name="why"),
+    path("empresas/<int:company_id>/permisos/", views.company_people, name="company_people"),
     path(
         "usuarios/<int:membership_id>/empresas/<int:company_id>/permisos/",
         views.grant_window,

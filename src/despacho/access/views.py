@@ -50,10 +50,11 @@ class Toggle:
 
 @dataclass(frozen=True)
 class Fix:
-    """A rule a set breaks, with the permission that switching off would satisfy it."""
+    """A rule a set breaks, with the permissions that switching off or on would satisfy it."""
 
     violation: RuleViolation
     drop: Perm | None
+    add: Perm | None = None
 
 
 def _toggles(checked: PermSet, profile_perms: PermSet | None) -> tuple[list[Toggle], list[Fix]]:
@@ -70,17 +71,36 @@ def _toggles(checked: PermSet, profile_perms: PermSet | None) -> tuple[list[Togg
             elif perm in checked:
                 origin = "profile"
         rows.append(Toggle(perm, perm in checked, origin, perm in broken and perm in checked))
-    fixes = [Fix(v, v.perms[0] if v.code != "requires_ventas_or_egresos" else None) for v in found]
+    fixes = []
+    offered: set[Perm] = set()  # Facturar and Cancelar both need Ventas: one "Activar Ventas"
+    for v in found:
+        if v.code == "requires_ventas_or_egresos":
+            fixes.append(Fix(v, None))
+            continue
+        dependent, required = v.perms
+        fixes.append(Fix(v, dependent, required if required not in offered else None))
+        offered.add(required)
     return rows, fixes
 
 
+FIX_BUTTONS = ("drop", "add")
+
+
+def _is_fix(data: Mapping[str, Any]) -> bool:
+    """Was a "switch this off too" / "switch that on" button pressed (not Save)?"""
+    return any(name in data for name in FIX_BUTTONS)
+
+
 def _dropped(data: Mapping[str, Any], checked: PermSet) -> PermSet:
-    """Apply the "switch this off too" button, if that is what was pressed."""
-    drop = data.get("drop")
+    """Apply the "switch this off too" or "switch that on" button, if one was pressed."""
     try:
-        return checked - {Perm(str(drop))} if drop else checked
+        if drop := data.get("drop"):
+            return checked - {Perm(str(drop))}
+        if add := data.get("add"):
+            return checked | {Perm(str(add))}
     except ValueError:
-        return checked
+        pass
+    return checked
 
 
 # --- the permissions window -------------------------------------------------
@@ -146,7 +166,7 @@ def grant_window(request: AppRequest, membership_id: int, company_id: int) -> Ht
     profiles = selectors.profiles_for(account=account)
     if request.method == "POST":
         form, profile, checked = _posted_grant(request, account)
-        if profile is not None and "drop" not in request.POST:
+        if profile is not None and not _is_fix(request.POST):
             try:
                 services.grant_set(
                     actor=request.user,
@@ -168,7 +188,7 @@ def grant_window(request: AppRequest, membership_id: int, company_id: int) -> Ht
         if profile is None:
             profile = profiles.get(account__isnull=True, code=DEFAULT_PROFILE_CODE)
             checked = profile.perms
-        status = 200 if "drop" in request.POST else 400
+        status = 200 if _is_fix(request.POST) else 400
     else:
         grant = selectors.grant_of(membership=membership, company=company)
         profile = grant.profile if grant else profiles.get(code=DEFAULT_PROFILE_CODE)
@@ -242,6 +262,26 @@ def overview(request: AppRequest) -> HttpResponse:
             "account": account,
             "members": members,
             "companies": list(selectors.companies_of(account=account)),
+        },
+    )
+
+
+@login_required
+@require_GET
+def company_people(request: AppRequest, company_id: int) -> HttpResponse:
+    """One company's people with their access there, each linking to their permissions window."""
+    account = manager_account(request)
+    try:
+        company = selectors.company_of(account=account, company_id=company_id)
+    except selectors.NotFound:
+        raise Http404 from None
+    return render(
+        request,
+        "access/company_people.html",
+        {
+            "account": account,
+            "company": company,
+            "people": selectors.company_people(account=account, company=company),
         },
     )
 
@@ -340,7 +380,7 @@ def _profile_page(request: AppRequest, account: Account, profile: Profile | None
     if request.method == "POST":
         form = ProfileForm(request.POST)
         checked = _dropped(request.POST, _posted_perms(form))
-        if form.is_valid() and "drop" not in request.POST:
+        if form.is_valid() and not _is_fix(request.POST):
             try:
                 if profile is None:
                     profile = services.profile_create(
@@ -364,7 +404,7 @@ def _profile_page(request: AppRequest, account: Account, profile: Profile | None
                 return redirect("access:profiles")
             except ValidationError as exc:
                 apply_errors(form, exc)
-        status = 200 if "drop" in request.POST else 400
+        status = 200 if _is_fix(request.POST) else 400
     else:
         initial = {"name": profile.name} if profile else {}
         form = ProfileForm(initial=initial)

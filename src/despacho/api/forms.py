@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from despacho.access.catalog import Perm
+from despacho.people.models import User
 from despacho.tenancy.models import Account, Membership, MembershipStatus
 from despacho.tenancy.selectors import account_companies
 
@@ -52,7 +53,7 @@ class ApiKeyForm(forms.Form):
         help_text=_("Opcional. Deja de funcionar al terminar ese día."),
     )
 
-    def __init__(self, *args: Any, account: Account, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, account: Account, creator: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.members = {
             m.pk: m
@@ -64,6 +65,10 @@ class ApiKeyForm(forms.Form):
             (pk, f"{m.user.full_name} <{m.user.email}> · {m.get_role_display()}")
             for pk, m in self.members.items()
         ]
+        # The person creating the key is the usual answer; anyone else is a deliberate choice.
+        self.fields["membership"].initial = next(
+            (pk for pk, m in self.members.items() if m.user_id == creator.pk), None
+        )
         self.company_objects = {c.pk: c for c in account_companies(account=account)}
         self.fields["companies"].choices = [  # type: ignore[attr-defined]
             (pk, f"{c.razon_social} ({c.rfc})") for pk, c in self.company_objects.items()

@@ -22,7 +22,7 @@ from despacho.people.views import form_errors_from
 @login_required
 def key_list(request: AppRequest) -> HttpResponse:
     account = manager_account(request)
-    form = ApiKeyForm(request.POST or None, account=account)
+    form = ApiKeyForm(request.POST or None, account=account, creator=request.user)
     created = None
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -39,7 +39,7 @@ def key_list(request: AppRequest) -> HttpResponse:
         except ValidationError as exc:
             form_errors_from(form, exc, {"expires_at": "expires_on"})
         else:
-            form = ApiKeyForm(account=account)
+            form = ApiKeyForm(account=account, creator=request.user)
     return render(
         request,
         "api/keys.html",

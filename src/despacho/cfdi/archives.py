@@ -20,9 +20,12 @@ from typing import IO
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from despacho.cfdi.refusals import Refusal, RefusalCode, human_size, too_large
+from despacho.cfdi.refusals import Refusal, RefusalCode, human_size, pdf_refusal, too_large
 
 ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
+# Every PDF starts with this header (ISO 32000-1, 7.5.2); people upload the invoice's PDF
+# thinking it is the CFDI.
+PDF_MAGIC = b"%PDF-"
 _CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
 
 
@@ -54,7 +57,14 @@ def incoming_documents(name: str, stream: IO[bytes]) -> Iterator[Incoming]:
     if len(data) > limit:
         yield Incoming(name, refusal=too_large(_size_of(stream, len(data)), limit))
         return
-    yield Incoming(name, data=data)
+    yield _candidate(name, data)
+
+
+def _candidate(name: str, data: bytes) -> Incoming:
+    """A document to parse, unless its bytes say it is a PDF."""
+    if data.startswith(PDF_MAGIC):
+        return Incoming(name, refusal=pdf_refusal())
+    return Incoming(name, data=data)
 
 
 def _size_of(stream: IO[bytes], at_least: int) -> int:
@@ -98,10 +108,13 @@ def _zip_members(name: str, stream: IO[bytes]) -> Iterator[Incoming]:
         yield Incoming(name, refusal=refusal)
         return
     total_read = 0
+    # An empty ZIP, or one of PDFs only, holds no CFDI: say so once, for the ZIP itself.
+    seen = pdfs = 0
     for info in members:
         member_name = f"{name}/{label(info.filename)}"
         if info.filename.startswith("__MACOSX/"):
             continue  # resource forks macOS adds; never documents
+        seen += 1
         if _unsafe(info.filename):
             yield Incoming(
                 member_name,
@@ -144,7 +157,21 @@ def _zip_members(name: str, stream: IO[bytes]) -> Iterator[Incoming]:
         if total_read > settings.CFDI_ZIP_MAX_TOTAL_BYTES:
             yield Incoming(name, refusal=_total_refusal())
             return
-        yield Incoming(member_name, data=data)
+        candidate = _candidate(member_name, data)
+        pdfs += candidate.data is None
+        yield candidate
+    if seen == pdfs:
+        yield Incoming(name, refusal=_no_xml_refusal())
+
+
+def _no_xml_refusal() -> Refusal:
+    return Refusal(
+        RefusalCode.ZIP_NO_XML,
+        _(
+            "El ZIP no contiene ningún archivo XML. El CFDI es el XML (el PDF es solo su "
+            "representación impresa): sube los XML, sueltos o en un ZIP."
+        ),
+    )
 
 
 def _ratio_refusal() -> Refusal:

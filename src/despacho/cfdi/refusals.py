@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 class RefusalCode(enum.StrEnum):
     NOT_XML = "not_xml"
+    PDF = "pdf"
     DOCTYPE = "doctype"
     NOT_CFDI = "not_cfdi"
     NOT_STAMPED = "not_stamped"
@@ -17,6 +18,7 @@ class RefusalCode(enum.StrEnum):
     ZIP_LIMITS = "zip_limits"
     ZIP_INVALID = "zip_invalid"
     ZIP_UNSAFE_NAME = "zip_unsafe_name"
+    ZIP_NO_XML = "zip_no_xml"
     SEAL_INVALID = "seal_invalid"
     NOT_PERMITTED = "not_permitted"
 
@@ -44,4 +46,15 @@ def too_large(size: int, limit: int) -> Refusal:
         RefusalCode.TOO_LARGE,
         _("El archivo pesa más de %(limit)s, el máximo para un CFDI (pesa %(size)s).")
         % {"limit": human_size(limit), "size": human_size(size)},
+    )
+
+
+def pdf_refusal() -> Refusal:
+    """A PDF is the printed form of a CFDI, not the CFDI: say so and ask for the XML."""
+    return Refusal(
+        RefusalCode.PDF,
+        _(
+            "Es un PDF: el PDF es solo la representación impresa de la factura, no el CFDI. "
+            "Sube el archivo XML (quien emitió la factura te lo envía junto con el PDF)."
+        ),
     )

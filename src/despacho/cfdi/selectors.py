@@ -8,7 +8,7 @@ missing one (``CfdiNotFound``, a 404), whichever company it belongs to.
 from __future__ import annotations
 
 import uuid as uuid_module
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -61,6 +61,11 @@ class CfdiFilters:
     total_min: Decimal | None = None
     total_max: Decimal | None = None
     sort: str = DEFAULT_SORT
+
+    @property
+    def narrows(self) -> bool:
+        """Does any filter leave documents out (the order alone does not)?"""
+        return replace(self, sort=DEFAULT_SORT) != CfdiFilters()
 
 
 def categories_visible(*, viewer: Any, company: Company | None) -> list[Category]:
@@ -184,6 +189,23 @@ def cfdi_for(*, viewer: Any, company: Company | None, uuid: uuid_module.UUID | s
     if not can(viewer, company, CATEGORY_PERM[cfdi.category]):
         raise CfdiNotFound
     return cfdi
+
+
+def cfdi_home_elsewhere(
+    *, viewer: Any, company: Company | None, uuid: uuid_module.UUID
+) -> Company | None:
+    """Another company the viewer may open whose copy of that CFDI their grant opens, or None.
+
+    A link to a document of another of the viewer's companies should switch there, not 404;
+    a company the viewer cannot open (or a closed category) answers None, like a missing one.
+    """
+    copies = Cfdi.objects.filter(uuid=uuid).select_related("company").only("category", "company")
+    if company is not None:
+        copies = copies.exclude(company=company)
+    for cfdi in copies.order_by("company_id"):  # the emisor's and the receptor's copies at most
+        if can(viewer, cfdi.company, CATEGORY_PERM[cfdi.category]):
+            return cfdi.company
+    return None
 
 
 def cfdi_xml(cfdi: Cfdi) -> bytes:

@@ -33,6 +33,7 @@ from despacho.cfdi.selectors import (
     CfdiNotFound,
     categories_visible,
     cfdi_for,
+    cfdi_home_elsewhere,
     cfdi_list,
     cfdi_page,
     cfdi_totals,
@@ -42,6 +43,7 @@ from despacho.cfdi.selectors import (
 from despacho.cfdi.services import cfdi_ingest_files
 from despacho.http import AppRequest
 from despacho.portal.delivery import cfdi_deliver, deliverable, delivery_default_email
+from despacho.tenancy.workspace import switch_company
 
 PAGE_SIZE = 50
 
@@ -83,20 +85,23 @@ def cfdi_list_view(request: AppRequest, category: str) -> HttpResponse:
         # The 403 page names what is missing (the permission, the rule or the role).
         return denied(request, explain(request.user, company, perm))
     form = CfdiFilterForm(request.GET or None)
-    cfdis = cfdi_list(
-        viewer=request.user, company=company, category=category, filters=form.filters()
-    )
+    filters = form.filters()
+    cfdis = cfdi_list(viewer=request.user, company=company, category=category, filters=filters)
     totals = cfdi_totals(cfdis)
     page = cfdi_page(cfdis, totals=totals, number=request.GET.get("page"), per_page=PAGE_SIZE)
     query = request.GET.copy()
     query.pop("page", None)
+    categories = categories_visible(viewer=request.user, company=company)
     context = {
         "form": form,
         "page": page,
         "totals": totals,
         "query": query.urlencode(),
         "category": Category(category),
-        "categories": categories_visible(viewer=request.user, company=company),
+        "categories": categories,
+        "filtered": filters.narrows,
+        # The upload page's own rule: a grant that opens any category may upload.
+        "may_upload": bool(categories),
         "counterpart_is_receptor": category != Category.EGRESOS,
     }
     template = "cfdi/_rows.html" if request.htmx else "cfdi/list.html"
@@ -113,7 +118,21 @@ def _cfdi_or_404(request: AppRequest, uuid: UUID) -> Cfdi:
 @login_required
 @require_GET
 def cfdi_detail(request: AppRequest, uuid: UUID) -> HttpResponse:
-    cfdi = _cfdi_or_404(request, uuid)
+    try:
+        cfdi = cfdi_for(viewer=request.user, company=request.workspace.company, uuid=uuid)
+    except CfdiNotFound:
+        # A link to a document of another of the viewer's companies switches there.
+        home = cfdi_home_elsewhere(
+            viewer=request.user, company=request.workspace.company, uuid=uuid
+        )
+        if home is None or switch_company(request, home.pk) is None:
+            raise Http404(_("No existe ese CFDI en esta empresa.")) from None
+        messages.info(
+            request,
+            _("Este CFDI es de %(company)s: ahora trabajas en esa empresa.")
+            % {"company": home.razon_social},
+        )
+        return redirect("cfdi:detail", uuid)
     content = read_content(cfdi_xml(cfdi))
     context = {"cfdi": cfdi, "content": content, "can_deliver": deliverable(cfdi)}
     if context["can_deliver"]:

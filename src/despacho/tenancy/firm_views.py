@@ -38,6 +38,7 @@ from despacho.tenancy.models import CompanyLink, LinkStatus
 from despacho.tenancy.selectors import (
     CompanyNotFound,
     LinkNotFound,
+    account_is_firm,
     company_links,
     company_side_link_for,
     firm_link_for,
@@ -71,6 +72,7 @@ def workspace_list(request: AppRequest) -> HttpResponse:
         "rows": rows,
         "query": query.urlencode(),
         "is_manager": workspace.is_manager,
+        "is_firm": workspace.is_manager and account_is_firm(account=account),
     }
     if request.htmx and request.htmx.target == "companies":
         return render(request, "tenancy/firm/_companies.html", context)

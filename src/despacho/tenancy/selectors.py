@@ -40,6 +40,7 @@ from despacho.tenancy.models import (
     LinkStatus,
     Membership,
     MembershipStatus,
+    Plan,
     Role,
 )
 from despacho.textsearch import fold
@@ -321,6 +322,15 @@ def memberships_of(*, user: User) -> QuerySet[Membership]:
     ).select_related("account")
 
 
+def deactivated_memberships_of(*, user: User) -> QuerySet[Membership]:
+    """The user's deactivated memberships, newest first: why someone may see no company."""
+    return (
+        Membership.objects.filter(user=user, status=MembershipStatus.DEACTIVATED)
+        .select_related("account")
+        .order_by("-deactivated_at", "-pk")
+    )
+
+
 def membership_count(*, user: User) -> int:
     """How many active memberships the user holds (one query on the (user, status) index)."""
     return Membership.objects.filter(user=user, status=MembershipStatus.ACTIVE).count()
@@ -539,6 +549,17 @@ def workspace_rows(
             )
         )
     return rows
+
+
+def account_is_firm(*, account: Account) -> bool:
+    """Does the account work as an accounting firm: on the firm plan, or managing client links.
+
+    A client company's own account (the plan its firm gave it, any links only on the company
+    side) is not one, so the firm's actions (link, create clients, import) are not offered to it.
+    """
+    if account.plan == Plan.DESPACHO:
+        return True
+    return CompanyLink.objects.filter(firm=account).exists()
 
 
 def link_notices(*, viewer: User) -> QuerySet[CompanyLink]:

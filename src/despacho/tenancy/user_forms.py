@@ -13,6 +13,9 @@ from despacho.tenancy.models import Account, Company, MembershipStatus, Role
 from despacho.tenancy.seats import MAX_SEATS_PER_PURCHASE
 from despacho.tenancy.selectors import MemberFilters, account_companies, account_profiles
 
+# The profile a company chosen in advance starts with: the narrowest that sees everything.
+PRESELECTED_PROFILE = "consulta"
+
 _ROLE_CHOICES = [(role.value, role.label) for role in ASSIGNABLE_ROLES]
 
 
@@ -82,6 +85,19 @@ class MemberAddForm(forms.Form):
             self.fields[self.company_field(company)] = forms.ChoiceField(
                 label=f"{company.razon_social} ({company.rfc})", choices=choices, required=False
             )
+
+    def preselect(self, company_id: object) -> None:
+        """Start with that company chosen (with the Consulta profile), when coming from it.
+
+        An id that is not one of the account's companies is ignored, like a missing one.
+        """
+        company = next((c for c in self.companies if str(c.pk) == str(company_id)), None)
+        default = next(
+            (p for p in self.profiles.values() if p.is_system and p.code == PRESELECTED_PROFILE),
+            None,
+        )
+        if company is not None and default is not None:
+            self.fields[self.company_field(company)].initial = str(default.pk)
 
     @staticmethod
     def company_field(company: Company) -> str:

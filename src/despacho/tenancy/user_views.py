@@ -35,6 +35,7 @@ from despacho.tenancy.models import Account, Membership, MembershipStatus, Role
 from despacho.tenancy.seats import seat_purchase_record, seat_purchases, seat_quote, seat_summary
 from despacho.tenancy.selectors import (
     MemberNotFound,
+    account_companies,
     invitation_for,
     managed_accounts_of,
     member_for,
@@ -96,6 +97,8 @@ def user_list(request: AppRequest) -> HttpResponse:
 def user_add(request: AppRequest) -> HttpResponse:
     account = managed_account(request)
     form = MemberAddForm(request.POST or None, account=account)
+    if request.method == "GET" and "empresa" in request.GET:
+        form.preselect(request.GET["empresa"])  # "Agregar usuario" from a company's row
     if request.method == "POST" and form.is_valid():
         try:
             membership = member_add(
@@ -145,10 +148,20 @@ def user_edit(request: AppRequest, membership_id: int) -> HttpResponse:
         "company__razon_social"
     )
     viewer_role = Membership.objects.get(account=account, user=request.user).role
+    # The permissions window is reachable from here too: one link per company, granted or not.
+    granted = {grant.company_id for grant in grants}
+    ungranted = [c for c in account_companies(account=account) if c.pk not in granted]
     return render(
         request,
         "tenancy/users/edit.html",
-        _context(account, form=form, member=membership, grants=grants, viewer_role=viewer_role),
+        _context(
+            account,
+            form=form,
+            member=membership,
+            grants=grants,
+            ungranted=ungranted,
+            viewer_role=viewer_role,
+        ),
     )
 
 

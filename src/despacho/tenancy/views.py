@@ -14,7 +14,12 @@ from django.views.decorators.http import require_GET, require_POST
 from despacho.access.decisions import permissions_on
 from despacho.http import AppRequest
 from despacho.tenancy.middleware import workspace_of
-from despacho.tenancy.selectors import link_notices, membership_count, switcher_page
+from despacho.tenancy.selectors import (
+    deactivated_memberships_of,
+    link_notices,
+    membership_count,
+    switcher_page,
+)
 from despacho.tenancy.workspace import switch_company
 
 
@@ -22,14 +27,15 @@ from despacho.tenancy.workspace import switch_company
 def home(request: HttpRequest) -> HttpResponse:
     workspace = workspace_of(request)
     perms = permissions_on(request.user, workspace.company) if workspace.company else frozenset()
-    return render(
-        request,
-        "tenancy/home.html",
-        {
-            "perms": sorted(perms, key=lambda p: p.bit),
-            "notices": list(link_notices(viewer=request.user)),  # type: ignore[arg-type]
-        },
-    )
+    context: dict[str, object] = {
+        "perms": sorted(perms, key=lambda p: p.bit),
+        "notices": list(link_notices(viewer=request.user)),  # type: ignore[arg-type]
+    }
+    if workspace.company is None:
+        # Without a company, say why: a deactivated access is not solved by asking for a grant.
+        context["deactivated"] = list(deactivated_memberships_of(user=request.user))  # type: ignore[arg-type]
+        context["has_active_membership"] = membership_count(user=request.user) > 0  # type: ignore[arg-type]
+    return render(request, "tenancy/home.html", context)
 
 
 @login_required
