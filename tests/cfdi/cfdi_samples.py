@@ -19,6 +19,7 @@ INGRESO_HE = "ingreso_satcfdi_he951128469_iva16_stamped.xml"  # H&E951128469 →
 PAGO_HE = "pago20_satcfdi_he951128469.xml"  # H&E951128469 → KIJ0906199R1, P (SelloCFD mismatch)
 PAGO_EKU = "pago20_swsapien_pago_stamped.xml"  # EKU9003173C9 → URE180429TM6, P
 NOMINA_EKU = "nomina12_swsapien_nomina12_40.xml"  # EKU9003173C9 → XOJI740919U48, N
+CARTA_PORTE = "traslado_buildpdf_cartaporte_demo.xml"  # EDE010101AAA → CPR020202BBB, T (CP 3.1)
 
 SAMPLE_UUIDS = {
     INGRESO_REAL: "c2832671-da6d-11ef-a83d-00155d012007",

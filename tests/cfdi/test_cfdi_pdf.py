@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import hashlib
+import io
 from decimal import Decimal
 
 import pytest
 from cfdi_samples import (
+    CARTA_PORTE,
     INGRESO_HE,
     INGRESO_REAL,
     NOMINA_EKU,
     PAGO_EKU,
+    PAGO_HE,
     SAMPLE_UUIDS,
     company_with_rfc,
     sample,
@@ -20,10 +23,13 @@ from django.core.files.storage import default_storage
 from django.urls import reverse
 from hypothesis import given
 from hypothesis import strategies as st
+from lxml import etree
+from pypdf import PdfReader
 from tests.factories import owner_of
 
 from despacho.cfdi.amount_words import amount_in_words, number_words
 from despacho.cfdi.models import Cfdi, Status
+from despacho.cfdi.parsing import parse_xml
 from despacho.cfdi.pdf import pdf_key, qr_total, render_pdf, verification_url
 from despacho.cfdi.services import cfdi_ingest
 
@@ -231,3 +237,109 @@ def test_the_cache_key_changes_with_the_status_so_a_cancellation_renders_afresh(
     cfdi.status = Status.CANCELADO
     assert pdf_key(cfdi) != before
     assert str(eku.pk) in before and str(cfdi.uuid) in before
+
+
+# --- values from the document are printed, never interpreted -----------------------------
+
+# reportlab's paragraphs speak a markup: a value taken for markup embeds a local file as an
+# image, adds a link, or breaks the rendering (a 500).
+MARKUP = (
+    '<img src="/etc/hostname" width="40" height="40"/>'
+    '<a href="https://evil.example/a">enlace</a>'
+    '<link href="https://evil.example/l">liga</link><b>sin cerrar &amp; <para>'
+)
+EVERY_KIND = [INGRESO_REAL, INGRESO_HE, PAGO_EKU, PAGO_HE, NOMINA_EKU, CARTA_PORTE]
+# What ingestion itself reads strictly (a document without them is refused, not printed).
+INDEX_ATTRIBUTES = {"Version", "UUID", "TipoDeComprobante", "Rfc", "Fecha", "FechaTimbrado"}
+INDEX_ATTRIBUTES |= {"SubTotal", "Descuento", "Total", "TipoCambio"}
+
+
+def with_markup(data: bytes, *, keep: set[str] | frozenset[str] = frozenset()) -> bytes:
+    """The document with every attribute (but those in keep) holding reportlab markup."""
+    root = parse_xml(data)
+    for element in root.iter():
+        if not isinstance(element.tag, str):
+            continue
+        for name in element.attrib:
+            if etree.QName(name).localname not in keep:
+                element.set(name, MARKUP)
+    return etree.tostring(root, encoding="UTF-8", xml_declaration=True)
+
+
+def pdf_pages(pdf: bytes) -> list:
+    return list(PdfReader(io.BytesIO(pdf)).pages)
+
+
+def images_in(pdf: bytes) -> list[str]:
+    found = []
+    for page in pdf_pages(pdf):
+        xobjects = page["/Resources"].get("/XObject")
+        if xobjects is None:
+            continue
+        for name, xobject in xobjects.get_object().items():
+            if xobject.get_object().get("/Subtype") == "/Image":
+                found.append(str(name))
+    return found
+
+
+def links_in(pdf: bytes) -> list[str]:
+    found = []
+    for page in pdf_pages(pdf):
+        for annotation in page.get("/Annots") or []:
+            annotation = annotation.get_object()
+            if annotation.get("/Subtype") == "/Link":
+                found.append(str(annotation.get("/A")))
+    return found
+
+
+def printed_text(pdf: bytes) -> str:
+    return "\n".join(page.extract_text() for page in pdf_pages(pdf))
+
+
+@pytest.mark.parametrize("name", EVERY_KIND)
+def test_markup_in_any_attribute_is_printed_literally_without_images_or_links(name):
+    pdf = render_pdf(with_markup(sample(name)))
+    assert images_in(pdf) == []
+    assert links_in(pdf) == []
+    text = printed_text(pdf)
+    assert '<img src="/etc/hostname"' in text
+    assert "sin cerrar &amp; <para>" in text
+
+
+@pytest.mark.parametrize("name", EVERY_KIND)
+def test_the_untouched_samples_carry_no_images_or_links_either(name):
+    pdf = render_pdf(sample(name))
+    assert images_in(pdf) == [] and links_in(pdf) == []
+
+
+def test_a_stored_payroll_full_of_markup_is_served_as_a_pdf_through_the_view(client, db):
+    company = company_with_rfc("EKU9003173C9")
+    hostile = with_markup(sample(NOMINA_EKU), keep=INDEX_ATTRIBUTES)
+    outcome = cfdi_ingest(company=company, data=hostile, accept_unverified=True)
+    assert outcome.status == "accepted", outcome
+    client.force_login(owner_of(company.account))
+    response = client.get(reverse("cfdi:pdf", args=[SAMPLE_UUIDS[NOMINA_EKU]]))
+    assert response.status_code == 200
+    assert images_in(response.content) == [] and links_in(response.content) == []
+    assert '<img src="/etc/hostname"' in printed_text(response.content)
+
+
+def test_an_image_named_in_a_payroll_total_is_printed_as_text_not_embedded(tmp_path):
+    from PIL import Image
+
+    picture = tmp_path / "local.png"
+    Image.new("RGB", (4, 4), "red").save(picture)
+    crafted = f'TotalPercepciones="&lt;img src=&quot;{picture}&quot;/&gt;"'.encode()
+    data = sample(NOMINA_EKU).replace(b'TotalPercepciones="5000.0"', crafted, 1)
+    assert crafted in data
+    pdf = render_pdf(data)
+    assert images_in(pdf) == []
+    assert 'Percepciones: <img src="' in printed_text(pdf)
+
+
+def test_a_timbre_version_that_is_not_the_sats_is_not_looked_up_as_a_file():
+    data = sample(INGRESO_REAL).replace(b'Version="1.1"', b'Version="../../../../etc/x"', 1)
+    assert b"../../../../etc/x" in data
+    text = printed_text(render_pdf(data))
+    assert "C2832671-DA6D-11EF-A83D-00155D012007" in text
+    assert "||1.1|C2832671" not in text

@@ -29,6 +29,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from lxml import etree
 from qrcode.constants import ERROR_CORRECT_M
+from qrcode.exceptions import DataOverflowError
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER, TA_RIGHT
 from reportlab.lib.pagesizes import LETTER
@@ -53,7 +54,9 @@ from despacho.cfdi.models import Cfdi, Status
 from despacho.cfdi.parsing import TFD, parse_xml
 
 # Bump when the layout changes: cached PDFs of the old layout are then ignored.
-RENDERER_VERSION = "1"
+RENDERER_VERSION = "2"
+
+TFD_VERSIONS = ("1.0", "1.1")
 
 VERIFICA_CFDI = "https://verificacfdi.facturaelectronica.sat.gob.mx/default.aspx"
 
@@ -567,11 +570,11 @@ def _nomina(content: CfdiContent) -> list[Any]:
             ]
         )
     left = [
-        Paragraph(f"Percepciones: {money(h.get('TotalPercepciones', '0'))}", _H2),
+        _p(f"Percepciones: {money(h.get('TotalPercepciones', '0'))}", _H2),
         _grid(perc, [half * f for f in (0.1, 0.14, 0.46, 0.15, 0.15)], numeric_from=3),
     ]
     right = [
-        Paragraph(f"Deducciones: {money(h.get('TotalDeducciones', '0'))}", _H2),
+        _p(f"Deducciones: {money(h.get('TotalDeducciones', '0'))}", _H2),
         _grid(ded, [half * f for f in (0.1, 0.14, 0.56, 0.2)], numeric_from=3),
     ]
     lists = Table([[left, right]], colWidths=[half + 3, half + 3])
@@ -598,7 +601,7 @@ def _nomina(content: CfdiContent) -> list[Any]:
                 ]
             )
         out += [
-            Paragraph(f"Otros pagos: {money(h.get('TotalOtrosPagos', '0'))}", _H2),
+            _p(f"Otros pagos: {money(h.get('TotalOtrosPagos', '0'))}", _H2),
             _grid(otros, [w * f for f in (0.08, 0.1, 0.52, 0.15, 0.15)], numeric_from=3),
         ]
     return out
@@ -615,8 +618,11 @@ class QrFlowable(Flowable):
         super().__init__()
         code = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=0)
         code.add_data(text)
-        code.make(fit=True)
-        self.matrix = code.get_matrix()
+        try:
+            code.make(fit=True)
+            self.matrix = code.get_matrix()
+        except DataOverflowError:  # a crafted document's values too long for any QR
+            self.matrix = []
         self.side = side
 
     def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
@@ -624,6 +630,8 @@ class QrFlowable(Flowable):
 
     def draw(self) -> None:
         n = len(self.matrix)
+        if not n:
+            return
         cell = self.side / n
         path = self.canv.beginPath()
         for row_index, row in enumerate(self.matrix):
@@ -688,8 +696,12 @@ def _cadena_tfd(root: etree._Element) -> str:
     tfd = root.find(f".//{{{TFD}}}TimbreFiscalDigital")
     if tfd is None:
         return ""
+    version = tfd.get("Version") or tfd.get("version") or "1.1"
+    # satcfdi turns the version into a file name: only the SAT's own versions reach it.
+    if version not in TFD_VERSIONS:
+        return ""
     try:
-        return str(xslt_transform(tfd.tag, tfd.get("Version") or tfd.get("version") or "1.1")(tfd))
+        return str(xslt_transform(tfd.tag, version)(tfd))
     except (CFDIError, etree.XSLTError):
         return ""
 
