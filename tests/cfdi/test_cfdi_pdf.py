@@ -343,3 +343,40 @@ def test_a_timbre_version_that_is_not_the_sats_is_not_looked_up_as_a_file():
     text = printed_text(render_pdf(data))
     assert "C2832671-DA6D-11EF-A83D-00155D012007" in text
     assert "||1.1|C2832671" not in text
+
+
+# --- local taxes (implocal) --------------------------------------------------------------
+
+IMPLOCAL = (
+    '<implocal:ImpuestosLocales xmlns:implocal="http://www.sat.gob.mx/implocal" version="1.0" '
+    'TotaldeRetenciones="8.62" TotaldeTraslados="25.86">'
+    '<implocal:RetencionesLocales ImpLocRetenido="Cedular" TasadeRetencion="1.00" Importe="8.62"/>'
+    '<implocal:TrasladosLocales ImpLocTrasladado="ISH" TasadeTraslado="3.00" Importe="25.86"/>'
+    "</implocal:ImpuestosLocales>"
+)
+
+
+def with_local_taxes() -> bytes:
+    """The real invoice (862.07 + IVA 137.93) with a 3 % ISH and a 1 % cedular retention."""
+    data = sample(INGRESO_REAL)
+    data = data.replace(b'Total="1000.00"', b'Total="1017.24"', 1)
+    return data.replace(b"<cfdi:Complemento>", b"<cfdi:Complemento>" + IMPLOCAL.encode(), 1)
+
+
+def printed_amount(text: str, label: str) -> Decimal:
+    """The amount printed in the cell after a label of the totals."""
+    lines = text.splitlines()
+    figure = lines[lines.index(label) + 1].split(" ")[0]
+    return Decimal(figure.replace(",", ""))
+
+
+def test_local_taxes_are_printed_with_their_names_and_rates_so_the_totals_add_up():
+    text = printed_text(render_pdf(with_local_taxes()))
+    subtotal = printed_amount(text, "Subtotal")
+    iva = printed_amount(text, "Impuestos trasladados")
+    ish = printed_amount(text, "Traslado local: ISH 3.00 %")
+    cedular = printed_amount(text, "Retención local: Cedular 1.00 %")
+    total = printed_amount(text, "Total")
+    expected = ("862.07", "137.93", "25.86", "8.62")
+    assert (subtotal, iva, ish, cedular) == tuple(map(Decimal, expected))
+    assert subtotal + iva + ish - cedular == total == Decimal("1017.24")

@@ -24,6 +24,8 @@ from despacho.cfdi.parsing import (
 
 Row = dict[str, str]
 
+IMPLOCAL = "http://www.sat.gob.mx/implocal"
+
 
 @dataclass
 class Tax:
@@ -90,6 +92,7 @@ class CfdiContent:
     payment_totals: Row = field(default_factory=dict)
     nomina_detail: Nomina | None = None
     related: list[tuple[str, list[str]]] = field(default_factory=list)
+    local_taxes: list[Tax] = field(default_factory=list)
 
 
 IMPUESTOS = {"001": "ISR", "002": "IVA", "003": "IEPS"}
@@ -160,6 +163,28 @@ def _nomina(complemento: etree._Element) -> Row | None:
     return None
 
 
+def _local_taxes(complemento: etree._Element) -> list[Tax]:
+    """The ImpuestosLocales complement: state and municipal taxes, named by the issuer."""
+    found: list[Tax] = []
+    for locales in complemento.iterfind(f"{{{IMPLOCAL}}}ImpuestosLocales"):
+        for kind, item, name, rate in (
+            ("traslado", "TrasladosLocales", "ImpLocTrasladado", "TasadeTraslado"),
+            ("retencion", "RetencionesLocales", "ImpLocRetenido", "TasadeRetencion"),
+        ):
+            for element in locales.iterfind(f"{{{IMPLOCAL}}}{item}"):
+                found.append(
+                    Tax(
+                        kind=kind,
+                        impuesto=element.get(name, ""),
+                        tipo_factor="",
+                        tasa=element.get(rate, ""),
+                        base="",
+                        importe=element.get("Importe", ""),
+                    )
+                )
+    return found
+
+
 def _payment_totals(complemento: etree._Element) -> Row:
     return _attrs(complemento.find(f"{{{PAGOS20}}}Pagos/{{{PAGOS20}}}Totales"))
 
@@ -227,6 +252,7 @@ def content_of(root: etree._Element) -> CfdiContent:
     nomina: Row | None = None
     nomina_detail: Nomina | None = None
     payment_totals: Row = {}
+    local_taxes: list[Tax] = []
     names: list[str] = []
     for complemento in root.iterfind(f"{{{ns}}}Complemento"):
         tfd = complemento.find(f"{{{TFD}}}TimbreFiscalDigital")
@@ -234,6 +260,7 @@ def content_of(root: etree._Element) -> CfdiContent:
             timbre = _attrs(tfd)
         payments += _payments(complemento)
         payment_totals = payment_totals or _payment_totals(complemento)
+        local_taxes += _local_taxes(complemento)
         nomina = nomina or _nomina(complemento)
         nomina_detail = nomina_detail or _nomina_detail(complemento)
         for child in complemento:
@@ -265,4 +292,5 @@ def content_of(root: etree._Element) -> CfdiContent:
         payment_totals=payment_totals,
         nomina_detail=nomina_detail,
         related=related,
+        local_taxes=local_taxes,
     )

@@ -2,9 +2,9 @@
 
 Everything a printed CFDI carries (Anexo 20): emisor and receptor with their
 régimen, domicilio fiscal and uso CFDI; the concepts with their taxes; the
-comprobante's taxes; totals in figures and in words; forma and método de pago,
-moneda, tipo, serie/folio, fecha, lugar de expedición; the Pagos 2.0 and
-Nómina 1.2 complements when present; and the timbre: UUID, certificate
+comprobante's taxes and its local taxes (implocal); totals in figures and in
+words; forma and método de pago, moneda, tipo, serie/folio, fecha, lugar de
+expedición; the Pagos 2.0 and Nómina 1.2 complements when present; and the timbre: UUID, certificate
 numbers, fecha de timbrado, both seals, the cadena original del complemento
 de certificación and the SAT's verification QR.
 
@@ -371,7 +371,7 @@ def _taxes_and_totals(content: CfdiContent) -> list[Any]:
                 money(tax.importe) if tax.importe else "",
             ]
         )
-    left_w = WIDTH * 0.6
+    left_w = WIDTH * 0.56
     taxes: Any = (
         _grid(tax_rows, [left_w * f for f in (0.14, 0.16, 0.14, 0.18, 0.19, 0.19)], numeric_from=4)
         if len(tax_rows) > 1
@@ -385,9 +385,13 @@ def _taxes_and_totals(content: CfdiContent) -> list[Any]:
         totals.append(["Impuestos trasladados", money(t["TotalImpuestosTrasladados"])])
     if t.get("TotalImpuestosRetenidos"):
         totals.append(["Impuestos retenidos", money(t["TotalImpuestosRetenidos"])])
+    for local in content.local_taxes:
+        kind = "Traslado local" if local.kind == "traslado" else "Retención local"
+        rate = f" {local.tasa} %" if local.tasa else ""
+        totals.append([_p(f"{kind}: {local.impuesto}{rate}", _BASE), money(local.importe)])
     moneda = c.get("Moneda", "")
     totals.append(["Total", f"{money(c.get('Total'))} {moneda}".strip()])
-    right = Table(totals, colWidths=[WIDTH * 0.2, WIDTH * 0.18])
+    right = Table(totals, colWidths=[WIDTH * 0.25, WIDTH * 0.18])
     right.setStyle(
         TableStyle(
             [
