@@ -30,7 +30,7 @@ from tests.factories import owner_of
 from despacho.cfdi.amount_words import amount_in_words, number_words
 from despacho.cfdi.models import Cfdi, Status
 from despacho.cfdi.parsing import parse_xml
-from despacho.cfdi.pdf import pdf_key, qr_total, render_pdf, verification_url
+from despacho.cfdi.pdf import carta_porte_url, pdf_key, qr_total, render_pdf, verification_url
 from despacho.cfdi.services import cfdi_ingest
 
 # --- importe con letra -------------------------------------------------------------------
@@ -380,3 +380,88 @@ def test_local_taxes_are_printed_with_their_names_and_rates_so_the_totals_add_up
     expected = ("862.07", "137.93", "25.86", "8.62")
     assert (subtotal, iva, ish, cedular) == tuple(map(Decimal, expected))
     assert subtotal + iva + ish - cedular == total == Decimal("1017.24")
+
+
+# --- Carta Porte -------------------------------------------------------------------------
+
+CCP_URL = (
+    "https://verificacfdi.facturaelectronica.sat.gob.mx/verificaccp/default.aspx"
+    "?IdCCP=CCC-00001&FechaOrig=2024-01-15T08%3A00%3A00&FechaTimb=2024-01-15T10%3A35%3A00"
+)
+
+
+def carta_porte_version(version: str) -> bytes:
+    """The Carta Porte 3.1 sample spelled as another version of the complement."""
+    ns = {"3.0": b"CartaPorte30", "2.0": b"CartaPorte20"}[version]
+    data = sample(CARTA_PORTE).replace(b"CartaPorte31", ns)
+    data = data.replace(b'Version="3.1"', f'Version="{version}"'.encode())
+    if version == "2.0":  # 2.0 had no IdCCP
+        data = data.replace(b' IdCCP="CCC-00001"', b"")
+    return data
+
+
+def test_the_carta_porte_pdf_prints_route_goods_vehicle_and_people():
+    text = printed_text(render_pdf(sample(CARTA_PORTE)))
+    assert "CFDI de Traslado" in text
+    for expected in [
+        "Complemento Carta Porte 3.1",
+        "IdCCP: CCC-00001",
+        "Transporte internacional: No",
+        "Distancia total recorrida (km): 150.50",
+        "Peso bruto total: 500.00 KGM",
+        "Número total de mercancías: 2",
+        # Ubicaciones: origin and destination, with their dates and places
+        "Origen",
+        "OR000001",
+        "2024-01-15T08:00:00",
+        "Destino",
+        "DE000001",
+        "2024-01-15T18:00:00",
+        "039, JAL, MEX, C.P. 44100",
+        # Mercancías
+        "Producto A",
+        "Producto B",
+        "5,000.00",
+        # Autotransporte: vehicle and insurance
+        "Permiso SCT: TPAF01 - Autotransporte Federal",
+        "PERM123456",
+        "Placa: ABC1234",
+        "Año del modelo: 2022",
+        "Ejemplo · POL-RC-001",
+        "Seguros Carga · POL-C-001",
+        "CTR001 REM9876",
+        # FiguraTransporte
+        "01 - Operador",
+        "XAXX010101000",
+        "JUAN PEREZ",
+        "LIC123456",
+    ]:
+        assert expected in text, expected
+    # Both QRs: the Carta Porte's and the CFDI's own timbre.
+    assert "Verificación de la Carta Porte en el SAT:" in text
+    assert "Sello digital del SAT:" in text
+
+
+def test_the_carta_porte_qr_points_to_the_sats_ccp_verification():
+    url = carta_porte_url(
+        id_ccp="CCC-00001",
+        fecha_origen="2024-01-15T08:00:00",
+        fecha_timbrado="2024-01-15T10:35:00",
+    )
+    assert url == CCP_URL
+    text = printed_text(render_pdf(sample(CARTA_PORTE))).replace("\n", "")
+    assert CCP_URL in text
+
+
+def test_carta_porte_3_0_is_printed_by_the_same_code():
+    text = printed_text(render_pdf(carta_porte_version("3.0")))
+    assert "Complemento Carta Porte 3.0" in text
+    assert "IdCCP: CCC-00001" in text and "JUAN PEREZ" in text and "Placa: ABC1234" in text
+    assert "Verificación de la Carta Porte en el SAT:" in text
+
+
+def test_carta_porte_2_0_is_printed_without_a_ccp_qr_as_it_had_no_idccp():
+    text = printed_text(render_pdf(carta_porte_version("2.0")))
+    assert "Complemento Carta Porte 2.0" in text
+    assert "Producto A" in text and "2024-01-15T18:00:00" in text
+    assert "Verificación de la Carta Porte" not in text

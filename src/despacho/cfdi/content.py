@@ -25,6 +25,12 @@ from despacho.cfdi.parsing import (
 Row = dict[str, str]
 
 IMPLOCAL = "http://www.sat.gob.mx/implocal"
+# Carta Porte 2.0, 3.0 and 3.1 share the structure the printed CFDI shows.
+CARTA_PORTE = (
+    "http://www.sat.gob.mx/CartaPorte31",
+    "http://www.sat.gob.mx/CartaPorte30",
+    "http://www.sat.gob.mx/CartaPorte20",
+)
 
 
 @dataclass
@@ -77,6 +83,35 @@ class Nomina:
 
 
 @dataclass
+class Ubicacion:
+    attrs: Row
+    domicilio: Row
+
+
+@dataclass
+class CartaPorte:
+    """The Carta Porte complement: route, goods, vehicle and the people who drive it."""
+
+    attrs: Row
+    ubicaciones: list[Ubicacion]
+    mercancias: Row
+    mercancia: list[Row]
+    autotransporte: Row
+    vehiculo: Row
+    seguros: Row
+    remolques: list[Row]
+    figuras: list[Row]
+
+    @property
+    def fecha_origen(self) -> str:
+        """Date and time of departure from the first origin (the Carta Porte QR's FechaOrig)."""
+        for ubicacion in self.ubicaciones:
+            if ubicacion.attrs.get("TipoUbicacion") == "Origen":
+                return ubicacion.attrs.get("FechaHoraSalidaLlegada", "")
+        return ""
+
+
+@dataclass
 class CfdiContent:
     comprobante: Row
     emisor: Row
@@ -93,6 +128,7 @@ class CfdiContent:
     nomina_detail: Nomina | None = None
     related: list[tuple[str, list[str]]] = field(default_factory=list)
     local_taxes: list[Tax] = field(default_factory=list)
+    cartas_porte: list[CartaPorte] = field(default_factory=list)
 
 
 IMPUESTOS = {"001": "ISR", "002": "IVA", "003": "IEPS"}
@@ -185,6 +221,40 @@ def _local_taxes(complemento: etree._Element) -> list[Tax]:
     return found
 
 
+def _cartas_porte(complemento: etree._Element) -> list[CartaPorte]:
+    found: list[CartaPorte] = []
+    for ns in CARTA_PORTE:
+        for cp in complemento.iterfind(f"{{{ns}}}CartaPorte"):
+            mercancias = cp.find(f"{{{ns}}}Mercancias")
+            auto = cp.find(f"{{{ns}}}Mercancias/{{{ns}}}Autotransporte")
+            found.append(
+                CartaPorte(
+                    attrs=_attrs(cp),
+                    ubicaciones=[
+                        Ubicacion(_attrs(u), _attrs(u.find(f"{{{ns}}}Domicilio")))
+                        for u in cp.iterfind(f"{{{ns}}}Ubicaciones/{{{ns}}}Ubicacion")
+                    ],
+                    mercancias=_attrs(mercancias),
+                    mercancia=[
+                        _attrs(m) for m in cp.iterfind(f"{{{ns}}}Mercancias/{{{ns}}}Mercancia")
+                    ],
+                    autotransporte=_attrs(auto),
+                    vehiculo=_attrs(
+                        None if auto is None else auto.find(f"{{{ns}}}IdentificacionVehicular")
+                    ),
+                    seguros=_attrs(None if auto is None else auto.find(f"{{{ns}}}Seguros")),
+                    remolques=[]
+                    if auto is None
+                    else [_attrs(r) for r in auto.iterfind(f"{{{ns}}}Remolques/{{{ns}}}Remolque")],
+                    figuras=[
+                        _attrs(f)
+                        for f in cp.iterfind(f"{{{ns}}}FiguraTransporte/{{{ns}}}TiposFigura")
+                    ],
+                )
+            )
+    return found
+
+
 def _payment_totals(complemento: etree._Element) -> Row:
     return _attrs(complemento.find(f"{{{PAGOS20}}}Pagos/{{{PAGOS20}}}Totales"))
 
@@ -253,6 +323,7 @@ def content_of(root: etree._Element) -> CfdiContent:
     nomina_detail: Nomina | None = None
     payment_totals: Row = {}
     local_taxes: list[Tax] = []
+    cartas_porte: list[CartaPorte] = []
     names: list[str] = []
     for complemento in root.iterfind(f"{{{ns}}}Complemento"):
         tfd = complemento.find(f"{{{TFD}}}TimbreFiscalDigital")
@@ -261,6 +332,7 @@ def content_of(root: etree._Element) -> CfdiContent:
         payments += _payments(complemento)
         payment_totals = payment_totals or _payment_totals(complemento)
         local_taxes += _local_taxes(complemento)
+        cartas_porte += _cartas_porte(complemento)
         nomina = nomina or _nomina(complemento)
         nomina_detail = nomina_detail or _nomina_detail(complemento)
         for child in complemento:
@@ -293,4 +365,5 @@ def content_of(root: etree._Element) -> CfdiContent:
         nomina_detail=nomina_detail,
         related=related,
         local_taxes=local_taxes,
+        cartas_porte=cartas_porte,
     )

@@ -4,7 +4,8 @@ Everything a printed CFDI carries (Anexo 20): emisor and receptor with their
 régimen, domicilio fiscal and uso CFDI; the concepts with their taxes; the
 comprobante's taxes and its local taxes (implocal); totals in figures and in
 words; forma and método de pago, moneda, tipo, serie/folio, fecha, lugar de
-expedición; the Pagos 2.0 and Nómina 1.2 complements when present; and the timbre: UUID, certificate
+expedición; the Pagos 2.0, Nómina 1.2 and Carta Porte (2.0, 3.0, 3.1, with the
+Carta Porte's own QR) complements when present; and the timbre: UUID, certificate
 numbers, fecha de timbrado, both seals, the cadena original del complemento
 de certificación and the SAT's verification QR.
 
@@ -22,6 +23,7 @@ import io
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import lru_cache
 from typing import Any
+from urllib.parse import urlencode
 from xml.sax.saxutils import escape
 
 import qrcode
@@ -49,7 +51,7 @@ from satcfdi.exceptions import CFDIError
 from satcfdi.transform import xslt_transform
 
 from despacho.cfdi.amount_words import amount_in_words
-from despacho.cfdi.content import CfdiContent, Row, Tax, content_of
+from despacho.cfdi.content import CartaPorte, CfdiContent, Row, Tax, content_of
 from despacho.cfdi.models import Cfdi, Status
 from despacho.cfdi.parsing import TFD, parse_xml
 
@@ -59,6 +61,7 @@ RENDERER_VERSION = "2"
 TFD_VERSIONS = ("1.0", "1.1")
 
 VERIFICA_CFDI = "https://verificacfdi.facturaelectronica.sat.gob.mx/default.aspx"
+VERIFICA_CCP = "https://verificacfdi.facturaelectronica.sat.gob.mx/verificaccp/default.aspx"
 
 INK = colors.HexColor("#1f2933")
 RULE = colors.HexColor("#9aa5b1")
@@ -84,6 +87,7 @@ _H2 = ParagraphStyle(
     spaceAfter=2,
 )
 _RIGHT = ParagraphStyle("right", parent=_BASE, alignment=TA_RIGHT)
+_SMALL_RIGHT = ParagraphStyle("small_right", parent=_SMALL, alignment=TA_RIGHT)
 _CENTER = ParagraphStyle("center", parent=_BASE, alignment=TA_CENTER)
 _WORDS = ParagraphStyle("words", parent=_BASE, fontName="Helvetica-Bold")
 _HEAD = ParagraphStyle("head", parent=_BASE, fontName="Helvetica-Bold", fontSize=6.5, leading=7.5)
@@ -150,6 +154,12 @@ def verification_url(
     if version == "3.2":
         return f"?re={re_}&rr={rr}&tt={tt}&id={uuid}"
     return f"{VERIFICA_CFDI}?id={uuid}&re={re_}&rr={rr}&tt={tt}&fe={sello[-8:]}"
+
+
+def carta_porte_url(*, id_ccp: str, fecha_origen: str, fecha_timbrado: str) -> str:
+    """The text of the Carta Porte's own QR: the SAT's CCP verification (Carta Porte 3.x)."""
+    query = urlencode({"IdCCP": id_ccp, "FechaOrig": fecha_origen, "FechaTimb": fecha_timbrado})
+    return f"{VERIFICA_CCP}?{query}"
 
 
 def _p(text: Any, style: ParagraphStyle = _BASE) -> Paragraph:
@@ -611,6 +621,190 @@ def _nomina(content: CfdiContent) -> list[Any]:
     return out
 
 
+def _carta_porte(content: CfdiContent) -> list[Any]:
+    out: list[Any] = []
+    for cp in content.cartas_porte:
+        out += _one_carta_porte(cp, content.timbre.get("FechaTimbrado", ""))
+    return out
+
+
+def _one_carta_porte(cp: CartaPorte, fecha_timbrado: str) -> list[Any]:
+    a, m, w = cp.attrs, cp.mercancias, WIDTH
+    peso = " ".join(x for x in (money(m.get("PesoBrutoTotal")), m.get("UnidadPeso", "")) if x)
+    internac = a.get("TranspInternac", "")
+    if a.get("EntradaSalidaMerc"):
+        internac += f" ({a['EntradaSalidaMerc']} {a.get('PaisOrigenDestino', '')})".rstrip()
+    summary = [
+        [
+            _label("IdCCP", a.get("IdCCP")),
+            _label("Transporte internacional", internac),
+            _label("Distancia total recorrida (km)", a.get("TotalDistRec")),
+        ],
+        [
+            _label("Peso bruto total", peso),
+            _label("Número total de mercancías", m.get("NumTotalMercancias")),
+            _label("Peso neto total", m.get("PesoNetoTotal")),
+        ],
+    ]
+    out: list[Any] = [
+        _p(f"Complemento Carta Porte {a.get('Version', '')}".strip(), _H2),
+        _box(summary, [w / 3] * 3),
+        Spacer(0, 3),
+    ]
+    places: list[list[Any]] = [
+        ["Tipo", "ID", "Remitente / destinatario", "Salida / llegada", "Distancia", "Domicilio"]
+    ]
+    for u in cp.ubicaciones:
+        u_a, d = u.attrs, u.domicilio
+        who = " ".join(
+            x
+            for x in (
+                u_a.get("RFCRemitenteDestinatario", ""),
+                u_a.get("NombreRemitenteDestinatario", ""),
+            )
+            if x
+        )
+        where = ", ".join(
+            x
+            for x in (
+                " ".join(y for y in (d.get("Calle", ""), d.get("NumeroExterior", "")) if y),
+                d.get("Colonia", ""),
+                d.get("Localidad", ""),
+                d.get("Municipio", ""),
+                d.get("Estado", ""),
+                d.get("Pais", ""),
+                f"C.P. {d['CodigoPostal']}" if d.get("CodigoPostal") else "",
+            )
+            if x
+        )
+        places.append(
+            [
+                _p(u_a.get("TipoUbicacion"), _SMALL),
+                _p(u_a.get("IDUbicacion"), _SMALL),
+                _p(who, _SMALL),
+                _p(u_a.get("FechaHoraSalidaLlegada"), _SMALL),
+                _p(u_a.get("DistanciaRecorrida"), _SMALL),
+                _p(where, _SMALL),
+            ]
+        )
+    out += [
+        _p("Ubicaciones", _H2),
+        _grid(places, [w * f for f in (0.08, 0.1, 0.26, 0.15, 0.08, 0.33)]),
+    ]
+    goods: list[list[Any]] = [
+        ["Bienes transp.", "Descripción", "Cantidad", "Unidad", "Peso (kg)", "Valor", "Mat. pelig."]
+    ]
+    for g in cp.mercancia:
+        goods.append(
+            [
+                _p(g.get("BienesTransp"), _SMALL),
+                _p(g.get("Descripcion"), _SMALL),
+                _p(g.get("Cantidad"), _SMALL_RIGHT),
+                _p(g.get("ClaveUnidad"), _SMALL_RIGHT),
+                _p(money(g.get("PesoEnKg")), _SMALL_RIGHT),
+                _p(
+                    " ".join(x for x in (money(g.get("ValorMercancia")), g.get("Moneda", "")) if x),
+                    _SMALL_RIGHT,
+                ),
+                _p(g.get("MaterialPeligroso"), _SMALL),
+            ]
+        )
+    out += [
+        _p("Mercancías", _H2),
+        _grid(goods, [w * f for f in (0.12, 0.38, 0.09, 0.08, 0.11, 0.14, 0.08)], numeric_from=2),
+    ]
+    auto, v, s = cp.autotransporte, cp.vehiculo, cp.seguros
+    if auto or v:
+        remolques = ", ".join(
+            " ".join(x for x in (r.get("SubTipoRem", ""), r.get("Placa", "")) if x)
+            for r in cp.remolques
+        )
+        cells = [
+            [
+                _label("Permiso SCT", _catalog("C592_c_TipoPermiso", auto.get("PermSCT", ""))),
+                _label("Número de permiso", auto.get("NumPermisoSCT")),
+                _label(
+                    "Configuración vehicular",
+                    _catalog("C592_c_ConfigAutotransporte", v.get("ConfigVehicular", "")),
+                ),
+            ],
+            [
+                _label("Placa", v.get("PlacaVM")),
+                _label("Año del modelo", v.get("AnioModeloVM")),
+                _label("Peso bruto vehicular", v.get("PesoBrutoVehicular")),
+            ],
+            [
+                _label(
+                    "Seguro de responsabilidad civil",
+                    " · ".join(
+                        x
+                        for x in (s.get("AseguraRespCivil", ""), s.get("PolizaRespCivil", ""))
+                        if x
+                    ),
+                ),
+                _label(
+                    "Seguro de la carga",
+                    " · ".join(
+                        x for x in (s.get("AseguraCarga", ""), s.get("PolizaCarga", "")) if x
+                    ),
+                ),
+                _label(
+                    "Seguro de medio ambiente",
+                    " · ".join(
+                        x
+                        for x in (s.get("AseguraMedAmbiente", ""), s.get("PolizaMedAmbiente", ""))
+                        if x
+                    ),
+                ),
+            ],
+            [_label("Remolques", remolques), "", ""],
+        ]
+        out += [_p("Autotransporte", _H2), _box(cells, [w / 3] * 3)]
+    if cp.figuras:
+        people: list[list[Any]] = [["Tipo de figura", "RFC", "Nombre", "Licencia"]]
+        for f in cp.figuras:
+            people.append(
+                [
+                    _p(_catalog("C592_c_FiguraTransporte", f.get("TipoFigura", "")), _SMALL),
+                    _p(f.get("RFCFigura"), _SMALL),
+                    _p(f.get("NombreFigura"), _SMALL),
+                    _p(f.get("NumLicencia"), _SMALL),
+                ]
+            )
+        out += [
+            _p("Figura transporte", _H2),
+            _grid(people, [w * f for f in (0.2, 0.2, 0.4, 0.2)]),
+        ]
+    if a.get("IdCCP"):
+        url = carta_porte_url(
+            id_ccp=a["IdCCP"], fecha_origen=cp.fecha_origen, fecha_timbrado=fecha_timbrado
+        )
+        side = 24 * mm
+        qr = Table(
+            [
+                [
+                    QrFlowable(url, side),
+                    [
+                        Paragraph("<b>Verificación de la Carta Porte en el SAT:</b>", _SMALL),
+                        _p(url, _SEAL),
+                    ],
+                ]
+            ],
+            colWidths=[side + 4 * mm, w - side - 4 * mm],
+        )
+        qr.setStyle(
+            TableStyle(
+                [
+                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                    ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                    ("TOPPADDING", (0, 0), (-1, -1), 4),
+                ]
+            )
+        )
+        out.append(KeepTogether([qr]))
+    return out
+
+
 class QrFlowable(Flowable):
     """A QR code drawn as one filled path of horizontal runs.
 
@@ -747,6 +941,7 @@ def render_pdf(data: bytes, *, status: str = Status.VIGENTE, compress: bool = Tr
         *_taxes_and_totals(content),
         *_payments(content),
         *_nomina(content),
+        *_carta_porte(content),
         *_timbre(content, _cadena_tfd(root), url),
     ]
     doc.build(story, onFirstPage=_footer, onLaterPages=_footer)
