@@ -465,3 +465,59 @@ def test_carta_porte_2_0_is_printed_without_a_ccp_qr_as_it_had_no_idccp():
     assert "Complemento Carta Porte 2.0" in text
     assert "Producto A" in text and "2024-01-15T18:00:00" in text
     assert "Verificación de la Carta Porte" not in text
+
+
+# --- Pagos -------------------------------------------------------------------------------
+
+
+def two_payments() -> bytes:
+    """The real payment with a second Pago: another document, IVA and an ISR retention."""
+    root = parse_xml(sample(PAGO_HE))
+    ns = "{http://www.sat.gob.mx/Pagos20}"
+    first = root.find(f".//{ns}Pago")
+    second = etree.fromstring(etree.tostring(first))
+    second.set("Monto", "725.00")
+    docto = second.find(f"{ns}DoctoRelacionado")
+    docto.attrib.update(
+        {
+            "IdDocumento": "0e4c4d9a-8c3e-4b5f-9c1a-2f6b7d8e9a01",
+            "Folio": "777",
+            "NumParcialidad": "2",
+            "ImpSaldoAnt": "1450.00",
+            "ImpPagado": "725.00",
+            "ImpSaldoInsoluto": "725.00",
+        }
+    )
+    for element in second.iter(f"{ns}TrasladoP", f"{ns}TrasladoDR"):
+        suffix = "P" if element.tag.endswith("TrasladoP") else "DR"
+        element.set(f"Base{suffix}", "625.00")
+        element.set(f"Importe{suffix}", "100.00")
+    impuestos = second.find(f"{ns}ImpuestosP")
+    retenciones = etree.SubElement(impuestos, f"{ns}RetencionesP")
+    impuestos.insert(0, retenciones)
+    etree.SubElement(retenciones, f"{ns}RetencionP", ImpuestoP="001", ImporteP="10.00")
+    first.addnext(second)
+    return etree.tostring(root, encoding="UTF-8", xml_declaration=True)
+
+
+def printed_row(*cells: str) -> str:
+    """A table row as pypdf reads it back: one cell a line."""
+    return "\n".join(cells)
+
+
+def test_each_payment_prints_its_related_documents_and_its_own_taxes():
+    text = printed_text(render_pdf(two_payments()))
+    # The paid documents, one row each: UUID, serie-folio, parcialidad and the balances.
+    first = ("6D7434A6-E3F2-47AD-9E4C-08849946AFA0", "A-123456", "MXN", "1")
+    assert printed_row(*first, "17,852.75", "17,852.75", "0.00", "02") in text
+    second = ("0E4C4D9A-8C3E-4B5F-9C1A-2F6B7D8E9A01", "A-777", "MXN", "2")
+    assert printed_row(*second, "1,450.00", "725.00", "725.00", "02") in text
+    # Each document's taxes under its row.
+    dr = "02\nImpuestos del documento: Traslado IVA Tasa 0.160000 · base {} · importe {}\n"
+    assert dr.format("15,390.30", "2,462.45") in text
+    assert dr.format("625.00", "100.00") in text
+    # Each payment's ImpuestosP, traslados and retenciones.
+    assert text.count("Impuestos del pago") == 2
+    assert printed_row("IVA", "Traslado", "Tasa", "0.160000", "15,390.30", "2,462.45") in text
+    assert printed_row("IVA", "Traslado", "Tasa", "0.160000", "625.00", "100.00") in text
+    assert printed_row("100.00", "ISR", "Retención", "10.00") in text

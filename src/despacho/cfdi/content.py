@@ -66,6 +66,8 @@ class Payment:
     monto: str
     documents: list[Row] = field(default_factory=list)
     attrs: Row = field(default_factory=dict)
+    taxes: list[Tax] = field(default_factory=list)  # ImpuestosP (Pagos 1.0: Impuestos)
+    document_taxes: list[list[Tax]] = field(default_factory=list)  # ImpuestosDR, per document
 
 
 @dataclass
@@ -144,7 +146,8 @@ def _attrs(element: etree._Element | None) -> Row:
     return row
 
 
-def _taxes(container: etree._Element | None, ns: str) -> list[Tax]:
+def _taxes(container: etree._Element | None, ns: str, suffix: str = "") -> list[Tax]:
+    """Traslados and retenciones of an Impuestos node; Pagos 2.0 suffixes every name (P, DR)."""
     if container is None:
         return []
     found: list[Tax] = []
@@ -152,8 +155,11 @@ def _taxes(container: etree._Element | None, ns: str) -> list[Tax]:
         ("traslado", "Traslados", "Traslado"),
         ("retencion", "Retenciones", "Retencion"),
     ):
-        for element in container.iterfind(f"{{{ns}}}{group}/{{{ns}}}{item}"):
-            a = _attrs(element)
+        path = f"{{{ns}}}{group}{suffix}/{{{ns}}}{item}{suffix}"
+        for element in container.iterfind(path):
+            a = {
+                key.removesuffix(suffix) if suffix else key: v for key, v in _attrs(element).items()
+            }
             impuesto = a.get("Impuesto", "")
             found.append(
                 Tax(
@@ -171,16 +177,27 @@ def _taxes(container: etree._Element | None, ns: str) -> list[Tax]:
 def _payments(complemento: etree._Element) -> list[Payment]:
     payments: list[Payment] = []
     for ns in (PAGOS20, PAGOS10):
+        v2 = ns == PAGOS20
         for pago in complemento.iterfind(f"{{{ns}}}Pagos/{{{ns}}}Pago"):
             a = _attrs(pago)
+            documents = list(pago.iterfind(f"{{{ns}}}DoctoRelacionado"))
             payments.append(
                 Payment(
                     fecha=a.get("FechaPago", ""),
                     forma=a.get("FormaDePagoP", ""),
                     moneda=a.get("MonedaP", ""),
                     monto=a.get("Monto", ""),
-                    documents=[_attrs(d) for d in pago.iterfind(f"{{{ns}}}DoctoRelacionado")],
+                    documents=[_attrs(d) for d in documents],
                     attrs=a,
+                    taxes=_taxes(
+                        pago.find(f"{{{ns}}}ImpuestosP" if v2 else f"{{{ns}}}Impuestos"),
+                        ns,
+                        "P" if v2 else "",
+                    ),
+                    document_taxes=[
+                        _taxes(d.find(f"{{{ns}}}ImpuestosDR"), ns, "DR") if v2 else []
+                        for d in documents
+                    ],
                 )
             )
     return payments

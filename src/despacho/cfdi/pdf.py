@@ -367,11 +367,10 @@ def _concepts(content: CfdiContent) -> list[Any]:
     return [Paragraph("Conceptos", _H2), table]
 
 
-def _taxes_and_totals(content: CfdiContent) -> list[Any]:
-    c = content.comprobante
-    tax_rows: list[list[Any]] = [["Impuesto", "Tipo", "Factor", "Tasa o cuota", "Base", "Importe"]]
-    for tax in content.taxes:
-        tax_rows.append(
+def _tax_grid(taxes: list[Tax], width: float) -> Table:
+    rows: list[list[Any]] = [["Impuesto", "Tipo", "Factor", "Tasa o cuota", "Base", "Importe"]]
+    for tax in taxes:
+        rows.append(
             [
                 tax.impuesto,
                 "Traslado" if tax.kind == "traslado" else "Retención",
@@ -381,10 +380,17 @@ def _taxes_and_totals(content: CfdiContent) -> list[Any]:
                 money(tax.importe) if tax.importe else "",
             ]
         )
+    table = _grid(rows, [width * f for f in (0.14, 0.16, 0.14, 0.18, 0.19, 0.19)], numeric_from=4)
+    table.hAlign = "LEFT"
+    return table
+
+
+def _taxes_and_totals(content: CfdiContent) -> list[Any]:
+    c = content.comprobante
     left_w = WIDTH * 0.56
     taxes: Any = (
-        _grid(tax_rows, [left_w * f for f in (0.14, 0.16, 0.14, 0.18, 0.19, 0.19)], numeric_from=4)
-        if len(tax_rows) > 1
+        _tax_grid(content.taxes, left_w)
+        if content.taxes
         else _p("Sin impuestos a nivel comprobante.", _SMALL)
     )
     totals: list[list[Any]] = [["Subtotal", money(c.get("SubTotal"))]]
@@ -471,7 +477,8 @@ def _payments(content: CfdiContent) -> list[Any]:
                 "Obj. imp.",
             ]
         ]
-        for doc in payment.documents:
+        tax_rows: list[int] = []
+        for doc, doc_taxes in zip(payment.documents, payment.document_taxes, strict=False):
             rows.append(
                 [
                     doc.get("IdDocumento", "").upper(),
@@ -485,14 +492,28 @@ def _payments(content: CfdiContent) -> list[Any]:
                     doc.get("ObjetoImpDR", ""),
                 ]
             )
+            if doc_taxes:
+                lines = "<br/>".join(
+                    f"Impuestos del documento: {escape(_tax_line(t))}" for t in doc_taxes
+                )
+                tax_rows.append(len(rows))
+                rows.append([Paragraph(f"<font size=6>{lines}</font>", _BASE)] + [""] * 8)
         widths = [w * f for f in (0.3, 0.09, 0.06, 0.06, 0.05, 0.12, 0.11, 0.12, 0.09)]
         table = _grid(rows, widths)
-        table.setStyle(
-            TableStyle(
-                [("ALIGN", (3, 0), (-2, -1), "RIGHT"), ("FONT", (0, 1), (0, -1), "Courier", 6.5)]
-            )
-        )
+        style: list[Any] = [
+            ("ALIGN", (3, 0), (-2, -1), "RIGHT"),
+            ("FONT", (0, 1), (0, -1), "Courier", 6.5),
+        ]
+        for row in tax_rows:
+            style += [("SPAN", (0, row), (-1, row)), ("LINEABOVE", (0, row), (-1, row), 0, BAND)]
+        table.setStyle(TableStyle(style))
         out += [table, Spacer(0, 3)]
+        if payment.taxes:
+            out += [
+                Paragraph("<b>Impuestos del pago</b>", _SMALL),
+                _tax_grid(payment.taxes, w * 0.6),
+                Spacer(0, 3),
+            ]
     totals = content.payment_totals
     if totals:
         labels = {
