@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import io
 from decimal import Decimal
@@ -16,6 +17,7 @@ from cfdi_samples import (
     PAGO_HE,
     SAMPLE_UUIDS,
     company_with_rfc,
+    nomina11_cfdi32_xml,
     sample,
 )
 from django.core.files.base import ContentFile
@@ -475,7 +477,7 @@ def two_payments() -> bytes:
     root = parse_xml(sample(PAGO_HE))
     ns = "{http://www.sat.gob.mx/Pagos20}"
     first = root.find(f".//{ns}Pago")
-    second = etree.fromstring(etree.tostring(first))
+    second = copy.deepcopy(first)
     second.set("Monto", "725.00")
     docto = second.find(f"{ns}DoctoRelacionado")
     docto.attrib.update(
@@ -521,3 +523,51 @@ def test_each_payment_prints_its_related_documents_and_its_own_taxes():
     assert printed_row("IVA", "Traslado", "Tasa", "0.160000", "15,390.30", "2,462.45") in text
     assert printed_row("IVA", "Traslado", "Tasa", "0.160000", "625.00", "100.00") in text
     assert printed_row("100.00", "ISR", "Retención", "10.00") in text
+
+
+# --- Nómina 1.1 (CFDI 3.2) and several Nómina complements --------------------------------
+
+
+def test_a_3_2_payroll_is_printed_as_a_nomina_receipt_with_its_1_1_amounts_and_employee():
+    text = printed_text(render_pdf(nomina11_cfdi32_xml()))
+    assert "CFDI de Nómina" in text
+    assert "CFDI de Egreso" not in text
+    assert "Complemento de nómina 1.1" in text
+    # 1.1 has no TotalPercepciones/TotalDeducciones: the lists' gravado + exento.
+    assert "Percepciones: 7,500.00" in text
+    assert "Deducciones: 1,200.00" in text
+    # 1.1 deductions are ImporteGravado + ImporteExento.
+    assert printed_row("002", "010", "ISR retenido", "1,000.00") in text
+    assert printed_row("001", "011", "Cuota IMSS", "200.00") in text
+    assert printed_row("019", "002", "Horas extra", "0.00", "500.00") in text
+    # The employee, kept on the Nomina node in 1.1.
+    for expected in [
+        "No. de empleado: 120",
+        "CURP: XOJI740919HDFCNS09",
+        "Puesto: Programador",
+        "Departamento: Sistemas",
+        "Registro patronal: B5510768108",
+        "Antigüedad: 313",
+        "002180012345678901",
+    ]:
+        assert expected in text, expected
+
+
+def test_a_cfdi_with_several_nomina_complements_prints_each_of_them():
+    root = parse_xml(sample(NOMINA_EKU))
+    ns = "{http://www.sat.gob.mx/nomina12}"
+    first = root.find(f".//{ns}Nomina")
+    second = copy.deepcopy(first)
+    second.set("TipoNomina", "E")
+    second.set("TotalPercepciones", "1234.56")
+    for percepcion in second.iter(f"{ns}Percepcion"):
+        percepcion.set("Concepto", "Aguinaldo extraordinario")
+    first.addnext(second)
+    text = printed_text(render_pdf(etree.tostring(root, encoding="UTF-8", xml_declaration=True)))
+    assert "Complemento de nómina 1.2 (1 de 2)" in text
+    assert "Complemento de nómina 1.2 (2 de 2)" in text
+    assert "Percepciones: 5,000.00" in text
+    assert "Percepciones: 1,234.56" in text
+    assert "Sueldos, Salarios Rayas y Jornales" in text
+    assert "Aguinaldo extraordinario" in text
+    assert "Tipo de nómina: E - Nómina" in text

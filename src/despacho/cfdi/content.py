@@ -8,6 +8,7 @@ Nómina complements. Namespaces of CFDI 3.2/3.3/4.0 alike.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 
 from lxml import etree
 
@@ -127,7 +128,7 @@ class CfdiContent:
     complements: list[str]
     sello: str = ""
     payment_totals: Row = field(default_factory=dict)
-    nomina_detail: Nomina | None = None
+    nominas: list[Nomina] = field(default_factory=list)
     related: list[tuple[str, list[str]]] = field(default_factory=list)
     local_taxes: list[Tax] = field(default_factory=list)
     cartas_porte: list[CartaPorte] = field(default_factory=list)
@@ -204,15 +205,12 @@ def _payments(complemento: etree._Element) -> list[Payment]:
 
 
 def _nomina(complemento: etree._Element) -> Row | None:
-    for ns in (NOMINA12, NOMINA11):
-        nomina = complemento.find(f"{{{ns}}}Nomina")
-        if nomina is not None:
-            row = _attrs(nomina)
-            receptor = _attrs(nomina.find(f"{{{ns}}}Receptor"))
-            row["NumEmpleado"] = receptor.get("NumEmpleado", "")
-            row["Curp"] = receptor.get("Curp", "")
-            row["Puesto"] = receptor.get("Puesto", "")
-            return row
+    for detail in _nomina_details(complemento)[:1]:
+        row = dict(detail.header)
+        row["NumEmpleado"] = detail.receptor.get("NumEmpleado", "")
+        row["Curp"] = detail.receptor.get("Curp", "")
+        row["Puesto"] = detail.receptor.get("Puesto", "")
+        return row
     return None
 
 
@@ -276,35 +274,83 @@ def _payment_totals(complemento: etree._Element) -> Row:
     return _attrs(complemento.find(f"{{{PAGOS20}}}Pagos/{{{PAGOS20}}}Totales"))
 
 
-def _nomina_detail(complemento: etree._Element) -> Nomina | None:
+def _sum(*raw: str | None) -> str:
+    """The sum of amounts as text ("" if any is not a number: the printout shows it raw)."""
+    try:
+        return str(sum((Decimal((value or "0").strip()) for value in raw), Decimal(0)))
+    except InvalidOperation:
+        return ""
+
+
+def _nomina_details(complemento: etree._Element) -> list[Nomina]:
+    """Every Nómina complement (1.2 or 1.1); 1.1 is read into 1.2's shape.
+
+    Nómina 1.1 (CFDI 3.2) keeps the employee on the Nomina node itself (CURP, CLABE,
+    Antiguedad), has no TotalPercepciones/TotalDeducciones (the lists carry
+    TotalGravado/TotalExento) and its deducciones are ImporteGravado + ImporteExento.
+    """
+    found: list[Nomina] = []
     for ns in (NOMINA12, NOMINA11):
-        nomina = complemento.find(f"{{{ns}}}Nomina")
-        if nomina is None:
-            continue
-        percepciones = nomina.find(f"{{{ns}}}Percepciones")
-        deducciones = nomina.find(f"{{{ns}}}Deducciones")
-        otros: list[Row] = []
-        for otro in nomina.iterfind(f"{{{ns}}}OtrosPagos/{{{ns}}}OtroPago"):
-            row = _attrs(otro)
-            subsidio = otro.find(f"{{{ns}}}SubsidioAlEmpleo")
-            if subsidio is not None:
-                row["SubsidioCausado"] = subsidio.get("SubsidioCausado", "")
-            otros.append(row)
-        return Nomina(
-            header=_attrs(nomina),
-            emisor=_attrs(nomina.find(f"{{{ns}}}Emisor")),
-            receptor=_attrs(nomina.find(f"{{{ns}}}Receptor")),
-            percepciones_totals=_attrs(percepciones),
-            percepciones=[
+        for nomina in complemento.iterfind(f"{{{ns}}}Nomina"):
+            percepciones = nomina.find(f"{{{ns}}}Percepciones")
+            deducciones = nomina.find(f"{{{ns}}}Deducciones")
+            otros: list[Row] = []
+            for otro in nomina.iterfind(f"{{{ns}}}OtrosPagos/{{{ns}}}OtroPago"):
+                row = _attrs(otro)
+                subsidio = otro.find(f"{{{ns}}}SubsidioAlEmpleo")
+                if subsidio is not None:
+                    row["SubsidioCausado"] = subsidio.get("SubsidioCausado", "")
+                otros.append(row)
+            header = _attrs(nomina)
+            emisor = _attrs(nomina.find(f"{{{ns}}}Emisor"))
+            receptor = _attrs(nomina.find(f"{{{ns}}}Receptor"))
+            percepcion_rows = [
                 _attrs(p) for p in nomina.iterfind(f"{{{ns}}}Percepciones/{{{ns}}}Percepcion")
-            ],
-            deducciones_totals=_attrs(deducciones),
-            deducciones=[
+            ]
+            deduccion_rows = [
                 _attrs(d) for d in nomina.iterfind(f"{{{ns}}}Deducciones/{{{ns}}}Deduccion")
-            ],
-            otros_pagos=otros,
-        )
-    return None
+            ]
+            percepciones_totals = _attrs(percepciones)
+            deducciones_totals = _attrs(deducciones)
+            if ns == NOMINA11:
+                emisor = {"RegistroPatronal": header.get("RegistroPatronal", "")}
+                receptor = dict(header)
+                receptor["Curp"] = header.get("CURP", "")
+                receptor["CuentaBancaria"] = header.get("CLABE", "")
+                receptor["Antigüedad"] = header.get("Antiguedad", "")
+                if percepciones is not None:
+                    header.setdefault(
+                        "TotalPercepciones",
+                        _sum(
+                            percepciones_totals.get("TotalGravado"),
+                            percepciones_totals.get("TotalExento"),
+                        ),
+                    )
+                if deducciones is not None:
+                    header.setdefault(
+                        "TotalDeducciones",
+                        _sum(
+                            deducciones_totals.get("TotalGravado"),
+                            deducciones_totals.get("TotalExento"),
+                        ),
+                    )
+                for row in deduccion_rows:
+                    row.setdefault(
+                        "Importe", _sum(row.get("ImporteGravado"), row.get("ImporteExento"))
+                    )
+            found.append(
+                Nomina(
+                    header=header,
+                    emisor=emisor,
+                    receptor=receptor,
+                    percepciones_totals=percepciones_totals,
+                    percepciones=percepcion_rows,
+                    deducciones_totals=deducciones_totals,
+                    deducciones=deduccion_rows,
+                    otros_pagos=otros,
+                )
+            )
+    return found
 
 
 def read_content(data: bytes) -> CfdiContent:
@@ -337,7 +383,7 @@ def content_of(root: etree._Element) -> CfdiContent:
     timbre: Row = {}
     payments: list[Payment] = []
     nomina: Row | None = None
-    nomina_detail: Nomina | None = None
+    nominas: list[Nomina] = []
     payment_totals: Row = {}
     local_taxes: list[Tax] = []
     cartas_porte: list[CartaPorte] = []
@@ -351,7 +397,7 @@ def content_of(root: etree._Element) -> CfdiContent:
         local_taxes += _local_taxes(complemento)
         cartas_porte += _cartas_porte(complemento)
         nomina = nomina or _nomina(complemento)
-        nomina_detail = nomina_detail or _nomina_detail(complemento)
+        nominas += _nomina_details(complemento)
         for child in complemento:
             if isinstance(child.tag, str):
                 names.append(etree.QName(child).localname)
@@ -379,7 +425,7 @@ def content_of(root: etree._Element) -> CfdiContent:
         complements=names,
         sello=sello,
         payment_totals=payment_totals,
-        nomina_detail=nomina_detail,
+        nominas=nominas,
         related=related,
         local_taxes=local_taxes,
         cartas_porte=cartas_porte,

@@ -4,7 +4,7 @@ Everything a printed CFDI carries (Anexo 20): emisor and receptor with their
 régimen, domicilio fiscal and uso CFDI; the concepts with their taxes; the
 comprobante's taxes and its local taxes (implocal); totals in figures and in
 words; forma and método de pago, moneda, tipo, serie/folio, fecha, lugar de
-expedición; the Pagos 2.0, Nómina 1.2 and Carta Porte (2.0, 3.0, 3.1, with the
+expedición; the Pagos 2.0, Nómina 1.2/1.1 and Carta Porte (2.0, 3.0, 3.1, with the
 Carta Porte's own QR) complements when present; and the timbre: UUID, certificate
 numbers, fecha de timbrado, both seals, the cadena original del complemento
 de certificación and the SAT's verification QR.
@@ -51,7 +51,7 @@ from satcfdi.exceptions import CFDIError
 from satcfdi.transform import xslt_transform
 
 from despacho.cfdi.amount_words import amount_in_words
-from despacho.cfdi.content import CartaPorte, CfdiContent, Row, Tax, content_of
+from despacho.cfdi.content import CartaPorte, CfdiContent, Nomina, Tax, content_of
 from despacho.cfdi.models import Cfdi, Status
 from despacho.cfdi.parsing import TFD, parse_xml
 
@@ -219,14 +219,17 @@ def _box(cells: list[list[Any]], widths: list[float]) -> Table:
 # --- sections -------------------------------------------------------------------------------
 
 
-def _tipo(c: Row) -> str:
-    raw = c.get("TipoDeComprobante", "")
-    return _TIPOS_32.get(raw.lower(), raw)
+def _tipo(content: CfdiContent) -> str:
+    raw = content.comprobante.get("TipoDeComprobante", "")
+    if content.comprobante.get("Version") == "3.2":
+        # A 3.2 payroll is an "egreso" carrying the Nómina complement: it is a Nómina receipt.
+        return "N" if content.nominas else _TIPOS_32.get(raw.lower(), raw)
+    return raw
 
 
 def _header(content: CfdiContent, status: str) -> list[Any]:
     c, em = content.comprobante, content.emisor
-    tipo = _tipo(c)
+    tipo = _tipo(content)
     folio = "-".join(x for x in (c.get("Serie", ""), c.get("Folio", "")) if x) or "—"
     left = [
         _p(em.get("Nombre") or em.get("Rfc"), _TITLE),
@@ -286,7 +289,7 @@ def _receptor(content: CfdiContent) -> list[Any]:
 def _payment_terms(content: CfdiContent) -> list[Any]:
     c = content.comprobante
     third = WIDTH / 3
-    tipo = _tipo(c)
+    tipo = _tipo(content)
     forma = c.get("FormaPago") or c.get("FormaDePago", "")
     metodo = c.get("MetodoPago") or c.get("MetodoDePago", "")
     moneda = c.get("Moneda", "")
@@ -535,9 +538,19 @@ def _payments(content: CfdiContent) -> list[Any]:
 
 
 def _nomina(content: CfdiContent) -> list[Any]:
-    n = content.nomina_detail
-    if n is None:
-        return []
+    out: list[Any] = []
+    count = len(content.nominas)
+    for number, n in enumerate(content.nominas, start=1):
+        title = "Complemento de nómina"
+        if n.header.get("Version"):
+            title += f" {n.header['Version']}"
+        if count > 1:
+            title += f" ({number} de {count})"
+        out += _one_nomina(n, title)
+    return out
+
+
+def _one_nomina(n: Nomina, title: str) -> list[Any]:
     h, e, r = n.header, n.emisor, n.receptor
     w = WIDTH
     cells = [
@@ -578,7 +591,7 @@ def _nomina(content: CfdiContent) -> list[Any]:
         ],
     ]
     out: list[Any] = [
-        Paragraph("Complemento de nómina", _H2),
+        _p(title, _H2),
         _box(cells, [w * 0.25] * 4),
         Spacer(0, 3),
     ]
