@@ -571,3 +571,47 @@ def test_a_cfdi_with_several_nomina_complements_prints_each_of_them():
     assert "Sueldos, Salarios Rayas y Jornales" in text
     assert "Aguinaldo extraordinario" in text
     assert "Tipo de nómina: E - Nómina" in text
+
+
+# --- pages -------------------------------------------------------------------------------
+
+
+def with_concepts(count: int, *, descripcion: str | None = None) -> bytes:
+    """The real invoice with its first concept repeated count times (totals untouched)."""
+    root = parse_xml(sample(INGRESO_REAL))
+    ns = "{http://www.sat.gob.mx/cfd/4}"
+    concept = root.find(f"{ns}Conceptos/{ns}Concepto")
+    if descripcion is not None:
+        concept.set("Descripcion", descripcion)
+    for _ in range(count - 1):
+        concept.addnext(copy.deepcopy(concept))
+    return etree.tostring(root, encoding="UTF-8", xml_declaration=True)
+
+
+def test_every_page_says_its_number_and_how_many_there_are():
+    pages = [page.extract_text() for page in pdf_pages(render_pdf(with_concepts(60)))]
+    assert len(pages) > 1
+    for number, text in enumerate(pages, start=1):
+        assert f"Página {number} de {len(pages)}" in text
+
+
+def test_sixty_concepts_flow_across_pages_with_the_table_header_on_each():
+    pages = [page.extract_text() for page in pdf_pages(render_pdf(with_concepts(60)))]
+    rows = [text.count("COMISION RECARGA IDMX") for text in pages]
+    assert sum(rows) == 60
+    with_rows = [text for text, count in zip(pages, rows, strict=True) if count]
+    assert len(with_rows) > 1
+    for text in with_rows:
+        assert "Clave\nprod./serv." in text and "Valor unitario" in text
+    # No page but the last is left half empty: the table fills each page it crosses.
+    assert all(count >= 15 for count in rows[: len(with_rows) - 1])
+
+
+def test_a_concept_longer_than_a_page_continues_on_the_next_instead_of_failing():
+    words = " ".join(f"PALABRA{n}" for n in range(4000))
+    pages = [
+        page.extract_text() for page in pdf_pages(render_pdf(with_concepts(1, descripcion=words)))
+    ]
+    assert "PALABRA0 " in pages[0]
+    assert "PALABRA3999" in "".join(pages)
+    assert len(pages) > 2

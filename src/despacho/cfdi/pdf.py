@@ -37,6 +37,7 @@ from reportlab.lib.enums import TA_CENTER, TA_RIGHT
 from reportlab.lib.pagesizes import LETTER
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
+from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     Flowable,
     KeepTogether,
@@ -178,7 +179,9 @@ def _grid(
     numeric_from: int | None = None,
     repeat: bool = True,
 ) -> Table:
-    table = Table(rows, colWidths=widths, repeatRows=1 if header and repeat else 0)
+    # splitInRow: a row taller than what is left of the page (a long description) continues
+    # on the next one instead of leaving the rest blank, or failing when taller than a page.
+    table = Table(rows, colWidths=widths, repeatRows=1 if header and repeat else 0, splitInRow=1)
     style = [
         ("FONT", (0, 0), (-1, -1), "Helvetica", 7),
         ("TEXTCOLOR", (0, 0), (-1, -1), INK),
@@ -920,8 +923,35 @@ def _footer(canvas: Any, doc: Any) -> None:
     canvas.setFont("Helvetica", 6.5)
     canvas.setFillColor(RULE)
     canvas.drawString(MARGIN, 7 * mm, "Este documento es una representación impresa de un CFDI.")
-    canvas.drawRightString(PAGE_W - MARGIN, 7 * mm, f"Página {doc.page}")
     canvas.restoreState()
+
+
+class _NumberedCanvas(Canvas):
+    """A canvas that holds its pages until the end to print «Página N de M» on each.
+
+    The total is only known once the story is laid out: each finished page's state
+    is kept and the pages are written at save, numbered.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._held: list[dict[str, Any]] = []
+
+    def showPage(self) -> None:
+        self._held.append(dict(self.__dict__))
+        self._startPage()
+
+    def save(self) -> None:
+        total = len(self._held)
+        for number, state in enumerate(self._held, start=1):
+            self.__dict__.update(state)
+            self.saveState()
+            self.setFont("Helvetica", 6.5)
+            self.setFillColor(RULE)
+            self.drawRightString(PAGE_W - MARGIN, 7 * mm, f"Página {number} de {total}")
+            self.restoreState()
+            super().showPage()
+        super().save()
 
 
 def _cadena_tfd(root: etree._Element) -> str:
@@ -978,7 +1008,7 @@ def render_pdf(data: bytes, *, status: str = Status.VIGENTE, compress: bool = Tr
         *_carta_porte(content),
         *_timbre(content, _cadena_tfd(root), url),
     ]
-    doc.build(story, onFirstPage=_footer, onLaterPages=_footer)
+    doc.build(story, onFirstPage=_footer, onLaterPages=_footer, canvasmaker=_NumberedCanvas)
     return buffer.getvalue()
 
 
