@@ -615,3 +615,33 @@ def test_a_concept_longer_than_a_page_continues_on_the_next_instead_of_failing()
     assert "PALABRA0 " in pages[0]
     assert "PALABRA3999" in "".join(pages)
     assert len(pages) > 2
+
+
+# --- a CFDI stored with a seal that does not verify --------------------------------------
+
+
+def test_a_cfdi_whose_seal_failed_is_printed_with_the_warning_on_every_page():
+    pdf = render_pdf(with_concepts(60), seal_verified=False)
+    text = printed_text(pdf)
+    assert "SELLO NO VÁLIDO. El sello de este CFDI no es válido: se guardó porque alguien" in text
+    pages = [page.extract_text() for page in pdf_pages(pdf)]
+    assert len(pages) > 1
+    assert all("SELLO NO VÁLIDO" in page for page in pages)
+
+
+@pytest.mark.parametrize("seal_verified", [True, None])
+def test_a_verified_or_unverifiable_seal_prints_no_warning(seal_verified):
+    text = printed_text(render_pdf(sample(INGRESO_REAL), seal_verified=seal_verified))
+    assert "SELLO NO" not in text and "no es válido" not in text
+
+
+def test_the_pdf_of_a_cfdi_stored_unverified_carries_the_warning_through_the_view(client, db):
+    company = company_with_rfc("KIJ0906199R1")
+    cfdi_ingest(company=company, data=sample(PAGO_HE), accept_unverified=True)
+    cfdi = Cfdi.objects.get(company=company)
+    assert cfdi.seal_verified is False
+    client.force_login(owner_of(company.account))
+    response = client.get(reverse("cfdi:pdf", args=[cfdi.uuid]))
+    assert response.status_code == 200
+    assert "SELLO NO VÁLIDO" in printed_text(response.content)
+    assert "sello-no-valido" in pdf_key(cfdi)

@@ -230,7 +230,33 @@ def _tipo(content: CfdiContent) -> str:
     return raw
 
 
-def _header(content: CfdiContent, status: str) -> list[Any]:
+# The staff list's mark and the detail page's explanation of a CFDI stored unverified.
+SEAL_INVALID = "SELLO NO VÁLIDO"
+SEAL_INVALID_WHY = "El sello de este CFDI no es válido: se guardó porque alguien lo confirmó."
+ALERT = colors.HexColor("#b91c1c")
+_ALERT = ParagraphStyle(
+    "alert", parent=_BASE, fontName="Helvetica-Bold", fontSize=9, leading=11, textColor=ALERT
+)
+
+
+def _seal_warning() -> list[Any]:
+    banner = Table(
+        [[Paragraph(f"{SEAL_INVALID}. {escape(SEAL_INVALID_WHY)}", _ALERT)]], colWidths=[WIDTH]
+    )
+    banner.setStyle(
+        TableStyle(
+            [
+                ("BOX", (0, 0), (-1, -1), 1.2, ALERT),
+                ("BACKGROUND", (0, 0), (-1, -1), colors.HexColor("#fee2e2")),
+                ("TOPPADDING", (0, 0), (-1, -1), 4),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
+            ]
+        )
+    )
+    return [banner, Spacer(0, 4)]
+
+
+def _header(content: CfdiContent, status: str, *, seal_invalid: bool = False) -> list[Any]:
     c, em = content.comprobante, content.emisor
     tipo = _tipo(content)
     folio = "-".join(x for x in (c.get("Serie", ""), c.get("Folio", "")) if x) or "—"
@@ -251,6 +277,8 @@ def _header(content: CfdiContent, status: str) -> list[Any]:
     if status != Status.VIGENTE:
         label = Status(status).label.upper() if status in Status.values else status
         right.append(Paragraph(f'<font color="#b91c1c"><b>{escape(str(label))}</b></font>', _BASE))
+    if seal_invalid:
+        right.append(_p(SEAL_INVALID, _ALERT))
     table = Table([[left, right]], colWidths=[WIDTH * 0.58, WIDTH * 0.42])
     table.setStyle(
         TableStyle(
@@ -923,6 +951,10 @@ def _footer(canvas: Any, doc: Any) -> None:
     canvas.setFont("Helvetica", 6.5)
     canvas.setFillColor(RULE)
     canvas.drawString(MARGIN, 7 * mm, "Este documento es una representación impresa de un CFDI.")
+    if getattr(doc, "seal_invalid", False):  # on every page: a page may travel alone
+        canvas.setFont("Helvetica-Bold", 7.5)
+        canvas.setFillColor(ALERT)
+        canvas.drawCentredString(PAGE_W / 2, 7 * mm, SEAL_INVALID)
     canvas.restoreState()
 
 
@@ -968,8 +1000,19 @@ def _cadena_tfd(root: etree._Element) -> str:
         return ""
 
 
-def render_pdf(data: bytes, *, status: str = Status.VIGENTE, compress: bool = True) -> bytes:
-    """The printed CFDI of an original XML (already validated at ingestion)."""
+def render_pdf(
+    data: bytes,
+    *,
+    status: str = Status.VIGENTE,
+    seal_verified: bool | None = None,
+    compress: bool = True,
+) -> bytes:
+    """The printed CFDI of an original XML (already validated at ingestion).
+
+    ``seal_verified`` is the stored CFDI's: False (stored unverified because someone
+    confirmed it) prints the same warning the staff pages show, on every page.
+    """
+    seal_invalid = seal_verified is False
     root = parse_xml(data)
     content = content_of(root)
     c = content.comprobante
@@ -997,8 +1040,10 @@ def render_pdf(data: bytes, *, status: str = Status.VIGENTE, compress: bool = Tr
         pageCompression=1 if compress else 0,
         invariant=1,
     )
+    doc.seal_invalid = seal_invalid
     story: list[Any] = [
-        *_header(content, status),
+        *(_seal_warning() if seal_invalid else []),
+        *_header(content, status, seal_invalid=seal_invalid),
         *_receptor(content),
         *_payment_terms(content),
         *_concepts(content),
@@ -1013,10 +1058,10 @@ def render_pdf(data: bytes, *, status: str = Status.VIGENTE, compress: bool = Tr
 
 
 def pdf_key(cfdi: Cfdi) -> str:
-    """Where the cached PDF of a CFDI lives (renderer version and status in the name)."""
-    return (
-        f"cfdi-pdf/{cfdi.company_id}/{str(cfdi.uuid).lower()}-r{RENDERER_VERSION}-{cfdi.status}.pdf"
-    )
+    """Where the cached PDF of a CFDI lives (renderer version, status, failed seal in the name)."""
+    seal = "-sello-no-valido" if cfdi.seal_verified is False else ""
+    uuid = str(cfdi.uuid).lower()
+    return f"cfdi-pdf/{cfdi.company_id}/{uuid}-r{RENDERER_VERSION}-{cfdi.status}{seal}.pdf"
 
 
 def cfdi_pdf(cfdi: Cfdi) -> bytes:
@@ -1026,7 +1071,7 @@ def cfdi_pdf(cfdi: Cfdi) -> bytes:
         with default_storage.open(key, "rb") as handle:
             return handle.read()
     with default_storage.open(cfdi.xml_path, "rb") as handle:
-        pdf = render_pdf(handle.read(), status=cfdi.status)
+        pdf = render_pdf(handle.read(), status=cfdi.status, seal_verified=cfdi.seal_verified)
     # Two requests may render at once: the second save gets another name and is harmless.
     default_storage.save(key, ContentFile(pdf))
     return pdf
