@@ -19,6 +19,7 @@ INGRESO_HE = "ingreso_satcfdi_he951128469_iva16_stamped.xml"  # H&E951128469 →
 PAGO_HE = "pago20_satcfdi_he951128469.xml"  # H&E951128469 → KIJ0906199R1, P (SelloCFD mismatch)
 PAGO_EKU = "pago20_swsapien_pago_stamped.xml"  # EKU9003173C9 → URE180429TM6, P
 NOMINA_EKU = "nomina12_swsapien_nomina12_40.xml"  # EKU9003173C9 → XOJI740919U48, N
+CARTA_PORTE = "traslado_buildpdf_cartaporte_demo.xml"  # EDE010101AAA → CPR020202BBB, T (CP 3.1)
 
 SAMPLE_UUIDS = {
     INGRESO_REAL: "c2832671-da6d-11ef-a83d-00155d012007",
@@ -153,3 +154,54 @@ def nomina_xml(*, percepciones: str, deducciones: str = "", otros_pagos: str = "
         'TipoNomina="O" FechaPago="2026-01-15" FechaInicialPago="2026-01-01" '
         f'FechaFinalPago="2026-01-15" NumDiasPagados="15" {attrs}/>'
     )
+
+
+def nomina11_cfdi32_xml(*, emisor: str = "EKU9003173C9", receptor: str = "XOJI740919U48") -> bytes:
+    """A CFDI 3.2 payroll receipt: an "egreso" carrying a Nómina 1.1 complement.
+
+    There is no public 3.2 payroll among the samples; this follows the SAT's Nómina 1.1
+    schema: the employee on the Nomina node (CURP, CLABE, Antiguedad), the lists with
+    TotalGravado/TotalExento, every amount split in ImporteGravado/ImporteExento.
+    """
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<cfdi:Comprobante xmlns:cfdi="http://www.sat.gob.mx/cfd/3" '
+        'xmlns:nomina="http://www.sat.gob.mx/nomina" version="3.2" serie="N" folio="15" '
+        'fecha="2016-01-15T12:00:00" formaDePago="PAGO EN UNA SOLA EXHIBICION" '
+        'subTotal="7500.00" descuento="200.00" motivoDescuento="Deducciones nómina" '
+        'total="6300.00" Moneda="MXN" tipoDeComprobante="egreso" metodoDePago="NA" '
+        'LugarExpedicion="06000" noCertificado="20001000000200000192">'
+        f'<cfdi:Emisor rfc="{emisor}" nombre="ESCUELA KEMPER URGATE">'
+        '<cfdi:RegimenFiscal Regimen="General de Ley Personas Morales"/></cfdi:Emisor>'
+        f'<cfdi:Receptor rfc="{receptor}" nombre="JOSE INES XOCHITL"/>'
+        '<cfdi:Conceptos><cfdi:Concepto cantidad="1" unidad="Servicio" '
+        'descripcion="Pago de nómina" valorUnitario="7500.00" importe="7500.00"/>'
+        "</cfdi:Conceptos>"
+        '<cfdi:Impuestos totalImpuestosRetenidos="1000.00"><cfdi:Retenciones>'
+        '<cfdi:Retencion impuesto="ISR" importe="1000.00"/></cfdi:Retenciones></cfdi:Impuestos>'
+        "<cfdi:Complemento>"
+        '<nomina:Nomina Version="1.1" RegistroPatronal="B5510768108" NumEmpleado="120" '
+        'CURP="XOJI740919HDFCNS09" TipoRegimen="2" NumSeguridadSocial="12345678901" '
+        'FechaPago="2016-01-15" FechaInicialPago="2016-01-01" FechaFinalPago="2016-01-15" '
+        'NumDiasPagados="15" Departamento="Sistemas" CLABE="002180012345678901" Banco="002" '
+        'FechaInicioRelLaboral="2010-01-01" Antiguedad="313" Puesto="Programador" '
+        'TipoContrato="Base" TipoJornada="Diurna" PeriodicidadPago="Quincenal" '
+        'SalarioBaseCotApor="500.00" RiesgoPuesto="1" SalarioDiarioIntegrado="520.00">'
+        '<nomina:Percepciones TotalGravado="7000.00" TotalExento="500.00">'
+        '<nomina:Percepcion TipoPercepcion="001" Clave="001" Concepto="Sueldo" '
+        'ImporteGravado="7000.00" ImporteExento="0.00"/>'
+        '<nomina:Percepcion TipoPercepcion="019" Clave="002" Concepto="Horas extra" '
+        'ImporteGravado="0.00" ImporteExento="500.00"/>'
+        "</nomina:Percepciones>"
+        '<nomina:Deducciones TotalGravado="0.00" TotalExento="1200.00">'
+        '<nomina:Deduccion TipoDeduccion="002" Clave="010" Concepto="ISR retenido" '
+        'ImporteGravado="0.00" ImporteExento="1000.00"/>'
+        '<nomina:Deduccion TipoDeduccion="001" Clave="011" Concepto="Cuota IMSS" '
+        'ImporteGravado="150.00" ImporteExento="50.00"/>'
+        "</nomina:Deducciones>"
+        "</nomina:Nomina>"
+        '<tfd:TimbreFiscalDigital xmlns:tfd="http://www.sat.gob.mx/TimbreFiscalDigital" '
+        'version="1.0" UUID="3d6a3c8e-1f2b-4c5d-8e9f-0a1b2c3d4e5f" '
+        'FechaTimbrado="2016-01-15T12:01:00" selloCFD="x" noCertificadoSAT="1" selloSAT="x"/>'
+        "</cfdi:Complemento></cfdi:Comprobante>"
+    ).encode()

@@ -2,9 +2,10 @@
 
 Everything a printed CFDI carries (Anexo 20): emisor and receptor with their
 régimen, domicilio fiscal and uso CFDI; the concepts with their taxes; the
-comprobante's taxes; totals in figures and in words; forma and método de pago,
-moneda, tipo, serie/folio, fecha, lugar de expedición; the Pagos 2.0 and
-Nómina 1.2 complements when present; and the timbre: UUID, certificate
+comprobante's taxes and its local taxes (implocal); totals in figures and in
+words; forma and método de pago, moneda, tipo, serie/folio, fecha, lugar de
+expedición; the Pagos 2.0, Nómina 1.2/1.1 and Carta Porte (2.0, 3.0, 3.1, with the
+Carta Porte's own QR) complements when present; and the timbre: UUID, certificate
 numbers, fecha de timbrado, both seals, the cadena original del complemento
 de certificación and the SAT's verification QR.
 
@@ -22,6 +23,7 @@ import io
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import lru_cache
 from typing import Any
+from urllib.parse import urlencode
 from xml.sax.saxutils import escape
 
 import qrcode
@@ -29,11 +31,13 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from lxml import etree
 from qrcode.constants import ERROR_CORRECT_M
+from qrcode.exceptions import DataOverflowError
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER, TA_RIGHT
 from reportlab.lib.pagesizes import LETTER
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
+from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     Flowable,
     KeepTogether,
@@ -48,14 +52,17 @@ from satcfdi.exceptions import CFDIError
 from satcfdi.transform import xslt_transform
 
 from despacho.cfdi.amount_words import amount_in_words
-from despacho.cfdi.content import CfdiContent, Row, Tax, content_of
+from despacho.cfdi.content import CartaPorte, CfdiContent, Nomina, Tax, content_of
 from despacho.cfdi.models import Cfdi, Status
 from despacho.cfdi.parsing import TFD, parse_xml
 
 # Bump when the layout changes: cached PDFs of the old layout are then ignored.
-RENDERER_VERSION = "1"
+RENDERER_VERSION = "2"
+
+TFD_VERSIONS = ("1.0", "1.1")
 
 VERIFICA_CFDI = "https://verificacfdi.facturaelectronica.sat.gob.mx/default.aspx"
+VERIFICA_CCP = "https://verificacfdi.facturaelectronica.sat.gob.mx/verificaccp/default.aspx"
 
 INK = colors.HexColor("#1f2933")
 RULE = colors.HexColor("#9aa5b1")
@@ -81,6 +88,7 @@ _H2 = ParagraphStyle(
     spaceAfter=2,
 )
 _RIGHT = ParagraphStyle("right", parent=_BASE, alignment=TA_RIGHT)
+_SMALL_RIGHT = ParagraphStyle("small_right", parent=_SMALL, alignment=TA_RIGHT)
 _CENTER = ParagraphStyle("center", parent=_BASE, alignment=TA_CENTER)
 _WORDS = ParagraphStyle("words", parent=_BASE, fontName="Helvetica-Bold")
 _HEAD = ParagraphStyle("head", parent=_BASE, fontName="Helvetica-Bold", fontSize=6.5, leading=7.5)
@@ -149,6 +157,12 @@ def verification_url(
     return f"{VERIFICA_CFDI}?id={uuid}&re={re_}&rr={rr}&tt={tt}&fe={sello[-8:]}"
 
 
+def carta_porte_url(*, id_ccp: str, fecha_origen: str, fecha_timbrado: str) -> str:
+    """The text of the Carta Porte's own QR: the SAT's CCP verification (Carta Porte 3.x)."""
+    query = urlencode({"IdCCP": id_ccp, "FechaOrig": fecha_origen, "FechaTimb": fecha_timbrado})
+    return f"{VERIFICA_CCP}?{query}"
+
+
 def _p(text: Any, style: ParagraphStyle = _BASE) -> Paragraph:
     return Paragraph(escape(str(text or "")), style)
 
@@ -165,7 +179,9 @@ def _grid(
     numeric_from: int | None = None,
     repeat: bool = True,
 ) -> Table:
-    table = Table(rows, colWidths=widths, repeatRows=1 if header and repeat else 0)
+    # splitInRow: a row taller than what is left of the page (a long description) continues
+    # on the next one instead of leaving the rest blank, or failing when taller than a page.
+    table = Table(rows, colWidths=widths, repeatRows=1 if header and repeat else 0, splitInRow=1)
     style = [
         ("FONT", (0, 0), (-1, -1), "Helvetica", 7),
         ("TEXTCOLOR", (0, 0), (-1, -1), INK),
@@ -206,14 +222,43 @@ def _box(cells: list[list[Any]], widths: list[float]) -> Table:
 # --- sections -------------------------------------------------------------------------------
 
 
-def _tipo(c: Row) -> str:
-    raw = c.get("TipoDeComprobante", "")
-    return _TIPOS_32.get(raw.lower(), raw)
+def _tipo(content: CfdiContent) -> str:
+    raw = content.comprobante.get("TipoDeComprobante", "")
+    if content.comprobante.get("Version") == "3.2":
+        # A 3.2 payroll is an "egreso" carrying the Nómina complement: it is a Nómina receipt.
+        return "N" if content.nominas else _TIPOS_32.get(raw.lower(), raw)
+    return raw
 
 
-def _header(content: CfdiContent, status: str) -> list[Any]:
+# The staff list's mark and the detail page's explanation of a CFDI stored unverified.
+SEAL_INVALID = "SELLO NO VÁLIDO"
+SEAL_INVALID_WHY = "El sello de este CFDI no es válido: se guardó porque alguien lo confirmó."
+ALERT = colors.HexColor("#b91c1c")
+_ALERT = ParagraphStyle(
+    "alert", parent=_BASE, fontName="Helvetica-Bold", fontSize=9, leading=11, textColor=ALERT
+)
+
+
+def _seal_warning() -> list[Any]:
+    banner = Table(
+        [[Paragraph(f"{SEAL_INVALID}. {escape(SEAL_INVALID_WHY)}", _ALERT)]], colWidths=[WIDTH]
+    )
+    banner.setStyle(
+        TableStyle(
+            [
+                ("BOX", (0, 0), (-1, -1), 1.2, ALERT),
+                ("BACKGROUND", (0, 0), (-1, -1), colors.HexColor("#fee2e2")),
+                ("TOPPADDING", (0, 0), (-1, -1), 4),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
+            ]
+        )
+    )
+    return [banner, Spacer(0, 4)]
+
+
+def _header(content: CfdiContent, status: str, *, seal_invalid: bool = False) -> list[Any]:
     c, em = content.comprobante, content.emisor
-    tipo = _tipo(c)
+    tipo = _tipo(content)
     folio = "-".join(x for x in (c.get("Serie", ""), c.get("Folio", "")) if x) or "—"
     left = [
         _p(em.get("Nombre") or em.get("Rfc"), _TITLE),
@@ -232,6 +277,8 @@ def _header(content: CfdiContent, status: str) -> list[Any]:
     if status != Status.VIGENTE:
         label = Status(status).label.upper() if status in Status.values else status
         right.append(Paragraph(f'<font color="#b91c1c"><b>{escape(str(label))}</b></font>', _BASE))
+    if seal_invalid:
+        right.append(_p(SEAL_INVALID, _ALERT))
     table = Table([[left, right]], colWidths=[WIDTH * 0.58, WIDTH * 0.42])
     table.setStyle(
         TableStyle(
@@ -273,7 +320,7 @@ def _receptor(content: CfdiContent) -> list[Any]:
 def _payment_terms(content: CfdiContent) -> list[Any]:
     c = content.comprobante
     third = WIDTH / 3
-    tipo = _tipo(c)
+    tipo = _tipo(content)
     forma = c.get("FormaPago") or c.get("FormaDePago", "")
     metodo = c.get("MetodoPago") or c.get("MetodoDePago", "")
     moneda = c.get("Moneda", "")
@@ -354,11 +401,10 @@ def _concepts(content: CfdiContent) -> list[Any]:
     return [Paragraph("Conceptos", _H2), table]
 
 
-def _taxes_and_totals(content: CfdiContent) -> list[Any]:
-    c = content.comprobante
-    tax_rows: list[list[Any]] = [["Impuesto", "Tipo", "Factor", "Tasa o cuota", "Base", "Importe"]]
-    for tax in content.taxes:
-        tax_rows.append(
+def _tax_grid(taxes: list[Tax], width: float) -> Table:
+    rows: list[list[Any]] = [["Impuesto", "Tipo", "Factor", "Tasa o cuota", "Base", "Importe"]]
+    for tax in taxes:
+        rows.append(
             [
                 tax.impuesto,
                 "Traslado" if tax.kind == "traslado" else "Retención",
@@ -368,10 +414,17 @@ def _taxes_and_totals(content: CfdiContent) -> list[Any]:
                 money(tax.importe) if tax.importe else "",
             ]
         )
-    left_w = WIDTH * 0.6
+    table = _grid(rows, [width * f for f in (0.14, 0.16, 0.14, 0.18, 0.19, 0.19)], numeric_from=4)
+    table.hAlign = "LEFT"
+    return table
+
+
+def _taxes_and_totals(content: CfdiContent) -> list[Any]:
+    c = content.comprobante
+    left_w = WIDTH * 0.56
     taxes: Any = (
-        _grid(tax_rows, [left_w * f for f in (0.14, 0.16, 0.14, 0.18, 0.19, 0.19)], numeric_from=4)
-        if len(tax_rows) > 1
+        _tax_grid(content.taxes, left_w)
+        if content.taxes
         else _p("Sin impuestos a nivel comprobante.", _SMALL)
     )
     totals: list[list[Any]] = [["Subtotal", money(c.get("SubTotal"))]]
@@ -382,9 +435,13 @@ def _taxes_and_totals(content: CfdiContent) -> list[Any]:
         totals.append(["Impuestos trasladados", money(t["TotalImpuestosTrasladados"])])
     if t.get("TotalImpuestosRetenidos"):
         totals.append(["Impuestos retenidos", money(t["TotalImpuestosRetenidos"])])
+    for local in content.local_taxes:
+        kind = "Traslado local" if local.kind == "traslado" else "Retención local"
+        rate = f" {local.tasa} %" if local.tasa else ""
+        totals.append([_p(f"{kind}: {local.impuesto}{rate}", _BASE), money(local.importe)])
     moneda = c.get("Moneda", "")
     totals.append(["Total", f"{money(c.get('Total'))} {moneda}".strip()])
-    right = Table(totals, colWidths=[WIDTH * 0.2, WIDTH * 0.18])
+    right = Table(totals, colWidths=[WIDTH * 0.25, WIDTH * 0.18])
     right.setStyle(
         TableStyle(
             [
@@ -454,7 +511,8 @@ def _payments(content: CfdiContent) -> list[Any]:
                 "Obj. imp.",
             ]
         ]
-        for doc in payment.documents:
+        tax_rows: list[int] = []
+        for doc, doc_taxes in zip(payment.documents, payment.document_taxes, strict=False):
             rows.append(
                 [
                     doc.get("IdDocumento", "").upper(),
@@ -468,14 +526,28 @@ def _payments(content: CfdiContent) -> list[Any]:
                     doc.get("ObjetoImpDR", ""),
                 ]
             )
+            if doc_taxes:
+                lines = "<br/>".join(
+                    f"Impuestos del documento: {escape(_tax_line(t))}" for t in doc_taxes
+                )
+                tax_rows.append(len(rows))
+                rows.append([Paragraph(f"<font size=6>{lines}</font>", _BASE)] + [""] * 8)
         widths = [w * f for f in (0.3, 0.09, 0.06, 0.06, 0.05, 0.12, 0.11, 0.12, 0.09)]
         table = _grid(rows, widths)
-        table.setStyle(
-            TableStyle(
-                [("ALIGN", (3, 0), (-2, -1), "RIGHT"), ("FONT", (0, 1), (0, -1), "Courier", 6.5)]
-            )
-        )
+        style: list[Any] = [
+            ("ALIGN", (3, 0), (-2, -1), "RIGHT"),
+            ("FONT", (0, 1), (0, -1), "Courier", 6.5),
+        ]
+        for row in tax_rows:
+            style += [("SPAN", (0, row), (-1, row)), ("LINEABOVE", (0, row), (-1, row), 0, BAND)]
+        table.setStyle(TableStyle(style))
         out += [table, Spacer(0, 3)]
+        if payment.taxes:
+            out += [
+                Paragraph("<b>Impuestos del pago</b>", _SMALL),
+                _tax_grid(payment.taxes, w * 0.6),
+                Spacer(0, 3),
+            ]
     totals = content.payment_totals
     if totals:
         labels = {
@@ -497,9 +569,19 @@ def _payments(content: CfdiContent) -> list[Any]:
 
 
 def _nomina(content: CfdiContent) -> list[Any]:
-    n = content.nomina_detail
-    if n is None:
-        return []
+    out: list[Any] = []
+    count = len(content.nominas)
+    for number, n in enumerate(content.nominas, start=1):
+        title = "Complemento de nómina"
+        if n.header.get("Version"):
+            title += f" {n.header['Version']}"
+        if count > 1:
+            title += f" ({number} de {count})"
+        out += _one_nomina(n, title)
+    return out
+
+
+def _one_nomina(n: Nomina, title: str) -> list[Any]:
     h, e, r = n.header, n.emisor, n.receptor
     w = WIDTH
     cells = [
@@ -540,7 +622,7 @@ def _nomina(content: CfdiContent) -> list[Any]:
         ],
     ]
     out: list[Any] = [
-        Paragraph("Complemento de nómina", _H2),
+        _p(title, _H2),
         _box(cells, [w * 0.25] * 4),
         Spacer(0, 3),
     ]
@@ -567,11 +649,11 @@ def _nomina(content: CfdiContent) -> list[Any]:
             ]
         )
     left = [
-        Paragraph(f"Percepciones: {money(h.get('TotalPercepciones', '0'))}", _H2),
+        _p(f"Percepciones: {money(h.get('TotalPercepciones', '0'))}", _H2),
         _grid(perc, [half * f for f in (0.1, 0.14, 0.46, 0.15, 0.15)], numeric_from=3),
     ]
     right = [
-        Paragraph(f"Deducciones: {money(h.get('TotalDeducciones', '0'))}", _H2),
+        _p(f"Deducciones: {money(h.get('TotalDeducciones', '0'))}", _H2),
         _grid(ded, [half * f for f in (0.1, 0.14, 0.56, 0.2)], numeric_from=3),
     ]
     lists = Table([[left, right]], colWidths=[half + 3, half + 3])
@@ -598,9 +680,193 @@ def _nomina(content: CfdiContent) -> list[Any]:
                 ]
             )
         out += [
-            Paragraph(f"Otros pagos: {money(h.get('TotalOtrosPagos', '0'))}", _H2),
+            _p(f"Otros pagos: {money(h.get('TotalOtrosPagos', '0'))}", _H2),
             _grid(otros, [w * f for f in (0.08, 0.1, 0.52, 0.15, 0.15)], numeric_from=3),
         ]
+    return out
+
+
+def _carta_porte(content: CfdiContent) -> list[Any]:
+    out: list[Any] = []
+    for cp in content.cartas_porte:
+        out += _one_carta_porte(cp, content.timbre.get("FechaTimbrado", ""))
+    return out
+
+
+def _one_carta_porte(cp: CartaPorte, fecha_timbrado: str) -> list[Any]:
+    a, m, w = cp.attrs, cp.mercancias, WIDTH
+    peso = " ".join(x for x in (money(m.get("PesoBrutoTotal")), m.get("UnidadPeso", "")) if x)
+    internac = a.get("TranspInternac", "")
+    if a.get("EntradaSalidaMerc"):
+        internac += f" ({a['EntradaSalidaMerc']} {a.get('PaisOrigenDestino', '')})".rstrip()
+    summary = [
+        [
+            _label("IdCCP", a.get("IdCCP")),
+            _label("Transporte internacional", internac),
+            _label("Distancia total recorrida (km)", a.get("TotalDistRec")),
+        ],
+        [
+            _label("Peso bruto total", peso),
+            _label("Número total de mercancías", m.get("NumTotalMercancias")),
+            _label("Peso neto total", m.get("PesoNetoTotal")),
+        ],
+    ]
+    out: list[Any] = [
+        _p(f"Complemento Carta Porte {a.get('Version', '')}".strip(), _H2),
+        _box(summary, [w / 3] * 3),
+        Spacer(0, 3),
+    ]
+    places: list[list[Any]] = [
+        ["Tipo", "ID", "Remitente / destinatario", "Salida / llegada", "Distancia", "Domicilio"]
+    ]
+    for u in cp.ubicaciones:
+        u_a, d = u.attrs, u.domicilio
+        who = " ".join(
+            x
+            for x in (
+                u_a.get("RFCRemitenteDestinatario", ""),
+                u_a.get("NombreRemitenteDestinatario", ""),
+            )
+            if x
+        )
+        where = ", ".join(
+            x
+            for x in (
+                " ".join(y for y in (d.get("Calle", ""), d.get("NumeroExterior", "")) if y),
+                d.get("Colonia", ""),
+                d.get("Localidad", ""),
+                d.get("Municipio", ""),
+                d.get("Estado", ""),
+                d.get("Pais", ""),
+                f"C.P. {d['CodigoPostal']}" if d.get("CodigoPostal") else "",
+            )
+            if x
+        )
+        places.append(
+            [
+                _p(u_a.get("TipoUbicacion"), _SMALL),
+                _p(u_a.get("IDUbicacion"), _SMALL),
+                _p(who, _SMALL),
+                _p(u_a.get("FechaHoraSalidaLlegada"), _SMALL),
+                _p(u_a.get("DistanciaRecorrida"), _SMALL),
+                _p(where, _SMALL),
+            ]
+        )
+    out += [
+        _p("Ubicaciones", _H2),
+        _grid(places, [w * f for f in (0.08, 0.1, 0.26, 0.15, 0.08, 0.33)]),
+    ]
+    goods: list[list[Any]] = [
+        ["Bienes transp.", "Descripción", "Cantidad", "Unidad", "Peso (kg)", "Valor", "Mat. pelig."]
+    ]
+    for g in cp.mercancia:
+        goods.append(
+            [
+                _p(g.get("BienesTransp"), _SMALL),
+                _p(g.get("Descripcion"), _SMALL),
+                _p(g.get("Cantidad"), _SMALL_RIGHT),
+                _p(g.get("ClaveUnidad"), _SMALL_RIGHT),
+                _p(money(g.get("PesoEnKg")), _SMALL_RIGHT),
+                _p(
+                    " ".join(x for x in (money(g.get("ValorMercancia")), g.get("Moneda", "")) if x),
+                    _SMALL_RIGHT,
+                ),
+                _p(g.get("MaterialPeligroso"), _SMALL),
+            ]
+        )
+    out += [
+        _p("Mercancías", _H2),
+        _grid(goods, [w * f for f in (0.12, 0.38, 0.09, 0.08, 0.11, 0.14, 0.08)], numeric_from=2),
+    ]
+    auto, v, s = cp.autotransporte, cp.vehiculo, cp.seguros
+    if auto or v:
+        remolques = ", ".join(
+            " ".join(x for x in (r.get("SubTipoRem", ""), r.get("Placa", "")) if x)
+            for r in cp.remolques
+        )
+        cells = [
+            [
+                _label("Permiso SCT", _catalog("C592_c_TipoPermiso", auto.get("PermSCT", ""))),
+                _label("Número de permiso", auto.get("NumPermisoSCT")),
+                _label(
+                    "Configuración vehicular",
+                    _catalog("C592_c_ConfigAutotransporte", v.get("ConfigVehicular", "")),
+                ),
+            ],
+            [
+                _label("Placa", v.get("PlacaVM")),
+                _label("Año del modelo", v.get("AnioModeloVM")),
+                _label("Peso bruto vehicular", v.get("PesoBrutoVehicular")),
+            ],
+            [
+                _label(
+                    "Seguro de responsabilidad civil",
+                    " · ".join(
+                        x
+                        for x in (s.get("AseguraRespCivil", ""), s.get("PolizaRespCivil", ""))
+                        if x
+                    ),
+                ),
+                _label(
+                    "Seguro de la carga",
+                    " · ".join(
+                        x for x in (s.get("AseguraCarga", ""), s.get("PolizaCarga", "")) if x
+                    ),
+                ),
+                _label(
+                    "Seguro de medio ambiente",
+                    " · ".join(
+                        x
+                        for x in (s.get("AseguraMedAmbiente", ""), s.get("PolizaMedAmbiente", ""))
+                        if x
+                    ),
+                ),
+            ],
+            [_label("Remolques", remolques), "", ""],
+        ]
+        out += [_p("Autotransporte", _H2), _box(cells, [w / 3] * 3)]
+    if cp.figuras:
+        people: list[list[Any]] = [["Tipo de figura", "RFC", "Nombre", "Licencia"]]
+        for f in cp.figuras:
+            people.append(
+                [
+                    _p(_catalog("C592_c_FiguraTransporte", f.get("TipoFigura", "")), _SMALL),
+                    _p(f.get("RFCFigura"), _SMALL),
+                    _p(f.get("NombreFigura"), _SMALL),
+                    _p(f.get("NumLicencia"), _SMALL),
+                ]
+            )
+        out += [
+            _p("Figura transporte", _H2),
+            _grid(people, [w * f for f in (0.2, 0.2, 0.4, 0.2)]),
+        ]
+    if a.get("IdCCP"):
+        url = carta_porte_url(
+            id_ccp=a["IdCCP"], fecha_origen=cp.fecha_origen, fecha_timbrado=fecha_timbrado
+        )
+        side = 24 * mm
+        qr = Table(
+            [
+                [
+                    QrFlowable(url, side),
+                    [
+                        Paragraph("<b>Verificación de la Carta Porte en el SAT:</b>", _SMALL),
+                        _p(url, _SEAL),
+                    ],
+                ]
+            ],
+            colWidths=[side + 4 * mm, w - side - 4 * mm],
+        )
+        qr.setStyle(
+            TableStyle(
+                [
+                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                    ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                    ("TOPPADDING", (0, 0), (-1, -1), 4),
+                ]
+            )
+        )
+        out.append(KeepTogether([qr]))
     return out
 
 
@@ -615,8 +881,11 @@ class QrFlowable(Flowable):
         super().__init__()
         code = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=0)
         code.add_data(text)
-        code.make(fit=True)
-        self.matrix = code.get_matrix()
+        try:
+            code.make(fit=True)
+            self.matrix = code.get_matrix()
+        except DataOverflowError:  # a crafted document's values too long for any QR
+            self.matrix = []
         self.side = side
 
     def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
@@ -624,6 +893,8 @@ class QrFlowable(Flowable):
 
     def draw(self) -> None:
         n = len(self.matrix)
+        if not n:
+            return
         cell = self.side / n
         path = self.canv.beginPath()
         for row_index, row in enumerate(self.matrix):
@@ -680,22 +951,68 @@ def _footer(canvas: Any, doc: Any) -> None:
     canvas.setFont("Helvetica", 6.5)
     canvas.setFillColor(RULE)
     canvas.drawString(MARGIN, 7 * mm, "Este documento es una representación impresa de un CFDI.")
-    canvas.drawRightString(PAGE_W - MARGIN, 7 * mm, f"Página {doc.page}")
+    if getattr(doc, "seal_invalid", False):  # on every page: a page may travel alone
+        canvas.setFont("Helvetica-Bold", 7.5)
+        canvas.setFillColor(ALERT)
+        canvas.drawCentredString(PAGE_W / 2, 7 * mm, SEAL_INVALID)
     canvas.restoreState()
+
+
+class _NumberedCanvas(Canvas):
+    """A canvas that holds its pages until the end to print «Página N de M» on each.
+
+    The total is only known once the story is laid out: each finished page's state
+    is kept and the pages are written at save, numbered.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._held: list[dict[str, Any]] = []
+
+    def showPage(self) -> None:
+        self._held.append(dict(self.__dict__))
+        self._startPage()
+
+    def save(self) -> None:
+        total = len(self._held)
+        for number, state in enumerate(self._held, start=1):
+            self.__dict__.update(state)
+            self.saveState()
+            self.setFont("Helvetica", 6.5)
+            self.setFillColor(RULE)
+            self.drawRightString(PAGE_W - MARGIN, 7 * mm, f"Página {number} de {total}")
+            self.restoreState()
+            super().showPage()
+        super().save()
 
 
 def _cadena_tfd(root: etree._Element) -> str:
     tfd = root.find(f".//{{{TFD}}}TimbreFiscalDigital")
     if tfd is None:
         return ""
+    version = tfd.get("Version") or tfd.get("version") or "1.1"
+    # satcfdi turns the version into a file name: only the SAT's own versions reach it.
+    if version not in TFD_VERSIONS:
+        return ""
     try:
-        return str(xslt_transform(tfd.tag, tfd.get("Version") or tfd.get("version") or "1.1")(tfd))
+        return str(xslt_transform(tfd.tag, version)(tfd))
     except (CFDIError, etree.XSLTError):
         return ""
 
 
-def render_pdf(data: bytes, *, status: str = Status.VIGENTE, compress: bool = True) -> bytes:
-    """The printed CFDI of an original XML (already validated at ingestion)."""
+def render_pdf(
+    data: bytes,
+    *,
+    status: str = Status.VIGENTE,
+    seal_verified: bool | None = None,
+    compress: bool = True,
+) -> bytes:
+    """The printed CFDI of an original XML (already validated at ingestion).
+
+    ``seal_verified`` is the stored CFDI's: False (stored unverified because someone
+    confirmed it) prints the same warning the staff pages show, on every page.
+    """
+    seal_invalid = seal_verified is False
     root = parse_xml(data)
     content = content_of(root)
     c = content.comprobante
@@ -723,25 +1040,28 @@ def render_pdf(data: bytes, *, status: str = Status.VIGENTE, compress: bool = Tr
         pageCompression=1 if compress else 0,
         invariant=1,
     )
+    doc.seal_invalid = seal_invalid
     story: list[Any] = [
-        *_header(content, status),
+        *(_seal_warning() if seal_invalid else []),
+        *_header(content, status, seal_invalid=seal_invalid),
         *_receptor(content),
         *_payment_terms(content),
         *_concepts(content),
         *_taxes_and_totals(content),
         *_payments(content),
         *_nomina(content),
+        *_carta_porte(content),
         *_timbre(content, _cadena_tfd(root), url),
     ]
-    doc.build(story, onFirstPage=_footer, onLaterPages=_footer)
+    doc.build(story, onFirstPage=_footer, onLaterPages=_footer, canvasmaker=_NumberedCanvas)
     return buffer.getvalue()
 
 
 def pdf_key(cfdi: Cfdi) -> str:
-    """Where the cached PDF of a CFDI lives (renderer version and status in the name)."""
-    return (
-        f"cfdi-pdf/{cfdi.company_id}/{str(cfdi.uuid).lower()}-r{RENDERER_VERSION}-{cfdi.status}.pdf"
-    )
+    """Where the cached PDF of a CFDI lives (renderer version, status, failed seal in the name)."""
+    seal = "-sello-no-valido" if cfdi.seal_verified is False else ""
+    uuid = str(cfdi.uuid).lower()
+    return f"cfdi-pdf/{cfdi.company_id}/{uuid}-r{RENDERER_VERSION}-{cfdi.status}{seal}.pdf"
 
 
 def cfdi_pdf(cfdi: Cfdi) -> bytes:
@@ -751,7 +1071,7 @@ def cfdi_pdf(cfdi: Cfdi) -> bytes:
         with default_storage.open(key, "rb") as handle:
             return handle.read()
     with default_storage.open(cfdi.xml_path, "rb") as handle:
-        pdf = render_pdf(handle.read(), status=cfdi.status)
+        pdf = render_pdf(handle.read(), status=cfdi.status, seal_verified=cfdi.seal_verified)
     # Two requests may render at once: the second save gets another name and is harmless.
     default_storage.save(key, ContentFile(pdf))
     return pdf
