@@ -254,6 +254,27 @@ def test_the_list_paginates_and_htmx_gets_only_the_rows(client, ventas, monkeypa
     assert "<table" in fragment
 
 
+def test_the_filtros_button_names_the_filters_in_effect_and_htmx_updates_it(client, ventas):
+    company, acme, _beta = ventas
+    client.force_login(owner_of(company.account))
+    url = reverse("cfdi:list", args=["ventas"])
+    plain = client.get(url).content.decode()
+    assert '<span id="active-filters" class="active-filters"></span>' in plain
+    params = {"counterpart": acme, "tipo": "I", "serie": "", "sort": "-total", "uuid": "x"}
+    body = client.get(url, params).content.decode()
+    # The order is not a filter; an invalid UUID is not in effect (its error is shown).
+    assert '<span id="active-filters" class="active-filters">· RFC o nombre, Tipo</span>' in body
+    assert (
+        'id="filters-toggle" class="fold filters-toggle" aria-controls="cfdi-filters" checked'
+        in body
+    )
+    fragment = client.get(url, {"tipo": "E"}, headers={"HX-Request": "true"}).content.decode()
+    assert (
+        '<span id="active-filters" class="active-filters" hx-swap-oob="true">· Tipo</span>'
+        in fragment
+    )
+
+
 # What one list request costs, whatever the number of CFDIs, the page or the viewer: the
 # session, the user, the second-factor check (security middleware), the access map (one
 # query for every decision), the workspace (the companies of the viewer's accounts: few,
