@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import io
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from functools import lru_cache
 from typing import Any
 from xml.sax.saxutils import escape
 
@@ -43,7 +42,6 @@ from reportlab.platypus import (
     Table,
     TableStyle,
 )
-from satcfdi.catalogs import select
 from satcfdi.exceptions import CFDIError
 from satcfdi.transform import xslt_transform
 
@@ -51,6 +49,8 @@ from despacho.cfdi.amount_words import amount_in_words
 from despacho.cfdi.content import CfdiContent, Row, Tax, content_of
 from despacho.cfdi.models import Cfdi, Status
 from despacho.cfdi.parsing import TFD, parse_xml
+from despacho.cfdi.presentation import amount_text
+from despacho.satcatalogs import Catalog, labelled
 
 # Bump when the layout changes: cached PDFs of the old layout are then ignored.
 RENDERER_VERSION = "1"
@@ -93,18 +93,9 @@ _TIPOS_32 = {"ingreso": "I", "egreso": "E", "traslado": "T"}
 # --- values ---------------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=4096)
 def _catalog(catalog: str, code: str) -> str:
-    """«code - description» from satcfdi's SAT catalogs (the code alone if unknown)."""
-    if not code:
-        return ""
-    try:
-        found = select(catalog, code)
-    except Exception:  # an unknown catalog name or a damaged db must not break printing
-        found = None
-    if isinstance(found, list | tuple):
-        found = found[0]
-    return f"{code} - {found}" if isinstance(found, str) and found else code
+    """«code - description» from the SAT's catalogs (the code alone if unknown)."""
+    return labelled(Catalog(catalog), code, " - ")
 
 
 def _dec(raw: str | None) -> Decimal | None:
@@ -117,10 +108,7 @@ def _dec(raw: str | None) -> Decimal | None:
 
 def money(raw: str | Decimal | None) -> str:
     """An amount as printed: thousands separated, two decimals rounded half up."""
-    value = raw if isinstance(raw, Decimal) else _dec(raw)
-    if value is None:
-        return str(raw or "")
-    return f"{value.quantize(Decimal('0.01'), ROUND_HALF_UP):,.2f}"
+    return amount_text(raw)
 
 
 def qr_total(total: str, version: str) -> str:
