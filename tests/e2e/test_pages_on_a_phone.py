@@ -114,6 +114,19 @@ def staff_pages(world) -> list[tuple[str, str]]:
     ]
 
 
+def pages_wider_than(limit: int, page, screenshot, world, prefix: str) -> dict[str, int]:
+    """Open every staff page, save its screenshot, and answer those wider than ``limit``."""
+    too_wide = {}
+    for name, url in staff_pages(world):
+        page.goto(url)
+        expect(page.locator("main h1")).to_be_visible()
+        screenshot(f"{prefix}-{name}", full_page=True)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        if width > limit:
+            too_wide[name] = width
+    return too_wide
+
+
 def assert_fits(page, name: str) -> None:
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE["width"] + 1, f"{name} is {width} px wide at 390 px"
@@ -130,15 +143,7 @@ def log_in(page, email: str) -> None:
 def test_every_main_page_fits_a_390_px_phone_without_sideways_scrolling(page, screenshot, world):
     page.set_viewport_size(PHONE)
     log_in(page, world["owner"].email)
-    too_wide = {}
-    for name, url in staff_pages(world):
-        page.goto(url)
-        expect(page.locator("main h1")).to_be_visible()
-        screenshot(f"phone-{name}", full_page=True)
-        width = page.evaluate("document.documentElement.scrollWidth")
-        if width > PHONE["width"] + 1:
-            too_wide[name] = width
-    assert too_wide == {}
+    assert pages_wider_than(PHONE["width"] + 1, page, screenshot, world, "phone") == {}
 
 
 def test_on_a_phone_the_sections_open_from_the_menu_button(page, screenshot, world):
@@ -199,15 +204,7 @@ def test_the_receivers_portal_fits_a_phone(browser, live_server, screenshot, wor
 
 def test_the_same_pages_at_1280_px_for_comparison(page, screenshot, world):
     log_in(page, world["owner"].email)
-    too_wide = {}
-    for name, url in staff_pages(world):
-        page.goto(url)
-        expect(page.locator("main h1")).to_be_visible()
-        screenshot(f"desktop-{name}", full_page=True)
-        width = page.evaluate("document.documentElement.scrollWidth")
-        if width > DESKTOP["width"]:
-            too_wide[name] = width
-    assert too_wide == {}
+    assert pages_wider_than(DESKTOP["width"], page, screenshot, world, "desktop") == {}
 
 
 def screenshot_of(page, name: str, **options: object):

@@ -19,7 +19,7 @@ touched.
 from __future__ import annotations
 
 import io
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from xml.sax.saxutils import escape
 
@@ -49,7 +49,7 @@ from despacho.cfdi.amount_words import amount_in_words
 from despacho.cfdi.content import CfdiContent, Row, Tax, content_of
 from despacho.cfdi.models import Cfdi, Status
 from despacho.cfdi.parsing import TFD, parse_xml
-from despacho.cfdi.presentation import amount_text
+from despacho.cfdi.presentation import amount_text, decimal_or_none
 from despacho.satcatalogs import Catalog, labelled
 
 # Bump when the layout changes: cached PDFs of the old layout are then ignored.
@@ -98,14 +98,6 @@ def _catalog(catalog: str, code: str) -> str:
     return labelled(Catalog(catalog), code, " - ")
 
 
-def _dec(raw: str | None) -> Decimal | None:
-    try:
-        value = Decimal((raw or "").strip())
-    except InvalidOperation:
-        return None
-    return value if value.is_finite() else None
-
-
 def money(raw: str | Decimal | None) -> str:
     """An amount as printed: thousands separated, two decimals rounded half up."""
     return amount_text(raw)
@@ -118,7 +110,7 @@ def qr_total(total: str, version: str) -> str:
     left out but one decimal kept (1000 → 1000.0, 12.50 → 12.5). 3.2: ten
     integer digits and six decimals, zero padded (0000001000.000000).
     """
-    value = (_dec(total) or Decimal(0)).quantize(Decimal("0.000001"), ROUND_HALF_UP)
+    value = (decimal_or_none(total) or Decimal(0)).quantize(Decimal("0.000001"), ROUND_HALF_UP)
     fixed = f"{value:.6f}"
     if version == "3.2":
         return fixed.zfill(17)
@@ -385,7 +377,7 @@ def _taxes_and_totals(content: CfdiContent) -> list[Any]:
             ]
         )
     )
-    total = _dec(c.get("Total")) or Decimal(0)
+    total = decimal_or_none(c.get("Total")) or Decimal(0)
     layout = Table([[taxes, right]], colWidths=[left_w + 6, WIDTH - left_w - 6])
     layout.setStyle(
         TableStyle(
