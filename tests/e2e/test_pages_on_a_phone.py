@@ -158,6 +158,21 @@ def test_on_a_phone_the_sections_open_from_the_menu_button(page, screenshot, wor
     assert_fits(page, "menu")
     sections.get_by_role("link", name="Usuarios").click()
     expect(page.locator("main h1")).to_contain_text("Usuarios")
+    expect(sections).to_be_hidden()  # a new page starts with the menu folded
+
+
+def test_on_a_phone_the_company_switcher_opens_within_the_screen(page, screenshot, world):
+    page.set_viewport_size(PHONE)
+    log_in(page, world["owner"].email)
+    page.locator("#switcher summary").click()
+    client = page.locator(".switcher-item", has_text="CONSTRUCTORA Y EDIFICADORA DEL BAJÍO")
+    expect(client).to_be_visible()
+    box = page.locator(".switcher-panel").bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
+    screenshot("phone-switcher-open")
+    assert_fits(page, "switcher open")
+    client.click()
+    expect(page.locator("main h1")).to_have_text("CONSTRUCTORA Y EDIFICADORA DEL BAJÍO")
 
 
 def test_on_a_desktop_the_sections_are_always_shown(page, world):
