@@ -175,7 +175,7 @@ def test_the_detail_shows_emisor_receptor_concepts_and_complements(client, eku):
     assert "ESCUELA KEMPER URGATE" in body
     assert "XOJI740919U48" in body
     assert "Pago de nómina" in body
-    assert "Nómina" in body and "2023-05-09" in body
+    assert "Nómina" in body and "9 de mayo de 2023" in body
     pago = client.get(reverse("cfdi:detail", args=[PAGO_UUID])).content.decode()
     assert "BFC36522-4B8E-45C4-8F14-D11B289F9EB7" in pago  # the paid document
 
@@ -299,6 +299,27 @@ def test_the_list_paginates_and_htmx_gets_only_the_rows(client, ventas, monkeypa
     assert "<table" in fragment
 
 
+def test_the_filtros_button_names_the_filters_in_effect_and_htmx_updates_it(client, ventas):
+    company, acme, _beta = ventas
+    client.force_login(owner_of(company.account))
+    url = reverse("cfdi:list", args=["ventas"])
+    plain = client.get(url).content.decode()
+    assert '<span id="active-filters" class="active-filters"></span>' in plain
+    params = {"counterpart": acme, "tipo": "I", "serie": "", "sort": "-total", "uuid": "x"}
+    body = client.get(url, params).content.decode()
+    # The order is not a filter; an invalid UUID is not in effect (its error is shown).
+    assert '<span id="active-filters" class="active-filters">· RFC o nombre, Tipo</span>' in body
+    assert (
+        'id="filters-toggle" class="fold filters-toggle" aria-controls="cfdi-filters" checked'
+        in body
+    )
+    fragment = client.get(url, {"tipo": "E"}, headers={"HX-Request": "true"}).content.decode()
+    assert (
+        '<span id="active-filters" class="active-filters" hx-swap-oob="true">· Tipo</span>'
+        in fragment
+    )
+
+
 # What one list request costs, whatever the number of CFDIs, the page or the viewer: the
 # session, the user, the second-factor check (security middleware), the access map (one
 # query for every decision), the workspace (the companies of the viewer's accounts: few,
@@ -344,7 +365,7 @@ def test_the_list_links_each_row_to_its_detail_xml_and_pdf(client, ventas):
         href = reverse(name, args=[cfdi.uuid])
         assert f'href="{href}"' in body
         assert resolve(href).view_name == name
-    assert f'title="{cfdi.get_tipo_display()}"' in body
+    assert f"<td>{cfdi.get_tipo_display()}</td>" in body
     assert f"<td>{cfdi.get_status_display()}" in body
 
 
@@ -442,8 +463,8 @@ def test_a_list_emptied_by_its_filters_says_so_without_the_upload_call(client, e
 
 # The list's rows as the template engine rendered them cell by cell, before the rows moved
 # to one pass in cfdi/templatetags/cfdi_rows.py: the tag must produce the same cells.
-PER_CELL_ROW = """{% load i18n %}{% for cfdi in cfdis %}
-<tr><td>{{ cfdi.fecha|date:"Y-m-d H:i" }}</td><td title="{{ cfdi.tipo_label }}">{{ cfdi.tipo }}</td><td>{{ cfdi.serie }}{% if cfdi.serie and cfdi.folio %}-{% endif %}{{ cfdi.folio }}</td><td>{{ cfdi.counterpart_nombre }}<br><small>{{ cfdi.counterpart_rfc }}</small></td><td class="amount">{{ cfdi.total|floatformat:"2g" }} {{ cfdi.moneda }}</td><td>{{ cfdi.status_label }}{% if cfdi.seal_verified is False %} · <span class="error">{% translate "sello no válido" %}</span>{% endif %}</td>{% url 'cfdi:detail' cfdi.uuid as detail %}<td><a href="{{ detail }}"><code>{{ cfdi.uuid_text }}</code></a></td><td><a href="{{ detail }}xml">XML</a> · <a href="{{ detail }}pdf">PDF</a></td></tr>{% endfor %}"""  # noqa: E501
+PER_CELL_ROW = """{% load i18n cfdi_format %}{% for cfdi in cfdis %}
+<tr><td>{{ cfdi.fecha|cfdi_short_date }}</td><td>{{ cfdi.tipo_label }}</td><td>{{ cfdi.serie }}{% if cfdi.serie and cfdi.folio %}-{% endif %}{{ cfdi.folio }}</td><td>{{ cfdi.counterpart_nombre }}<br><small>{{ cfdi.counterpart_rfc }}</small></td><td class="amount">{{ cfdi.total|money:cfdi.moneda }}</td><td>{{ cfdi.status_label }}{% if cfdi.seal_verified is False %} · <span class="error">{% translate "sello no válido" %}</span>{% endif %}</td>{% url 'cfdi:detail' cfdi.uuid as detail %}<td><a href="{{ detail }}"><code>{{ cfdi.uuid_text }}</code></a></td><td><a href="{{ detail }}xml">XML</a> · <a href="{{ detail }}pdf">PDF</a></td></tr>{% endfor %}"""  # noqa: E501
 
 
 def test_the_rows_render_the_same_cells_as_the_template_did(eku):
@@ -465,7 +486,7 @@ def test_the_rows_render_the_same_cells_as_the_template_did(eku):
         expected = Template(PER_CELL_ROW).render(Context({"cfdis": cfdis})).strip()
         rendered = str(cfdi_rows(cfdis))
     assert rendered == expected
-    assert "1,234,567.50" in rendered
+    assert "$1,234,567.50 MXN" in rendered
     assert "O&#x27;Brien &amp; &lt;Hijos&gt;" in rendered
 
 

@@ -55,6 +55,17 @@ def test_a_receiver_logs_in_with_rfc_and_password_and_sees_its_cfdis(client):
     assert PortalAccess.objects.get(company=company, rfc=rfc).last_login_at is not None
 
 
+def test_the_receivers_list_shows_dates_amounts_and_tipo_readably(client):
+    company = issuer()
+    rfc = receiver_rfc()
+    issue(company, rfc, total="17852.75", fecha="2020-01-02T22:40:38")
+    access(company, rfc)
+    _logged_in(client, company, rfc)
+    body = client.get(home(company)).content.decode()
+    assert "<td>2 ene 2020, 22:40</td>" in body
+    assert '<td class="amount">$17,852.75 MXN</td>' in body
+
+
 def test_a_wrong_password_and_an_unknown_rfc_get_the_same_error(client):
     company = issuer()
     known = access(company)

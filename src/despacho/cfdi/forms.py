@@ -101,6 +101,20 @@ class CfdiFilterForm(forms.Form):
         values = tuple((name, self.data[name]) for name in self.fields if name in self.data)
         return _rendered_filter_fields(translation.get_language() or "", self.is_bound, values)
 
+    def active_labels(self) -> list[str]:
+        """The labels of the filters in effect (valid, not empty), in the bar's order.
+
+        The order ("Orden") sorts, it does not filter, so it is never named.
+        """
+        if not self.is_bound:
+            return []
+        self.is_valid()
+        return [
+            str(self.fields[name].label)
+            for name, value in self.cleaned_data.items()
+            if name != "sort" and name not in self.errors and value not in (None, "")
+        ]
+
     def filters(self) -> CfdiFilters:
         """The valid filters; an invalid field is left out (its error is shown)."""
         if not self.is_bound:

@@ -20,8 +20,7 @@ touched.
 from __future__ import annotations
 
 import io
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from functools import lru_cache
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from urllib.parse import urlencode
 from xml.sax.saxutils import escape
@@ -47,7 +46,6 @@ from reportlab.platypus import (
     Table,
     TableStyle,
 )
-from satcfdi.catalogs import select
 from satcfdi.exceptions import CFDIError
 from satcfdi.transform import xslt_transform
 
@@ -55,6 +53,8 @@ from despacho.cfdi.amount_words import amount_in_words
 from despacho.cfdi.content import CartaPorte, CfdiContent, Nomina, Tax, content_of
 from despacho.cfdi.models import Cfdi, Status
 from despacho.cfdi.parsing import TFD, parse_xml
+from despacho.cfdi.presentation import amount_text, decimal_or_none
+from despacho.satcatalogs import Catalog, labelled
 
 # Bump when the layout changes: cached PDFs of the old layout are then ignored.
 RENDERER_VERSION = "2"
@@ -101,34 +101,14 @@ _TIPOS_32 = {"ingreso": "I", "egreso": "E", "traslado": "T"}
 # --- values ---------------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=4096)
 def _catalog(catalog: str, code: str) -> str:
-    """«code - description» from satcfdi's SAT catalogs (the code alone if unknown)."""
-    if not code:
-        return ""
-    try:
-        found = select(catalog, code)
-    except Exception:  # an unknown catalog name or a damaged db must not break printing
-        found = None
-    if isinstance(found, list | tuple):
-        found = found[0]
-    return f"{code} - {found}" if isinstance(found, str) and found else code
-
-
-def _dec(raw: str | None) -> Decimal | None:
-    try:
-        value = Decimal((raw or "").strip())
-    except InvalidOperation:
-        return None
-    return value if value.is_finite() else None
+    """«code - description» from the SAT's catalogs (the code alone if unknown)."""
+    return labelled(Catalog(catalog), code, " - ")
 
 
 def money(raw: str | Decimal | None) -> str:
     """An amount as printed: thousands separated, two decimals rounded half up."""
-    value = raw if isinstance(raw, Decimal) else _dec(raw)
-    if value is None:
-        return str(raw or "")
-    return f"{value.quantize(Decimal('0.01'), ROUND_HALF_UP):,.2f}"
+    return amount_text(raw)
 
 
 def qr_total(total: str, version: str) -> str:
@@ -138,7 +118,7 @@ def qr_total(total: str, version: str) -> str:
     left out but one decimal kept (1000 → 1000.0, 12.50 → 12.5). 3.2: ten
     integer digits and six decimals, zero padded (0000001000.000000).
     """
-    value = (_dec(total) or Decimal(0)).quantize(Decimal("0.000001"), ROUND_HALF_UP)
+    value = (decimal_or_none(total) or Decimal(0)).quantize(Decimal("0.000001"), ROUND_HALF_UP)
     fixed = f"{value:.6f}"
     if version == "3.2":
         return fixed.zfill(17)
@@ -454,7 +434,7 @@ def _taxes_and_totals(content: CfdiContent) -> list[Any]:
             ]
         )
     )
-    total = _dec(c.get("Total")) or Decimal(0)
+    total = decimal_or_none(c.get("Total")) or Decimal(0)
     layout = Table([[taxes, right]], colWidths=[left_w + 6, WIDTH - left_w - 6])
     layout.setStyle(
         TableStyle(

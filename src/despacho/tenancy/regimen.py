@@ -1,6 +1,7 @@
 """SAT catalog c_RegimenFiscal with the persona type each régimen applies to.
 
-The codes and names come from satcfdi's copy of the catalog; the física/moral
+The codes and names come from satcfdi's copy of the catalog (``despacho.satcatalogs``,
+the one source of SAT catalog descriptions); the física/moral
 marks (which satcfdi does not carry) come from SAT's published catalog
 (catCFDI, columns "Física" and "Moral").
 """
@@ -13,6 +14,7 @@ from functools import cache
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from despacho.satcatalogs import Catalog, descriptions
 from despacho.tenancy.rfc import PersonaType
 
 # code: (applies to física, applies to moral)
@@ -61,9 +63,7 @@ class Regimen:
 @cache
 def regimenes() -> dict[str, Regimen]:
     """Every régimen fiscal, by code."""
-    from satcfdi.catalogs import select_all
-
-    names: dict[str, str] = select_all("C756_c_RegimenFiscal")
+    names = descriptions(Catalog.REGIMEN_FISCAL)
     return {
         code: Regimen(code=code, name=names[code], fisica=fisica, moral=moral)
         for code, (fisica, moral) in _APPLIES_TO.items()

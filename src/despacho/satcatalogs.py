@@ -1,0 +1,73 @@
+"""The SAT's CFDI catalogs (Anexo 20): a code's description, from satcfdi's copy.
+
+One source for every catalog a person reads codes of: régimen fiscal, uso CFDI,
+forma and método de pago, moneda, tipo de comprobante, exportación, objeto de
+impuesto, impuestos, units, products and services, relations, periodicities, and
+Nómina's. The
+detail page, the PDF and the régimen rules (``tenancy/regimen.py``) all ask here.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from functools import lru_cache
+
+
+class Catalog(StrEnum):
+    """A catalog, named by satcfdi's table."""
+
+    REGIMEN_FISCAL = "C756_c_RegimenFiscal"
+    USO_CFDI = "C756_c_UsoCFDI"
+    FORMA_PAGO = "C756_c_FormaPago"
+    METODO_PAGO = "C756_c_MetodoPago"
+    MONEDA = "C756_c_Moneda"
+    TIPO_DE_COMPROBANTE = "C756_c_TipoDeComprobante"
+    EXPORTACION = "C756_c_Exportacion"
+    OBJETO_IMP = "C756_c_ObjetoImp"
+    IMPUESTO = "C756_c_Impuesto"
+    TIPO_FACTOR = "C756_c_TipoFactor"
+    TIPO_RELACION = "C756_c_TipoRelacion"
+    CLAVE_UNIDAD = "C756_c_ClaveUnidad"
+    CLAVE_PROD_SERV = "C756_c_ClaveProdServ"
+    PERIODICIDAD = "C756_c_Periodicidad"
+    # Nómina 1.2
+    TIPO_NOMINA = "C75b_c_TipoNomina"
+    PERIODICIDAD_PAGO = "C75b_c_PeriodicidadPago"
+    TIPO_CONTRATO = "C75b_c_TipoContrato"
+    TIPO_REGIMEN = "C75b_c_TipoRegimen"
+    TIPO_PERCEPCION = "C75b_c_TipoPercepcion"
+    TIPO_DEDUCCION = "C75b_c_TipoDeduccion"
+    TIPO_OTRO_PAGO = "C75b_c_TipoOtroPago"
+
+
+@lru_cache(maxsize=8192)
+def description(catalog: Catalog, code: str) -> str:
+    """The code's description in the catalog; "" when the code is not in it."""
+    from satcfdi.catalogs import select
+
+    if not code:
+        return ""
+    try:
+        found = select(str(catalog), code)
+    except Exception:  # a damaged catalog database must not break a page or a PDF
+        return ""
+    if isinstance(found, list | tuple):  # c_Moneda: (name, decimals)
+        found = found[0] if found else None
+    return found if isinstance(found, str) else ""
+
+
+def labelled(catalog: Catalog, code: str, separator: str = " · ") -> str:
+    """«code · description» («606 · Arrendamiento»); the code alone when it is unknown."""
+    code = (code or "").strip()
+    name = description(catalog, code)
+    return f"{code}{separator}{name}" if name else code
+
+
+def descriptions(catalog: Catalog) -> dict[str, str]:
+    """Every code of the catalog with its description."""
+    from satcfdi.catalogs import select_all
+
+    return {
+        str(code): str(value[0] if isinstance(value, list | tuple) else value)
+        for code, value in select_all(str(catalog)).items()
+    }
