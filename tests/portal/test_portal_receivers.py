@@ -152,7 +152,7 @@ def test_the_next_lock_out_lasts_twice_as_long(client, settings):
 
     company = issuer()
     found = access(company)
-    key = lockout.rfc_key(company.pk, found.rfc)
+    key = lockout.attempt_for(company_id=company.pk, identifier=found.rfc, ip="127.0.0.1").pair_key
     for _attempt in range(5):
         portal_login(client, company, found.rfc, "Mala.Clave.1")
     first = LoginThrottle.objects.get(key=key)
@@ -166,7 +166,7 @@ def test_the_next_lock_out_lasts_twice_as_long(client, settings):
 
 
 def test_failures_from_one_address_lock_every_rfc_tried_from_it(client, settings):
-    settings.PORTAL_LOCKOUT_IP_FAILURES = 6
+    settings.LOGIN_FAILURE_LIMIT_PER_IP = 6
     company = issuer()
     found = access(company)
     for _attempt in range(6):
@@ -187,6 +187,81 @@ def test_a_successful_login_forgets_the_rfcs_failures(client):
     for _attempt in range(4):
         response = portal_login(client, company, found.rfc, "Mala.Clave.1")
     assert SAME_ERROR in response.content.decode()
+
+
+def test_the_rfc_counts_however_it_is_typed(client):
+    company = issuer()
+    found = access(company, "KIJ0906199R1")
+    # Each spelling the login reads as the same RFC, fullwidth look-alikes included.
+    typed = ["KIJ-0906199R1", "KIJ_0906199R1", "K IJ0906199R1", "kij0906199r1"]
+    for variant in typed:
+        assert SAME_ERROR in portal_login(client, company, variant, "Mala.Clave.1").content.decode()
+    fifth = portal_login(client, company, "ＫＩＪ０９０６１９９Ｒ１", "Mala.Clave.1")
+    assert fifth.status_code == 429
+    assert portal_login(client, company, found.rfc).status_code == 429
+
+
+def test_a_persons_email_counts_however_it_is_typed(client):
+    company = issuer()
+    person(access(company, password=None), "ana@cliente.mx")
+    typed = ["ANA@CLIENTE.MX", "ana@cliente.mx", " Ana@Cliente.mx", "ａｎａ@ｃｌｉｅｎｔｅ.ｍｘ"]
+    for variant in typed:
+        assert SAME_ERROR in portal_login(client, company, variant, "Mala.Clave.1").content.decode()
+    assert portal_login(client, company, "ana@cliente.mx", "Mala.Clave.1").status_code == 429
+    assert portal_login(client, company, "ana@cliente.mx").status_code == 429
+
+
+def test_a_stranger_elsewhere_cannot_lock_the_receiver_out(client):
+    company = issuer()
+    found = access(company)
+    stranger = Client(REMOTE_ADDR="198.51.100.66")
+    for _attempt in range(8):
+        response = portal_login(stranger, company, found.rfc, "Mala.Clave.1")
+    assert response.status_code == 429
+    assert portal_login(stranger, company, found.rfc).status_code == 429
+    _logged_in(client, company, found.rfc)
+
+
+def test_guesses_spread_over_addresses_slow_the_rfc_down_only_for_addresses_never_used(client):
+    company = issuer()
+    found = access(company)
+    _logged_in(client, company, found.rfc)  # the receiver's own address
+    client.post(reverse("portal:logout", args=[company.slug]))
+    # Below the per-address limit at each address, ten failures from everywhere.
+    for n in range(5):
+        guesser = Client(REMOTE_ADDR=f"198.51.100.{n + 1}")
+        for _attempt in range(2):
+            portal_login(guesser, company, found.rfc, "Mala.Clave.1")
+    new_address = Client(REMOTE_ADDR="198.51.100.99")
+    slowed = portal_login(new_address, company, found.rfc)  # even the right password waits
+    assert slowed.status_code == 429
+    assert "15 minutos" in slowed.content.decode()
+    _logged_in(client, company, found.rfc)
+
+
+def test_the_slow_down_grows_with_each_round_of_spread_guesses(client):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from despacho.portal import lockout
+    from despacho.portal.models import LoginThrottle
+
+    company = issuer()
+    found = access(company)
+    key = lockout.attempt_for(company_id=company.pk, identifier=found.rfc, ip=None).identity_key
+    addresses = iter(f"198.51.100.{n}" for n in range(1, 60))
+
+    def spread_round():
+        for _n in range(5):
+            guesser = Client(REMOTE_ADDR=next(addresses))
+            for _attempt in range(2):
+                response = portal_login(guesser, company, found.rfc, "Mala.Clave.1")
+        return response
+
+    assert "15 minutos" in spread_round().content.decode()
+    LoginThrottle.objects.filter(key=key).update(locked_until=timezone.now() - timedelta(seconds=1))
+    assert "30 minutos" in spread_round().content.decode()
 
 
 # ---------------------------------------------------------------- separate sessions
