@@ -14,6 +14,7 @@ from despacho.cfdi.models import Cfdi, Status
 from despacho.portal.models import EventKind, PortalAccess, PortalEvent
 from despacho.portal.services import portal_access_set_active, portal_user_set_active
 from tests.factories import owner_of
+from tests.security.conftest import enqueued_tasks_during, served_until_closed, without_csrf
 
 from .scenario import (
     RECEIVER_PASSWORD,
@@ -262,6 +263,80 @@ def test_the_slow_down_grows_with_each_round_of_spread_guesses(client):
     assert "15 minutos" in spread_round().content.decode()
     LoginThrottle.objects.filter(key=key).update(locked_until=timezone.now() - timedelta(seconds=1))
     assert "30 minutos" in spread_round().content.decode()
+
+
+# ---------------------------------------------------------------- login links by email
+
+LINK_SENT = "Si ese correo está registrado"
+
+
+def _ask_link(client: Client, company, email: str):
+    url = reverse("portal:link_request", args=[company.slug])
+    return enqueued_tasks_during(lambda: client.post(url, {"email": email}, follow=True))
+
+
+def test_a_known_and_an_unknown_address_queue_the_same_task_and_get_the_same_page(settings):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    company = issuer()
+    access(company, email="pagos@cliente.mx")
+    known, known_tasks = _ask_link(Client(), company, "pagos@cliente.mx")
+    unknown, unknown_tasks = _ask_link(Client(), company, "nadie@example.mx")
+    # The request only queues the task (the lookup is the task's), with the same arguments.
+    assert known_tasks == [
+        ("portal_login_links_send", {"company_id": company.pk, "email": "pagos@cliente.mx"})
+    ]
+    assert unknown_tasks == [
+        ("portal_login_links_send", {"company_id": company.pk, "email": "nadie@example.mx"})
+    ]
+    assert known.redirect_chain == unknown.redirect_chain
+    assert LINK_SENT in known.content.decode()
+    assert without_csrf(known.content) == without_csrf(unknown.content)
+
+
+def test_the_fourth_login_link_request_within_the_hour_sends_no_mail_and_answers_the_same(
+    mailoutbox, django_capture_on_commit_callbacks
+):
+    company = issuer()
+    access(company, email="pagos@cliente.mx")
+    answers = []
+    for _request in range(4):
+        with django_capture_on_commit_callbacks(execute=True):
+            answers.append(_ask_link(Client(), company, "pagos@cliente.mx"))
+    assert len(mailoutbox) == 3
+    first, fourth = answers[0], answers[3]
+    assert fourth[1] == []
+    assert fourth[0].redirect_chain == first[0].redirect_chain
+    assert LINK_SENT in fourth[0].content.decode()
+    assert without_csrf(fourth[0].content) == without_csrf(first[0].content)
+
+
+def test_one_client_address_asks_for_at_most_twenty_login_links_an_hour(
+    mailoutbox, django_capture_on_commit_callbacks
+):
+    company = issuer()
+    access(company, email="pagos@cliente.mx")
+    asker = Client(REMOTE_ADDR="198.51.100.66")
+    for n in range(20):
+        _answer, enqueued = _ask_link(asker, company, f"persona{n}@example.mx")
+        assert [name for name, _kwargs in enqueued] == ["portal_login_links_send"]
+    with django_capture_on_commit_callbacks(execute=True):
+        answer, enqueued = _ask_link(asker, company, "pagos@cliente.mx")
+    assert enqueued == [] and mailoutbox == []
+    assert LINK_SENT in answer.content.decode()
+
+
+@pytest.mark.django_db(transaction=True)  # commits really happen, as in production
+def test_in_process_tasks_mail_the_login_link_only_after_the_answer_has_gone_out(mailoutbox):
+    company = issuer()
+    access(company, email="pagos@cliente.mx")
+    url = reverse("portal:link_request", args=[company.slug])
+    for email in ("pagos@cliente.mx", "nadie@example.mx"):
+        before = len(mailoutbox)
+        status, answer = served_until_closed(url, {"email": email})
+        assert status.startswith("302")
+        assert len(mailoutbox) == before  # no mail work while answering, for either address
+        answer.close()
+    assert [m.to for m in mailoutbox] == [["pagos@cliente.mx"]]
 
 
 # ---------------------------------------------------------------- separate sessions

@@ -22,6 +22,7 @@ from django.utils.crypto import get_random_string
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from despacho.after_response import enqueue_after_response
 from despacho.audit.actions import Action
 from despacho.audit.services import audit_record
 from despacho.cfdi.models import Cfdi
@@ -37,6 +38,7 @@ from despacho.portal.models import (
     PortalUser,
 )
 from despacho.portal.services import password_checked, portal_link_create
+from despacho.security.throttle import mail_request_allowed
 from despacho.tenancy.models import Company
 from despacho.tenancy.rfc import normalize_rfc
 
@@ -283,12 +285,27 @@ def portal_password_choose(
     return identity
 
 
+def portal_login_link_request(*, company: Company, email: str, ip: str | None) -> None:
+    """Ask for a login link by email: the same work whether the address is registered or not.
+
+    Counts the request (``security.throttle``: per address and per client
+    address, within the hour) and, unless throttled, queues the task that looks
+    the address up and mails the links, after the answer has gone out.
+    """
+    from despacho.portal.tasks import portal_login_links_send
+
+    address = normalize_email(email or "")
+    if not address:
+        return
+    if mail_request_allowed(scope=f"portal-link:{company.pk}", email=address, ip=ip):
+        enqueue_after_response(portal_login_links_send, company_id=company.pk, email=address)
+
+
 @transaction.atomic
-def portal_login_link_request(*, company: Company, email: str, ip: str | None) -> int:
+def portal_login_links_create(*, company: Company, email: str) -> int:
     """Email a one-time login link to each enabled login registered with that address.
 
-    Answers nothing about whether the address is registered (the page says the
-    same either way); returns how many links were queued, for tests.
+    Runs in the mail task, never in the request; returns how many links were queued.
     """
     address = normalize_email(email or "")
     if not address:
