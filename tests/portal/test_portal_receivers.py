@@ -503,6 +503,27 @@ def test_filters_by_date_tipo_and_folio_and_cancelled_ones_are_marked(client):
     assert "Hasta: debe ser igual o posterior" in bad.content.decode()
 
 
+def test_a_cfdi_whose_seal_failed_is_marked_as_in_the_staff_list(client):
+    from despacho.cfdi.services import cfdi_ingest
+    from tests.cfdi.cfdi_samples import PAGO_HE, company_with_rfc, sample
+
+    # A real Pago whose SelloCFD belongs to another comprobante: stored only when confirmed.
+    company = company_with_rfc("H&E951128469")
+    stored = cfdi_ingest(company=company, data=sample(PAGO_HE), accept_unverified=True)
+    bad = Cfdi.objects.get(company=company, uuid=stored.uuid)
+    assert bad.seal_verified is False and bad.status == Status.VIGENTE
+    good = issue(company, bad.receptor_rfc)
+    access(company, bad.receptor_rfc)
+    _logged_in(client, company, bad.receptor_rfc)
+    body = client.get(home(company)).content.decode()
+    rows = {row.split("</tr>")[0] for row in body.split("<tr")[1:]}
+    [bad_row] = [row for row in rows if bad.uuid_text in row]
+    [good_row] = [row for row in rows if good.uuid_text in row]
+    assert "Vigente" in bad_row and "sello no válido" in bad_row
+    assert "sello no válido" not in good_row
+    assert "no pasaron la verificación del sello" in body
+
+
 def test_the_xml_download_is_the_original_bytes_and_is_recorded(client):
     from despacho.cfdi.services import cfdi_ingest
     from tests.cfdi.cfdi_samples import INGRESO_HE, company_with_rfc, sample
