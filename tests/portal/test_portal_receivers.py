@@ -332,10 +332,10 @@ def test_in_process_tasks_mail_the_login_link_only_after_the_answer_has_gone_out
     url = reverse("portal:link_request", args=[company.slug])
     for email in ("pagos@cliente.mx", "nadie@example.mx"):
         before = len(mailoutbox)
-        status, answer = served_until_closed(url, {"email": email})
+        status, close = served_until_closed(url, {"email": email})
         assert status.startswith("302")
         assert len(mailoutbox) == before  # no mail work while answering, for either address
-        answer.close()
+        close()
     assert [m.to for m in mailoutbox] == [["pagos@cliente.mx"]]
 
 

@@ -127,10 +127,10 @@ def test_in_process_tasks_mail_the_reset_link_only_after_the_answer_has_gone_out
     make_user(email="ana@example.mx")
     for email in ("ana@example.mx", "nadie@example.mx"):
         before = len(mailoutbox)
-        status, answer = served_until_closed(RESET, {"email": email})
+        status, close = served_until_closed(RESET, {"email": email})
         assert status.startswith("302")
         assert len(mailoutbox) == before  # no mail work while answering, for either email
-        answer.close()
+        close()
     assert [m.to for m in mailoutbox] == [["ana@example.mx"]]
 
 
