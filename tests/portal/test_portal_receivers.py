@@ -14,6 +14,7 @@ from despacho.cfdi.models import Cfdi, Status
 from despacho.portal.models import EventKind, PortalAccess, PortalEvent
 from despacho.portal.services import portal_access_set_active, portal_user_set_active
 from tests.factories import owner_of
+from tests.security.conftest import enqueued_tasks_during, served_until_closed, without_csrf
 
 from .scenario import (
     RECEIVER_PASSWORD,
@@ -163,7 +164,7 @@ def test_the_next_lock_out_lasts_twice_as_long(client, settings):
 
     company = issuer()
     found = access(company)
-    key = lockout.rfc_key(company.pk, found.rfc)
+    key = lockout.attempt_for(company_id=company.pk, identifier=found.rfc, ip="127.0.0.1").pair_key
     for _attempt in range(5):
         portal_login(client, company, found.rfc, "Mala.Clave.1")
     first = LoginThrottle.objects.get(key=key)
@@ -177,7 +178,7 @@ def test_the_next_lock_out_lasts_twice_as_long(client, settings):
 
 
 def test_failures_from_one_address_lock_every_rfc_tried_from_it(client, settings):
-    settings.PORTAL_LOCKOUT_IP_FAILURES = 6
+    settings.LOGIN_FAILURE_LIMIT_PER_IP = 6
     company = issuer()
     found = access(company)
     for _attempt in range(6):
@@ -198,6 +199,155 @@ def test_a_successful_login_forgets_the_rfcs_failures(client):
     for _attempt in range(4):
         response = portal_login(client, company, found.rfc, "Mala.Clave.1")
     assert SAME_ERROR in response.content.decode()
+
+
+def test_the_rfc_counts_however_it_is_typed(client):
+    company = issuer()
+    found = access(company, "KIJ0906199R1")
+    # Each spelling the login reads as the same RFC, fullwidth look-alikes included.
+    typed = ["KIJ-0906199R1", "KIJ_0906199R1", "K IJ0906199R1", "kij0906199r1"]
+    for variant in typed:
+        assert SAME_ERROR in portal_login(client, company, variant, "Mala.Clave.1").content.decode()
+    fifth = portal_login(client, company, "ＫＩＪ０９０６１９９Ｒ１", "Mala.Clave.1")
+    assert fifth.status_code == 429
+    assert portal_login(client, company, found.rfc).status_code == 429
+
+
+def test_a_persons_email_counts_however_it_is_typed(client):
+    company = issuer()
+    person(access(company, password=None), "ana@cliente.mx")
+    typed = ["ANA@CLIENTE.MX", "ana@cliente.mx", " Ana@Cliente.mx", "ａｎａ@ｃｌｉｅｎｔｅ.ｍｘ"]
+    for variant in typed:
+        assert SAME_ERROR in portal_login(client, company, variant, "Mala.Clave.1").content.decode()
+    assert portal_login(client, company, "ana@cliente.mx", "Mala.Clave.1").status_code == 429
+    assert portal_login(client, company, "ana@cliente.mx").status_code == 429
+
+
+def test_a_stranger_elsewhere_cannot_lock_the_receiver_out(client):
+    company = issuer()
+    found = access(company)
+    stranger = Client(REMOTE_ADDR="198.51.100.66")
+    for _attempt in range(8):
+        response = portal_login(stranger, company, found.rfc, "Mala.Clave.1")
+    assert response.status_code == 429
+    assert portal_login(stranger, company, found.rfc).status_code == 429
+    _logged_in(client, company, found.rfc)
+
+
+def test_guesses_spread_over_addresses_slow_the_rfc_down_only_for_addresses_never_used(client):
+    company = issuer()
+    found = access(company)
+    _logged_in(client, company, found.rfc)  # the receiver's own address
+    client.post(reverse("portal:logout", args=[company.slug]))
+    # Below the per-address limit at each address, ten failures from everywhere.
+    for n in range(5):
+        guesser = Client(REMOTE_ADDR=f"198.51.100.{n + 1}")
+        for _attempt in range(2):
+            portal_login(guesser, company, found.rfc, "Mala.Clave.1")
+    new_address = Client(REMOTE_ADDR="198.51.100.99")
+    slowed = portal_login(new_address, company, found.rfc)  # even the right password waits
+    assert slowed.status_code == 429
+    assert "15 minutos" in slowed.content.decode()
+    _logged_in(client, company, found.rfc)
+
+
+def test_the_slow_down_grows_with_each_round_of_spread_guesses(client):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from despacho.portal import lockout
+    from despacho.portal.models import LoginThrottle
+
+    company = issuer()
+    found = access(company)
+    key = lockout.attempt_for(company_id=company.pk, identifier=found.rfc, ip=None).identity_key
+    addresses = iter(f"198.51.100.{n}" for n in range(1, 60))
+
+    def spread_round():
+        for _n in range(5):
+            guesser = Client(REMOTE_ADDR=next(addresses))
+            for _attempt in range(2):
+                response = portal_login(guesser, company, found.rfc, "Mala.Clave.1")
+        return response
+
+    assert "15 minutos" in spread_round().content.decode()
+    LoginThrottle.objects.filter(key=key).update(locked_until=timezone.now() - timedelta(seconds=1))
+    assert "30 minutos" in spread_round().content.decode()
+
+
+# ---------------------------------------------------------------- login links by email
+
+LINK_SENT = "Si ese correo está registrado"
+
+
+def _ask_link(client: Client, company, email: str):
+    url = reverse("portal:link_request", args=[company.slug])
+    return enqueued_tasks_during(lambda: client.post(url, {"email": email}, follow=True))
+
+
+def test_a_known_and_an_unknown_address_queue_the_same_task_and_get_the_same_page(settings):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    company = issuer()
+    access(company, email="pagos@cliente.mx")
+    known, known_tasks = _ask_link(Client(), company, "pagos@cliente.mx")
+    unknown, unknown_tasks = _ask_link(Client(), company, "nadie@example.mx")
+    # The request only queues the task (the lookup is the task's), with the same arguments.
+    assert known_tasks == [
+        ("portal_login_links_send", {"company_id": company.pk, "email": "pagos@cliente.mx"})
+    ]
+    assert unknown_tasks == [
+        ("portal_login_links_send", {"company_id": company.pk, "email": "nadie@example.mx"})
+    ]
+    assert known.redirect_chain == unknown.redirect_chain
+    assert LINK_SENT in known.content.decode()
+    assert without_csrf(known.content) == without_csrf(unknown.content)
+
+
+def test_the_fourth_login_link_request_within_the_hour_sends_no_mail_and_answers_the_same(
+    mailoutbox, django_capture_on_commit_callbacks
+):
+    company = issuer()
+    access(company, email="pagos@cliente.mx")
+    answers = []
+    for _request in range(4):
+        with django_capture_on_commit_callbacks(execute=True):
+            answers.append(_ask_link(Client(), company, "pagos@cliente.mx"))
+    assert len(mailoutbox) == 3
+    first, fourth = answers[0], answers[3]
+    assert fourth[1] == []
+    assert fourth[0].redirect_chain == first[0].redirect_chain
+    assert LINK_SENT in fourth[0].content.decode()
+    assert without_csrf(fourth[0].content) == without_csrf(first[0].content)
+
+
+def test_one_client_address_asks_for_at_most_twenty_login_links_an_hour(
+    mailoutbox, django_capture_on_commit_callbacks
+):
+    company = issuer()
+    access(company, email="pagos@cliente.mx")
+    asker = Client(REMOTE_ADDR="198.51.100.66")
+    for n in range(20):
+        _answer, enqueued = _ask_link(asker, company, f"persona{n}@example.mx")
+        assert [name for name, _kwargs in enqueued] == ["portal_login_links_send"]
+    with django_capture_on_commit_callbacks(execute=True):
+        answer, enqueued = _ask_link(asker, company, "pagos@cliente.mx")
+    assert enqueued == [] and mailoutbox == []
+    assert LINK_SENT in answer.content.decode()
+
+
+@pytest.mark.django_db(transaction=True)  # commits really happen, as in production
+def test_in_process_tasks_mail_the_login_link_only_after_the_answer_has_gone_out(mailoutbox):
+    company = issuer()
+    access(company, email="pagos@cliente.mx")
+    url = reverse("portal:link_request", args=[company.slug])
+    for email in ("pagos@cliente.mx", "nadie@example.mx"):
+        before = len(mailoutbox)
+        status, close = served_until_closed(url, {"email": email})
+        assert status.startswith("302")
+        assert len(mailoutbox) == before  # no mail work while answering, for either address
+        close()
+    assert [m.to for m in mailoutbox] == [["pagos@cliente.mx"]]
 
 
 # ---------------------------------------------------------------- separate sessions
@@ -362,6 +512,27 @@ def test_filters_by_date_tipo_and_folio_and_cancelled_ones_are_marked(client):
     assert 'class="cancelled"' in body and "Cancelado" in body
     bad = client.get(home(company), {"since": "2026-03-01", "until": "2026-01-01"})
     assert "Hasta: debe ser igual o posterior" in bad.content.decode()
+
+
+def test_a_cfdi_whose_seal_failed_is_marked_as_in_the_staff_list(client):
+    from despacho.cfdi.services import cfdi_ingest
+    from tests.cfdi.cfdi_samples import PAGO_HE, company_with_rfc, sample
+
+    # A real Pago whose SelloCFD belongs to another comprobante: stored only when confirmed.
+    company = company_with_rfc("H&E951128469")
+    stored = cfdi_ingest(company=company, data=sample(PAGO_HE), accept_unverified=True)
+    bad = Cfdi.objects.get(company=company, uuid=stored.uuid)
+    assert bad.seal_verified is False and bad.status == Status.VIGENTE
+    good = issue(company, bad.receptor_rfc)
+    access(company, bad.receptor_rfc)
+    _logged_in(client, company, bad.receptor_rfc)
+    body = client.get(home(company)).content.decode()
+    rows = {row.split("</tr>")[0] for row in body.split("<tr")[1:]}
+    [bad_row] = [row for row in rows if bad.uuid_text in row]
+    [good_row] = [row for row in rows if good.uuid_text in row]
+    assert "Vigente" in bad_row and "sello no válido" in bad_row
+    assert "sello no válido" not in good_row
+    assert "no pasaron la verificación del sello" in body
 
 
 def test_the_xml_download_is_the_original_bytes_and_is_recorded(client):

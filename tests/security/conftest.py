@@ -48,3 +48,57 @@ def log_in(client: Client, email: str, password: str = PASSWORD):
 def without_csrf(body: bytes) -> str:
     """A page's HTML with its per-response CSRF tokens blanked, for comparing two answers."""
     return _CSRF.sub(r"\1…", body.decode())
+
+
+def enqueued_tasks_during(call) -> tuple[object, list[tuple[str, dict]]]:
+    """What ``call()`` returns, and each task it enqueued (name and arguments), in order."""
+    from django_tasks.signals import task_enqueued
+
+    enqueued: list[tuple[str, dict]] = []
+
+    def record(sender, task_result, **kwargs):
+        enqueued.append((task_result.task.name, dict(task_result.kwargs)))
+
+    task_enqueued.connect(record, weak=False)
+    try:
+        result = call()
+    finally:
+        task_enqueued.disconnect(record)
+    return result, enqueued
+
+
+def served_until_closed(path: str, data: dict, address: str = "203.0.113.10"):
+    """POST through Django's WSGI handler as a server does; return its status and its close.
+
+    A WSGI server sends the body and only then closes the response, which sends
+    ``request_finished``: what happens before ``close()`` happens inside the
+    request, what happens at ``close()`` after the client has its answer. As in
+    Django's test client, the test's database connection is kept open throughout.
+    """
+    from django.core.handlers.wsgi import WSGIHandler
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+    from django.test import RequestFactory
+
+    token = "c" * 32  # an unmasked CSRF secret is accepted as its own token
+    request = RequestFactory().post(
+        path,
+        {**data, "csrfmiddlewaretoken": token},
+        HTTP_COOKIE=f"csrftoken={token}",
+        REMOTE_ADDR=address,
+    )
+    statuses: list[str] = []
+
+    def keeping_the_connection(step):
+        request_started.disconnect(close_old_connections)
+        request_finished.disconnect(close_old_connections)
+        try:
+            return step()
+        finally:
+            request_started.connect(close_old_connections)
+            request_finished.connect(close_old_connections)
+
+    response = keeping_the_connection(
+        lambda: WSGIHandler()(request.environ, lambda status, headers: statuses.append(status))
+    )
+    return statuses[0], lambda: keeping_the_connection(response.close)

@@ -137,6 +137,21 @@ def test_the_email_counts_however_it_is_typed(clock):
     assert log_in(client, "ANA@EXAMPLE.MX", WRONG).status_code == 429
 
 
+def test_fullwidth_and_case_folded_look_alikes_count_as_the_same_email(clock):
+    make_user(email="ana@example.mx")
+    client = client_at("203.0.113.10")
+    # The form takes a fullwidth domain (IDNA maps it); each spelling is one more failure.
+    spellings = [
+        "ana@ｅｘａｍｐｌｅ.ｍｘ",
+        "ANA@ＥＸＡＭＰＬＥ.mx",
+        "ana@example.ｍｘ",
+        "ANA@EXAMPLE.MX",
+    ]
+    for typed in spellings:
+        assert log_in(client, typed, WRONG).status_code == 200
+    assert log_in(client, "ana@example.mx", WRONG).status_code == 429
+
+
 def test_a_successful_login_clears_the_failures_of_that_email_and_address(clock):
     make_user(email="ana@example.mx")
     client = client_at("203.0.113.10")

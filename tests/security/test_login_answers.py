@@ -11,7 +11,13 @@ from django.urls import reverse
 from django_tasks.signals import task_enqueued
 
 from tests.factories import make_user
-from tests.security.conftest import log_in, without_csrf
+from tests.security.conftest import (
+    client_at,
+    enqueued_tasks_during,
+    log_in,
+    served_until_closed,
+    without_csrf,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -79,6 +85,52 @@ def test_password_reset_answers_the_same_page_after_the_same_work(mailoutbox):
     assert without_csrf(known.content) == without_csrf(unknown.content)
     # The request only enqueues the mail task; the task looks the person up.
     assert known_tasks == unknown_tasks == ["password_reset_send"]
+    assert [m.to for m in mailoutbox] == [["ana@example.mx"]]
+
+
+def test_the_fourth_reset_request_for_an_address_within_the_hour_sends_no_mail_and_answers_the_same(
+    mailoutbox, clock
+):
+    make_user(email="ana@example.mx")
+    answers = [_reset("ana@example.mx") for _ in range(4)]
+    assert len(mailoutbox) == 3
+    first, fourth = answers[0], answers[3]
+    assert fourth[1] == []  # nothing enqueued
+    assert fourth[0].redirect_chain == first[0].redirect_chain
+    assert without_csrf(fourth[0].content) == without_csrf(first[0].content)
+    # However it is typed: a look-alike of the address is the same address.
+    assert _reset("ANA@ＥＸＡＭＰＬＥ.MX")[1] == []
+    clock.advance(hours=1)
+    _reset("ana@example.mx")
+    assert len(mailoutbox) == 4
+
+
+def test_one_client_address_asks_for_at_most_twenty_reset_mails_an_hour(mailoutbox):
+    make_user(email="ana@example.mx")
+    guesser = client_at("198.51.100.66")
+    for n in range(20):
+        _answer, enqueued = enqueued_tasks_during(
+            lambda n=n: guesser.post(RESET, {"email": f"persona{n}@example.mx"})
+        )
+        assert [name for name, _kwargs in enqueued] == ["password_reset_send"]
+    answer, enqueued = enqueued_tasks_during(
+        lambda: guesser.post(RESET, {"email": "ana@example.mx"}, follow=True)
+    )
+    assert enqueued == [] and mailoutbox == []
+    assert answer.redirect_chain == [(reverse("people:password_reset_done"), 302)]
+    # Another address is not affected.
+    Client(REMOTE_ADDR="203.0.113.10").post(RESET, {"email": "ana@example.mx"})
+    assert len(mailoutbox) == 1
+
+
+def test_in_process_tasks_mail_the_reset_link_only_after_the_answer_has_gone_out(mailoutbox):
+    make_user(email="ana@example.mx")
+    for email in ("ana@example.mx", "nadie@example.mx"):
+        before = len(mailoutbox)
+        status, close = served_until_closed(RESET, {"email": email})
+        assert status.startswith("302")
+        assert len(mailoutbox) == before  # no mail work while answering, for either email
+        close()
     assert [m.to for m in mailoutbox] == [["ana@example.mx"]]
 
 

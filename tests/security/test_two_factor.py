@@ -111,6 +111,38 @@ def test_after_the_password_a_person_with_an_authenticator_must_give_a_code(clie
     assert client.session.session_key != session_before  # rotated at the second step
 
 
+def test_the_code_page_shows_nothing_of_the_accounts_before_the_code(client):
+    user = make_user(email="ana@example.mx", full_name="Ana Ruiz Soto")
+    make_device(user)
+    account = make_account(name="DESPACHO RUIZ Y ASOCIADOS", owner=user)
+    own = make_company(account, razon_social="FERRETERA DEL NORTE SA DE CV")
+    client_company = make_company(make_account(), razon_social="PANADERIA LA ESPIGA SA DE CV")
+    make_grant(make_membership(client_company.account, user, Role.MEMBER), client_company)
+    log_in(client, "ana@example.mx")
+    client.get(HOME)  # the session's workspace is chosen as usual
+    response = client.get(VERIFY)
+    assert response.status_code == 200
+    body = response.content.decode()
+    # The bare page: the logo, the code form and the way out.
+    assert 'class="brand"' in body
+    assert 'name="code"' in body
+    assert reverse("people:logout") in body
+    for secret in [
+        "DESPACHO RUIZ Y ASOCIADOS",
+        own.razon_social,
+        own.rfc,
+        client_company.razon_social,
+        client_company.rfc,
+        "Ana Ruiz Soto",
+        "Propietario",
+        'class="mainnav"',
+        'class="switcher"',
+        reverse("security:setup") + '"',
+        reverse("people:password_change"),
+    ]:
+        assert secret not in body, secret
+
+
 def test_nothing_but_the_code_page_and_logout_open_before_the_code(client):
     user = make_user(email="ana@example.mx")
     make_device(user)

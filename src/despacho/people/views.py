@@ -14,6 +14,7 @@ from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
 
 from despacho.access.decisions import forget
+from despacho.audit.middleware import client_ip
 from despacho.http import AppRequest
 from despacho.people.forms import (
     AuditedPasswordChangeForm,
@@ -28,7 +29,7 @@ from despacho.people.invitations import (
     invitation_refuse_other_person,
 )
 from despacho.people.models import InvitationKind
-from despacho.security.tasks import password_reset_send
+from despacho.security.services import password_reset_request
 from despacho.tenancy.workspace import workspace_enter_account
 
 
@@ -53,8 +54,9 @@ class PasswordResetView(auth_views.PasswordResetView):
 
     def form_valid(self, form: forms.Form) -> HttpResponse:
         # The mail goes out from a task that looks the person up (links use SITE_URL, never
-        # the request's Host): known and unknown emails get the same page after the same work.
-        password_reset_send.enqueue(email=form.cleaned_data["email"])
+        # the request's Host): known and unknown emails get the same page after the same work,
+        # throttled or not.
+        password_reset_request(email=form.cleaned_data["email"], ip=client_ip(self.request))
         return redirect(self.get_success_url())
 
 

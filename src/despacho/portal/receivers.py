@@ -1,7 +1,8 @@
 """What receivers do at the portal: log in, choose a password, ask for a login link, download.
 
 Every login, failed login and download is a ``PortalEvent``. Failed logins
-are limited per typed RFC and per IP address (``portal.lockout``). A wrong RFC
+are limited per RFC (or email) and address, per address, and per RFC from
+anywhere for new addresses (``portal.lockout``). A wrong RFC
 and a wrong password get the same message and cost the same password hash,
 so the portal does not tell which RFCs have an access.
 """
@@ -21,6 +22,7 @@ from django.utils.crypto import get_random_string
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from despacho.after_response import enqueue_after_response
 from despacho.audit.actions import Action
 from despacho.audit.services import audit_record
 from despacho.cfdi.models import Cfdi
@@ -36,6 +38,7 @@ from despacho.portal.models import (
     PortalUser,
 )
 from despacho.portal.services import password_checked, portal_link_create
+from despacho.security.throttle import mail_request_allowed
 from despacho.tenancy.models import Company
 from despacho.tenancy.rfc import normalize_rfc
 
@@ -165,20 +168,20 @@ def portal_login(
 ) -> PortalIdentity:
     """Check an RFC (or a person's email) and password at the company's portal.
 
-    Refuses with ``locked_out`` (saying for how long) while the typed RFC or the
-    address is locked, ``invalid_login`` for a wrong RFC or password alike, and
-    ``access_disabled`` only to someone who gave the right password.
+    Refuses with ``locked_out`` (saying for how long) while the lock-out policy
+    refuses this RFC (or email) from this address, ``invalid_login`` for a wrong
+    RFC or password alike, and ``access_disabled`` only to someone who gave the
+    right password.
     """
     typed = (identifier or "").strip()
-    rfc_key = lockout.rfc_key(company.pk, typed)
-    keys = [("rfc", rfc_key), ("ip", lockout.ip_key(ip))]
-    until = lockout.locked_until([key for _kind, key in keys])
+    attempt = lockout.attempt_for(company_id=company.pk, identifier=typed, ip=ip)
+    until = lockout.locked_until(attempt)
     if until is not None:
         event_record(company=company, kind=EventKind.LOGIN_LOCKED, ip=ip, identifier=typed)
         raise _locked_out(until)
     identity = _match(company, typed, password or "") if typed else None
     if identity is None:
-        lockout.failure_record(keys)
+        lockout.failure_record(attempt)
         access = (
             PortalAccess.objects.filter(company=company, rfc=normalize_rfc(typed)).first()
             if typed and "@" not in typed
@@ -187,7 +190,7 @@ def portal_login(
         event_record(
             company=company, kind=EventKind.LOGIN_FAILED, ip=ip, access=access, identifier=typed
         )
-        until = lockout.locked_until([key for _kind, key in keys])
+        until = lockout.locked_until(attempt)
         raise _locked_out(until) if until is not None else _invalid_login()
     if not _is_enabled(identity):
         event_record(
@@ -204,7 +207,7 @@ def portal_login(
             % {"company": company.razon_social},
             code="access_disabled",
         )
-    lockout.success_record(rfc_key)
+    lockout.success_record(attempt)
     _login_succeeded(identity, ip=ip, how="password")
     return identity
 
@@ -282,12 +285,27 @@ def portal_password_choose(
     return identity
 
 
+def portal_login_link_request(*, company: Company, email: str, ip: str | None) -> None:
+    """Ask for a login link by email: the same work whether the address is registered or not.
+
+    Counts the request (``security.throttle``: per address and per client
+    address, within the hour) and, unless throttled, queues the task that looks
+    the address up and mails the links, after the answer has gone out.
+    """
+    from despacho.portal.tasks import portal_login_links_send
+
+    address = normalize_email(email or "")
+    if not address:
+        return
+    if mail_request_allowed(scope=f"portal-link:{company.pk}", email=address, ip=ip):
+        enqueue_after_response(portal_login_links_send, company_id=company.pk, email=address)
+
+
 @transaction.atomic
-def portal_login_link_request(*, company: Company, email: str, ip: str | None) -> int:
+def portal_login_links_create(*, company: Company, email: str) -> int:
     """Email a one-time login link to each enabled login registered with that address.
 
-    Answers nothing about whether the address is registered (the page says the
-    same either way); returns how many links were queued, for tests.
+    Runs in the mail task, never in the request; returns how many links were queued.
     """
     address = normalize_email(email or "")
     if not address:

@@ -75,6 +75,21 @@ def portal_link_send(link_id: int) -> bool:
 
 
 @task()
+def portal_login_links_send(company_id: int, email: str) -> int:
+    """Look the address up at the company's portal and mail a login link to each of its logins.
+
+    The request that asked only queued this task, so it answered the same for any address.
+    """
+    from despacho.portal.receivers import portal_login_links_create
+    from despacho.tenancy.models import Company
+
+    company = Company.objects.filter(pk=company_id).first()
+    if company is None:
+        return 0
+    return portal_login_links_create(company=company, email=email)
+
+
+@task()
 def cfdi_delivery_send(cfdi_id: int, email: str) -> bool:
     """Email one issued CFDI: its original XML and its PDF attached, and the portal's address."""
     from despacho.cfdi.models import Cfdi

@@ -200,6 +200,8 @@ def home_view(request: HttpRequest, identity: PortalIdentity) -> HttpResponse:
             identity=identity,
             form=form,
             page=page,
+            # Marked like the staff list does; the note says what the mark means.
+            seal_invalid_shown=any(cfdi.seal_verified is False for cfdi in page),
             query=query.urlencode(),
             zip_max=ZIP_MAX_DOCUMENTS,
         ),

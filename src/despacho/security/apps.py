@@ -6,3 +6,7 @@ class SecurityConfig(AppConfig):
     name = "despacho.security"
     label = "security"
     verbose_name = _("Seguridad")
+
+    def ready(self) -> None:
+        # Listens to request_started/finished from the first request on.
+        import despacho.after_response  # noqa: F401

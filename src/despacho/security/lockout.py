@@ -16,6 +16,7 @@ Policy (docs/security.md, "Lock-out"):
 from __future__ import annotations
 
 import math
+import unicodedata
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -29,17 +30,25 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from despacho.audit.middleware import client_ip
-from despacho.people.validators import normalize_email
 
 LOCKOUT_MEMORY = timedelta(hours=24)  # how far back lock-outs count for the growing cool-off
 
 
+def email_key(value: str) -> str:
+    """An email as lock-outs and throttles count it: NFKC, case-folded, trimmed.
+
+    Folds at least as much as any login lookup does (``normalize_email`` lower-cases),
+    so ``ANA@X.MX``, ``ana@x.mx`` and their fullwidth look-alikes share one counter.
+    """
+    return unicodedata.normalize("NFKC", value).casefold().strip()
+
+
 def username_of(request: HttpRequest | None, credentials: dict[str, Any] | None) -> str:
-    """The email as the login form typed it, normalised the way accounts store it."""
+    """The email as the login form typed it, keyed like every lock-out counter (``email_key``)."""
     raw = (credentials or {}).get("username")
     if raw is None and request is not None:
         raw = request.POST.get("username")
-    return normalize_email(str(raw or ""))[:255]
+    return email_key(str(raw or ""))[:255]
 
 
 def client_ip_of(request: HttpRequest) -> str | None:

@@ -32,3 +32,17 @@ class AccountSecurityPolicy(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account_id}: 2FA={'sí' if self.require_2fa_for_managers else 'no'}"
+
+
+class MailThrottle(models.Model):
+    """Mails asked for under one key (an address, or a client address) in the current hour.
+
+    A row per key, updated under a row lock, so every web process counts together.
+    """
+
+    key = models.CharField(max_length=300, unique=True)
+    window_started_at = models.DateTimeField()
+    count = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.count}"

@@ -1,4 +1,5 @@
-"""Writes about authentication: enrolling an authenticator app, recovery codes, the policy."""
+"""Writes about authentication: password reset requests, authenticator apps, recovery codes,
+the policy."""
 
 from __future__ import annotations
 
@@ -10,16 +11,29 @@ from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from despacho.after_response import enqueue_after_response
 from despacho.audit.actions import Action
 from despacho.audit.services import audit_record
 from despacho.people.models import User
 from despacho.security.models import AccountSecurityPolicy
 from despacho.security.selectors import is_account_owner, second_factor_status
+from despacho.security.tasks import password_reset_send
+from despacho.security.throttle import mail_request_allowed
 from despacho.tenancy.models import Account
 
 RECOVERY_CODE_COUNT = 10
 APP_DEVICE_NAME = "Aplicación de autenticación"
 RECOVERY_DEVICE_NAME = "Códigos de recuperación"
+
+
+def password_reset_request(*, email: str, ip: str | None) -> None:
+    """Queue the reset mail unless throttled: the same work whether the email is anyone's.
+
+    The task looks the person up after the answer has gone out, so neither the page
+    nor its timing tells a registered email from an unknown one.
+    """
+    if mail_request_allowed(scope="reset", email=email, ip=ip):
+        enqueue_after_response(password_reset_send, email=email)
 
 
 def owner_only_message() -> str:
