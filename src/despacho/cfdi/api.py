@@ -17,7 +17,7 @@ from ninja import File, Form, Query, Router, Schema, UploadedFile
 from pydantic import Field
 
 from despacho.api.auth import caller, company_param, refused
-from despacho.api.errors import ApiError, responses
+from despacho.api.errors import ApiError, file_response, responses
 from despacho.api.idempotency import idempotent
 from despacho.api.pagination import Page, paginate
 from despacho.api.schemas import (
@@ -231,14 +231,11 @@ def cfdis_get(request: HttpRequest, uuid: str, company: str = query_text(max_len
 @cfdis_router.get(
     "/{uuid}/xml",
     response=responses({200: None}),
-    openapi_extra={
-        "responses": {
-            "200": {
-                "description": "The original XML, byte for byte.",
-                "content": {"application/xml": {"schema": {"type": "string"}}},
-            }
-        }
-    },
+    openapi_extra=file_response(
+        media_type="application/xml",
+        description="The original XML, byte for byte.",
+        schema={"type": "string"},
+    ),
 )
 def cfdis_xml(request: HttpRequest, uuid: str, company: str = query_text(max_length=20)) -> Any:
     """The original XML as it was received."""
@@ -251,14 +248,11 @@ def cfdis_xml(request: HttpRequest, uuid: str, company: str = query_text(max_len
 @cfdis_router.get(
     "/{uuid}/pdf",
     response=responses({200: None}),
-    openapi_extra={
-        "responses": {
-            "200": {
-                "description": "The printed representation (Spanish), as the pages serve it.",
-                "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
-            }
-        }
-    },
+    openapi_extra=file_response(
+        media_type="application/pdf",
+        description="The printed representation (Spanish), as the pages serve it.",
+        schema={"type": "string", "format": "binary"},
+    ),
 )
 def cfdis_pdf(request: HttpRequest, uuid: str, company: str = query_text(max_length=20)) -> Any:
     """The printed CFDI (rendered once, then served from the cache), with the XML's rule."""
