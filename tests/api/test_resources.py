@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.urls import reverse
 
 from despacho.access.models import Grant
 from despacho.audit.models import AuditEvent
@@ -18,7 +19,7 @@ from tests.cfdi.cfdi_samples import (
     sample,
     zip_of,
 )
-from tests.factories import make_account, make_company, profile
+from tests.factories import make_account, make_company, owner_of, profile
 
 pytestmark = pytest.mark.django_db
 
@@ -34,6 +35,30 @@ def test_companies_list_filters_by_name_or_rfc():
     assert [c["razon_social"] for c in by_name] == ["FERRETERÍA LA LLAVE SA DE CV"]
     by_rfc = api.get("/companies", {"q": tenant.company.rfc[:6].lower()}).json()["items"]
     assert tenant.company.rfc in {c["rfc"] for c in by_rfc}
+
+
+@pytest.mark.parametrize(
+    "query", ["panaderia", "PANADERIA", "Panadería", "  panadería ", "PANADERÍA LA", "espiga"]
+)
+def test_the_company_search_finds_in_the_api_what_it_finds_on_the_page(client, query):
+    tenant = make_tenant(razon_social="Panadería La Espiga SA de CV")
+    north = make_company(tenant.account, razon_social="PANADERIA LA ESPIGA DEL NORTE")
+    make_company(tenant.account, razon_social="PAPELERÍA CENTRAL SA DE CV")
+    found = api_as(tenant.token).get("/companies", {"q": query}).json()["items"]
+    client.force_login(owner_of(tenant.account))
+    page = client.get(reverse("firm:list"), {"q": query}).content.decode()
+    rows = [part for part in page.split('data-rfc="')[1:] if "data-status" in part]
+    assert {c["rfc"] for c in found} == {tenant.company.rfc, north.rfc}
+    assert {row.split('"')[0] for row in rows} == {tenant.company.rfc, north.rfc}
+
+
+def test_each_company_says_where_its_download_portal_is(client, settings):
+    settings.SITE_URL = "https://facturas.example.mx"
+    tenant = make_tenant(razon_social="Panadería La Espiga SA de CV")
+    (company,) = api_as(tenant.token).get("/companies").json()["items"]
+    assert company["portal_url"] == f"https://facturas.example.mx/portal/{tenant.company.slug}/"
+    path = company["portal_url"].removeprefix(settings.SITE_URL)
+    assert client.get(path, follow=True).templates[0].name.startswith("portal/")
 
 
 def test_an_admin_registers_a_company_through_the_service():
