@@ -7,13 +7,16 @@ from django.urls import reverse
 
 from despacho.access.models import Grant
 from despacho.audit.models import AuditEvent
+from despacho.cfdi.services import cfdi_ingest
 from despacho.people.models import Invitation
 from despacho.tenancy.models import Membership, MembershipStatus
 from tests.api.conftest import api_as, error_of
 from tests.api.factories import active_member, make_key, make_tenant
 from tests.cfdi.cfdi_samples import (
     INGRESO_HE,
+    PAGO_EKU,
     SAMPLE_UUIDS,
+    any_rfc,
     cfdi_xml,
     company_with_rfc,
     sample,
@@ -297,6 +300,20 @@ def test_upload_list_get_and_download_a_real_cfdi(settings, tmp_path):
     xml = api.get(f"/cfdis/{uuid}/xml", {"company": company.pk})
     assert xml["Content-Type"] == "application/xml"
     assert xml.content == data
+
+
+def test_a_payment_in_the_cfdi_list_says_what_it_paid_and_an_invoice_does_not(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    account = make_account()
+    company = company_with_rfc("EKU9003173C9", account)
+    cfdi_ingest(company=company, data=sample(PAGO_EKU))
+    cfdi_ingest(company=company, data=cfdi_xml(emisor=company.rfc, receptor=any_rfc()))
+    api = api_as(make_key(Membership.objects.get(account=account, role="owner")))
+    items = api.get("/cfdis", {"company": company.pk, "category": "ventas"}).json()["items"]
+    by_tipo = {c["tipo"]: c for c in items}
+    assert (by_tipo["P"]["total"], by_tipo["P"]["moneda"]) == ("0.00", "XXX")
+    assert (by_tipo["P"]["pagos_monto"], by_tipo["P"]["pagos_moneda"]) == ("200.00", "MXN")
+    assert (by_tipo["I"]["pagos_monto"], by_tipo["I"]["pagos_moneda"]) == (None, "")
 
 
 def test_the_pdf_follows_the_xmls_rule(settings, tmp_path):

@@ -69,6 +69,12 @@ class CfdiOut(Schema):
     descuento: str | None
     total: str = Field(examples=["116.00"])
     moneda: str
+    pagos_monto: str | None = Field(
+        description="A Pago (tipo P) totals 0 in XXX: what it paid, the sum of its Pagos' "
+        "Monto (in MXN at each TipoCambioP when they mix currencies); null for other tipos.",
+        examples=["17852.75"],
+    )
+    pagos_moneda: str = Field(description="The currency of pagos_monto (MonedaP); empty if none.")
     tipo_cambio: str | None
     forma_pago: str
     metodo_pago: str
@@ -100,6 +106,8 @@ class CfdiOut(Schema):
             descuento=money(cfdi.descuento),
             total=money(cfdi.total),  # type: ignore[arg-type]
             moneda=cfdi.moneda,
+            pagos_monto=money(cfdi.pagos_monto),
+            pagos_moneda=cfdi.pagos_moneda,
             tipo_cambio=None if cfdi.tipo_cambio is None else str(cfdi.tipo_cambio.normalize()),
             forma_pago=cfdi.forma_pago,
             metodo_pago=cfdi.metodo_pago,
