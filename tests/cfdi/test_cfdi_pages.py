@@ -475,20 +475,20 @@ def test_a_received_payment_shows_what_it_paid_in_the_receivers_egresos():
     assert (cfdi.amount, cfdi.amount_moneda) == (Decimal("17852.75"), "MXN")
 
 
-def test_a_payment_of_several_payments_in_one_currency_shows_their_sum_in_it():
+@pytest.mark.parametrize(
+    ("payments", "amount", "moneda"),
+    [
+        # Several payments in one currency: their sum, in it.
+        ([("100.50", "USD", "17.5"), ("20.25", "USD", "17.6")], "120.75", "USD"),
+        # Payments in several currencies: summed in MXN, each at its own rate.
+        ([("100.00", "USD", "17.50"), ("250.00", "MXN", "1")], "2000.00", "MXN"),
+    ],
+)
+def test_a_payment_of_several_payments_shows_their_sum(payments, amount, moneda):
     company = company_with_rfc("EKU9003173C9")
-    data = _pago_with_payments(("100.50", "USD", "17.5"), ("20.25", "USD", "17.6"))
-    cfdi_ingest(company=company, data=data, verify_seals=False)
+    cfdi_ingest(company=company, data=_pago_with_payments(*payments), verify_seals=False)
     cfdi = Cfdi.objects.get(company=company)
-    assert (cfdi.amount, cfdi.amount_moneda) == (Decimal("120.75"), "USD")
-
-
-def test_payments_in_several_currencies_are_summed_in_mxn_at_each_ones_rate():
-    company = company_with_rfc("EKU9003173C9")
-    data = _pago_with_payments(("100.00", "USD", "17.50"), ("250.00", "MXN", "1"))
-    cfdi_ingest(company=company, data=data, verify_seals=False)
-    cfdi = Cfdi.objects.get(company=company)
-    assert (cfdi.amount, cfdi.amount_moneda) == (Decimal("2000.00"), "MXN")
+    assert (cfdi.amount, cfdi.amount_moneda) == (Decimal(amount), moneda)
 
 
 def test_the_list_totals_add_payments_to_the_invoices_of_their_currency(client, eku):
