@@ -16,10 +16,13 @@ $(STAMP): pyproject.toml constraints.txt
 
 install: $(STAMP)
 
+# HOST and PORT reach the app too: unless SITE_URL is set, emailed links follow them.
+RUN_ENV = DESPACHO_DEBUG=$${DESPACHO_DEBUG:-1} HOST=$(HOST) PORT=$(PORT)
+
 run: $(STAMP)
-	DESPACHO_DEBUG=$${DESPACHO_DEBUG:-1} $(BIN)/despacho migrate --noinput
-	DESPACHO_DEBUG=$${DESPACHO_DEBUG:-1} $(BIN)/despacho demo
-	DESPACHO_DEBUG=$${DESPACHO_DEBUG:-1} $(BIN)/despacho runserver $(HOST):$(PORT)
+	$(RUN_ENV) $(BIN)/despacho migrate --noinput
+	$(RUN_ENV) $(BIN)/despacho demo
+	$(RUN_ENV) $(BIN)/despacho runserver $(HOST):$(PORT)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

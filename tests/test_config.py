@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import stat
 import subprocess
 import sys
@@ -138,3 +139,59 @@ def test_production_hashes_passwords_with_argon2(tmp_path):
     assert (
         result.stdout.strip().splitlines()[-1] == "django.contrib.auth.hashers.Argon2PasswordHasher"
     ), result.stderr
+
+
+# --- where emailed links point -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("environ", "expected"),
+    [
+        ({}, "http://127.0.0.1:8000"),
+        ({"PORT": "8100"}, "http://127.0.0.1:8100"),
+        ({"HOST": "localhost", "PORT": "8100"}, "http://localhost:8100"),
+        ({"HOST": "0.0.0.0", "PORT": "9000"}, "http://127.0.0.1:9000"),
+        ({"HOST": "::1", "PORT": "8100"}, "http://[::1]:8100"),
+        ({"HOST": "[::1]"}, "http://[::1]:8000"),
+        ({"HOST": "::", "PORT": "8100"}, "http://[::1]:8100"),
+        ({"SITE_URL": "", "PORT": "8100"}, "http://127.0.0.1:8100"),
+    ],
+)
+def test_links_follow_the_host_and_port_the_server_runs_on_when_site_url_is_unset(
+    environ, expected
+):
+    assert config.site_url(environ) == expected
+
+
+def test_an_explicit_site_url_wins_over_host_and_port_without_its_trailing_slash():
+    environ = {"SITE_URL": "https://despacho.example/", "HOST": "0.0.0.0", "PORT": "8100"}
+    assert config.site_url(environ) == "https://despacho.example"
+
+
+def test_the_app_started_on_another_port_mails_links_to_that_port(tmp_path):
+    code = "from django.conf import settings; print(settings.SITE_URL)"
+    result = _despacho(
+        ["shell", "-c", code],
+        {"SITE_URL": "", "HOST": "", "PORT": "8100", "DESPACHO_DATA_DIR": str(tmp_path)},
+    )
+    assert result.stdout.strip().splitlines()[-1] == "http://127.0.0.1:8100", result.stderr
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
+def test_make_run_passes_host_and_port_to_every_command_it_runs():
+    root = Path(__file__).resolve().parents[1]
+    plan = subprocess.run(
+        ["make", "-n", "-C", str(root), "run", "HOST=localhost", "PORT=8100"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    ).stdout
+    commands = [line for line in plan.splitlines() if "bin/despacho " in line]
+    assert [c.split("bin/despacho ")[1].split()[0] for c in commands] == [
+        "migrate",
+        "demo",
+        "runserver",
+    ]
+    for command in commands:
+        assert "HOST=localhost PORT=8100 " in command, command

@@ -32,3 +32,13 @@ def test_every_sample_names_its_public_source_and_every_named_sample_is_there():
         assert stem in sources, stem
     named = set(re.findall(r"^\| ([\w.-]+\.xml) \|", sources, re.MULTILINE))
     assert named <= set(cfdis)
+
+
+def test_the_readme_starts_with_the_two_commands_and_promises_no_assistant_yet():
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    first_block = readme.split("```")[1]
+    commands = [line.split("#")[0].strip() for line in first_block.strip().splitlines()]
+    assert commands == ["make run", "make test"]
+    about = readme.split("## ")[0]
+    assert "a WhatsApp assistant." not in about
+    assert "open nothing yet" in about

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -29,6 +30,28 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if not raw:
         return default
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+# A server bound to every interface is reached, on the machine itself, at loopback.
+_WILDCARD_HOSTS = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}  # noqa: S104
+
+
+def site_url(environ: Mapping[str, str]) -> str:
+    """The absolute base of links in emails: ``SITE_URL``, or where ``make run`` serves.
+
+    Unset, it follows ``HOST`` and ``PORT`` (the Makefile passes them to every command of
+    ``make run``; defaults 127.0.0.1 and 8000), so ``PORT=8100 make run`` mails links that
+    reach port 8100. An IPv6 host gets its brackets; a wildcard host becomes loopback.
+    """
+    explicit = (environ.get("SITE_URL") or "").strip()
+    if explicit:
+        return explicit.rstrip("/")
+    host = (environ.get("HOST") or "127.0.0.1").strip().strip("[]")
+    host = _WILDCARD_HOSTS.get(host, host)
+    port = (environ.get("PORT") or "8000").strip()
+    if ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
 
 
 def data_dir() -> Path:

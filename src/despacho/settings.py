@@ -20,7 +20,7 @@ TESTING = "pytest" in sys.modules or config.env_bool("DESPACHO_TESTING")
 
 SECRET_KEY = config.secret_key(DATA_DIR)
 ALLOWED_HOSTS = config.env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
-SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+SITE_URL = config.site_url(os.environ)
 CSRF_TRUSTED_ORIGINS = config.env_list("CSRF_TRUSTED_ORIGINS", [SITE_URL])
 
 EMBEDDED_DATABASE_PATH = DATA_DIR / "despacho.sqlite3"

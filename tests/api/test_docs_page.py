@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
 from django.contrib.staticfiles import finders
 from django.test import Client
+from openapi_spec_validator import validate
 
 pytestmark = pytest.mark.django_db
 
@@ -32,6 +34,36 @@ def test_the_openapi_document_describes_every_resource_and_the_bearer_scheme():
         "type": "http",
         "scheme": "bearer",
     }
+
+
+def _refuse_duplicated_keys(pairs: list[tuple[str, object]]) -> dict[str, object]:
+    keys = [key for key, _ in pairs]
+    duplicated = sorted({key for key in keys if keys.count(key) > 1})
+    assert not duplicated, f"duplicated mapping keys {duplicated} in {keys}"
+    return dict(pairs)
+
+
+def test_the_openapi_document_has_no_duplicated_key_anywhere():
+    raw = Client().get("/api/v1/openapi.json").content.decode()
+    json.loads(raw, object_pairs_hook=_refuse_duplicated_keys)
+
+
+def test_the_openapi_document_is_a_valid_openapi_document():
+    validate(Client().get("/api/v1/openapi.json").json())
+
+
+@pytest.mark.parametrize(
+    ("path", "media_type"),
+    [
+        ("/api/v1/cfdis/{uuid}/xml", "application/xml"),
+        ("/api/v1/cfdis/{uuid}/pdf", "application/pdf"),
+    ],
+)
+def test_a_file_download_declares_one_ok_response_with_its_media_type(path, media_type):
+    schema = Client().get("/api/v1/openapi.json").json()
+    ok = schema["paths"][path]["get"]["responses"]["200"]
+    assert list(ok["content"]) == [media_type]
+    assert ok["description"] != "OK"
 
 
 def test_every_operation_declares_the_error_envelopes():

@@ -3,22 +3,26 @@
 from __future__ import annotations
 
 import pytest
+from django.urls import reverse
 
 from despacho.access.models import Grant
 from despacho.audit.models import AuditEvent
+from despacho.cfdi.services import cfdi_ingest
 from despacho.people.models import Invitation
 from despacho.tenancy.models import Membership, MembershipStatus
 from tests.api.conftest import api_as, error_of
 from tests.api.factories import active_member, make_key, make_tenant
 from tests.cfdi.cfdi_samples import (
     INGRESO_HE,
+    PAGO_EKU,
     SAMPLE_UUIDS,
+    any_rfc,
     cfdi_xml,
     company_with_rfc,
     sample,
     zip_of,
 )
-from tests.factories import make_account, make_company, profile
+from tests.factories import make_account, make_company, owner_of, profile
 
 pytestmark = pytest.mark.django_db
 
@@ -34,6 +38,30 @@ def test_companies_list_filters_by_name_or_rfc():
     assert [c["razon_social"] for c in by_name] == ["FERRETERÍA LA LLAVE SA DE CV"]
     by_rfc = api.get("/companies", {"q": tenant.company.rfc[:6].lower()}).json()["items"]
     assert tenant.company.rfc in {c["rfc"] for c in by_rfc}
+
+
+@pytest.mark.parametrize(
+    "query", ["panaderia", "PANADERIA", "Panadería", "  panadería ", "PANADERÍA LA", "espiga"]
+)
+def test_the_company_search_finds_in_the_api_what_it_finds_on_the_page(client, query):
+    tenant = make_tenant(razon_social="Panadería La Espiga SA de CV")
+    north = make_company(tenant.account, razon_social="PANADERIA LA ESPIGA DEL NORTE")
+    make_company(tenant.account, razon_social="PAPELERÍA CENTRAL SA DE CV")
+    found = api_as(tenant.token).get("/companies", {"q": query}).json()["items"]
+    client.force_login(owner_of(tenant.account))
+    page = client.get(reverse("firm:list"), {"q": query}).content.decode()
+    rows = [part for part in page.split('data-rfc="')[1:] if "data-status" in part]
+    assert {c["rfc"] for c in found} == {tenant.company.rfc, north.rfc}
+    assert {row.split('"')[0] for row in rows} == {tenant.company.rfc, north.rfc}
+
+
+def test_each_company_says_where_its_download_portal_is(client, settings):
+    settings.SITE_URL = "https://facturas.example.mx"
+    tenant = make_tenant(razon_social="Panadería La Espiga SA de CV")
+    (company,) = api_as(tenant.token).get("/companies").json()["items"]
+    assert company["portal_url"] == f"https://facturas.example.mx/portal/{tenant.company.slug}/"
+    path = company["portal_url"].removeprefix(settings.SITE_URL)
+    assert client.get(path, follow=True).templates[0].name.startswith("portal/")
 
 
 def test_an_admin_registers_a_company_through_the_service():
@@ -272,6 +300,20 @@ def test_upload_list_get_and_download_a_real_cfdi(settings, tmp_path):
     xml = api.get(f"/cfdis/{uuid}/xml", {"company": company.pk})
     assert xml["Content-Type"] == "application/xml"
     assert xml.content == data
+
+
+def test_a_payment_in_the_cfdi_list_says_what_it_paid_and_an_invoice_does_not(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    account = make_account()
+    company = company_with_rfc("EKU9003173C9", account)
+    cfdi_ingest(company=company, data=sample(PAGO_EKU))
+    cfdi_ingest(company=company, data=cfdi_xml(emisor=company.rfc, receptor=any_rfc()))
+    api = api_as(make_key(Membership.objects.get(account=account, role="owner")))
+    items = api.get("/cfdis", {"company": company.pk, "category": "ventas"}).json()["items"]
+    by_tipo = {c["tipo"]: c for c in items}
+    assert (by_tipo["P"]["total"], by_tipo["P"]["moneda"]) == ("0.00", "XXX")
+    assert (by_tipo["P"]["pagos_monto"], by_tipo["P"]["pagos_moneda"]) == ("200.00", "MXN")
+    assert (by_tipo["I"]["pagos_monto"], by_tipo["I"]["pagos_moneda"]) == (None, "")
 
 
 def test_the_pdf_follows_the_xmls_rule(settings, tmp_path):

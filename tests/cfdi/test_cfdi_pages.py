@@ -9,6 +9,7 @@ from cfdi_samples import (
     INGRESO_HE,
     NOMINA_EKU,
     PAGO_EKU,
+    PAGO_HE,
     SAMPLE_UUIDS,
     any_rfc,
     cfdi_xml,
@@ -464,7 +465,7 @@ def test_a_list_emptied_by_its_filters_says_so_without_the_upload_call(client, e
 # The list's rows as the template engine rendered them cell by cell, before the rows moved
 # to one pass in cfdi/templatetags/cfdi_rows.py: the tag must produce the same cells.
 PER_CELL_ROW = """{% load i18n cfdi_format %}{% for cfdi in cfdis %}
-<tr><td>{{ cfdi.fecha|cfdi_short_date }}</td><td>{{ cfdi.tipo_label }}</td><td>{{ cfdi.serie }}{% if cfdi.serie and cfdi.folio %}-{% endif %}{{ cfdi.folio }}</td><td>{{ cfdi.counterpart_nombre }}<br><small>{{ cfdi.counterpart_rfc }}</small></td><td class="amount">{{ cfdi.total|money:cfdi.moneda }}</td><td>{{ cfdi.status_label }}{% if cfdi.seal_verified is False %} · <span class="error">{% translate "sello no válido" %}</span>{% endif %}</td>{% url 'cfdi:detail' cfdi.uuid as detail %}<td><a href="{{ detail }}"><code>{{ cfdi.uuid_text }}</code></a></td><td><a href="{{ detail }}xml">XML</a> · <a href="{{ detail }}pdf">PDF</a></td></tr>{% endfor %}"""  # noqa: E501
+<tr><td>{{ cfdi.fecha|cfdi_short_date }}</td><td>{{ cfdi.tipo_label }}</td><td>{{ cfdi.serie }}{% if cfdi.serie and cfdi.folio %}-{% endif %}{{ cfdi.folio }}</td><td>{{ cfdi.counterpart_nombre }}<br><small>{{ cfdi.counterpart_rfc }}</small></td><td class="amount">{{ cfdi.amount|money:cfdi.amount_moneda }}</td><td>{{ cfdi.status_label }}{% if cfdi.seal_verified is False %} · <span class="error">{% translate "sello no válido" %}</span>{% endif %}</td>{% url 'cfdi:detail' cfdi.uuid as detail %}<td><a href="{{ detail }}"><code>{{ cfdi.uuid_text }}</code></a></td><td><a href="{{ detail }}xml">XML</a> · <a href="{{ detail }}pdf">PDF</a></td></tr>{% endfor %}"""  # noqa: E501
 
 
 def test_the_rows_render_the_same_cells_as_the_template_did(eku):
@@ -516,3 +517,78 @@ def test_the_filter_bar_renders_what_the_fields_render_and_keeps_the_values(data
             assert form.rendered_fields() == expected
     if data and "counterpart" in data:
         assert 'value="Pérez &amp; &lt;Hijos&gt;"' in expected
+
+
+# --- a payment (tipo P) shows what it paid -------------------------------------------
+# A Pago's comprobante totals 0 in currency XXX by rule; its Pagos complement says what
+# was paid. Lists and their totals show that, in the payments' currency.
+
+
+def _pago_with_payments(*payments: tuple[str, str, str]) -> bytes:
+    """The real EKU Pago with its one pago20:Pago replaced by (Monto, MonedaP, TipoCambioP)."""
+    data = sample(PAGO_EKU).decode()
+    start = data.index("<pago20:Pago ")
+    end = data.index("</pago20:Pago>") + len("</pago20:Pago>")
+    original = data[start:end]
+    nodes = "".join(
+        original.replace('Monto="200.00"', f'Monto="{monto}"')
+        .replace('MonedaP="MXN"', f'MonedaP="{moneda}"')
+        .replace('TipoCambioP="1"', f'TipoCambioP="{rate}"')
+        for monto, moneda, rate in payments
+    )
+    return (data[:start] + nodes + data[end:]).encode()
+
+
+def test_a_payment_row_in_the_list_shows_the_amount_it_paid_and_its_currency(client, eku):
+    client.force_login(owner_of(eku.account))
+    response = client.get(reverse("cfdi:list", args=["ventas"]))
+    body = response.content.decode()
+    row = next(r for r in body.split("<tr>") if PAGO_UUID.upper() in r)
+    assert '<td class="amount">200.00 MXN</td>' in row
+    assert "XXX" not in body
+    (totals,) = response.context["totals"]
+    assert (totals.moneda, totals.count, totals.total) == ("MXN", 1, Decimal("200.00"))
+
+
+def test_a_received_payment_shows_what_it_paid_in_the_receivers_egresos():
+    receiver = company_with_rfc("KIJ0906199R1")
+    cfdi_ingest(company=receiver, data=sample(PAGO_HE), accept_unverified=True)
+    cfdi = Cfdi.objects.get(company=receiver)
+    assert (cfdi.category, cfdi.total, cfdi.moneda) == ("egresos", Decimal(0), "XXX")
+    assert (cfdi.amount, cfdi.amount_moneda) == (Decimal("17852.75"), "MXN")
+
+
+@pytest.mark.parametrize(
+    ("payments", "amount", "moneda"),
+    [
+        # Several payments in one currency: their sum, in it.
+        ([("100.50", "USD", "17.5"), ("20.25", "USD", "17.6")], "120.75", "USD"),
+        # Payments in several currencies: summed in MXN, each at its own rate.
+        ([("100.00", "USD", "17.50"), ("250.00", "MXN", "1")], "2000.00", "MXN"),
+    ],
+)
+def test_a_payment_of_several_payments_shows_their_sum(payments, amount, moneda):
+    company = company_with_rfc("EKU9003173C9")
+    cfdi_ingest(company=company, data=_pago_with_payments(*payments), verify_seals=False)
+    cfdi = Cfdi.objects.get(company=company)
+    assert (cfdi.amount, cfdi.amount_moneda) == (Decimal(amount), moneda)
+
+
+def test_the_list_totals_add_payments_to_the_invoices_of_their_currency(client, eku):
+    cfdi_ingest(company=eku, data=cfdi_xml(emisor=eku.rfc, receptor=any_rfc(), total="1000.00"))
+    client.force_login(owner_of(eku.account))
+    response = client.get(reverse("cfdi:list", args=["ventas"]))
+    (totals,) = response.context["totals"]
+    assert (totals.moneda, totals.count, totals.total) == ("MXN", 2, Decimal("1200.00"))
+
+
+def test_the_receivers_portal_lists_a_payment_with_what_it_paid(client):
+    from tests.portal.scenario import access, home, portal_login
+
+    issuer = company_with_rfc("H&E951128469")
+    cfdi_ingest(company=issuer, data=sample(PAGO_HE), accept_unverified=True)
+    receiver = access(issuer, "KIJ0906199R1")
+    portal_login(client, issuer, receiver.rfc)
+    body = client.get(home(issuer)).content.decode()
+    assert '<td class="amount">17,852.75 MXN</td>' in body
+    assert "XXX" not in body

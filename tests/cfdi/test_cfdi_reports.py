@@ -8,7 +8,10 @@ from decimal import Decimal
 
 import pytest
 from cfdi_samples import (
+    INGRESO_HE,
     NOMINA_EKU,
+    PAGO_EKU,
+    PAGO_HE,
     SAMPLE_UUIDS,
     any_rfc,
     cfdi_xml,
@@ -349,3 +352,21 @@ def test_the_reindex_command_reports_files_it_cannot_read(books):
     with pytest.raises(Exception, match="1 CFDI no se pudieron leer"):
         call_command("cfdi_reindex", "--company", books.rfc, stdout=out)
     assert "Sin leer: 1" in out.getvalue()
+
+
+def test_reindexing_fills_what_a_stored_payment_paid_from_its_original():
+    company = company_with_rfc("EKU9003173C9")
+    cfdi_ingest(company=company, data=sample(PAGO_EKU))
+    stored = Cfdi.objects.filter(company=company, tipo="P")
+    stored.update(pagos_monto=None, pagos_moneda="")  # as rows stored before 0005 were
+    assert fill_report_amounts(Cfdi, queryset=Cfdi.objects.filter(tipo="P")) == (1, 0)
+    assert (stored.get().amount, stored.get().amount_moneda) == (D("200.00"), "MXN")
+
+
+def test_payments_carry_no_amount_into_the_reports_only_the_invoices_they_pay_do():
+    company = company_with_rfc("H&E951128469")
+    cfdi_ingest(company=company, data=sample(INGRESO_HE))
+    cfdi_ingest(company=company, data=sample(PAGO_HE), accept_unverified=True)
+    owner = owner_of(company.account)
+    report = cfdi_report(viewer=owner, company=company, category="ventas", year=2020)
+    assert (report.totals["count"], report.totals["total"]) == (1, D("17852.75"))

@@ -32,21 +32,21 @@ def counts() -> dict[str, int]:
     return {model.__name__: model.objects.count() for model in MODELS}
 
 
-def test_the_demo_loads_a_firm_its_staff_and_three_clients(settings):
+def test_the_demo_loads_a_firm_its_staff_and_four_clients(settings):
     settings.DEBUG = True
     output = load_demo()
     assert "Datos de demostración cargados." in output
     assert f"contraseña para todos: {DEMO_PASSWORD}" in output
     assert "dueno@demo.despacho.mx" in output
     firm = Account.objects.get(name="Méndez Ríos Contadores, S.C.")
-    assert CompanyLink.objects.filter(firm=firm, status="accepted").count() == 3
+    assert CompanyLink.objects.filter(firm=firm, status="accepted").count() == 4
     for company in Company.objects.all():
         assert validate_company_rfc(company.rfc) == company.rfc
     owner = User.objects.get(email="dueno@demo.despacho.mx")
-    assert len(switcher_entries(viewer=owner)) == 4
+    assert len(switcher_entries(viewer=owner)) == 5
     contador = User.objects.get(email="contador@demo.despacho.mx")
     ventas = User.objects.get(email="ventas@demo.despacho.mx")
-    assert len(switcher_entries(viewer=contador)) == 3
+    assert len(switcher_entries(viewer=contador)) == 4
     assert len(switcher_entries(viewer=ventas)) == 2
     profiles = {g.profile.code for g in Grant.objects.select_related("profile")}
     assert profiles == {"contador", "auxiliar_ventas"}
@@ -87,7 +87,7 @@ def test_demo_grants_are_written_by_grant_set_and_the_firm_fits_its_seats(settin
     settings.DEBUG = True
     call_command("demo", stdout=StringIO())
     call_command("demo", stdout=StringIO())  # idempotent
-    assert AuditEvent.objects.filter(action="grant.created").count() == Grant.objects.count() == 5
+    assert AuditEvent.objects.filter(action="grant.created").count() == Grant.objects.count() == 6
     firm = Account.objects.get(name="Méndez Ríos Contadores, S.C.")
     summary = seat_summary(account=firm)
     assert (summary.in_use, summary.available) == (2, 5)
@@ -102,3 +102,67 @@ def test_the_demo_has_a_pending_link_invitation_its_owner_sees(client, settings)
     home = client.get(reverse("home")).content.decode()
     assert "quiere administrar" in home
     assert "ABARROTES LA ESPERANZA" in home
+
+
+# --- the sample CFDIs, stored for every demo company they name ----------------------
+
+
+def _samples() -> list[tuple[str, str, str]]:
+    """(uuid, emisor RFC, receptor RFC) of each sample CFDI the demo can store (stamped)."""
+    from despacho.cfdi.parsing import parse_xml, read_index
+    from despacho.cfdi.refusals import Refusal
+    from despacho.samples import CFDI_SAMPLES_DIR
+
+    found = []
+    for path in CFDI_SAMPLES_DIR.glob("*.xml"):
+        try:
+            index = read_index(parse_xml(path.read_bytes()))
+        except Refusal:  # the Carta Porte layout sample carries no timbre
+            continue
+        found.append((index.uuid, index.emisor_rfc, index.receptor_rfc))
+    return found
+
+
+def test_the_demo_stores_each_sample_for_both_parties_when_both_are_demo_companies(settings):
+    from despacho.cfdi.models import Cfdi
+
+    settings.DEBUG = True
+    load_demo()
+    demo = set(Company.objects.values_list("rfc", flat=True))
+    stored = {(str(c.uuid), c.company.rfc, c.direction) for c in Cfdi.objects.select_related()}
+    samples = _samples()
+    expected = {(uuid, emisor, "emitido") for uuid, emisor, _r in samples if emisor in demo}
+    expected |= {(uuid, receptor, "recibido") for uuid, _e, receptor in samples if receptor in demo}
+    assert stored == expected
+    assert any(direction == "recibido" for _u, _rfc, direction in expected)
+
+
+def test_after_the_demo_each_client_has_ventas_or_egresos_and_kij_has_egresos(settings):
+    from despacho.cfdi.models import Cfdi
+
+    settings.DEBUG = True
+    load_demo()
+    for company in Company.objects.filter(links__status="accepted"):
+        rows = Cfdi.objects.filter(company=company, category__in=["ventas", "egresos"])
+        assert rows.exists(), company.rfc
+    kij = Company.objects.get(rfc="KIJ0906199R1")
+    egresos = Cfdi.objects.filter(company=kij, category="egresos")
+    assert sorted(egresos.values_list("tipo", flat=True)) == ["I", "P"]
+    herreria = Company.objects.get(rfc="H&E951128469")
+    ventas = Cfdi.objects.filter(company=herreria, category="ventas")
+    assert sorted(ventas.values_list("tipo", flat=True)) == ["I", "P"]
+
+
+@pytest.mark.parametrize(
+    ("email", "category"),
+    [("herreria@demo.despacho.mx", "ventas"), ("kij@demo.despacho.mx", "egresos")],
+)
+def test_a_demo_payment_row_shows_its_paid_amount_and_currency(client, settings, email, category):
+    settings.DEBUG = True
+    load_demo()
+    client.login(username=email, password=DEMO_PASSWORD)
+    body = client.get(reverse("cfdi:list", args=[category])).content.decode()
+    row = next(r for r in body.split("<tr>") if "5B64ADA3-AA4C-40B4-A2F5-572CED52BE31" in r)
+    assert '<td class="amount">17,852.75 MXN</td>' in row
+    assert "0.00 XXX" not in body
+    assert "XXX" not in body

@@ -256,6 +256,17 @@ def responses(ok: dict[int, Any]) -> dict[int, Any]:
     return {**ok, **dict.fromkeys(ERROR_STATUSES, ErrorOut)}
 
 
+def file_response(*, media_type: str, description: str, schema: dict[str, Any]) -> dict[str, Any]:
+    """``openapi_extra`` for an operation whose 200 is a file: one 200 with its media type.
+
+    ninja keys an operation's responses by the integer status; the 200 given here must be
+    the same integer so it merges into that response (a ``"200"`` string would be a second
+    ``200`` key in the JSON document, which Swagger UI refuses to parse).
+    """
+    content = {media_type: {"schema": schema}}
+    return {"responses": {200: {"description": description, "content": content}}}
+
+
 def json_method_not_allowed(urls: Any) -> Any:
     """The API's URL patterns, answering an unsupported method with the JSON envelope.
 

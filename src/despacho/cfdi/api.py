@@ -17,7 +17,7 @@ from ninja import File, Form, Query, Router, Schema, UploadedFile
 from pydantic import Field
 
 from despacho.api.auth import caller, company_param, refused
-from despacho.api.errors import ApiError, responses
+from despacho.api.errors import ApiError, file_response, responses
 from despacho.api.idempotency import idempotent
 from despacho.api.pagination import Page, paginate
 from despacho.api.schemas import (
@@ -69,6 +69,12 @@ class CfdiOut(Schema):
     descuento: str | None
     total: str = Field(examples=["116.00"])
     moneda: str
+    pagos_monto: str | None = Field(
+        description="A Pago (tipo P) totals 0 in XXX: what it paid, the sum of its Pagos' "
+        "Monto (in MXN at each TipoCambioP when they mix currencies); null for other tipos.",
+        examples=["17852.75"],
+    )
+    pagos_moneda: str = Field(description="The currency of pagos_monto (MonedaP); empty if none.")
     tipo_cambio: str | None
     forma_pago: str
     metodo_pago: str
@@ -100,6 +106,8 @@ class CfdiOut(Schema):
             descuento=money(cfdi.descuento),
             total=money(cfdi.total),  # type: ignore[arg-type]
             moneda=cfdi.moneda,
+            pagos_monto=money(cfdi.pagos_monto),
+            pagos_moneda=cfdi.pagos_moneda,
             tipo_cambio=None if cfdi.tipo_cambio is None else str(cfdi.tipo_cambio.normalize()),
             forma_pago=cfdi.forma_pago,
             metodo_pago=cfdi.metodo_pago,
@@ -231,14 +239,11 @@ def cfdis_get(request: HttpRequest, uuid: str, company: str = query_text(max_len
 @cfdis_router.get(
     "/{uuid}/xml",
     response=responses({200: None}),
-    openapi_extra={
-        "responses": {
-            "200": {
-                "description": "The original XML, byte for byte.",
-                "content": {"application/xml": {"schema": {"type": "string"}}},
-            }
-        }
-    },
+    openapi_extra=file_response(
+        media_type="application/xml",
+        description="The original XML, byte for byte.",
+        schema={"type": "string"},
+    ),
 )
 def cfdis_xml(request: HttpRequest, uuid: str, company: str = query_text(max_length=20)) -> Any:
     """The original XML as it was received."""
@@ -251,14 +256,11 @@ def cfdis_xml(request: HttpRequest, uuid: str, company: str = query_text(max_len
 @cfdis_router.get(
     "/{uuid}/pdf",
     response=responses({200: None}),
-    openapi_extra={
-        "responses": {
-            "200": {
-                "description": "The printed representation (Spanish), as the pages serve it.",
-                "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
-            }
-        }
-    },
+    openapi_extra=file_response(
+        media_type="application/pdf",
+        description="The printed representation (Spanish), as the pages serve it.",
+        schema={"type": "string", "format": "binary"},
+    ),
 )
 def cfdis_pdf(request: HttpRequest, uuid: str, company: str = query_text(max_length=20)) -> Any:
     """The printed CFDI (rendered once, then served from the cache), with the XML's rule."""

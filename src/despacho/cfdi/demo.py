@@ -9,7 +9,9 @@ from despacho.cfdi.services import Outcome, cfdi_ingest_files
 from despacho.samples import CFDI_SAMPLES_DIR
 from despacho.tenancy.models import Company
 
-DEMO_RFCS = ("EKU9003173C9", "H&E951128469", "ISD950921HE5")
+# Each sample is stored for every demo company it names, as emisor (Ventas, Nómina) and
+# as receptor (Egresos): KIJ0906199R1 receives HERRERIA & ELECTRICOS' ingreso and pago.
+DEMO_RFCS = ("EKU9003173C9", "H&E951128469", "ISD950921HE5", "KIJ0906199R1")
 
 
 def demo_fixtures_dir() -> Path:

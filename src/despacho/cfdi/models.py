@@ -15,6 +15,8 @@ documents of one issuer right.
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -130,6 +132,11 @@ class Cfdi(models.Model):
     total_otros_pagos = models.DecimalField(
         _("total otros pagos"), max_digits=24, decimal_places=6, default=0
     )
+    # A Pago (tipo P) totals 0 in XXX by rule: what it paid, from its Pagos complement.
+    pagos_monto = models.DecimalField(
+        _("monto pagado"), max_digits=24, decimal_places=6, null=True, blank=True
+    )
+    pagos_moneda = models.CharField(_("moneda del pago"), max_length=3, blank=True)
     status = models.CharField(
         _("estado"), max_length=24, choices=Status.choices, default=Status.VIGENTE
     )
@@ -187,6 +194,16 @@ class Cfdi(models.Model):
 
     def __str__(self) -> str:
         return f"{self.tipo} {self.serie}{self.folio} {self.uuid}"
+
+    @property
+    def amount(self) -> Decimal:
+        """What a list shows and totals: the Total, or for a Pago what it paid."""
+        return self.total if self.pagos_monto is None else self.pagos_monto
+
+    @property
+    def amount_moneda(self) -> str:
+        """The currency of ``amount``: Moneda, or for a Pago its payments' MonedaP."""
+        return self.moneda if self.pagos_monto is None else self.pagos_moneda
 
     @property
     def counterpart_rfc(self) -> str:

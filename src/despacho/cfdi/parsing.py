@@ -123,6 +123,9 @@ class CfdiIndex:
     total_percepciones: Decimal = Decimal(0)
     total_deducciones: Decimal = Decimal(0)
     total_otros_pagos: Decimal = Decimal(0)
+    # What a Pago (tipo P) paid, from its Pagos complement (None for any other tipo).
+    pagos_monto: Decimal | None = None
+    pagos_moneda: str = ""
 
 
 def _not_cfdi(detail: str | None = None) -> Refusal:
@@ -260,6 +263,35 @@ def payroll_amounts(root: etree._Element, ns: str) -> dict[str, Decimal]:
     return {}
 
 
+def paid_amount(root: etree._Element, ns: str) -> tuple[Decimal | None, str]:
+    """What a Pago paid: the sum of its Pagos' Monto, in their currency (MonedaP).
+
+    A Pago's comprobante says Total 0 in Moneda XXX by rule; what was paid is in its
+    Pagos complement (1.0 under CFDI 3.3, 2.0 under 4.0), one Pago node per payment.
+    Payments in several currencies are summed in MXN, each at its TipoCambioP. Without
+    a Pagos complement: (None, "").
+    """
+    payments = [
+        pago
+        for complemento in root.iterchildren(f"{{{ns}}}Complemento")
+        for pagos_ns in (PAGOS20, PAGOS10)
+        for pago in complemento.iterfind(f"{{{pagos_ns}}}Pagos/{{{pagos_ns}}}Pago")
+    ]
+    if not payments:
+        return None, ""
+    currencies = {(pago.get("MonedaP") or "").strip().upper()[:3] for pago in payments}
+    if len(currencies) == 1:
+        paid = sum((_lenient_amount(pago.get("Monto")) for pago in payments), Decimal(0))
+        return paid, currencies.pop()
+    in_mxn = Decimal(0)
+    for pago in payments:
+        rate = Decimal(1)
+        if (pago.get("MonedaP") or "").strip().upper() != "MXN":
+            rate = _lenient_amount(pago.get("TipoCambioP")) or Decimal(1)
+        in_mxn += _lenient_amount(pago.get("Monto")) * rate
+    return in_mxn.quantize(Decimal("0.000001")), "MXN"
+
+
 def read_index(root: etree._Element) -> CfdiIndex:
     """The index fields of a stamped CFDI; Refusal (not a CFDI, not stamped) otherwise."""
     tag = root.tag if isinstance(root.tag, str) else ""
@@ -304,6 +336,7 @@ def read_index(root: etree._Element) -> CfdiIndex:
 
     fecha_raw = attrs.get("Fecha", max_length=40)
     timbrado_raw = " ".join((tfd.get("FechaTimbrado") or "").split())
+    pagos_monto, pagos_moneda = paid_amount(root, ns) if tipo == "P" else (None, "")
     return CfdiIndex(
         uuid=str(uuid_module.UUID(raw_uuid)),
         version=version,
@@ -327,4 +360,6 @@ def read_index(root: etree._Element) -> CfdiIndex:
         complements=complements,
         **tax_amounts(root, ns),
         **payroll_amounts(root, ns),
+        pagos_monto=pagos_monto,
+        pagos_moneda=pagos_moneda,
     )

@@ -11,7 +11,14 @@ from typing import Any
 
 from django.core.files.storage import default_storage
 
-from despacho.cfdi.parsing import CFDI3, CFDI4, parse_xml, payroll_amounts, tax_amounts
+from despacho.cfdi.parsing import (
+    CFDI3,
+    CFDI4,
+    paid_amount,
+    parse_xml,
+    payroll_amounts,
+    tax_amounts,
+)
 from despacho.cfdi.refusals import Refusal
 
 logger = logging.getLogger(__name__)
@@ -24,15 +31,23 @@ REPORT_FIELDS = (
     "total_percepciones",
     "total_deducciones",
     "total_otros_pagos",
+    "pagos_monto",
+    "pagos_moneda",
 )
 BATCH = 500
 
 
 def report_amounts(data: bytes) -> dict[str, Any]:
-    """The report amounts of one original XML."""
+    """The report amounts of one original XML (and, for a Pago, what it paid)."""
     root = parse_xml(data)
     ns = CFDI4 if root.tag == f"{{{CFDI4}}}Comprobante" else CFDI3
-    return {**tax_amounts(root, ns), **payroll_amounts(root, ns)}
+    paid = paid_amount(root, ns) if root.get("TipoDeComprobante") == "P" else (None, "")
+    return {
+        **tax_amounts(root, ns),
+        **payroll_amounts(root, ns),
+        "pagos_monto": paid[0],
+        "pagos_moneda": paid[1],
+    }
 
 
 def fill_report_amounts(model: Any, *, queryset: Any = None) -> tuple[int, int]:

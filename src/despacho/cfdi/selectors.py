@@ -17,7 +17,8 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Case, CharField, Count, F, Q, QuerySet, Sum, When
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from despacho.access.decisions import can
@@ -126,17 +127,31 @@ class CurrencyTotals:
     total: Decimal
 
 
+# What each row shows (Cfdi.amount, Cfdi.amount_moneda), in SQL: a Pago counts what it
+# paid in its payments' currency, every other comprobante its Total in its Moneda.
+AMOUNT = Coalesce(F("pagos_monto"), F("total"))
+AMOUNT_MONEDA = Case(
+    When(pagos_monto__isnull=False, then=F("pagos_moneda")),
+    default=F("moneda"),
+    output_field=CharField(),
+)
+
+
 def cfdi_totals(cfdis: QuerySet[Cfdi]) -> list[CurrencyTotals]:
-    """Count, subtotal and total of a filtered set, per currency (amounts never mix currencies)."""
+    """Count, subtotal and total of a filtered set, per currency (amounts never mix currencies).
+
+    The totals add what the rows show: a Pago's paid amount, in its payments' currency.
+    """
     rows = (
         cfdis.order_by()
-        .values("moneda")
-        .annotate(n=Count("id"), subtotal=Sum("subtotal"), total=Sum("total"))
-        .order_by("moneda")
+        .annotate(shown_moneda=AMOUNT_MONEDA)
+        .values("shown_moneda")
+        .annotate(n=Count("id"), subtotal=Sum("subtotal"), total=Sum(AMOUNT))
+        .order_by("shown_moneda")
     )
     return [
         CurrencyTotals(
-            moneda=row["moneda"] or "—",
+            moneda=row["shown_moneda"] or "—",
             count=row["n"],
             subtotal=Decimal(row["subtotal"] or 0).quantize(CENT, ROUND_HALF_UP),
             total=Decimal(row["total"] or 0).quantize(CENT, ROUND_HALF_UP),
@@ -161,6 +176,8 @@ LIST_COLUMNS = (
     "receptor_nombre",
     "total",
     "moneda",
+    "pagos_monto",
+    "pagos_moneda",
     "status",
     "seal_verified",
 )

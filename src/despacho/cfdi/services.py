@@ -189,6 +189,8 @@ def _row(
         total_percepciones=index.total_percepciones,
         total_deducciones=index.total_deducciones,
         total_otros_pagos=index.total_otros_pagos,
+        pagos_monto=index.pagos_monto,
+        pagos_moneda=index.pagos_moneda,
         seal_verified=verified,
         xml_path=stored_name,
         size=len(ready.data),

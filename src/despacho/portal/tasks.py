@@ -50,7 +50,7 @@ def portal_link_send(link_id: int) -> bool:
         link.send_error = ""
         link.save(update_fields=["token_hash", "sent_at", "send_error"])
     company = link.access.company
-    portal = settings.SITE_URL + reverse("portal:home", args=[company.slug])
+    portal = company.portal_url
     try:
         email_send(
             to=link.email,

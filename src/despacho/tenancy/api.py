@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
@@ -71,6 +71,7 @@ from despacho.tenancy.selectors import (
     MemberFilters,
     account_link_for,
     account_links,
+    companies_matching,
     companies_visible,
     company_for,
     company_links_seen_by,
@@ -95,6 +96,7 @@ class CompanyOut(Schema):
     codigo_postal: str
     sector: str
     owned: bool = Field(description="Owned by the key's account (false: reached through a link).")
+    portal_url: str = Field(description="The company's download portal for its receivers.")
     created_at: datetime
 
     @staticmethod
@@ -107,6 +109,7 @@ class CompanyOut(Schema):
             codigo_postal=company.codigo_postal,
             sector=company.sector,
             owned=company.account_id == principal.account.pk,
+            portal_url=company.portal_url,
             created_at=local(company.created_at),  # type: ignore[arg-type]
         )
 
@@ -122,16 +125,15 @@ class CompanyIn(Schema):
 @companies_router.get("", response=responses({200: Page[CompanyOut]}))
 def companies_list(
     request: HttpRequest,
-    q: str | None = query_text(None, max_length=300, description="Part of the name or the RFC."),
+    q: str | None = query_text(
+        None, max_length=300, description="Part of the name or the RFC (no case, no accents)."
+    ),
     limit: int = LIMIT,
     cursor: str | None = CURSOR,
 ) -> Any:
-    """Companies the key may open, optionally matching ``q`` on razón social or RFC."""
+    """Companies the key may open, optionally matching ``q`` as the pages do."""
     principal = caller(request)
-    qs = companies_visible(viewer=principal.user)
-    if q and q.strip():
-        text_q = q.strip()
-        qs = qs.filter(Q(razon_social__icontains=text_q) | Q(rfc__icontains=text_q.upper()))
+    qs = companies_matching(companies_visible(viewer=principal.user), q or "")
     rows, next_cursor = paginate(qs, ordering=("id",), limit=limit, cursor=cursor)
     return {"items": [CompanyOut.of(c, principal) for c in rows], "next_cursor": next_cursor}
 

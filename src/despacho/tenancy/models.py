@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import connection, models
 from django.db.models import F, Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
@@ -132,6 +133,11 @@ class Company(models.Model):
     @property
     def persona(self) -> PersonaType:
         return persona_type(self.rfc)
+
+    @property
+    def portal_url(self) -> str:
+        """The company's download portal for its receivers, absolute (as emails link it)."""
+        return settings.SITE_URL + reverse("portal:home", args=[self.slug])
 
     @property
     def regimen_label(self) -> str:

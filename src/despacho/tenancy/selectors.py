@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypeVar
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import (
@@ -58,6 +59,19 @@ def companies_visible(*, viewer: User) -> QuerySet[Company]:
     qs = Company.objects.filter(Q(account_id__in=managed) | Q(pk__in=ids))
     # Grants may hold a set without Ventas/Egresos only transiently; can_open decides.
     return qs.select_related("account").order_by("razon_social")
+
+
+_Companies = TypeVar("_Companies", bound=QuerySet[Company])
+
+
+def companies_matching(companies: _Companies, query: str) -> _Companies:
+    """The companies whose razón social or RFC contains ``query``, ignoring case and accents.
+
+    The one search rule for companies, in the pages and the API alike ("panaderia" finds
+    "Panadería"): the folded query against the folded ``search_text``; blank matches all.
+    """
+    folded = fold(query.strip())
+    return companies.filter(search_text__contains=folded) if folded else companies
 
 
 def company_for(*, viewer: User, company_id: int | str) -> Company:
@@ -137,10 +151,7 @@ def switcher_companies(*, viewer: User, query: str = "") -> QuerySet[Company]:
         | Q(pk__in=linked.values("company_id"))
         | Q(pk__in=companies_granted_opening(viewer.pk))
     )
-    qs = Company.objects.filter(opened)
-    folded = fold(query.strip())
-    if folded:
-        qs = qs.filter(search_text__contains=folded)
+    qs = companies_matching(Company.objects.filter(opened), query)
     # A company of the viewer's own accounts is listed under its account, never via a link.
     via = FilteredRelation(
         "links",
@@ -460,7 +471,8 @@ def workspace_companies(
     companies they hold a grant on that are still the account's or linked to it.
     """
     now = timezone.now()
-    qs = Company.objects.annotate(
+    qs = companies_matching(Company.objects.all(), filters.q)
+    qs = qs.annotate(
         firm_link=FilteredRelation("links", condition=Q(links__firm=account, links__is_latest=True))
     ).filter(Q(account=account) | Q(firm_link__isnull=False))
     if account.pk not in access_map(viewer).managed_accounts:
@@ -484,9 +496,6 @@ def workspace_companies(
             output_field=CharField(),
         ),
     )
-    query = fold(filters.q.strip())
-    if query:
-        qs = qs.filter(search_text__contains=query)
     if filters.status == OWN:
         qs = qs.filter(account=account)
     elif filters.status:

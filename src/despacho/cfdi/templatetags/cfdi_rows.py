@@ -48,7 +48,7 @@ def cfdi_rows(cfdis: Iterable[Cfdi]) -> SafeString:
                 "-".join(part for part in (cfdi.serie, cfdi.folio) if part),
                 cfdi.counterpart_nombre,
                 cfdi.counterpart_rfc,
-                money_text(cfdi.total, cfdi.moneda),
+                money_text(cfdi.amount, cfdi.amount_moneda),
                 cfdi.status_label,
                 bad_seal if cfdi.seal_verified is False else "",
                 detail := f"{before}{cfdi.uuid}{after}",

@@ -1,4 +1,4 @@
-"""Load the demo data: a firm, its staff, three client companies. Safe to run twice."""
+"""Load the demo data: a firm, its staff, four client companies. Safe to run twice."""
 
 from __future__ import annotations
 
@@ -57,6 +57,16 @@ CLIENTS = [
         "601",
         "59820",
         "construccion",
+    ),
+    (
+        # The receptor of HERRERIA & ELECTRICOS' sample ingreso and pago: its Egresos.
+        "kij@demo.despacho.mx",
+        "Karla Ibarra Juárez",
+        "KIJ0906199R1",
+        "KIJ, S.A DE C.V.",
+        "601",
+        "59820",
+        "comercio",
     ),
     (
         "pase@demo.despacho.mx",
