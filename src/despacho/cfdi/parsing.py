@@ -46,6 +46,9 @@ _UUID_RE = re.compile(
 _DOCTYPE_RE = re.compile(rb"<!(DOCTYPE|ENTITY)", re.IGNORECASE)
 _FIRST_ELEMENT_RE = re.compile(rb"<[A-Za-z_]")
 
+# The versions each Comprobante namespace defines.
+_NAMESPACE_VERSIONS = {CFDI3: ("3.2", "3.3"), CFDI4: ("4.0",)}
+
 # CFDI 3.2 names the kinds of comprobante in words.
 _TIPO_32 = {"ingreso": "I", "egreso": "E", "traslado": "T"}
 
@@ -274,6 +277,12 @@ def read_index(root: etree._Element) -> CfdiIndex:
     version = attrs.get("Version", max_length=4)
     if version not in ("3.2", "3.3", "4.0"):
         raise _not_cfdi(_("Versión no reconocida: %(v)s.") % {"v": version or "—"})
+    if version not in _NAMESPACE_VERSIONS[ns]:
+        # No SAT schema (nor cadena original) exists for, say, a 4.0 in the 3.x namespace.
+        raise _not_cfdi(
+            _("La versión %(v)s no corresponde al espacio de nombres %(ns)s.")
+            % {"v": version, "ns": ns}
+        )
 
     tfd = _timbre(root, ns)
     raw_uuid = (tfd.get("UUID") or "").strip()

@@ -19,6 +19,7 @@ class RefusalCode(enum.StrEnum):
     ZIP_UNSAFE_NAME = "zip_unsafe_name"
     SEAL_INVALID = "seal_invalid"
     NOT_PERMITTED = "not_permitted"
+    UNREADABLE = "unreadable"
 
 
 class Refusal(Exception):
@@ -28,6 +29,17 @@ class Refusal(Exception):
         super().__init__(message)
         self.code = code
         self.message = message
+
+
+def unreadable() -> Refusal:
+    """What a document gets when reading it failed in a way no rule foresaw (logged)."""
+    return Refusal(
+        RefusalCode.UNREADABLE,
+        _(
+            "No se pudo procesar este archivo como CFDI (su estructura no es la que el SAT "
+            "define); no se guardó. Los demás archivos del lote no se ven afectados."
+        ),
+    )
 
 
 def human_size(size: int) -> str:
