@@ -10,19 +10,34 @@ from __future__ import annotations
 import io
 import re
 import uuid as uuid_module
+from decimal import Decimal
 
 import pytest
-from cfdi_samples import NOMINA_EKU, PAGO_EKU, SAMPLE_UUIDS, company_with_rfc, sample
+from cfdi_samples import (
+    INGRESO_REAL,
+    NOMINA_EKU,
+    PAGO_EKU,
+    SAMPLE_UUIDS,
+    any_rfc,
+    cfdi_xml,
+    company_with_rfc,
+    sample,
+)
+from django.core.management import call_command
 from django.db import transaction
+from django.urls import reverse
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
+from tests.factories import make_account, owner_of
 
 from despacho.cfdi.models import Cfdi
 from despacho.cfdi.refusals import RefusalCode
-from despacho.cfdi.services import Outcome, cfdi_ingest_files
+from despacho.cfdi.reports import cfdi_report
+from despacho.cfdi.services import Outcome, cfdi_ingest, cfdi_ingest_files
 
-pytestmark = pytest.mark.django_db
+# The seal rules are part of what is tested here: verification on, as in production.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("verify_seals")]
 
 EKU = "EKU9003173C9"  # emisor of PAGO_EKU and NOMINA_EKU, both with seals that verify
 CFDI3_NS = b"http://www.sat.gob.mx/cfd/3"
@@ -161,3 +176,178 @@ def test_mutated_real_cfdis_never_stop_a_batch_and_every_valid_one_is_stored(mut
         for _data, valid_uuid in restamped:
             assert stored[valid_uuid] is True
         transaction.set_rollback(True)
+
+
+# --- 2. no seal is not a pass ---------------------------------------------------------
+
+
+def _without(data: bytes, *names: str) -> bytes:
+    """The document with these attributes of the Comprobante removed."""
+    head, rest = data.split(b"<cfdi:Comprobante", 1)
+    tag, body = rest.split(b">", 1)
+    for name in names:
+        tag, count = re.subn(rb"\s" + name.encode() + rb'="[^"]*"', b"", tag)
+        assert count == 1, name
+    return head + b"<cfdi:Comprobante" + tag + b">" + body
+
+
+@pytest.mark.parametrize(
+    "removed", [("Sello",), ("Certificado",), ("Sello", "Certificado", "NoCertificado")]
+)
+def test_a_stamped_cfdi_without_its_seal_needs_the_same_confirmation_as_an_invalid_seal(
+    removed,
+):
+    company = company_with_rfc("ISD950921HE5")
+    unsealed = _without(sample(INGRESO_REAL), *removed)
+
+    report = cfdi_ingest_files(company=company, files=[("sin-sello.xml", io.BytesIO(unsealed))])
+    (refused,) = report.outcomes
+    assert refused.status == Outcome.REFUSED
+    assert refused.code == RefusalCode.SEAL_MISSING
+    assert "Sello y Certificado" in refused.message
+    assert "confirmas" in refused.message
+    assert report.needs_confirmation == [refused]
+    assert not Cfdi.objects.filter(company=company).exists()
+
+    confirmed = cfdi_ingest(company=company, data=unsealed, accept_unverified=True)
+    assert confirmed.status == Outcome.ACCEPTED
+    assert confirmed.seal_verified is False
+    assert Cfdi.objects.get(company=company).seal_verified is False
+
+
+def test_a_document_with_a_tampered_total_and_no_seal_is_not_stored_unconfirmed():
+    company = company_with_rfc("ISD950921HE5")
+    tampered = sample(INGRESO_REAL).replace(b'Total="1000.00"', b'Total="10.00"')
+    assert cfdi_ingest(company=company, data=tampered).code == RefusalCode.SEAL_INVALID
+    unsealed = _without(tampered, "Sello", "Certificado")
+    assert cfdi_ingest(company=company, data=unsealed).code == RefusalCode.SEAL_MISSING
+    assert not Cfdi.objects.filter(company=company).exists()
+
+
+def test_a_synthetic_cfdi_without_certificate_needs_confirmation_too():
+    company = company_with_rfc(any_rfc())
+    data = cfdi_xml(emisor=company.rfc, receptor=any_rfc())
+    assert cfdi_ingest(company=company, data=data).code == RefusalCode.SEAL_MISSING
+    assert cfdi_ingest(company=company, data=data, accept_unverified=True).seal_verified is False
+
+
+# --- 3. CFDI 3.2 free text -------------------------------------------------------------
+
+
+def cfdi32_xml(
+    *,
+    emisor: str,
+    receptor: str,
+    moneda: str | None = "MXN",
+    forma: str = "PAGO EN UNA SOLA EXHIBICION",
+    tipo: str = "ingreso",
+    total: str = "116.00",
+    complement: str = "",
+    uuid: str | None = None,
+) -> bytes:
+    """A minimal stamped CFDI 3.2 (lower-case attributes, free-text Moneda, no seal)."""
+    moneda_attr = f'Moneda="{moneda}" ' if moneda is not None else ""
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<cfdi:Comprobante xmlns:cfdi="http://www.sat.gob.mx/cfd/3" version="3.2" serie="B" '
+        f'folio="7" fecha="2016-05-01T09:00:00" subTotal="100.00" total="{total}" '
+        f'{moneda_attr}tipoDeComprobante="{tipo}" formaDePago="{forma}" '
+        'metodoDePago="Transferencia electrónica de fondos" LugarExpedicion="06000">'
+        f'<cfdi:Emisor rfc="{emisor}" nombre="EMISOR"/>'
+        f'<cfdi:Receptor rfc="{receptor}" nombre="RECEPTOR"/>'
+        "<cfdi:Conceptos/><cfdi:Complemento>"
+        '<tfd:TimbreFiscalDigital xmlns:tfd="http://www.sat.gob.mx/TimbreFiscalDigital" '
+        f'version="1.0" UUID="{uuid or uuid_module.uuid4()}" '
+        'FechaTimbrado="2016-05-01T09:01:00" selloCFD="x" noCertificadoSAT="1" selloSAT="x"/>'
+        f"{complement}</cfdi:Complemento></cfdi:Comprobante>"
+    ).encode()
+
+
+def _stored32(company, **kwargs):
+    data = cfdi32_xml(emisor=company.rfc, receptor=any_rfc(), **kwargs)
+    outcome = cfdi_ingest(company=company, data=data, accept_unverified=True)
+    assert outcome.status == Outcome.ACCEPTED, outcome.message
+    return Cfdi.objects.get(company=company, uuid=outcome.uuid)
+
+
+@pytest.mark.parametrize(
+    ("written", "code"),
+    [
+        ("Pesos", "MXN"),
+        ("PESOS", "MXN"),
+        ("pesos mexicanos", "MXN"),
+        ("Peso Mexicano", "MXN"),
+        ("MN", "MXN"),
+        ("M.N.", "MXN"),
+        ("MXP", "MXN"),
+        ("Moneda Nacional", "MXN"),
+        ("Dólares", "USD"),
+        ("Dolares", "USD"),
+        ("DÓLARES AMERICANOS", "USD"),
+        ("US$", "USD"),
+        ("Euros", "EUR"),
+        ("euro", "EUR"),
+    ],
+)
+def test_a_cfdi_3_2_free_text_currency_is_stored_as_its_iso_code_keeping_the_text(written, code):
+    cfdi = _stored32(company_with_rfc(any_rfc()), moneda=written)
+    assert cfdi.moneda == code
+    assert cfdi.moneda_original == written
+
+
+@pytest.mark.parametrize("code", ["MXN", "USD", "EUR", "CAD"])
+def test_a_currency_written_as_its_code_is_kept_as_is(code):
+    cfdi = _stored32(company_with_rfc(any_rfc()), moneda=code)
+    assert (cfdi.moneda, cfdi.moneda_original) == (code, "")
+
+
+def test_an_unknown_free_text_currency_gets_no_code_and_keeps_its_text_whole():
+    cfdi = _stored32(company_with_rfc(any_rfc()), moneda="Pesos oro de ley")
+    assert (cfdi.moneda, cfdi.moneda_original) == ("", "Pesos oro de ley")
+
+
+def test_cfdi_3_2_forma_de_pago_and_metodo_de_pago_are_kept_whole():
+    forma = "PAGO EN UNA SOLA EXHIBICION (NO APLICA PARCIALIDADES)"
+    cfdi = _stored32(company_with_rfc(any_rfc()), forma=forma)
+    assert cfdi.forma_pago == forma
+    assert cfdi.metodo_pago == "Transferencia electrónica de fondos"
+
+
+def test_the_detail_shows_the_currency_text_of_the_xml(client):
+    account = make_account()
+    company = company_with_rfc(any_rfc(), account)
+    known = _stored32(company, moneda="Pesos")
+    unknown = _stored32(company, moneda="Pesos oro de ley")
+    client.force_login(owner_of(account))
+    body = client.get(reverse("cfdi:detail", args=[known.uuid])).content.decode()
+    assert "MXN (en el XML: «Pesos»)" in body
+    body = client.get(reverse("cfdi:detail", args=[unknown.uuid])).content.decode()
+    assert "«Pesos oro de ley», que no es una moneda del catálogo del SAT" in body
+
+
+def test_pesos_in_a_cfdi_3_2_count_as_mxn_in_the_report_and_unknown_text_is_noted():
+    company = company_with_rfc(any_rfc())
+    _stored32(company, moneda="Pesos")
+    report = cfdi_report(
+        viewer=owner_of(company.account), company=company, category="ventas", year=2016
+    )
+    assert report.totals["total"] == Decimal("116.00")
+    assert not any("otra moneda no traen tipo de cambio" in note for note in report.notes)
+    _stored32(company, moneda="Pesos oro de ley")
+    report = cfdi_report(
+        viewer=owner_of(company.account), company=company, category="ventas", year=2016
+    )
+    assert any(note.startswith("1 CFDI escriben su moneda con un texto") for note in report.notes)
+
+
+def test_the_reindex_command_fixes_cfdi_3_2_rows_stored_cut():
+    company = company_with_rfc(any_rfc())
+    cfdi = _stored32(company, moneda="Pesos")
+    # As stored before: the text cut to three characters, formaDePago to twenty.
+    Cfdi.objects.filter(pk=cfdi.pk).update(
+        moneda="Pes", moneda_original="", forma_pago="PAGO EN UNA SOLA EXH"
+    )
+    call_command("cfdi_reindex", stdout=io.StringIO())
+    cfdi.refresh_from_db()
+    assert (cfdi.moneda, cfdi.moneda_original) == ("MXN", "Pesos")
+    assert cfdi.forma_pago == "PAGO EN UNA SOLA EXHIBICION"

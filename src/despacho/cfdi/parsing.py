@@ -9,6 +9,7 @@ the TimbreFiscalDigital 1.0/1.1 gives the UUID; Pagos 1.0/2.0 and Nómina
 
 from __future__ import annotations
 
+import functools
 import re
 import uuid as uuid_module
 import zoneinfo
@@ -18,8 +19,10 @@ from decimal import Decimal, InvalidOperation
 
 from django.utils.translation import gettext as _
 from lxml import etree
+from satcfdi.catalogs import select
 
 from despacho.cfdi.refusals import Refusal, RefusalCode
+from despacho.textsearch import fold
 
 CFDI3 = "http://www.sat.gob.mx/cfd/3"
 CFDI4 = "http://www.sat.gob.mx/cfd/4"
@@ -45,6 +48,9 @@ _UUID_RE = re.compile(
 )
 _DOCTYPE_RE = re.compile(rb"<!(DOCTYPE|ENTITY)", re.IGNORECASE)
 _FIRST_ELEMENT_RE = re.compile(rb"<[A-Za-z_]")
+
+# 3.2's formaDePago/metodoDePago and Moneda are free text: kept whole up to this length.
+FREE_TEXT_MAX = 250
 
 # The versions each Comprobante namespace defines.
 _NAMESPACE_VERSIONS = {CFDI3: ("3.2", "3.3"), CFDI4: ("4.0",)}
@@ -112,7 +118,8 @@ class CfdiIndex:
     subtotal: Decimal
     descuento: Decimal | None
     total: Decimal
-    moneda: str
+    moneda: str  # a c_Moneda code, or "" when the document's text names none we know
+    moneda_original: str  # the document's Moneda when it is not a code (3.2 free text)
     tipo_cambio: Decimal | None
     forma_pago: str
     metodo_pago: str
@@ -126,6 +133,48 @@ class CfdiIndex:
     total_percepciones: Decimal = Decimal(0)
     total_deducciones: Decimal = Decimal(0)
     total_otros_pagos: Decimal = Decimal(0)
+
+
+# CFDI 3.2's Moneda was free text. What real files write there, folded (lower case,
+# no accents, no dots or spaces), to its c_Moneda code.
+_FREE_TEXT_CURRENCIES = {
+    **dict.fromkeys(
+        (
+            "pesos", "peso", "mn", "mxp", "mxn", "pesosmexicanos", "pesomexicano",
+            "pesosmn", "pesomn", "monedanacional", "nacional", "mexicanpesos", "mxn$", "$",
+        ),
+        "MXN",
+    ),
+    **dict.fromkeys(
+        (
+            "dolares", "dolar", "usd", "us$", "usd$", "dolaresamericanos", "dolaramericano",
+            "dolaresestadounidenses", "dolarestadounidense", "dls", "dlls", "usdollar",
+            "usdollars", "dollar", "dollars",
+        ),
+        "USD",
+    ),
+    **dict.fromkeys(("euros", "euro", "eur", "€"), "EUR"),
+}  # fmt: skip
+
+
+@functools.lru_cache(maxsize=256)
+def _is_currency_code(code: str) -> bool:
+    return len(code) == 3 and select("C756_c_Moneda", code) is not None
+
+
+def currency(raw: str) -> tuple[str, str]:
+    """(c_Moneda code or "", the original text when it is not that code) of a Moneda.
+
+    3.3/4.0 write the code; 3.2 wrote anything ("Pesos", "M.N.", "Dólares"). Text that
+    names no currency we know keeps no code (never a guess) and is kept whole.
+    """
+    text = " ".join(raw.split())
+    if not text:
+        return "", ""
+    if _is_currency_code(text.upper()):
+        return text.upper(), "" if text == text.upper() else text
+    key = re.sub(r"[\s.]", "", fold(text))
+    return _FREE_TEXT_CURRENCIES.get(key, ""), text
 
 
 def _not_cfdi(detail: str | None = None) -> Refusal:
@@ -312,6 +361,7 @@ def read_index(root: etree._Element) -> CfdiIndex:
             raise _not_cfdi(_("El RFC del %(who)s no es válido.") % {"who": label})
 
     fecha_raw = attrs.get("Fecha", max_length=40)
+    moneda, moneda_original = currency(attrs.get("Moneda", max_length=100))
     timbrado_raw = " ".join((tfd.get("FechaTimbrado") or "").split())
     return CfdiIndex(
         uuid=str(uuid_module.UUID(raw_uuid)),
@@ -328,10 +378,11 @@ def read_index(root: etree._Element) -> CfdiIndex:
         subtotal=_amount(attrs, "SubTotal"),
         descuento=_decimal(attrs, "Descuento", required=False),
         total=_amount(attrs, "Total"),
-        moneda=attrs.get("Moneda", max_length=3),
+        moneda=moneda,
+        moneda_original=moneda_original,
         tipo_cambio=_decimal(attrs, "TipoCambio", required=False),
-        forma_pago=attrs.get("FormaPago", "formaDePago", max_length=20),
-        metodo_pago=attrs.get("MetodoPago", "metodoDePago", max_length=20),
+        forma_pago=attrs.get("FormaPago", "formaDePago", max_length=FREE_TEXT_MAX),
+        metodo_pago=attrs.get("MetodoPago", "metodoDePago", max_length=FREE_TEXT_MAX),
         uso_cfdi=re_.get("UsoCFDI", max_length=4),
         complements=complements,
         **tax_amounts(root, ns),

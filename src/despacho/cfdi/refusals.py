@@ -18,6 +18,7 @@ class RefusalCode(enum.StrEnum):
     ZIP_INVALID = "zip_invalid"
     ZIP_UNSAFE_NAME = "zip_unsafe_name"
     SEAL_INVALID = "seal_invalid"
+    SEAL_MISSING = "seal_missing"
     NOT_PERMITTED = "not_permitted"
     UNREADABLE = "unreadable"
 

@@ -34,7 +34,7 @@ from despacho.cfdi.archives import Incoming, incoming_documents
 from despacho.cfdi.models import CATEGORY_PERM, Category, Cfdi, Direction, classify, storage_key
 from despacho.cfdi.parsing import CfdiIndex, parse_xml, read_index
 from despacho.cfdi.refusals import Refusal, RefusalCode, unreadable
-from despacho.cfdi.seals import seal_verified
+from despacho.cfdi.seals import SealCheck, seal_check
 from despacho.people.models import User
 from despacho.portal.services import portal_accesses_ensure
 from despacho.tenancy.models import Company
@@ -89,7 +89,30 @@ class IngestReport:
 
     @property
     def needs_confirmation(self) -> list[IngestOutcome]:
-        return [o for o in self.outcomes if o.code == RefusalCode.SEAL_INVALID]
+        return [o for o in self.outcomes if o.code in CONFIRMABLE]
+
+
+# Refusals that the uploader may override (accept_unverified): the document is
+# otherwise fine, only its seal does not vouch for it.
+CONFIRMABLE = (RefusalCode.SEAL_INVALID, RefusalCode.SEAL_MISSING)
+
+_SEAL_REFUSALS = {
+    SealCheck.INVALID: (
+        RefusalCode.SEAL_INVALID,
+        gettext_lazy(
+            "El sello del CFDI no es válido. Se guarda solo si lo confirmas, "
+            "y quedará marcado como sello no válido."
+        ),
+    ),
+    SealCheck.MISSING: (
+        RefusalCode.SEAL_MISSING,
+        gettext_lazy(
+            "El CFDI no trae su sello o su certificado (atributos Sello y Certificado), así "
+            "que nada garantiza su contenido. Se guarda solo si lo confirmas, y quedará "
+            "marcado como sello no válido."
+        ),
+    ),
+}
 
 
 def _refused(name: str, refusal: Refusal) -> IngestOutcome:
@@ -185,6 +208,7 @@ def _row(
         descuento=index.descuento,
         total=index.total,
         moneda=index.moneda,
+        moneda_original=index.moneda_original,
         tipo_cambio=index.tipo_cambio,
         forma_pago=index.forma_pago,
         metodo_pago=index.metodo_pago,
@@ -282,20 +306,19 @@ def _store_chunk(
                 outcomes[ready.position] = _duplicate(ready)
                 continue
             try:
-                verified = seal_verified(ready.root, ready.index) if verify_seals else None
+                check = seal_check(ready.root, ready.index) if verify_seals else None
             except Exception:
                 logger.exception("CFDI %r: unexpected failure while checking its seal", ready.name)
                 outcomes[ready.position] = _refused(ready.name, unreadable())
                 continue
-            if verified is False and not accept_unverified:
+            verified = None if check is None else check.verified
+            if check in _SEAL_REFUSALS and not accept_unverified:
+                code, message = _SEAL_REFUSALS[check]
                 outcomes[ready.position] = IngestOutcome(
                     ready.name,
                     Outcome.REFUSED,
-                    code=RefusalCode.SEAL_INVALID,
-                    message=_(
-                        "El sello del CFDI no es válido. Se guarda solo si lo confirmas, "
-                        "y quedará marcado como sello no válido."
-                    ),
+                    code=code,
+                    message=str(message),
                     uuid=ready.index.uuid,
                     category=ready.category,
                     seal_verified=False,
