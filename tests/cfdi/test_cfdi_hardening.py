@@ -21,6 +21,7 @@ from cfdi_samples import (
     any_rfc,
     cfdi_xml,
     company_with_rfc,
+    nomina_xml,
     sample,
 )
 from django.core.management import call_command
@@ -351,3 +352,59 @@ def test_the_reindex_command_fixes_cfdi_3_2_rows_stored_cut():
     cfdi.refresh_from_db()
     assert (cfdi.moneda, cfdi.moneda_original) == ("MXN", "Pesos")
     assert cfdi.forma_pago == "PAGO EN UNA SOLA EXHIBICION"
+
+
+# --- 4. Nómina amounts ----------------------------------------------------------------
+
+NOMINA11 = (
+    '<nomina:Nomina xmlns:nomina="http://www.sat.gob.mx/nomina" Version="1.1" '
+    'NumEmpleado="7" CURP="XOJI740919HDFLRS08" TipoRegimen="2" FechaPago="2016-05-15" '
+    'FechaInicialPago="2016-05-01" FechaFinalPago="2016-05-15" NumDiasPagados="15" '
+    'PeriodicidadPago="QUINCENAL">'
+    '<nomina:Percepciones TotalGravado="1000.00" TotalExento="200.50">'
+    '<nomina:Percepcion TipoPercepcion="001" Clave="001" Concepto="Sueldo" '
+    'ImporteGravado="1000.00" ImporteExento="200.50"/></nomina:Percepciones>'
+    '<nomina:Deducciones TotalGravado="150.00" TotalExento="50.25">'
+    '<nomina:Deduccion TipoDeduccion="002" Clave="002" Concepto="ISR" '
+    'ImporteGravado="150.00" ImporteExento="50.25"/></nomina:Deducciones>'
+    "</nomina:Nomina>"
+)
+
+
+def test_nomina_1_1_totals_come_from_its_percepciones_and_deducciones_nodes():
+    company = company_with_rfc(any_rfc())
+    cfdi = _stored32(company, tipo="egreso", total="1000.25", complement=NOMINA11)
+    assert cfdi.tipo == "N"
+    assert cfdi.total_percepciones == Decimal("1200.50")
+    assert cfdi.total_deducciones == Decimal("200.25")
+    assert cfdi.total_otros_pagos == Decimal("0")
+
+
+def test_several_nomina_complements_in_one_cfdi_are_summed(client):
+    account = make_account()
+    company = company_with_rfc(any_rfc(), account)
+    two = nomina_xml(percepciones="1000.00", deducciones="100.00", otros_pagos="10.00")
+    two += nomina_xml(percepciones="500.00", deducciones="50.00")
+    data = cfdi_xml(emisor=company.rfc, receptor=any_rfc(), tipo="N", total="0", complement=two)
+    outcome = cfdi_ingest(company=company, data=data, accept_unverified=True)
+    cfdi = Cfdi.objects.get(company=company)
+    assert (cfdi.total_percepciones, cfdi.total_deducciones, cfdi.total_otros_pagos) == (
+        Decimal("1500.00"),
+        Decimal("150.00"),
+        Decimal("10.00"),
+    )
+    client.force_login(owner_of(account))
+    body = client.get(reverse("cfdi:detail", args=[outcome.uuid])).content.decode()
+    assert "1,500.00" in body
+
+
+def test_the_reindex_command_fixes_nomina_1_1_totals_stored_as_zero():
+    company = company_with_rfc(any_rfc())
+    cfdi = _stored32(company, tipo="egreso", total="1000.25", complement=NOMINA11)
+    Cfdi.objects.filter(pk=cfdi.pk).update(total_percepciones=0, total_deducciones=0)
+    call_command("cfdi_reindex", stdout=io.StringIO())
+    cfdi.refresh_from_db()
+    assert (cfdi.total_percepciones, cfdi.total_deducciones) == (
+        Decimal("1200.50"),
+        Decimal("200.25"),
+    )

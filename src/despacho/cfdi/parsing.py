@@ -299,17 +299,35 @@ def tax_amounts(root: etree._Element, ns: str) -> dict[str, Decimal]:
 
 
 def payroll_amounts(root: etree._Element, ns: str) -> dict[str, Decimal]:
-    """TotalPercepciones, TotalDeducciones and TotalOtrosPagos of a Nómina complement (or 0)."""
+    """Percepciones, deducciones and otros pagos over every Nómina complement (or {}).
+
+    Nómina 1.2 carries TotalPercepciones/TotalDeducciones/TotalOtrosPagos on its root;
+    1.1 (CFDI 3.2) has none: its Percepciones and Deducciones nodes carry TotalGravado
+    and TotalExento, whose sum is the total. A CFDI may carry several Nómina
+    complements (one per payment): the amounts are their sum, as the receipt's.
+    """
+    found = False
+    totals = {
+        "total_percepciones": Decimal(0),
+        "total_deducciones": Decimal(0),
+        "total_otros_pagos": Decimal(0),
+    }
     for complemento in root.iterchildren(f"{{{ns}}}Complemento"):
-        for nomina_ns in (NOMINA12, NOMINA11):
-            nomina = complemento.find(f"{{{nomina_ns}}}Nomina")
-            if nomina is not None:
-                return {
-                    "total_percepciones": _lenient_amount(nomina.get("TotalPercepciones")),
-                    "total_deducciones": _lenient_amount(nomina.get("TotalDeducciones")),
-                    "total_otros_pagos": _lenient_amount(nomina.get("TotalOtrosPagos")),
-                }
-    return {}
+        for nomina in complemento.iterchildren(f"{{{NOMINA12}}}Nomina"):
+            found = True
+            totals["total_percepciones"] += _lenient_amount(nomina.get("TotalPercepciones"))
+            totals["total_deducciones"] += _lenient_amount(nomina.get("TotalDeducciones"))
+            totals["total_otros_pagos"] += _lenient_amount(nomina.get("TotalOtrosPagos"))
+        for nomina in complemento.iterchildren(f"{{{NOMINA11}}}Nomina"):
+            found = True
+            for group, key in (
+                ("Percepciones", "total_percepciones"),
+                ("Deducciones", "total_deducciones"),
+            ):
+                for node in nomina.iterchildren(f"{{{NOMINA11}}}{group}"):
+                    totals[key] += _lenient_amount(node.get("TotalGravado"))
+                    totals[key] += _lenient_amount(node.get("TotalExento"))
+    return totals if found else {}
 
 
 def read_index(root: etree._Element) -> CfdiIndex:
