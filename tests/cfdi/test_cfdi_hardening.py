@@ -408,3 +408,34 @@ def test_the_reindex_command_fixes_nomina_1_1_totals_stored_as_zero():
         Decimal("1200.50"),
         Decimal("200.25"),
     )
+
+
+# --- 5. two timbres ---------------------------------------------------------------------
+
+
+def test_a_cfdi_with_two_timbres_fiscales_is_refused_naming_both_uuids():
+    company = company_with_rfc(EKU)
+    original = sample(PAGO_EKU)
+    timbre = re.search(rb"<tfd:TimbreFiscalDigital.*?/>", original, re.DOTALL).group(0)
+    other = str(uuid_module.uuid4())
+    second = _TFD_UUID.sub(lambda m: m.group(1) + other.encode() + m.group(3), timbre)
+    doubled = original.replace(timbre, timbre + second)
+    outcome = cfdi_ingest(company=company, data=doubled, accept_unverified=True)
+    assert outcome.status == Outcome.REFUSED
+    assert outcome.code == RefusalCode.MULTIPLE_TIMBRES
+    assert "2 Timbres Fiscales Digitales" in outcome.message
+    assert SAMPLE_UUIDS[PAGO_EKU] in outcome.message and other in outcome.message
+    assert not Cfdi.objects.filter(company=company).exists()
+
+
+def test_two_timbres_in_separate_complemento_nodes_are_refused_too():
+    company = company_with_rfc(any_rfc())
+    data = cfdi_xml(emisor=company.rfc, receptor=any_rfc())
+    complemento = re.search(rb"<cfdi:Complemento>.*</cfdi:Complemento>", data).group(0)
+    other = _TFD_UUID.sub(
+        lambda m: m.group(1) + str(uuid_module.uuid4()).encode() + m.group(3), complemento
+    )
+    outcome = cfdi_ingest(
+        company=company, data=data.replace(complemento, complemento + other), accept_unverified=True
+    )
+    assert outcome.code == RefusalCode.MULTIPLE_TIMBRES

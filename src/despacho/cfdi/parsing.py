@@ -235,13 +235,30 @@ def _datetime(raw: str, name: str) -> datetime:
 
 
 def _timbre(root: etree._Element, ns: str) -> etree._Element:
-    for complemento in root.iterchildren(f"{{{ns}}}Complemento"):
-        for tfd in complemento.iterchildren(f"{{{TFD}}}TimbreFiscalDigital"):
-            return tfd
-    raise Refusal(
-        RefusalCode.NOT_STAMPED,
-        _("El CFDI no está timbrado: no trae el Timbre Fiscal Digital."),
-    )
+    timbres = [
+        tfd
+        for complemento in root.iterchildren(f"{{{ns}}}Complemento")
+        for tfd in complemento.iterchildren(f"{{{TFD}}}TimbreFiscalDigital")
+    ]
+    if not timbres:
+        raise Refusal(
+            RefusalCode.NOT_STAMPED,
+            _("El CFDI no está timbrado: no trae el Timbre Fiscal Digital."),
+        )
+    if len(timbres) > 1:
+        # Readers disagree on which one counts (satcfdi takes the last): never pick one.
+        raise Refusal(
+            RefusalCode.MULTIPLE_TIMBRES,
+            _(
+                "El CFDI trae %(n)d Timbres Fiscales Digitales (UUID %(uuids)s); un CFDI lleva "
+                "uno solo y no se puede saber cuál vale, así que no se guarda."
+            )
+            % {
+                "n": len(timbres),
+                "uuids": ", ".join((t.get("UUID") or "—").strip()[:36] for t in timbres),
+            },
+        )
+    return timbres[0]
 
 
 def complements_of(root: etree._Element) -> tuple[str, ...]:

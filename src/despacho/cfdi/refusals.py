@@ -12,6 +12,7 @@ class RefusalCode(enum.StrEnum):
     DOCTYPE = "doctype"
     NOT_CFDI = "not_cfdi"
     NOT_STAMPED = "not_stamped"
+    MULTIPLE_TIMBRES = "multiple_timbres"
     NOT_PARTY = "not_party"
     TOO_LARGE = "too_large"
     ZIP_LIMITS = "zip_limits"
