@@ -439,3 +439,34 @@ def test_two_timbres_in_separate_complemento_nodes_are_refused_too():
         company=company, data=data.replace(complemento, complemento + other), accept_unverified=True
     )
     assert outcome.code == RefusalCode.MULTIPLE_TIMBRES
+
+
+# --- 6. blanks before the XML declaration ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "prefix", [b"\n", b"  \r\n\t", b"\xef\xbb\xbf", b"\xef\xbb\xbf\r\n", b"\r\n\xef\xbb\xbf"]
+)
+def test_blanks_or_a_bom_before_the_xml_declaration_are_accepted_and_the_original_kept(
+    prefix, client
+):
+    from despacho.cfdi.selectors import cfdi_xml as stored_xml
+
+    account = make_account()
+    company = company_with_rfc(EKU, account)
+    data = prefix + sample(PAGO_EKU)
+    outcome = cfdi_ingest(company=company, data=data)
+    assert outcome.status == Outcome.ACCEPTED, outcome.message
+    cfdi = Cfdi.objects.get(company=company)
+    assert cfdi.seal_verified is True
+    assert stored_xml(cfdi) == data  # byte-identical, blanks included
+    client.force_login(owner_of(account))
+    assert client.get(reverse("cfdi:detail", args=[outcome.uuid])).status_code == 200
+    pdf = client.get(reverse("cfdi:pdf", args=[outcome.uuid]))
+    assert pdf.status_code == 200
+
+
+def test_text_before_the_xml_declaration_is_still_not_xml():
+    company = company_with_rfc(EKU)
+    outcome = cfdi_ingest(company=company, data=b"hola\n" + sample(PAGO_EKU))
+    assert outcome.code == RefusalCode.NOT_XML

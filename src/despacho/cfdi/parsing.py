@@ -48,6 +48,9 @@ _UUID_RE = re.compile(
 )
 _DOCTYPE_RE = re.compile(rb"<!(DOCTYPE|ENTITY)", re.IGNORECASE)
 _FIRST_ELEMENT_RE = re.compile(rb"<[A-Za-z_]")
+# Real exports put blank lines (and a UTF-8 BOM) before the XML declaration; XML
+# forbids it but the SAT's own validator accepts it. The BOM is kept for the parser.
+_LEADING_BLANKS_RE = re.compile(rb"^[ \t\r\n]*(\xef\xbb\xbf)?[ \t\r\n]*(?=<)")
 
 # 3.2's formaDePago/metodoDePago and Moneda are free text: kept whole up to this length.
 FREE_TEXT_MAX = 250
@@ -83,6 +86,7 @@ def _doctype_refusal() -> Refusal:
 
 def parse_xml(data: bytes) -> etree._Element:
     """The root element of a well-formed XML without DOCTYPE; Refusal otherwise."""
+    data = _LEADING_BLANKS_RE.sub(lambda m: m.group(1) or b"", data, count=1)
     first = _FIRST_ELEMENT_RE.search(data)
     prolog = data[: first.start()] if first else data
     if _DOCTYPE_RE.search(prolog):
