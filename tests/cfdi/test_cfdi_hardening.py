@@ -477,3 +477,18 @@ def test_text_before_the_xml_declaration_is_still_not_xml():
     company = company_with_rfc(EKU)
     outcome = cfdi_ingest(company=company, data=b"hola\n" + sample(PAGO_EKU))
     assert outcome.code == RefusalCode.NOT_XML
+
+
+def test_migration_0005_refills_the_cfdi_3_2_rows_already_stored():
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("despacho.cfdi.migrations.0005_free_text_fields")
+    company = company_with_rfc(any_rfc())
+    cfdi = _stored32(company, moneda="Pesos", tipo="egreso", total="1000.25", complement=NOMINA11)
+    Cfdi.objects.filter(pk=cfdi.pk).update(moneda="Pes", moneda_original="", total_percepciones=0)
+    migration.refill_cfdi_32(apps, None)
+    cfdi.refresh_from_db()
+    assert (cfdi.moneda, cfdi.moneda_original) == ("MXN", "Pesos")
+    assert cfdi.total_percepciones == Decimal("1200.50")
