@@ -52,6 +52,7 @@ MEXICO = ZoneInfo("America/Mexico_City")
         (NOMINA_EKU, "XOJI740919U48", Direction.RECIBIDO, Category.EGRESOS, "N", "4700"),
     ],
 )
+@pytest.mark.usefixtures("verify_seals")
 def test_each_real_sample_is_stored_and_classified_by_the_company_rfc(
     name, company_rfc, direction, category, tipo, total
 ):
@@ -196,14 +197,14 @@ def test_a_uuid_stored_concurrently_is_reported_as_duplicate_and_leaves_one_file
 
     company = company_with_rfc("EKU9003173C9")
     data = sample(NOMINA_EKU)
-    real_check = services.seal_verified
+    real_check = services.seal_check
 
     def another_process_stores_it_meanwhile(root, index):
-        monkeypatch.setattr(services, "seal_verified", real_check)
-        cfdi_ingest(company=company, data=data, name="otro-proceso.xml")
+        monkeypatch.setattr(services, "seal_check", real_check)
+        cfdi_ingest(company=company, data=data, name="otro-proceso.xml", verify_seals=True)
         return real_check(root, index)
 
-    monkeypatch.setattr(services, "seal_verified", another_process_stores_it_meanwhile)
+    monkeypatch.setattr(services, "seal_check", another_process_stores_it_meanwhile)
     outcome = cfdi_ingest(company=company, data=data, verify_seals=True)
     assert outcome.status == Outcome.DUPLICATE
     cfdi = Cfdi.objects.get(company=company)
@@ -218,6 +219,7 @@ def test_the_same_uuid_twice_in_one_batch_is_stored_once():
     assert [o.status for o in report.outcomes] == [Outcome.ACCEPTED, Outcome.DUPLICATE]
 
 
+@pytest.mark.usefixtures("verify_seals")
 def test_a_timbre_that_belongs_to_another_comprobante_is_stored_only_when_confirmed():
     # The sample's SelloCFD is the Ingreso's seal, not this Pago's: the seal does not verify.
     company = company_with_rfc("H&E951128469")
@@ -232,18 +234,12 @@ def test_a_timbre_that_belongs_to_another_comprobante_is_stored_only_when_confir
     assert Cfdi.objects.get(company=company).seal_verified is False
 
 
+@pytest.mark.usefixtures("verify_seals")
 def test_a_tampered_total_breaks_the_seal():
     company = company_with_rfc("ISD950921HE5")
     tampered = sample(INGRESO_REAL).replace(b'Total="1000.00"', b'Total="10.00"')
     outcome = cfdi_ingest(company=company, data=tampered)
     assert outcome.code == RefusalCode.SEAL_INVALID
-
-
-def test_without_a_certificate_in_the_file_the_seal_is_not_verifiable_and_stored():
-    company = company_with_rfc(any_rfc())
-    outcome = cfdi_ingest(company=company, data=cfdi_xml(emisor=company.rfc, receptor=any_rfc()))
-    assert outcome.status == Outcome.ACCEPTED
-    assert Cfdi.objects.get(company=company).seal_verified is None
 
 
 def test_with_verification_off_the_seal_flag_stays_unknown():

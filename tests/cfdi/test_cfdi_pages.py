@@ -396,6 +396,7 @@ def test_uploading_many_files_and_a_zip_reports_each_file(client):
     assert "No es un archivo XML válido." in body
 
 
+@pytest.mark.usefixtures("verify_seals")
 def test_uploading_a_document_with_an_invalid_seal_needs_the_confirmation_box(client):
     account = make_account()
     company = company_with_rfc("EKU9003173C9", account)
@@ -409,6 +410,26 @@ def test_uploading_a_document_with_an_invalid_seal_needs_the_confirmation_box(cl
     client.post(
         reverse("cfdi:upload"),
         {"documents": [SimpleUploadedFile("p.xml", tampered)], "accept_unverified": "on"},
+    )
+    assert Cfdi.objects.get(company=company).seal_verified is False
+
+
+@pytest.mark.usefixtures("verify_seals")
+def test_uploading_a_document_without_its_seal_needs_the_confirmation_box_too(client):
+    account = make_account()
+    company = company_with_rfc(any_rfc(), account)
+    client.force_login(owner_of(account))
+    unsealed = cfdi_xml(emisor=company.rfc, receptor=any_rfc())  # no Sello, no Certificado
+    first = client.post(
+        reverse("cfdi:upload"), {"documents": [SimpleUploadedFile("s.xml", unsealed)]}
+    )
+    body = first.content.decode()
+    assert "casilla" in body
+    assert 'data-code="seal_missing"' in body
+    assert not Cfdi.objects.filter(company=company).exists()
+    client.post(
+        reverse("cfdi:upload"),
+        {"documents": [SimpleUploadedFile("s.xml", unsealed)], "accept_unverified": "on"},
     )
     assert Cfdi.objects.get(company=company).seal_verified is False
 

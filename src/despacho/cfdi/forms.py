@@ -44,7 +44,7 @@ class UploadForm(forms.Form):
         error_messages={"required": _("Archivos: elige al menos un archivo XML o ZIP.")},
     )
     accept_unverified = forms.BooleanField(
-        label=_("Guardar también los CFDI cuyo sello no sea válido (quedarán marcados)"),
+        label=_("Guardar también los CFDI cuyo sello no sea válido o falte (quedarán marcados)"),
         required=False,
     )
 

@@ -103,12 +103,15 @@ class Cfdi(models.Model):
         _("descuento"), null=True, blank=True, max_digits=24, decimal_places=6
     )
     total = models.DecimalField(_("total"), max_digits=24, decimal_places=6)
+    # A c_Moneda code; "" when the document names none we know (see moneda_original).
     moneda = models.CharField(_("moneda"), max_length=3, blank=True)
+    # CFDI 3.2 wrote its currency as free text ("Pesos", "M.N."): kept whole here.
+    moneda_original = models.CharField(_("moneda (texto del XML)"), max_length=250, blank=True)
     tipo_cambio = models.DecimalField(
         _("tipo de cambio"), null=True, blank=True, max_digits=24, decimal_places=6
     )
-    forma_pago = models.CharField(_("forma de pago"), max_length=20, blank=True)
-    metodo_pago = models.CharField(_("método de pago"), max_length=20, blank=True)
+    forma_pago = models.CharField(_("forma de pago"), max_length=250, blank=True)
+    metodo_pago = models.CharField(_("método de pago"), max_length=250, blank=True)
     uso_cfdi = models.CharField(_("uso CFDI"), max_length=4, blank=True)
     # Amounts the reports total, read from the XML at ingestion (0 when absent).
     iva_trasladado = models.DecimalField(

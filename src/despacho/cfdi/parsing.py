@@ -9,6 +9,7 @@ the TimbreFiscalDigital 1.0/1.1 gives the UUID; Pagos 1.0/2.0 and Nómina
 
 from __future__ import annotations
 
+import functools
 import re
 import uuid as uuid_module
 import zoneinfo
@@ -18,8 +19,10 @@ from decimal import Decimal, InvalidOperation
 
 from django.utils.translation import gettext as _
 from lxml import etree
+from satcfdi.catalogs import select
 
 from despacho.cfdi.refusals import Refusal, RefusalCode
+from despacho.textsearch import fold
 
 CFDI3 = "http://www.sat.gob.mx/cfd/3"
 CFDI4 = "http://www.sat.gob.mx/cfd/4"
@@ -45,6 +48,15 @@ _UUID_RE = re.compile(
 )
 _DOCTYPE_RE = re.compile(rb"<!(DOCTYPE|ENTITY)", re.IGNORECASE)
 _FIRST_ELEMENT_RE = re.compile(rb"<[A-Za-z_]")
+# Real exports put blank lines (and a UTF-8 BOM) before the XML declaration; XML
+# forbids it but the SAT's own validator accepts it. The BOM is kept for the parser.
+_LEADING_BLANKS_RE = re.compile(rb"^[ \t\r\n]*(\xef\xbb\xbf)?[ \t\r\n]*(?=<)")
+
+# 3.2's formaDePago/metodoDePago and Moneda are free text: kept whole up to this length.
+FREE_TEXT_MAX = 250
+
+# The versions each Comprobante namespace defines.
+_NAMESPACE_VERSIONS = {CFDI3: ("3.2", "3.3"), CFDI4: ("4.0",)}
 
 # CFDI 3.2 names the kinds of comprobante in words.
 _TIPO_32 = {"ingreso": "I", "egreso": "E", "traslado": "T"}
@@ -74,6 +86,7 @@ def _doctype_refusal() -> Refusal:
 
 def parse_xml(data: bytes) -> etree._Element:
     """The root element of a well-formed XML without DOCTYPE; Refusal otherwise."""
+    data = _LEADING_BLANKS_RE.sub(lambda m: m.group(1) or b"", data, count=1)
     first = _FIRST_ELEMENT_RE.search(data)
     prolog = data[: first.start()] if first else data
     if _DOCTYPE_RE.search(prolog):
@@ -109,7 +122,8 @@ class CfdiIndex:
     subtotal: Decimal
     descuento: Decimal | None
     total: Decimal
-    moneda: str
+    moneda: str  # a c_Moneda code, or "" when the document's text names none we know
+    moneda_original: str  # the document's Moneda when it is not a code (3.2 free text)
     tipo_cambio: Decimal | None
     forma_pago: str
     metodo_pago: str
@@ -126,6 +140,48 @@ class CfdiIndex:
     # What a Pago (tipo P) paid, from its Pagos complement (None for any other tipo).
     pagos_monto: Decimal | None = None
     pagos_moneda: str = ""
+
+
+# CFDI 3.2's Moneda was free text. What real files write there, folded (lower case,
+# no accents, no dots or spaces), to its c_Moneda code.
+_FREE_TEXT_CURRENCIES = {
+    **dict.fromkeys(
+        (
+            "pesos", "peso", "mn", "mxp", "mxn", "pesosmexicanos", "pesomexicano",
+            "pesosmn", "pesomn", "monedanacional", "nacional", "mexicanpesos", "mxn$", "$",
+        ),
+        "MXN",
+    ),
+    **dict.fromkeys(
+        (
+            "dolares", "dolar", "usd", "us$", "usd$", "dolaresamericanos", "dolaramericano",
+            "dolaresestadounidenses", "dolarestadounidense", "dls", "dlls", "usdollar",
+            "usdollars", "dollar", "dollars",
+        ),
+        "USD",
+    ),
+    **dict.fromkeys(("euros", "euro", "eur", "€"), "EUR"),
+}  # fmt: skip
+
+
+@functools.lru_cache(maxsize=256)
+def _is_currency_code(code: str) -> bool:
+    return len(code) == 3 and select("C756_c_Moneda", code) is not None
+
+
+def currency(raw: str) -> tuple[str, str]:
+    """(c_Moneda code or "", the original text when it is not that code) of a Moneda.
+
+    3.3/4.0 write the code; 3.2 wrote anything ("Pesos", "M.N.", "Dólares"). Text that
+    names no currency we know keeps no code (never a guess) and is kept whole.
+    """
+    text = " ".join(raw.split())
+    if not text:
+        return "", ""
+    if _is_currency_code(text.upper()):
+        return text.upper(), "" if text == text.upper() else text
+    key = re.sub(r"[\s.]", "", fold(text))
+    return _FREE_TEXT_CURRENCIES.get(key, ""), text
 
 
 def _not_cfdi(detail: str | None = None) -> Refusal:
@@ -186,13 +242,30 @@ def _datetime(raw: str, name: str) -> datetime:
 
 
 def _timbre(root: etree._Element, ns: str) -> etree._Element:
-    for complemento in root.iterchildren(f"{{{ns}}}Complemento"):
-        for tfd in complemento.iterchildren(f"{{{TFD}}}TimbreFiscalDigital"):
-            return tfd
-    raise Refusal(
-        RefusalCode.NOT_STAMPED,
-        _("El CFDI no está timbrado: no trae el Timbre Fiscal Digital."),
-    )
+    timbres = [
+        tfd
+        for complemento in root.iterchildren(f"{{{ns}}}Complemento")
+        for tfd in complemento.iterchildren(f"{{{TFD}}}TimbreFiscalDigital")
+    ]
+    if not timbres:
+        raise Refusal(
+            RefusalCode.NOT_STAMPED,
+            _("El CFDI no está timbrado: no trae el Timbre Fiscal Digital."),
+        )
+    if len(timbres) > 1:
+        # Readers disagree on which one counts (satcfdi takes the last): never pick one.
+        raise Refusal(
+            RefusalCode.MULTIPLE_TIMBRES,
+            _(
+                "El CFDI trae %(n)d Timbres Fiscales Digitales (UUID %(uuids)s); un CFDI lleva "
+                "uno solo y no se puede saber cuál vale, así que no se guarda."
+            )
+            % {
+                "n": len(timbres),
+                "uuids": ", ".join((t.get("UUID") or "—").strip()[:36] for t in timbres),
+            },
+        )
+    return timbres[0]
 
 
 def complements_of(root: etree._Element) -> tuple[str, ...]:
@@ -250,17 +323,35 @@ def tax_amounts(root: etree._Element, ns: str) -> dict[str, Decimal]:
 
 
 def payroll_amounts(root: etree._Element, ns: str) -> dict[str, Decimal]:
-    """TotalPercepciones, TotalDeducciones and TotalOtrosPagos of a Nómina complement (or 0)."""
+    """Percepciones, deducciones and otros pagos over every Nómina complement (or {}).
+
+    Nómina 1.2 carries TotalPercepciones/TotalDeducciones/TotalOtrosPagos on its root;
+    1.1 (CFDI 3.2) has none: its Percepciones and Deducciones nodes carry TotalGravado
+    and TotalExento, whose sum is the total. A CFDI may carry several Nómina
+    complements (one per payment): the amounts are their sum, as the receipt's.
+    """
+    found = False
+    totals = {
+        "total_percepciones": Decimal(0),
+        "total_deducciones": Decimal(0),
+        "total_otros_pagos": Decimal(0),
+    }
     for complemento in root.iterchildren(f"{{{ns}}}Complemento"):
-        for nomina_ns in (NOMINA12, NOMINA11):
-            nomina = complemento.find(f"{{{nomina_ns}}}Nomina")
-            if nomina is not None:
-                return {
-                    "total_percepciones": _lenient_amount(nomina.get("TotalPercepciones")),
-                    "total_deducciones": _lenient_amount(nomina.get("TotalDeducciones")),
-                    "total_otros_pagos": _lenient_amount(nomina.get("TotalOtrosPagos")),
-                }
-    return {}
+        for nomina in complemento.iterchildren(f"{{{NOMINA12}}}Nomina"):
+            found = True
+            totals["total_percepciones"] += _lenient_amount(nomina.get("TotalPercepciones"))
+            totals["total_deducciones"] += _lenient_amount(nomina.get("TotalDeducciones"))
+            totals["total_otros_pagos"] += _lenient_amount(nomina.get("TotalOtrosPagos"))
+        for nomina in complemento.iterchildren(f"{{{NOMINA11}}}Nomina"):
+            found = True
+            for group, key in (
+                ("Percepciones", "total_percepciones"),
+                ("Deducciones", "total_deducciones"),
+            ):
+                for node in nomina.iterchildren(f"{{{NOMINA11}}}{group}"):
+                    totals[key] += _lenient_amount(node.get("TotalGravado"))
+                    totals[key] += _lenient_amount(node.get("TotalExento"))
+    return totals if found else {}
 
 
 def paid_amount(root: etree._Element, ns: str) -> tuple[Decimal | None, str]:
@@ -306,6 +397,12 @@ def read_index(root: etree._Element) -> CfdiIndex:
     version = attrs.get("Version", max_length=4)
     if version not in ("3.2", "3.3", "4.0"):
         raise _not_cfdi(_("Versión no reconocida: %(v)s.") % {"v": version or "—"})
+    if version not in _NAMESPACE_VERSIONS[ns]:
+        # No SAT schema (nor cadena original) exists for, say, a 4.0 in the 3.x namespace.
+        raise _not_cfdi(
+            _("La versión %(v)s no corresponde al espacio de nombres %(ns)s.")
+            % {"v": version, "ns": ns}
+        )
 
     tfd = _timbre(root, ns)
     raw_uuid = (tfd.get("UUID") or "").strip()
@@ -335,6 +432,7 @@ def read_index(root: etree._Element) -> CfdiIndex:
             raise _not_cfdi(_("El RFC del %(who)s no es válido.") % {"who": label})
 
     fecha_raw = attrs.get("Fecha", max_length=40)
+    moneda, moneda_original = currency(attrs.get("Moneda", max_length=100))
     timbrado_raw = " ".join((tfd.get("FechaTimbrado") or "").split())
     pagos_monto, pagos_moneda = paid_amount(root, ns) if tipo == "P" else (None, "")
     return CfdiIndex(
@@ -352,10 +450,11 @@ def read_index(root: etree._Element) -> CfdiIndex:
         subtotal=_amount(attrs, "SubTotal"),
         descuento=_decimal(attrs, "Descuento", required=False),
         total=_amount(attrs, "Total"),
-        moneda=attrs.get("Moneda", max_length=3),
+        moneda=moneda,
+        moneda_original=moneda_original,
         tipo_cambio=_decimal(attrs, "TipoCambio", required=False),
-        forma_pago=attrs.get("FormaPago", "formaDePago", max_length=20),
-        metodo_pago=attrs.get("MetodoPago", "metodoDePago", max_length=20),
+        forma_pago=attrs.get("FormaPago", "formaDePago", max_length=FREE_TEXT_MAX),
+        metodo_pago=attrs.get("MetodoPago", "metodoDePago", max_length=FREE_TEXT_MAX),
         uso_cfdi=re_.get("UsoCFDI", max_length=4),
         complements=complements,
         **tax_amounts(root, ns),

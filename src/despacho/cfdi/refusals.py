@@ -13,6 +13,7 @@ class RefusalCode(enum.StrEnum):
     DOCTYPE = "doctype"
     NOT_CFDI = "not_cfdi"
     NOT_STAMPED = "not_stamped"
+    MULTIPLE_TIMBRES = "multiple_timbres"
     NOT_PARTY = "not_party"
     TOO_LARGE = "too_large"
     ZIP_LIMITS = "zip_limits"
@@ -20,7 +21,9 @@ class RefusalCode(enum.StrEnum):
     ZIP_UNSAFE_NAME = "zip_unsafe_name"
     ZIP_NO_XML = "zip_no_xml"
     SEAL_INVALID = "seal_invalid"
+    SEAL_MISSING = "seal_missing"
     NOT_PERMITTED = "not_permitted"
+    UNREADABLE = "unreadable"
 
 
 class Refusal(Exception):
@@ -30,6 +33,17 @@ class Refusal(Exception):
         super().__init__(message)
         self.code = code
         self.message = message
+
+
+def unreadable() -> Refusal:
+    """What a document gets when reading it failed in a way no rule foresaw (logged)."""
+    return Refusal(
+        RefusalCode.UNREADABLE,
+        _(
+            "No se pudo procesar este archivo como CFDI (su estructura no es la que el SAT "
+            "define); no se guardó. Los demás archivos del lote no se ven afectados."
+        ),
+    )
 
 
 def human_size(size: int) -> str:

@@ -24,7 +24,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import xlsxwriter
-from django.db.models import Case, Count, DecimalField, F, Max, QuerySet, Sum, Value, When
+from django.db.models import Case, Count, DecimalField, F, Max, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -210,9 +210,15 @@ def cfdi_report(*, viewer: Any, company: Company, category: str, year: int) -> R
     # The year's figures come from one query: employees paid are distinct over the year.
     totals = _finish(documents.aggregate(**aggregates), category)
     totals["label"] = _("Total %(year)d") % {"year": year}
-    unconverted = (
-        documents.exclude(moneda__in=LOCAL_CURRENCIES).filter(tipo_cambio__isnull=True).count()
+    # One query for both notes: foreign without TipoCambio, and 3.2 free text naming no
+    # currency we know (stored without a code, so summed as MXN).
+    flags = documents.aggregate(
+        unconverted=Count(
+            "pk", filter=~Q(moneda__in=LOCAL_CURRENCIES) & Q(tipo_cambio__isnull=True)
+        ),
+        unknown=Count("pk", filter=Q(moneda="") & ~Q(moneda_original="")),
     )
+    unconverted = flags["unconverted"]
     notes = [_("Solo se suman los CFDI vigentes; los cancelados y en cancelación no cuentan.")]
     if category == Category.NOMINA:
         notes.append(_("Neto pagado = percepciones + otros pagos − deducciones."))
@@ -230,6 +236,14 @@ def cfdi_report(*, viewer: Any, company: Company, category: str, year: int) -> R
         notes.append(
             _("%(n)d CFDI en otra moneda no traen tipo de cambio: se sumaron sin convertir.")
             % {"n": unconverted}
+        )
+    if flags["unknown"]:
+        notes.append(
+            _(
+                "%(n)d CFDI escriben su moneda con un texto que no corresponde a ninguna "
+                "moneda del catálogo del SAT: se sumaron como MXN (el texto se ve en su detalle)."
+            )
+            % {"n": flags["unknown"]}
         )
     return Report(
         category=Category(category),

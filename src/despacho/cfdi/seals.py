@@ -7,14 +7,19 @@ from the original). The RSA check uses satcfdi's ``Certificate``.
 
 What is checked: the Sello against the cadena original with the Certificado's
 public key (SHA-256; SHA-1 too for 3.2), that the certificate belongs to the
-emisor's RFC, and that the timbre's SelloCFD is the comprobante's Sello. What
-is not: the timbre's own SelloSAT (the SAT certificate is not in the file) and
-the certificate's chain to the SAT's CA (next step: satcfdi's CertificateStore).
+emisor's RFC, and that the timbre's SelloCFD is the comprobante's Sello.
+
+A stamped comprobante without its Sello or Certificado is not a pass: it is
+``MISSING``, which ingestion treats like an invalid seal (stored only when
+confirmed, flagged unverified). What is not checked: the timbre's own SelloSAT
+(the SAT certificate is not in the file) and the certificate's chain to the
+SAT's CA (next step: satcfdi's CertificateStore).
 """
 
 from __future__ import annotations
 
 import base64
+import enum
 import logging
 
 from lxml import etree
@@ -27,35 +32,46 @@ from despacho.cfdi.parsing import TFD, CfdiIndex
 logger = logging.getLogger(__name__)
 
 
-def seal_verified(root: etree._Element, index: CfdiIndex) -> bool | None:
-    """True if the seal verifies, False if it does not, None if the file can't tell."""
+class SealCheck(enum.Enum):
+    VERIFIED = "verified"
+    INVALID = "invalid"
+    MISSING = "missing"  # no Sello or no Certificado: nothing to verify
+
+    @property
+    def verified(self) -> bool:
+        """The row's ``seal_verified``: only a verified seal is True."""
+        return self is SealCheck.VERIFIED
+
+
+def seal_check(root: etree._Element, index: CfdiIndex) -> SealCheck:
+    """Whether the comprobante's seal verifies with the certificate it carries."""
     legacy = index.version == "3.2"
-    certificate_b64 = root.get("certificado" if legacy else "Certificado") or ""
-    sello_b64 = root.get("sello" if legacy else "Sello") or ""
+    certificate_b64 = (root.get("certificado" if legacy else "Certificado") or "").strip()
+    sello_b64 = (root.get("sello" if legacy else "Sello") or "").strip()
     if not certificate_b64 or not sello_b64:
-        return None
+        return SealCheck.MISSING
     try:
         transform = xslt_transform(root.tag, index.version)
     except CFDIError:
-        return None
+        return SealCheck.INVALID  # a seal nobody can check is not a pass
     try:
         certificate = Certificate.load_certificate(base64.b64decode(certificate_b64))
         signature = base64.b64decode(sello_b64)
     except Exception:
         logger.info("CFDI %s: certificate or seal cannot be decoded", index.uuid)
-        return False
+        return SealCheck.INVALID
     cadena = str(transform(root)).encode("utf-8")
     valid = certificate.verify_sha256(cadena, signature) or (
         legacy and certificate.verify_sha1(cadena, signature)
     )
     if not valid:
-        return False
+        return SealCheck.INVALID
     certificate_rfc = certificate.rfc
     if certificate_rfc is not None and str(certificate_rfc).upper() != index.emisor_rfc:
-        return False
+        return SealCheck.INVALID
     tfd = root.find(f".//{{{TFD}}}TimbreFiscalDigital")
-    if tfd is None:
-        return None
     # TimbreFiscalDigital 1.0 spells it selloCFD.
-    sello_cfd = tfd.get("SelloCFD") or tfd.get("selloCFD")
-    return sello_cfd is None or sello_cfd == sello_b64
+    sello_cfd = None if tfd is None else (tfd.get("SelloCFD") or tfd.get("selloCFD"))
+    if sello_cfd is not None and sello_cfd != sello_b64:
+        return SealCheck.INVALID
+    return SealCheck.VERIFIED

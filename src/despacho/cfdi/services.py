@@ -14,6 +14,7 @@ from __future__ import annotations
 import enum
 import hashlib
 import io
+import logging
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -32,11 +33,13 @@ from despacho.audit.services import audit_record
 from despacho.cfdi.archives import Incoming, incoming_documents
 from despacho.cfdi.models import CATEGORY_PERM, Category, Cfdi, Direction, classify, storage_key
 from despacho.cfdi.parsing import CfdiIndex, parse_xml, read_index
-from despacho.cfdi.refusals import Refusal, RefusalCode
-from despacho.cfdi.seals import seal_verified
+from despacho.cfdi.refusals import Refusal, RefusalCode, unreadable
+from despacho.cfdi.seals import SealCheck, seal_check
 from despacho.people.models import User
 from despacho.portal.services import portal_accesses_ensure
 from despacho.tenancy.models import Company
+
+logger = logging.getLogger(__name__)
 
 # Documents stored per transaction: big enough to amortise the commit, small
 # enough that a chunk's files and rows stay few in memory.
@@ -86,7 +89,30 @@ class IngestReport:
 
     @property
     def needs_confirmation(self) -> list[IngestOutcome]:
-        return [o for o in self.outcomes if o.code == RefusalCode.SEAL_INVALID]
+        return [o for o in self.outcomes if o.code in CONFIRMABLE]
+
+
+# Refusals that the uploader may override (accept_unverified): the document is
+# otherwise fine, only its seal does not vouch for it.
+CONFIRMABLE = (RefusalCode.SEAL_INVALID, RefusalCode.SEAL_MISSING)
+
+_SEAL_REFUSALS = {
+    SealCheck.INVALID: (
+        RefusalCode.SEAL_INVALID,
+        gettext_lazy(
+            "El sello del CFDI no es válido. Se guarda solo si lo confirmas, "
+            "y quedará marcado como sello no válido."
+        ),
+    ),
+    SealCheck.MISSING: (
+        RefusalCode.SEAL_MISSING,
+        gettext_lazy(
+            "El CFDI no trae su sello o su certificado (atributos Sello y Certificado), así "
+            "que nada garantiza su contenido. Se guarda solo si lo confirmas, y quedará "
+            "marcado como sello no válido."
+        ),
+    ),
+}
 
 
 def _refused(name: str, refusal: Refusal) -> IngestOutcome:
@@ -137,6 +163,10 @@ def _prepare(
         direction = _direction(company, index)
     except Refusal as refusal:
         return _refused(name, refusal)
+    except Exception:
+        # One document must never stop its batch: whatever else breaks is its refusal.
+        logger.exception("CFDI %r: unexpected failure while reading it", name)
+        return _refused(name, unreadable())
     category = classify(direction=direction, tipo=index.tipo)
     if ingested_by is not None and not can(ingested_by, company, CATEGORY_PERM[category]):
         return _refused(
@@ -178,6 +208,7 @@ def _row(
         descuento=index.descuento,
         total=index.total,
         moneda=index.moneda,
+        moneda_original=index.moneda_original,
         tipo_cambio=index.tipo_cambio,
         forma_pago=index.forma_pago,
         metodo_pago=index.metodo_pago,
@@ -276,22 +307,28 @@ def _store_chunk(
             if ready.index.uuid in existing:
                 outcomes[ready.position] = _duplicate(ready)
                 continue
-            existing.add(ready.index.uuid)  # the same UUID twice in one batch
-            verified = seal_verified(ready.root, ready.index) if verify_seals else None
-            if verified is False and not accept_unverified:
+            try:
+                check = seal_check(ready.root, ready.index) if verify_seals else None
+            except Exception:
+                logger.exception("CFDI %r: unexpected failure while checking its seal", ready.name)
+                outcomes[ready.position] = _refused(ready.name, unreadable())
+                continue
+            verified = None if check is None else check.verified
+            if check in _SEAL_REFUSALS and not accept_unverified:
+                code, message = _SEAL_REFUSALS[check]
                 outcomes[ready.position] = IngestOutcome(
                     ready.name,
                     Outcome.REFUSED,
-                    code=RefusalCode.SEAL_INVALID,
-                    message=_(
-                        "El sello del CFDI no es válido. Se guarda solo si lo confirmas, "
-                        "y quedará marcado como sello no válido."
-                    ),
+                    code=code,
+                    message=str(message),
                     uuid=ready.index.uuid,
                     category=ready.category,
                     seal_verified=False,
                 )
                 continue
+            # Only a stored document makes a later one with its UUID a duplicate: a refused
+            # copy (a broken seal) must not shadow the good one that follows it.
+            existing.add(ready.index.uuid)
             stored_name = default_storage.save(
                 storage_key(company.pk, ready.index.uuid), ContentFile(ready.data)
             )

@@ -1,4 +1,8 @@
-"""`despacho cfdi_reindex [--company RFC]`: re-read stored originals to refill report amounts."""
+"""`despacho cfdi_reindex [--company RFC]`: re-read stored originals to refill index fields.
+
+Report amounts (taxes, payroll totals) and CFDI 3.2's free-text fields (moneda,
+forma and método de pago).
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from despacho.cfdi.models import Cfdi
-from despacho.cfdi.reindex import fill_report_amounts
+from despacho.cfdi.reindex import fill_free_text_fields, fill_report_amounts
 from despacho.tenancy.rfc import normalize_rfc
 
 
@@ -25,6 +29,7 @@ class Command(BaseCommand):
             if not rows.exists():
                 raise CommandError(f"No hay CFDI de una empresa con RFC {rfc}.")
         updated, unreadable = fill_report_amounts(Cfdi, queryset=rows)
+        fill_free_text_fields(Cfdi, queryset=rows)  # same files: unreadable counted once
         self.stdout.write(f"Actualizados: {updated} · Sin leer: {unreadable}")
         if unreadable:
             raise CommandError(f"{unreadable} CFDI no se pudieron leer (ver el registro).")

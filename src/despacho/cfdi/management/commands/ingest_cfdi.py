@@ -26,7 +26,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--accept-unverified",
             action="store_true",
-            help="Guardar también los CFDI cuyo sello no es válido (quedan marcados).",
+            help="Guardar también los CFDI cuyo sello no es válido o falta (quedan marcados).",
         )
         parser.add_argument(
             "--no-verify", action="store_true", help="No verificar los sellos (más rápido)."

@@ -15,7 +15,7 @@ def fill(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("cfdi", "0004_counterpart_name_trigram")]
+    dependencies = [("cfdi", "0005_free_text_fields")]
 
     operations = [
         migrations.AddField(
