@@ -232,6 +232,7 @@ def test_the_bitacora_reads_in_spanish_without_internal_words_or_codes(client):
     assert "Usuario → Administrador" in text
     assert "Activo → Desactivado" in text
     assert "Datos maestros" in text
+    assert "601 — General de Ley Personas Morales" in text
 
 
 def test_the_csv_keeps_the_raw_values_beside_the_spanish_sentence(client):

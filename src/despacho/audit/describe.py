@@ -26,6 +26,7 @@ from despacho.audit.actions import Action
 from despacho.audit.models import AuditEvent
 from despacho.people.models import InvitationKind, InvitationStatus
 from despacho.tenancy.models import LinkStatus, MembershipStatus, Plan, Role, Sector
+from despacho.tenancy.regimen import regimen_choices
 
 # The Spanish label of every key a snapshot or an event's before/after writes.
 FIELD_LABELS: dict[str, Promise] = {
@@ -170,6 +171,7 @@ _CHOICES: dict[str, dict[str, Any]] = {
     "kind": dict(InvitationKind.choices),
     "plan": dict(Plan.choices),
     "sector": dict(Sector.choices),
+    "regimen_fiscal": dict(regimen_choices()),
 }
 _STATUS_BY_TARGET: dict[str, dict[str, Any]] = {
     "tenancy.membership": dict(MembershipStatus.choices),
