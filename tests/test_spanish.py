@@ -28,6 +28,7 @@ from django.utils import formats, timezone
 import despacho
 from despacho.onboarding.models import ImportJob, ImportStatus
 from despacho.people.models import User
+from despacho.tenancy.members import member_deactivate
 from despacho.tenancy.models import CompanyLink
 from despacho.tenancy.templatetags.due import due_phrase
 from tests.factories import (
@@ -62,6 +63,15 @@ def test_deactivating_someone_says_whose_access_ended_in_neutral_words(client):
     assert "quedó desactivado" not in text
     body = client.post(reverse("users:reactivate", args=[member.pk]), follow=True)
     assert "Se reactivó el acceso de Mariana Soto Ruiz." in body.content.decode()
+
+
+def test_refusals_about_a_persons_access_name_the_access_not_the_person():
+    account = make_account()
+    member = add_member(account, full_name="Mariana Soto Ruiz", companies=[make_company(account)])
+    member_deactivate(membership=member, actor=owner_of(account))
+    with pytest.raises(ValidationError) as caught:
+        member_deactivate(membership=member, actor=owner_of(account))
+    assert caught.value.messages == [f"El acceso de {member.user.email} ya está desactivado."]
 
 
 def test_the_home_page_welcomes_everyone_the_same_way(client):
