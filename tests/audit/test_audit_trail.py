@@ -183,7 +183,7 @@ def test_filters_by_who_what_and_when(client):
     assert "EMPRESA AUDITADA" not in by_admin
 
     accounts_only = events(action=Action.ACCOUNT_CREATED)
-    assert "Cuenta creada" in accounts_only
+    assert "creó la cuenta" in accounts_only
     assert "HERRERIA POR ADMIN" not in accounts_only
 
     today = timezone.localdate()
@@ -224,10 +224,22 @@ def test_the_export_is_a_csv_of_the_filtered_events(client):
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert response["Content-Disposition"].startswith('attachment; filename="bitacora-')
     header, *rows = _csv(response)
-    assert header == ["Fecha", "Quién", "Acción", "Empresa", "Objeto", "Antes", "Después", "IP"]
+    assert header == [
+        "Fecha",
+        "Quién",
+        "Acción",
+        "Empresa",
+        "Objeto",
+        "Qué pasó",
+        "Antes",
+        "Después",
+        "IP",
+    ]
     assert len(rows) == 1
     assert rows[0][2] == "Empresa creada"
-    assert '"razon_social": "EMPRESA AUDITADA"' in rows[0][6]
+    assert "registró la empresa EMPRESA AUDITADA (" in rows[0][5]
+    assert "Razón social: EMPRESA AUDITADA." in rows[0][5]
+    assert '"razon_social": "EMPRESA AUDITADA"' in rows[0][7]
 
 
 @pytest.mark.parametrize("start", ["=", "+", "-", "@"])

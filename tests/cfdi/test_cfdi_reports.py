@@ -207,7 +207,8 @@ def test_a_foreign_currency_cfdi_without_tipo_de_cambio_is_flagged(books):
     report = cfdi_report(
         viewer=owner_of(books.account), company=books, category="ventas", year=2026
     )
-    assert any("1 CFDI en otra moneda no traen tipo de cambio" in n for n in report.notes)
+    singular = "1 CFDI en otra moneda no trae tipo de cambio: se sumó sin convertir"
+    assert any(singular in n for n in report.notes)
 
 
 def test_the_report_page_shows_the_months_the_totals_and_the_rules(client, books):

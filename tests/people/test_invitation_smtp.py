@@ -69,7 +69,7 @@ def test_owner_invites_over_smtp_and_the_invitee_follows_the_link_and_is_in(
         follow=True,
     )
     body = response.content.decode()
-    assert "Bienvenido a Méndez Ríos Contadores" in body
+    assert "Te damos la bienvenida a Méndez Ríos Contadores." in body
     assert "KEMPER URGATE SA DE CV" in body
     assert "HERRERIA ELECTRICOS SA DE CV" in body
     assert "SIN ACCESO SA DE CV" not in body

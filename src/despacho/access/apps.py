@@ -28,3 +28,7 @@ class AccessConfig(AppConfig):
 
     def ready(self) -> None:
         post_migrate.connect(ensure_system_profiles, sender=self)
+        from despacho.access.catalog import Perm
+        from despacho.audit.describe import register_permission_labels
+
+        register_permission_labels((perm.value, perm.label) for perm in Perm)

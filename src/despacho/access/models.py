@@ -89,6 +89,11 @@ class Grant(models.Model):
         return f"{self.membership} · {self.company}"
 
     @property
+    def audit_label(self) -> str:
+        """How the audit trail names the grant: the person and the company."""
+        return f"{self.membership.audit_label} · {self.company}"
+
+    @property
     def mask(self) -> int:
         return effective_mask(self.profile.permissions, self.added, self.removed)
 

@@ -15,6 +15,7 @@ from despacho.access.models import Grant, Profile
 from despacho.access.selectors import GrantImpact, describe_impacts, profile_impact
 from despacho.audit.actions import Action
 from despacho.audit.services import audit_record
+from despacho.names import name_skeleton, validate_name_characters
 from despacho.people.models import User
 from despacho.tenancy.models import (
     Account,
@@ -211,6 +212,10 @@ def profile_snapshot(profile: Profile) -> dict[str, object]:
 
 
 def _clean_profile_name(*, account: Account, name: str, exclude_pk: int | None = None) -> str:
+    try:
+        validate_name_characters(name or "", field=_("Nombre"))
+    except ValidationError as exc:
+        raise ValidationError({"name": exc}) from exc
     name = " ".join((name or "").split())
     if not name:
         raise ValidationError(
@@ -220,14 +225,19 @@ def _clean_profile_name(*, account: Account, name: str, exclude_pk: int | None =
         raise ValidationError(
             {"name": ValidationError(_("Nombre: máximo 80 caracteres."), code="max_length")}
         )
-    clash = Profile.objects.filter(Q(account=account) | Q(account__isnull=True), name__iexact=name)
+    # Compared by what they look like, not by code points: "Аdministrador" with a
+    # Cyrillic A would pass for the preset in every list and in the audit trail.
+    skeleton = name_skeleton(name)
+    others = Profile.objects.filter(Q(account=account) | Q(account__isnull=True))
     if exclude_pk is not None:
-        clash = clash.exclude(pk=exclude_pk)
-    if clash.exists():
+        others = others.exclude(pk=exclude_pk)
+    names = others.values_list("name", flat=True)
+    clash = next((other for other in names if name_skeleton(other) == skeleton), None)
+    if clash is not None:
         raise ValidationError(
             {
                 "name": ValidationError(
-                    _("Nombre: ya existe un perfil llamado «%(name)s».") % {"name": name},
+                    _("Nombre: ya existe un perfil llamado «%(name)s».") % {"name": clash},
                     code="name_taken",
                 )
             }

@@ -18,6 +18,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from despacho.access import selectors, services
@@ -33,6 +34,7 @@ from despacho.access.forms import (
 from despacho.access.guards import manager_account
 from despacho.access.models import Profile
 from despacho.http import AppRequest
+from despacho.names import before_period
 from despacho.tenancy.models import Account, Company, Membership, Role
 
 DEFAULT_PROFILE_CODE = "consulta"
@@ -236,7 +238,7 @@ def grant_remove(request: AppRequest, membership_id: int, company_id: int) -> Ht
         messages.success(
             request,
             _("%(user)s ya no tiene acceso a %(company)s.")
-            % {"user": membership.user.full_name, "company": company.razon_social},
+            % {"user": membership.user.full_name, "company": before_period(company.razon_social)},
         )
     return redirect("access:overview")
 
@@ -458,7 +460,11 @@ def profile_delete(request: AppRequest, profile_id: int) -> HttpResponse:
         else:
             messages.success(
                 request,
-                _("Perfil «%(name)s» eliminado; %(count)s accesos cambiaron de perfil.")
+                ngettext(
+                    "Perfil «%(name)s» eliminado; %(count)s acceso cambió de perfil.",
+                    "Perfil «%(name)s» eliminado; %(count)s accesos cambiaron de perfil.",
+                    moved,
+                )
                 % {"name": profile.name, "count": moved},
             )
             return redirect("access:profiles")

@@ -25,6 +25,7 @@ from despacho.access.services import check_permission_set
 from despacho.api.models import ApiKey
 from despacho.audit.actions import Action
 from despacho.audit.services import audit_record
+from despacho.names import validate_name_characters
 from despacho.people.models import User
 from despacho.tenancy.members import manager_membership
 from despacho.tenancy.models import Account, Company, Membership, MembershipStatus, Role
@@ -98,8 +99,14 @@ def api_key_create(
 ) -> NewKey:
     """A key acting as an active member of the account, optionally narrower; the token once."""
     errors: dict[str, list[ValidationError]] = {}
+    try:
+        validate_name_characters(name or "", field=_("Nombre"))
+    except ValidationError as exc:
+        errors["name"] = [exc]
     name = " ".join((name or "").split())
-    if not name:
+    if "name" in errors:
+        pass
+    elif not name:
         errors["name"] = [ValidationError(_("Nombre: escribe un nombre."), code="required")]
     elif len(name) > 100:
         errors["name"] = [ValidationError(_("Nombre: máximo 100 caracteres."), code="max_length")]

@@ -27,7 +27,7 @@ def _start_of(day: date) -> datetime:
 
 def audit_events(*, account: Account, filters: AuditFilters) -> QuerySet[AuditEvent]:
     """The account's events, newest first. The caller has checked that the viewer manages it."""
-    qs = AuditEvent.objects.filter(account=account).select_related("company")
+    qs = AuditEvent.objects.filter(account=account).select_related("company", "actor")
     if filters.actor:
         qs = qs.filter(Q(actor_label__icontains=filters.actor))
     if filters.action:

@@ -46,6 +46,13 @@ def audit_record_many(events: list[AuditEvent]) -> list[AuditEvent]:
     return AuditEvent.objects.bulk_create(events, batch_size=1000)
 
 
+def target_label(target: models.Model) -> str:
+    """How the trail names the target: its ``audit_label`` (a Spanish phrase) if it has
+    one, else ``str()``. Stored with the event, so it survives the target's deletion."""
+    label = getattr(target, "audit_label", None)
+    return str(label) if label else str(target)
+
+
 def audit_event(
     *,
     actor: User | None,
@@ -65,7 +72,7 @@ def audit_event(
         action=action,
         target_type=target._meta.label_lower if target is not None else "",
         target_id=str(target.pk) if target is not None else "",
-        target_label=str(target)[:300] if target is not None else "",
+        target_label=target_label(target)[:300] if target is not None else "",
         before=before,
         after=after,
         ip=current_ip.get(),

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from despacho.access.guards import manager_account
+from despacho.audit.describe import event_text
 from despacho.audit.forms import AuditFilterForm
 from despacho.audit.selectors import audit_events
 from despacho.csvexport import csv_rows
@@ -63,6 +64,7 @@ def audit_export(request: HttpRequest) -> StreamingHttpResponse:
         _("Acción"),
         _("Empresa"),
         _("Objeto"),
+        _("Qué pasó"),
         _("Antes"),
         _("Después"),
         _("IP"),
@@ -76,6 +78,7 @@ def audit_export(request: HttpRequest) -> StreamingHttpResponse:
                 event.action_label,
                 event.company.rfc if event.company else "",
                 event.target_label,
+                event_text(event),
                 _as_json(event.before),
                 _as_json(event.after),
                 event.ip or "",

@@ -209,6 +209,13 @@ class Cfdi(models.Model):
         return self.moneda if self.pagos_monto is None else self.pagos_moneda
 
     @property
+    def audit_label(self) -> str:
+        """How the audit trail names the CFDI: its type in words, series, folio, UUID."""
+        return " ".join(
+            x for x in (self.tipo_label, f"{self.serie}{self.folio}", str(self.uuid)) if x
+        )
+
+    @property
     def counterpart_rfc(self) -> str:
         return self.receptor_rfc if self.direction == Direction.EMITIDO else self.emisor_rfc
 

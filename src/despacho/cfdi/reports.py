@@ -27,7 +27,7 @@ import xlsxwriter
 from django.db.models import Case, Count, DecimalField, F, Max, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from despacho.access.decisions import can
 from despacho.cfdi.models import CATEGORY_PERM, Category, Cfdi, Status, Tipo
@@ -234,7 +234,11 @@ def cfdi_report(*, viewer: Any, company: Company, category: str, year: int) -> R
     )
     if unconverted:
         notes.append(
-            _("%(n)d CFDI en otra moneda no traen tipo de cambio: se sumaron sin convertir.")
+            ngettext(
+                "%(n)d CFDI en otra moneda no trae tipo de cambio: se sumó sin convertir.",
+                "%(n)d CFDI en otra moneda no traen tipo de cambio: se sumaron sin convertir.",
+                unconverted,
+            )
             % {"n": unconverted}
         )
     if flags["unknown"]:

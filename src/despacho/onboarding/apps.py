@@ -6,3 +6,9 @@ class OnboardingConfig(AppConfig):
     name = "despacho.onboarding"
     label = "onboarding"
     verbose_name = _("Alta de clientes")
+
+    def ready(self) -> None:
+        from despacho.audit.describe import register_choices
+        from despacho.onboarding.models import ImportStatus
+
+        register_choices("status", ImportStatus.choices, target="onboarding.importjob")

@@ -294,7 +294,7 @@ def _client_activate(
     )
     if membership.role != Role.OWNER:
         raise ValidationError(
-            _("Enlace de invitación: ya no eres el propietario de %(account)s.")
+            _("Enlace de invitación: ya no tienes la propiedad de %(account)s.")
             % {"account": membership.account.name},
             code="not_owner",
         )

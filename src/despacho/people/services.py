@@ -27,11 +27,11 @@ def clean_identity(email: str, full_name: str) -> tuple[str, str]:
                 code="invalid_email",
             )
         ]
-    full_name = normalize_full_name(full_name)
     try:
         validate_full_name(full_name)
     except ValidationError as exc:
         errors["full_name"] = [exc]
+    full_name = normalize_full_name(full_name)
     if errors:
         raise ValidationError(errors)
     return email, full_name

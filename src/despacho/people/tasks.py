@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import F
+from django.template import Context, engines
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -17,6 +18,13 @@ from django_tasks import task
 from despacho.people.invitations import token_mint
 from despacho.people.models import Invitation, InvitationKind, User, invitation_validity
 from despacho.tenancy.models import CompanyLink, Membership
+
+
+def subject_render(template_name: str, context: dict[str, Any]) -> str:
+    """An email subject: plain text, so never HTML-escaped ("A & B", not "A &amp; B"),
+    and one line (a header cannot carry line breaks)."""
+    template = engines["django"].get_template(template_name).template  # type: ignore[attr-defined]
+    return " ".join(template.render(Context(context, autoescape=False)).split())
 
 
 def email_send(
@@ -32,7 +40,7 @@ def email_send(
     """
     with translation.override(settings.LANGUAGE_CODE):
         context = {"site_url": settings.SITE_URL, **context}
-        subject = " ".join(render_to_string(f"{template}_subject.txt", context).split())
+        subject = subject_render(f"{template}_subject.txt", context)
         text = render_to_string(f"{template}.txt", context)
         html = render_to_string(f"{template}.html", context)
     message = EmailMultiAlternatives(subject=subject, body=text, to=[to])

@@ -8,6 +8,8 @@ import unicodedata
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from despacho.names import validate_name_characters
+
 _NAME_PART = re.compile(r"^[^\W\d_]+(?:[.'’-][^\W\d_]*)*\.?$", re.UNICODE)
 
 
@@ -18,6 +20,7 @@ def normalize_full_name(value: str) -> str:
 
 def validate_full_name(value: str) -> None:
     """A full name has at least one given name and one surname, made of letters."""
+    validate_name_characters(value, field=_("Nombre completo"))
     name = normalize_full_name(value)
     if not name:
         raise ValidationError(_("Nombre completo: escribe el nombre."), code="required")

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from despacho.access.decisions import forget
 from despacho.audit.middleware import client_ip
 from despacho.http import AppRequest
+from despacho.names import before_period
 from despacho.people.forms import (
     AuditedPasswordChangeForm,
     AuditedSetPasswordForm,
@@ -129,7 +130,9 @@ def invitation_accept_view(request: AppRequest, token: str) -> HttpResponse:
             forget(request.user)
             workspace_enter_account(request, account_id=membership.account_id)
             messages.success(
-                request, _("Bienvenido a %(account)s.") % {"account": membership.account.name}
+                request,
+                _("Te damos la bienvenida a %(account)s.")
+                % {"account": before_period(membership.account.name)},
             )
             return redirect("home")
     return render(

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from despacho.audit.actions import Action
 from despacho.audit.services import audit_record
+from despacho.names import validate_name_characters
 from despacho.people.invitations import token_mint
 from despacho.people.models import User
 from despacho.people.validators import normalize_email
@@ -98,6 +99,14 @@ def password_checked(password: str, holder: Any) -> str:
     except ValidationError as exc:
         raise ValidationError({"password": exc.error_list}) from exc
     return password
+
+
+def _name_checked(value: str, *, max_length: int) -> str:
+    try:
+        validate_name_characters(value or "", field=_("Nombre"))
+    except ValidationError as exc:
+        raise ValidationError({"name": exc}) from exc
+    return " ".join((value or "").split())[:max_length]
 
 
 def _email_checked(value: str, *, required: bool) -> str:
@@ -221,7 +230,7 @@ def portal_access_create(
     access = PortalAccess(
         company=company,
         rfc=clean_rfc,
-        name=" ".join((name or "").split())[:300],
+        name=_name_checked(name, max_length=300),
         email=clean_email,
         origin=origin,
     )
@@ -249,7 +258,7 @@ def portal_access_update(
         .get(pk=access.pk)
     )
     before = access_snapshot(access)
-    access.name = " ".join((name or "").split())[:300]
+    access.name = _name_checked(name, max_length=300)
     access.email = _email_checked(email, required=False)
     access.save(update_fields=["name", "email"])
     _audit(
@@ -352,7 +361,7 @@ def portal_user_add(
             "duplicate_email",
         )
     person = PortalUser.objects.create(
-        access=access, email=clean_email, name=" ".join((name or "").split())[:150]
+        access=access, email=clean_email, name=_name_checked(name, max_length=150)
     )
     _audit(
         actor=actor,

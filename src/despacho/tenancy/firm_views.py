@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from despacho.access.decisions import forget
 from despacho.http import AppRequest
+from despacho.names import before_period
 from despacho.people.views import form_errors_from
 from despacho.tenancy.firm_forms import LinkInviteForm, WorkspaceFilterForm
 from despacho.tenancy.links import (
@@ -124,7 +125,7 @@ def _firm_link_act(
         for message in exc.messages:
             messages.error(request, message)
     else:
-        messages.success(request, done % {"company": link.company.razon_social})
+        messages.success(request, done % {"company": before_period(link.company.razon_social)})
     return redirect("firm:list")
 
 
@@ -168,12 +169,12 @@ def _respond(request: AppRequest, link: CompanyLink) -> HttpResponse:
         messages.success(
             request,
             _("Aceptaste: %(firm)s ya administra %(company)s.")
-            % {"firm": link.firm.name, "company": link.company.razon_social},
+            % {"firm": link.firm.name, "company": before_period(link.company.razon_social)},
         )
     else:
         messages.info(
             request,
-            _("Rechazaste la invitación de %(firm)s.") % {"firm": link.firm.name},
+            _("Rechazaste la invitación de %(firm)s.") % {"firm": before_period(link.firm.name)},
         )
     return redirect("firm:list")
 
@@ -231,7 +232,7 @@ def link_revoke_view(request: AppRequest, link_id: int) -> HttpResponse:
         messages.success(
             request,
             _("Revocaste el vínculo: %(firm)s ya no tiene acceso a %(company)s.")
-            % {"firm": link.firm.name, "company": link.company.razon_social},
+            % {"firm": link.firm.name, "company": before_period(link.company.razon_social)},
         )
     return redirect("firm:company_links", company_id=link.company_id)
 

@@ -347,7 +347,7 @@ def member_deactivate(*, membership: Membership, actor: User) -> Membership:
     _refuse_self(target, actor, _("desactivarte"))
     if target.status == MembershipStatus.DEACTIVATED:
         raise ValidationError(
-            _("%(email)s ya está desactivado.") % {"email": target.user.email},
+            _("El acceso de %(email)s ya está desactivado.") % {"email": target.user.email},
             code="already_deactivated",
         )
     _deactivate(target=target, actor=actor)
@@ -362,7 +362,7 @@ def member_reactivate(*, membership: Membership, actor: User) -> Membership:
     manager_membership(account=target.account, actor=actor)
     if target.status != MembershipStatus.DEACTIVATED:
         raise ValidationError(
-            _("%(email)s no está desactivado.") % {"email": target.user.email},
+            _("El acceso de %(email)s no está desactivado.") % {"email": target.user.email},
             code="not_deactivated",
         )
     seat_take_lock(account=target.account)

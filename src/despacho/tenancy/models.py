@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
+from despacho.names import validate_name_characters
 from despacho.tenancy.regimen import regimen_choices, validate_regimen
 from despacho.tenancy.rfc import PersonaType, persona_type, validate_company_rfc
 from despacho.textsearch import fold
@@ -169,8 +170,14 @@ class Company(models.Model):
             )
         except ValidationError as exc:
             errors.setdefault("regimen_fiscal", []).append(exc)
+        try:
+            validate_name_characters(self.razon_social or "", field=str(_("Razón social")))
+        except ValidationError as exc:
+            errors.setdefault("razon_social", []).append(exc)
         self.razon_social = " ".join((self.razon_social or "").split())
-        if not self.razon_social:
+        if "razon_social" in errors:
+            pass
+        elif not self.razon_social:
             errors.setdefault("razon_social", []).append(
                 ValidationError(_("Razón social: escribe la razón social."), code="required")
             )
@@ -288,6 +295,11 @@ class CompanyLink(models.Model):
     def __str__(self) -> str:
         return f"{self.firm} → {self.company} ({self.status})"
 
+    @property
+    def audit_label(self) -> str:
+        """How the audit trail names the link (no internal status code)."""
+        return f"{self.firm.name} → {self.company.razon_social} ({self.company.rfc})"
+
     def status_at(self, moment: datetime) -> LinkStatus:
         """The stored status, except that a pending invitation past its expiry is expired."""
         if (
@@ -360,6 +372,11 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.account} ({self.role}, {self.status})"
+
+    @property
+    def audit_label(self) -> str:
+        """How the audit trail names the person (their role and status are in the changes)."""
+        return f"{self.user.full_name} ({self.user.email})"
 
     @property
     def holds_seat(self) -> bool:

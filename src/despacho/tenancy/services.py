@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from despacho.audit.actions import Action
 from despacho.audit.services import audit_record
+from despacho.names import validate_name_characters
 from despacho.people.models import User
 from despacho.tenancy.models import (
     PLAN_INCLUDED_SEATS,
@@ -25,6 +26,10 @@ from despacho.tenancy.models import (
 @transaction.atomic
 def account_create(*, name: str, owner: User, plan: str = Plan.NEGOCIO) -> Account:
     """Create an account with its owner (active, holding no seat)."""
+    try:
+        validate_name_characters(name, field=_("Nombre de la cuenta"))
+    except ValidationError as exc:
+        raise ValidationError({"name": exc}) from exc
     name = " ".join(name.split())
     if not name:
         raise ValidationError(

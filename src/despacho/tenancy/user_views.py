@@ -16,6 +16,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from despacho.http import AppRequest
@@ -187,14 +188,17 @@ def user_deactivate(request: AppRequest, membership_id: int) -> HttpResponse:
         request,
         membership_id,
         member_deactivate,
-        _("%(name)s quedó desactivado: ya no entra a esta cuenta y su licencia quedó libre."),
+        _(
+            "Se desactivó el acceso de %(name)s: ya no entra a esta cuenta y su licencia "
+            "quedó libre."
+        ),
     )
 
 
 @login_required
 @require_POST
 def user_reactivate(request: AppRequest, membership_id: int) -> HttpResponse:
-    return _act(request, membership_id, member_reactivate, _("%(name)s fue reactivado."))
+    return _act(request, membership_id, member_reactivate, _("Se reactivó el acceso de %(name)s."))
 
 
 @login_required
@@ -204,7 +208,7 @@ def user_delete(request: AppRequest, membership_id: int) -> HttpResponse:
             request,
             membership_id,
             member_delete,
-            _("%(name)s fue eliminado de la cuenta; la bitácora conserva su historia."),
+            _("Se quitó a %(name)s de la cuenta; la bitácora conserva su historia."),
         )
     account = managed_account(request)
     membership = _membership(account, membership_id)
@@ -285,7 +289,12 @@ def seats(request: AppRequest) -> HttpResponse:
         else:
             messages.success(
                 request,
-                _("Registramos %(n)d licencias más, vigentes un año.") % {"n": quote.quantity},
+                ngettext(
+                    "Registramos %(n)d licencia más, vigente un año.",
+                    "Registramos %(n)d licencias más, vigentes un año.",
+                    quote.quantity,
+                )
+                % {"n": quote.quantity},
             )
             return redirect("users:seats")
     context = _context(

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from despacho.access.decisions import permissions_on
 from despacho.http import AppRequest
+from despacho.names import before_period
 from despacho.tenancy.middleware import workspace_of
 from despacho.tenancy.selectors import (
     deactivated_memberships_of,
@@ -51,7 +52,8 @@ def switch_company_view(request: AppRequest) -> HttpResponse:
     else:
         messages.success(
             request,
-            _("Ahora trabajas en %(company)s.") % {"company": entry.company.razon_social},
+            _("Ahora trabajas en %(company)s.")
+            % {"company": before_period(entry.company.razon_social)},
         )
     target = request.POST.get("next") or "/"
     if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):

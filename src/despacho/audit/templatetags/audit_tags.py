@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
 from django import template
+
+from despacho.audit.describe import Change, event_changes, event_sentence
+from despacho.audit.models import AuditEvent
 
 register = template.Library()
 
 
 @register.filter
-def change_value(value: Any) -> str:
-    """Lists as "a, b", empty as "—", anything nested as compact JSON."""
-    if value is None or value == "" or value == []:
-        return "—"
-    if isinstance(value, list) and all(isinstance(item, str | int | float) for item in value):
-        return ", ".join(str(item) for item in value)
-    if isinstance(value, dict | list):
-        return json.dumps(value, ensure_ascii=False)
-    return str(value)
+def sentence(event: AuditEvent) -> str:
+    """What happened, as one Spanish sentence."""
+    return event_sentence(event)
+
+
+@register.filter
+def changes(event: AuditEvent) -> list[Change]:
+    """The event's fields with Spanish labels and values as a person reads them."""
+    return event_changes(event)

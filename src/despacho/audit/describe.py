@@ -1,0 +1,290 @@
+"""How an audit event reads to a person: one Spanish sentence and its changes, labelled.
+
+Events store raw values (``"role": "member"``, permission codes, ISO dates) so the CSV
+export and the API keep what the code wrote; the page translates them here: field names
+to Spanish labels, roles, statuses and kinds to their choices' labels, permission codes to
+the catalog's labels, booleans to "sí"/"no", dates to Mexico City's local time.
+
+Apps above ``audit`` whose snapshots carry their own choices register them with
+``register_choices`` from their ``AppConfig.ready`` (``audit`` imports nobody above it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.utils import formats, timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from despacho.audit.actions import Action
+from despacho.audit.models import AuditEvent
+from despacho.people.models import InvitationKind, InvitationStatus
+from despacho.tenancy.models import LinkStatus, MembershipStatus, Plan, Role, Sector
+from despacho.tenancy.regimen import regimen_choices
+
+# The Spanish label of every key a snapshot or an event's before/after writes.
+FIELD_LABELS: dict[str, Promise] = {
+    "activated": gettext_lazy("Activada"),
+    "activation": gettext_lazy("Activación"),
+    "added": gettext_lazy("Permisos agregados a mano"),
+    "by": gettext_lazy("Por"),
+    "codigo_postal": gettext_lazy("Código postal"),
+    "companies": gettext_lazy("Empresas"),
+    "company": gettext_lazy("Empresa"),
+    "count": gettext_lazy("Cantidad"),
+    "created": gettext_lazy("Creadas"),
+    "effective": gettext_lazy("Permisos efectivos"),
+    "email": gettext_lazy("Correo"),
+    "expires_at": gettext_lazy("Vence"),
+    "file": gettext_lazy("Archivo"),
+    "firm": gettext_lazy("Despacho"),
+    "full_name": gettext_lazy("Nombre completo"),
+    "grants": gettext_lazy("Accesos a empresas"),
+    "has_password": gettext_lazy("Tiene contraseña"),
+    "is_active": gettext_lazy("Habilitado"),
+    "iva": gettext_lazy("IVA"),
+    "kind": gettext_lazy("Tipo"),
+    "member": gettext_lazy("Actúa como"),
+    "members": gettext_lazy("Usuarios"),
+    "name": gettext_lazy("Nombre"),
+    "origin": gettext_lazy("Origen"),
+    "owner": gettext_lazy("Propietario"),
+    "password": gettext_lazy("Contraseña"),
+    "permissions": gettext_lazy("Permisos"),
+    "plan": gettext_lazy("Plan"),
+    "prefix": gettext_lazy("Prefijo"),
+    "previous_owner_role": gettext_lazy("Rol del propietario anterior"),
+    "profile": gettext_lazy("Perfil"),
+    "quantity": gettext_lazy("Licencias"),
+    "razon_social": gettext_lazy("Razón social"),
+    "regimen_fiscal": gettext_lazy("Régimen fiscal"),
+    "removed": gettext_lazy("Permisos quitados a mano"),
+    "replacement": gettext_lazy("Perfil de reemplazo"),
+    "require_2fa_for_managers": gettext_lazy(
+        "Verificación en dos pasos obligatoria para propietario y administradores"
+    ),
+    "revoked_at": gettext_lazy("Revocada"),
+    "rfc": gettext_lazy("RFC"),
+    "rfcs": gettext_lazy("RFC"),
+    "role": gettext_lazy("Rol"),
+    "rows": gettext_lazy("Filas"),
+    "sector": gettext_lazy("Sector"),
+    "skipped": gettext_lazy("Omitidas"),
+    "status": gettext_lazy("Estado"),
+    "subtotal": gettext_lazy("Subtotal"),
+    "to": gettext_lazy("Para"),
+    "total": gettext_lazy("Total"),
+    "unit_price": gettext_lazy("Precio unitario"),
+    "unverified_accepted": gettext_lazy("Aceptada sin verificar"),
+    "uuid": gettext_lazy("UUID"),
+    "valid_until": gettext_lazy("Válidas hasta"),
+}
+
+# One sentence per action; %(actor)s is who acted, %(target)s what it acted on.
+SENTENCES: dict[str, Promise] = {
+    Action.ACCOUNT_CREATED: gettext_lazy("%(actor)s creó la cuenta %(target)s."),
+    Action.COMPANY_CREATED: gettext_lazy("%(actor)s registró la empresa %(target)s."),
+    Action.COMPANY_UPDATED: gettext_lazy("%(actor)s modificó los datos de la empresa %(target)s."),
+    Action.USER_CREATED: gettext_lazy("Se registró %(target)s."),
+    Action.USER_PASSWORD_CHANGED: gettext_lazy("%(actor)s cambió su contraseña."),
+    Action.USER_PASSWORD_RESET: gettext_lazy("%(actor)s restableció su contraseña."),
+    Action.MEMBERSHIP_CREATED: gettext_lazy("%(actor)s agregó a %(target)s a la cuenta."),
+    Action.MEMBERSHIP_UPDATED: gettext_lazy("%(actor)s modificó el acceso de %(target)s."),
+    Action.MEMBERSHIP_DEACTIVATED: gettext_lazy("%(actor)s desactivó el acceso de %(target)s."),
+    Action.MEMBERSHIP_REACTIVATED: gettext_lazy("%(actor)s reactivó el acceso de %(target)s."),
+    Action.MEMBERSHIP_DELETED: gettext_lazy("%(actor)s quitó a %(target)s de la cuenta."),
+    Action.OWNERSHIP_TRANSFERRED: gettext_lazy(
+        "%(actor)s transfirió la propiedad de la cuenta a %(target)s."
+    ),
+    Action.GRANT_CREATED: gettext_lazy("%(actor)s dio acceso a una empresa: %(target)s."),
+    Action.GRANT_UPDATED: gettext_lazy("%(actor)s cambió los permisos de %(target)s."),
+    Action.GRANT_DELETED: gettext_lazy("%(actor)s retiró el acceso a una empresa: %(target)s."),
+    Action.PROFILE_CREATED: gettext_lazy("%(actor)s creó el perfil %(target)s."),
+    Action.PROFILE_UPDATED: gettext_lazy("%(actor)s modificó el perfil %(target)s."),
+    Action.PROFILE_DELETED: gettext_lazy("%(actor)s eliminó el perfil %(target)s."),
+    Action.INVITATION_SENT: gettext_lazy("%(actor)s envió una invitación: %(target)s."),
+    Action.INVITATION_RESENT: gettext_lazy("%(actor)s reenvió una invitación: %(target)s."),
+    Action.INVITATION_REVOKED: gettext_lazy("%(actor)s revocó una invitación: %(target)s."),
+    Action.INVITATION_ACCEPTED: gettext_lazy("%(actor)s aceptó una invitación: %(target)s."),
+    Action.SEATS_PURCHASED: gettext_lazy("%(actor)s registró una compra de licencias."),
+    Action.CFDI_INGESTED: gettext_lazy("%(actor)s guardó CFDI en el repositorio."),
+    Action.CFDI_DELIVERED: gettext_lazy("%(actor)s envió por correo el CFDI %(target)s."),
+    Action.PORTAL_ACCESS_CREATED: gettext_lazy("%(actor)s creó el acceso al portal de %(target)s."),
+    Action.PORTAL_ACCESSES_AUTO_CREATED: gettext_lazy(
+        "Se crearon accesos al portal para los receptores de los CFDI guardados."
+    ),
+    Action.PORTAL_ACCESS_UPDATED: gettext_lazy(
+        "%(actor)s modificó el acceso al portal de %(target)s."
+    ),
+    Action.PORTAL_ACCESS_PASSWORD_SET: gettext_lazy(
+        "%(actor)s cambió la contraseña del portal de %(target)s."
+    ),
+    Action.PORTAL_ACCESS_DISABLED: gettext_lazy(
+        "%(actor)s deshabilitó el acceso al portal de %(target)s."
+    ),
+    Action.PORTAL_ACCESS_ENABLED: gettext_lazy(
+        "%(actor)s habilitó el acceso al portal de %(target)s."
+    ),
+    Action.PORTAL_ACCESS_SENT: gettext_lazy(
+        "%(actor)s envió por correo el acceso al portal de %(target)s."
+    ),
+    Action.PORTAL_USER_CREATED: gettext_lazy("%(actor)s agregó a %(target)s al portal."),
+    Action.PORTAL_USER_DISABLED: gettext_lazy(
+        "%(actor)s deshabilitó la entrada al portal de %(target)s."
+    ),
+    Action.PORTAL_USER_ENABLED: gettext_lazy(
+        "%(actor)s habilitó la entrada al portal de %(target)s."
+    ),
+    Action.TWO_FACTOR_ENABLED: gettext_lazy("%(actor)s activó la verificación en dos pasos."),
+    Action.TWO_FACTOR_DISABLED: gettext_lazy("%(actor)s desactivó la verificación en dos pasos."),
+    Action.RECOVERY_CODES_RENEWED: gettext_lazy("%(actor)s renovó sus códigos de recuperación."),
+    Action.SECURITY_POLICY_CHANGED: gettext_lazy(
+        "%(actor)s cambió la política de seguridad de la cuenta."
+    ),
+    Action.LINK_INVITED: gettext_lazy("%(actor)s envió una invitación de vínculo: %(target)s."),
+    Action.LINK_RESENT: gettext_lazy("%(actor)s reenvió una invitación de vínculo: %(target)s."),
+    Action.LINK_WITHDRAWN: gettext_lazy("%(actor)s retiró una invitación de vínculo: %(target)s."),
+    Action.LINK_ACCEPTED: gettext_lazy("%(actor)s aceptó el vínculo %(target)s."),
+    Action.LINK_DECLINED: gettext_lazy("%(actor)s rechazó el vínculo %(target)s."),
+    Action.LINK_REVOKED: gettext_lazy("%(actor)s revocó el vínculo %(target)s."),
+    Action.CLIENT_ACCOUNT_CREATED: gettext_lazy(
+        "%(actor)s creó la cuenta de cliente de %(target)s."
+    ),
+    Action.CLIENT_ACCOUNT_ACTIVATED: gettext_lazy(
+        "%(actor)s activó la cuenta de cliente de %(target)s."
+    ),
+    Action.COMPANIES_IMPORTED: gettext_lazy("%(actor)s importó empresas desde %(target)s."),
+    Action.API_KEY_CREATED: gettext_lazy("%(actor)s creó la clave de API %(target)s."),
+    Action.API_KEY_REVOKED: gettext_lazy("%(actor)s revocó la clave de API %(target)s."),
+}
+
+# Values that are choices: key -> {raw value: label}. "status" depends on the target.
+_CHOICES: dict[str, dict[str, Any]] = {
+    "role": dict(Role.choices),
+    "previous_owner_role": dict(Role.choices),
+    "kind": dict(InvitationKind.choices),
+    "plan": dict(Plan.choices),
+    "sector": dict(Sector.choices),
+    "regimen_fiscal": dict(regimen_choices()),
+}
+_STATUS_BY_TARGET: dict[str, dict[str, Any]] = {
+    "tenancy.membership": dict(MembershipStatus.choices),
+    "tenancy.companylink": dict(LinkStatus.choices),
+    "people.invitation": dict(InvitationStatus.choices),
+}
+_PERMISSION_KEYS = frozenset({"permissions", "added", "removed", "effective"})
+_permission_labels: dict[str, Any] = {}
+
+
+def register_choices(key: str, choices: Iterable[tuple[str, Any]], *, target: str = "") -> None:
+    """Let an app above ``audit`` label its values: ``key``'s raw values (only for events
+    on ``target``, an ``app_label.model``, when given)."""
+    if target:
+        _STATUS_BY_TARGET[target] = dict(choices)
+    else:
+        _CHOICES[key] = dict(choices)
+
+
+def register_permission_labels(choices: Iterable[tuple[str, Any]]) -> None:
+    """The permission catalog's labels, for permission sets in snapshots."""
+    _permission_labels.update(dict(choices))
+
+
+@dataclass(frozen=True)
+class Change:
+    label: str
+    before: str | None
+    after: str | None
+
+
+def _yes_no(value: bool) -> str:
+    return _("sí") if value else _("no")
+
+
+def _when(value: str) -> str | None:
+    moment = parse_datetime(value) if len(value) >= 19 else None
+    if moment is None:
+        return None
+    if timezone.is_naive(moment):
+        moment = timezone.make_aware(moment, timezone.get_current_timezone())
+    local = timezone.localtime(moment)
+    return formats.date_format(local, r"j \d\e F \d\e Y, H:i")
+
+
+def value_text(key: str, value: Any, *, target_type: str = "") -> str:
+    """One raw value as a person reads it."""
+    if value is None or value == "" or value == []:
+        return "—"
+    if isinstance(value, bool):
+        return _yes_no(value)
+    if key in _PERMISSION_KEYS and isinstance(value, list):
+        return ", ".join(str(_permission_labels.get(item, item)) for item in value)
+    if key == "status" and target_type in _STATUS_BY_TARGET:
+        return str(_STATUS_BY_TARGET[target_type].get(value, value))
+    if key in _CHOICES and isinstance(value, str):
+        return str(_CHOICES[key].get(value, value))
+    if isinstance(value, datetime):
+        return _when(value.isoformat()) or str(value)
+    if isinstance(value, str):
+        return _when(value) or value
+    if isinstance(value, list):
+        return ", ".join(value_text(key, item, target_type=target_type) for item in value)
+    if isinstance(value, dict):
+        return "; ".join(
+            f"{field_label(k)}: {value_text(k, v, target_type=target_type)}"
+            for k, v in value.items()
+        )
+    return str(value)
+
+
+def field_label(key: str) -> str:
+    return str(FIELD_LABELS.get(key, key))
+
+
+def event_changes(event: AuditEvent) -> list[Change]:
+    """Each field the event kept, with its Spanish label; before and after as they read."""
+    before = event.before or {}
+    after = event.after or {}
+    keys = list(before) + [key for key in after if key not in before]
+    changes = []
+    for key in keys:
+        old = value_text(key, before[key], target_type=event.target_type) if key in before else None
+        new = value_text(key, after[key], target_type=event.target_type) if key in after else None
+        if key in before and key in after and old == new:
+            continue
+        changes.append(Change(field_label(key), old, new))
+    return changes
+
+
+def actor_name(event: AuditEvent) -> str:
+    if event.actor is not None:
+        return event.actor.full_name or event.actor.email
+    if event.actor_label and event.actor_label != "sistema":
+        return event.actor_label
+    return _("El sistema")
+
+
+def event_sentence(event: AuditEvent) -> str:
+    """What happened, as one Spanish sentence."""
+    template = SENTENCES.get(event.action)
+    target = event.target_label or "—"
+    if template is None:
+        return f"{actor_name(event)}: {event.action_label} ({target})."
+    return str(template) % {"actor": actor_name(event), "target": target}
+
+
+def event_text(event: AuditEvent) -> str:
+    """The sentence followed by its changes, on one line (the CSV export's column)."""
+    parts = [event_sentence(event)]
+    for change in event_changes(event):
+        if change.before is not None and change.after is not None:
+            parts.append(f"{change.label}: {change.before} → {change.after}.")
+        else:
+            parts.append(f"{change.label}: {change.after or change.before}.")
+    return " ".join(parts)
