@@ -194,6 +194,9 @@ CFDI_ZIP_DOWNLOAD_MAX = int(os.environ.get("CFDI_ZIP_DOWNLOAD_MAX", 10_000))
 # The firm's workspace: link invitations and client activations live this many days;
 # CSV onboarding refuses files above these limits (see docs/architecture.md, "onboarding").
 LINK_INVITATION_DAYS = int(os.environ.get("LINK_INVITATION_DAYS", 7))
+# Link invitations one firm may send per hour (each answered the same, so a cap is what
+# keeps anyone from sweeping RFCs or emails through them).
+LINK_INVITATIONS_PER_HOUR = int(os.environ.get("LINK_INVITATIONS_PER_HOUR", 20))
 IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", 5 * 1024 * 1024))
 IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", 20_000))
 

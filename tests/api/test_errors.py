@@ -197,4 +197,5 @@ def test_the_status_map_lets_a_forbidden_or_conflict_code_win():
     assert status_for(["requires_ventas"]) == 422
     assert status_for(["requires_ventas", "rfc_taken"]) == 409
     assert status_for(["rfc_taken", "not_manager"]) == 403
-    assert set(STATUS_BY_CODE.values()) == {403, 409}
+    assert status_for(["rfc_taken", "too_many_link_invitations"]) == 429
+    assert set(STATUS_BY_CODE.values()) == {403, 409, 429}

@@ -4,8 +4,9 @@
 
 Services raise Django ``ValidationError`` with codes; ``STATUS_BY_CODE`` maps the
 codes that are not plain "unprocessable" (422) to their status: conflicts with the
-current state (409) and refusals of who may act (403). Objects of another tenant
-are never 403: the selectors raise their not-found errors, mapped to 404.
+current state (409), refusals of who may act (403) and limits per hour (429). Objects
+of another tenant are never 403: the selectors raise their not-found errors, mapped to
+404.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from despacho.tenancy.selectors import CompanyNotFound, LinkNotFound, MemberNotF
 CONFLICT = 409
 FORBIDDEN = 403
 UNPROCESSABLE = 422
+TOO_MANY_REQUESTS = 429
 
 # Service codes whose HTTP meaning is not 422. Everything else a service refuses is 422.
 STATUS_BY_CODE: dict[str, int] = {
@@ -63,6 +65,8 @@ STATUS_BY_CODE: dict[str, int] = {
     "permission_denied": FORBIDDEN,
     "wrong_person": FORBIDDEN,
     "not_company_manager": FORBIDDEN,
+    # Too many of something in a window (the service says how many and what to do).
+    "too_many_link_invitations": TOO_MANY_REQUESTS,
 }
 
 _CODE_BY_STATUS = {
@@ -157,9 +161,9 @@ def validation_error_parts(
 
 
 def status_for(codes: Iterable[str]) -> int:
-    """The status of a refusal with these codes: a conflict or a forbidden code wins."""
+    """The status of a refusal with these codes: a limit, a forbidden or a conflict code wins."""
     statuses = {STATUS_BY_CODE.get(code, UNPROCESSABLE) for code in codes}
-    for status in (FORBIDDEN, CONFLICT):
+    for status in (TOO_MANY_REQUESTS, FORBIDDEN, CONFLICT):
         if status in statuses:
             return status
     return UNPROCESSABLE

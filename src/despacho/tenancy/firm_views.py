@@ -30,6 +30,7 @@ from despacho.tenancy.links import (
     link_resend,
     link_respond,
     link_revoke,
+    link_sent_message,
     link_withdraw,
     refuse_unless_company_owner,
 )
@@ -40,6 +41,7 @@ from despacho.tenancy.selectors import (
     LinkNotFound,
     company_links,
     company_side_link_for,
+    firm_invitations,
     firm_link_for,
     link_notices,
     workspace_companies,
@@ -48,6 +50,7 @@ from despacho.tenancy.selectors import (
 from despacho.tenancy.workspace import workspace_managed_account
 
 PAGE_SIZE = 25
+INVITATIONS_SHOWN = 50
 
 
 @login_required
@@ -71,6 +74,11 @@ def workspace_list(request: AppRequest) -> HttpResponse:
         "rows": rows,
         "query": query.urlencode(),
         "is_manager": workspace.is_manager,
+        "invitations": (
+            list(firm_invitations(account=account)[:INVITATIONS_SHOWN])
+            if workspace.is_manager
+            else []
+        ),
     }
     if request.htmx and request.htmx.target == "companies":
         return render(request, "tenancy/firm/_companies.html", context)
@@ -96,14 +104,7 @@ def link_invite_view(request: AppRequest) -> HttpResponse:
         except ValidationError as exc:
             form_errors_from(form, exc, {})
         else:
-            messages.success(
-                request,
-                _(
-                    "Invitamos a %(company)s: su propietario recibió un correo y un aviso en "
-                    "Despacho."
-                )
-                % {"company": link.company.razon_social},
-            )
+            messages.success(request, link_sent_message(link))
             return redirect("firm:list")
     return render(request, "tenancy/firm/invite.html", {"form": form, "account": firm})
 
@@ -122,7 +123,7 @@ def _firm_link_act(
         for message in exc.messages:
             messages.error(request, message)
     else:
-        messages.success(request, done % {"company": link.company.razon_social})
+        messages.success(request, done % {"requested": link.requested})
     return redirect("firm:list")
 
 
@@ -133,7 +134,10 @@ def link_resend_view(request: AppRequest, link_id: int) -> HttpResponse:
         request,
         link_id,
         link_resend,
-        _("Enviamos de nuevo la invitación a %(company)s; el enlace anterior ya no sirve."),
+        _(
+            "Enviamos de nuevo la invitación a %(requested)s; si la empresa tiene cuenta, su "
+            "propietario la verá."
+        ),
     )
 
 
@@ -141,7 +145,7 @@ def link_resend_view(request: AppRequest, link_id: int) -> HttpResponse:
 @require_POST
 def link_withdraw_view(request: AppRequest, link_id: int) -> HttpResponse:
     return _firm_link_act(
-        request, link_id, link_withdraw, _("Retiraste la invitación a %(company)s.")
+        request, link_id, link_withdraw, _("Retiraste la invitación a %(requested)s.")
     )
 
 
@@ -166,7 +170,7 @@ def _respond(request: AppRequest, link: CompanyLink) -> HttpResponse:
         messages.success(
             request,
             _("Aceptaste: %(firm)s ya administra %(company)s.")
-            % {"firm": link.firm.name, "company": link.company.razon_social},
+            % {"firm": link.firm.name, "company": link.invited_company.razon_social},
         )
     else:
         messages.info(
@@ -229,7 +233,7 @@ def link_revoke_view(request: AppRequest, link_id: int) -> HttpResponse:
         messages.success(
             request,
             _("Revocaste el vínculo: %(firm)s ya no tiene acceso a %(company)s.")
-            % {"firm": link.firm.name, "company": link.company.razon_social},
+            % {"firm": link.firm.name, "company": link.invited_company.razon_social},
         )
     return redirect("firm:company_links", company_id=link.company_id)
 
