@@ -282,6 +282,17 @@ def test_files_above_the_size_limit_are_refused(client, firm, settings):
     assert "el máximo es" in response.content.decode()
 
 
+def test_a_file_over_the_limit_is_told_its_real_size_not_the_limits(client, firm, settings):
+    settings.IMPORT_MAX_BYTES = 1024 * 1024  # 1 MB
+    client.force_login(owner_of(firm))
+    big = SimpleUploadedFile(
+        "clientes.csv", b"nombre,rfc\n" + b"x" * (3 * 1024 * 1024 + 600 * 1024), "text/csv"
+    )
+    response = client.post(reverse("onboarding:import_start"), {"file": big})
+    assert response.status_code == 400
+    assert "El archivo pesa 3.6 MB; el máximo es 1 MB." in response.content.decode()
+
+
 def _rows(n, tag="c"):
     return [
         [f"EMPRESA {i} SA", valid_rfc(), "5512345678", f"{tag}{i}@example.mx", "06000"]

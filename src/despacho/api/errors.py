@@ -12,13 +12,18 @@ of another tenant are never 403: the selectors raise their not-found errors, map
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterable
+import logging
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
+from django.core.signals import got_request_exception
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.urls import URLPattern
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as SchemaValidationError
@@ -169,6 +174,69 @@ def status_for(codes: Iterable[str]) -> int:
     return UNPROCESSABLE
 
 
+logger = logging.getLogger("django.request")
+
+# pydantic's error types, in Spanish: "<field>: <rule>" (``%(field)s`` and the error's
+# ``ctx`` values fill them). A type not listed gets SCHEMA_FALLBACK.
+SCHEMA_MESSAGES: dict[str, Promise] = {
+    "missing": gettext_lazy("%(field)s: es obligatorio."),
+    "string_type": gettext_lazy("%(field)s: debe ser texto."),
+    "string_too_long": gettext_lazy("%(field)s: máximo %(max_length)s caracteres."),
+    "string_too_short": gettext_lazy("%(field)s: mínimo %(min_length)s caracteres."),
+    "string_pattern_mismatch": gettext_lazy("%(field)s: tiene caracteres no permitidos."),
+    "int_type": gettext_lazy("%(field)s: debe ser un número entero."),
+    "int_parsing": gettext_lazy("%(field)s: debe ser un número entero."),
+    "int_from_float": gettext_lazy("%(field)s: debe ser un número entero, sin decimales."),
+    "float_type": gettext_lazy("%(field)s: debe ser un número."),
+    "float_parsing": gettext_lazy("%(field)s: debe ser un número."),
+    "decimal_type": gettext_lazy("%(field)s: debe ser un número."),
+    "decimal_parsing": gettext_lazy("%(field)s: debe ser un número."),
+    "decimal_max_places": gettext_lazy("%(field)s: máximo %(decimal_places)s decimales."),
+    "decimal_max_digits": gettext_lazy("%(field)s: máximo %(max_digits)s dígitos."),
+    "bool_type": gettext_lazy("%(field)s: debe ser true o false."),
+    "bool_parsing": gettext_lazy("%(field)s: debe ser true o false."),
+    "greater_than": gettext_lazy("%(field)s: debe ser mayor que %(gt)s."),
+    "greater_than_equal": gettext_lazy("%(field)s: debe ser %(ge)s o más."),
+    "less_than": gettext_lazy("%(field)s: debe ser menor que %(lt)s."),
+    "less_than_equal": gettext_lazy("%(field)s: debe ser %(le)s o menos."),
+    "date_type": gettext_lazy("%(field)s: debe ser una fecha AAAA-MM-DD."),
+    "date_parsing": gettext_lazy("%(field)s: debe ser una fecha AAAA-MM-DD."),
+    "date_from_datetime_parsing": gettext_lazy("%(field)s: debe ser una fecha AAAA-MM-DD."),
+    "datetime_type": gettext_lazy("%(field)s: debe ser una fecha y hora ISO 8601."),
+    "datetime_parsing": gettext_lazy("%(field)s: debe ser una fecha y hora ISO 8601."),
+    "datetime_from_date_parsing": gettext_lazy("%(field)s: debe ser una fecha y hora ISO 8601."),
+    "uuid_type": gettext_lazy("%(field)s: debe ser un UUID."),
+    "uuid_parsing": gettext_lazy("%(field)s: debe ser un UUID."),
+    "enum": gettext_lazy("%(field)s: debe ser uno de %(expected)s."),
+    "literal_error": gettext_lazy("%(field)s: debe ser uno de %(expected)s."),
+    "list_type": gettext_lazy("%(field)s: debe ser una lista."),
+    "too_long": gettext_lazy("%(field)s: máximo %(max_length)s elementos."),
+    "too_short": gettext_lazy("%(field)s: mínimo %(min_length)s elementos."),
+    "dict_type": gettext_lazy("%(field)s: debe ser un objeto JSON."),
+    "model_type": gettext_lazy("%(field)s: debe ser un objeto JSON."),
+    "model_attributes_type": gettext_lazy("%(field)s: debe ser un objeto JSON."),
+    "extra_forbidden": gettext_lazy("%(field)s: este campo no existe."),
+    "json_invalid": gettext_lazy("%(field)s: no es JSON válido."),
+}
+SCHEMA_FALLBACK = gettext_lazy("%(field)s: el valor no es válido.")
+
+
+def schema_message(error: Mapping[str, Any], field: str) -> str:
+    """A pydantic error in Spanish, naming the field and the rule it broke."""
+    template = SCHEMA_MESSAGES.get(str(error.get("type", "")), SCHEMA_FALLBACK)
+    params = {k: _readable(v) for k, v in (error.get("ctx") or {}).items()}
+    params["field"] = field or _("El cuerpo de la solicitud")
+    try:
+        return str(template) % params
+    except (KeyError, TypeError, ValueError):  # a ctx without the value the template names
+        return str(SCHEMA_FALLBACK) % params
+
+
+def _readable(value: Any) -> str:
+    # pydantic writes choices as "'a', 'b' or 'c'"; Spanish says "o".
+    return str(value).replace(" or ", " o ")
+
+
 def _schema_field(loc: tuple[Any, ...] | list[Any]) -> str:
     # ("body", "payload", "grants", 0, "company") → "grants.0.company"; ("query", "limit") → "limit"
     parts = [str(part) for part in loc[1:]]
@@ -201,14 +269,16 @@ def install(api: NinjaAPI) -> None:
         return respond(request, status, code, message, fields)
 
     def on_schema_validation(request: HttpRequest, exc: Any) -> HttpResponse:
-        fields = [
-            {
-                "field": _schema_field(error.get("loc", ())),
-                "code": str(error.get("type", "invalid")),
-                "message": str(error.get("msg", "")),
-            }
-            for error in exc.errors
-        ]
+        fields = []
+        for error in exc.errors:
+            field = _schema_field(error.get("loc", ()))
+            fields.append(
+                {
+                    "field": field,
+                    "code": str(error.get("type", "invalid")),
+                    "message": schema_message(error, field),
+                }
+            )
         return respond(
             request,
             UNPROCESSABLE,
@@ -242,6 +312,29 @@ def install(api: NinjaAPI) -> None:
             message = _("El cuerpo de la solicitud no se puede leer: envía JSON válido.")
         return respond(request, exc.status_code, code, message)
 
+    def on_server_error(request: HttpRequest, exc: Any) -> HttpResponse:
+        if settings.DEBUG:
+            raise exc  # Django's debug page, for whoever runs it locally
+        # What Django's own handler does for a 500: log it, tell request_finished listeners
+        # (the test client re-raises from this signal unless told not to).
+        logger.error(
+            "Internal Server Error: %s",
+            request.path,
+            exc_info=exc,
+            extra={"status_code": 500, "request": request},
+        )
+        got_request_exception.send(sender=None, request=request)
+        return respond(
+            request,
+            500,
+            "server_error",
+            _(
+                "Algo falló de nuestro lado y no se completó la solicitud. Inténtalo de nuevo; "
+                "si se repite, avísanos."
+            ),
+        )
+
+    api.add_exception_handler(Exception, on_server_error)
     api.add_exception_handler(ApiError, on_api_error)
     api.add_exception_handler(ValidationError, on_validation)
     api.add_exception_handler(SchemaValidationError, on_schema_validation)

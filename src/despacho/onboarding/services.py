@@ -279,18 +279,27 @@ def client_account_create(
 # --- CSV imports -------------------------------------------------------------------------
 
 
-def import_start(*, firm: Account, actor: User, file_name: str, data: bytes) -> ImportJob:
-    """Read the uploaded file and queue its validation; UnreadableFile says why it can't be."""
+def import_start(
+    *, firm: Account, actor: User, file_name: str, data: bytes, size: int | None = None
+) -> ImportJob:
+    """Read the uploaded file and queue its validation; UnreadableFile says why it can't be.
+
+    ``size`` is the upload's real size: callers read at most one byte past the limit, so
+    ``data`` alone cannot say how big a refused file was.
+    """
     manager_membership(account=firm, actor=actor)
-    if len(data) > settings.IMPORT_MAX_BYTES:
-        raise UnreadableFile(
-            _("El archivo pesa %(size)s MB; el máximo es %(max)s MB. Divídelo en partes.")
-            % {
-                "size": f"{len(data) / 1048576:.1f}",
-                "max": f"{settings.IMPORT_MAX_BYTES / 1048576:.0f}",
-            },
-            code="too_large",
-        )
+    limit = settings.IMPORT_MAX_BYTES
+    real_size = max(len(data), size or 0)
+    if real_size > limit:
+        if real_size > len(data) or size is not None:
+            message = _(
+                "El archivo pesa %(size)s MB; el máximo es %(max)s MB. Divídelo en partes."
+            ) % {"size": f"{real_size / 1048576:.1f}", "max": f"{limit / 1048576:.0f}"}
+        else:  # a capped read with no size given: all we know is that it is too big
+            message = _("El archivo pesa más de %(max)s MB, el máximo. Divídelo en partes.") % {
+                "max": f"{limit / 1048576:.0f}"
+            }
+        raise UnreadableFile(message, code="too_large")
     parsed = read(data, max_rows=settings.IMPORT_MAX_ROWS)
     with transaction.atomic():
         job = ImportJob.objects.create(
