@@ -523,7 +523,9 @@ def _invite_instead(*, firm: Account, actor: User | None, row: ClientRow, regist
                 actor=actor,
                 rfc=row.rfc if by_rfc else "",
                 email="" if by_rfc else row.email,
-                hourly_cap=False,  # the row cost the firm a real creation elsewhere in the file
+                # Not capped: a confirmed import is one deliberate act of a manager, and a
+                # row dropped at the cap would tell the firm which rows named someone.
+                hourly_cap=False,
             )
     except ValidationError:
         pass  # already invited or managed: the firm's own state, nothing to add
