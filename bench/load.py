@@ -19,7 +19,7 @@ the users spread over ``--client-processes`` processes (5):
    The ratio list / floor is what the list costs above the least a logged-in page costs.
 
 The client plays the TLS-terminating proxy of a real deployment: it sends
-``X-Forwarded-Proto: https`` (settings trust it: SECURE_PROXY_SSL_HEADER) and sends the
+``X-Forwarded-Proto: https`` (trusted because the bench sets DESPACHO_BEHIND_PROXY=1) and sends the
 Secure cookies back over the loopback (it clears their Secure flag in its own jar), so the
 app runs its production settings unchanged.
 Logins never fail, so django-axes' lock-out (which counts failures only) never trips.
@@ -587,6 +587,8 @@ def main() -> None:
             "DJANGO_SETTINGS_MODULE": "despacho.settings",
             "DESPACHO_DATA_DIR": data_dir,
             "DESPACHO_DEBUG": "0",
+            # The bench stands where the TLS proxy would and sends X-Forwarded-Proto.
+            "DESPACHO_BEHIND_PROXY": "1",
             "SECRET_KEY": "load-bench-" + os.urandom(24).hex(),
             "ALLOWED_HOSTS": HOST,
             "EMAIL_URL": "dummy:",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import stat
@@ -195,3 +196,59 @@ def test_make_run_passes_host_and_port_to_every_command_it_runs():
     ]
     for command in commands:
         assert "HOST=localhost PORT=8100 " in command, command
+
+
+def _modes(paths: list[Path]) -> dict[str, str]:
+    return {p.name: oct(stat.S_IMODE(p.stat().st_mode)) for p in paths}
+
+
+def test_the_data_dir_the_database_the_secret_and_stored_files_are_the_owners_alone(tmp_path):
+    data = tmp_path / "datos"
+    code = (
+        "from django.core.files.base import ContentFile; "
+        "from django.core.files.storage import default_storage; "
+        "from django.db import connection; "
+        "connection.ensure_connection(); connection.cursor().execute('create table t (x int)'); "
+        "print(default_storage.save('cfdi/7/factura.xml', ContentFile(b'<x/>')))"
+    )
+    env = {k: v for k, v in PRODUCTION.items() if k != "SECRET_KEY"}
+    result = _despacho(["shell", "-c", code], {**env, "DESPACHO_DATA_DIR": str(data)})
+    assert result.returncode == 0, result.stderr
+    media = data / "media"
+    assert _modes([data, media / "cfdi", media / "cfdi" / "7"]) == {
+        "datos": "0o700",
+        "cfdi": "0o700",
+        "7": "0o700",
+    }
+    assert _modes(
+        [data / "despacho.sqlite3", data / "secret_key", media / "cfdi" / "7" / "factura.xml"]
+    ) == {"despacho.sqlite3": "0o600", "secret_key": "0o600", "factura.xml": "0o600"}
+
+
+def test_a_data_dir_made_before_the_rule_is_narrowed_at_start(tmp_path):
+    data = tmp_path / "datos"
+    data.mkdir(mode=0o755)
+    data.chmod(0o755)
+    for name in ("despacho.sqlite3", "secret_key"):
+        (data / name).write_text("x" * 64)
+        (data / name).chmod(0o644)
+    result = _despacho(["shell", "-c", "print('ok')"], {"DESPACHO_DATA_DIR": str(data)})
+    assert result.returncode == 0, result.stderr
+    assert _modes([data, data / "despacho.sqlite3", data / "secret_key"]) == {
+        "datos": "0o700",
+        "despacho.sqlite3": "0o600",
+        "secret_key": "0o600",
+    }
+
+
+@pytest.mark.parametrize(
+    ("behind_proxy", "expected"), [("", None), ("1", ["HTTP_X_FORWARDED_PROTO", "https"])]
+)
+def test_x_forwarded_proto_is_trusted_only_behind_a_named_proxy(tmp_path, behind_proxy, expected):
+    code = (
+        "import json; from django.conf import settings; "
+        "print(json.dumps(getattr(settings, 'SECURE_PROXY_SSL_HEADER', None)))"
+    )
+    env = {**PRODUCTION, "DESPACHO_DATA_DIR": str(tmp_path), "DESPACHO_BEHIND_PROXY": behind_proxy}
+    result = _despacho(["shell", "-c", code], env)
+    assert json.loads(result.stdout.strip().splitlines()[-1]) == expected

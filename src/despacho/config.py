@@ -32,6 +32,10 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
+PRIVATE_DIR_MODE = 0o700
+PRIVATE_FILE_MODE = 0o600
+
+
 # A server bound to every interface is reached, on the machine itself, at loopback.
 _WILDCARD_HOSTS = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}  # noqa: S104
 
@@ -55,10 +59,27 @@ def site_url(environ: Mapping[str, str]) -> str:
 
 
 def data_dir() -> Path:
-    """The directory for the embedded database, generated secret and local files."""
+    """The directory for the embedded database, generated secret and local files: only the
+    process's user may read it (0700), and what the process creates from now on is its
+    user's alone (umask 077: the SQLite file and its journals, media folders and files)."""
+    os.umask(0o077)
     path = Path(os.environ.get("DESPACHO_DATA_DIR") or "var").resolve()
-    path.mkdir(parents=True, exist_ok=True)
+    path.mkdir(mode=PRIVATE_DIR_MODE, parents=True, exist_ok=True)
+    _restrict(path, PRIVATE_DIR_MODE)
+    # Made before this rule (0644 by a common umask): close what is already there.
+    for name in ("despacho.sqlite3", "secret_key"):
+        _restrict(path / name, PRIVATE_FILE_MODE)
     return path
+
+
+def _restrict(path: Path, mode: int) -> None:
+    """Narrow ``path`` to ``mode`` if it exists, is ours and is wider (never widen)."""
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        return
+    if info.st_uid == os.getuid() and info.st_mode & 0o777 & ~mode:
+        path.chmod(mode)
 
 
 def secret_key(directory: Path) -> str:

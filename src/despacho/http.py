@@ -1,14 +1,16 @@
-"""The request type our middleware builds, for type-checked views (django-htmx's advice), and
-the middleware that gives a 405 a page."""
+"""The request type our middleware builds, for type-checked views (django-htmx's advice),
+the middleware that gives a 405 a page and the one that keeps private answers out of caches."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponseNotAllowed
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
+from django.utils.cache import patch_cache_control
 from django.utils.http import url_has_allowed_host_and_scheme
 
 if TYPE_CHECKING:
@@ -47,3 +49,41 @@ class MethodNotAllowedPageMiddleware:
         page = render(request, "405.html", {"allowed": response["Allow"], "back": back}, status=405)
         page["Allow"] = response["Allow"]
         return page
+
+
+# Pages behind a login of their own (the receivers' portal) and the API, whose answers
+# are someone's data even before the request says who is asking.
+PRIVATE_PREFIXES = ("/portal/", "/api/")
+
+
+class PrivateCacheMiddleware:
+    """Nothing anyone identified receives is stored by a browser or a proxy.
+
+    Every response to a request that carries a session (staff or portal), a logged-in
+    user or an ``Authorization`` header, and every portal and API response, gets
+    ``Cache-Control: private, no-store``: logged-in pages, CFDI downloads and API answers
+    must not stay in a shared cache or on a shared computer's disk. Static files are
+    answered by WhiteNoise before this runs and keep their long cache.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        response = self.get_response(request)
+        if _identified(request):
+            # Merged with what a view set: never_cache's no-cache stays, public goes (and with
+            # no-store nothing is kept, whatever max-age says).
+            patch_cache_control(response, private=True, no_store=True)
+        return response
+
+
+def _identified(request: HttpRequest) -> bool:
+    if request.path.startswith(PRIVATE_PREFIXES):
+        return True
+    if "Authorization" in request.headers:
+        return True
+    if settings.SESSION_COOKIE_NAME in request.COOKIES:
+        return True
+    user = getattr(request, "user", None)
+    return bool(user is not None and user.is_authenticated)

@@ -73,6 +73,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # After WhiteNoise (static files keep their cache); sees every other response last.
+    "despacho.http.PrivateCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -167,6 +169,9 @@ STORAGES = {
     },
 }
 MEDIA_ROOT = DATA_DIR / "media"
+# Stored originals and uploads are the process user's alone (the data dir is 0700 too).
+FILE_UPLOAD_PERMISSIONS = config.PRIVATE_FILE_MODE
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = config.PRIVATE_DIR_MODE
 WHITENOISE_USE_FINDERS = DEBUG
 # Files browsers ask for at the site's root (/favicon.ico), served by WhiteNoise as they are.
 WHITENOISE_ROOT = BASE_DIR / "webroot"
@@ -198,6 +203,9 @@ CFDI_ZIP_DOWNLOAD_MAX = int(os.environ.get("CFDI_ZIP_DOWNLOAD_MAX", 10_000))
 # The firm's workspace: link invitations and client activations live this many days;
 # CSV onboarding refuses files above these limits (see docs/architecture.md, "onboarding").
 LINK_INVITATION_DAYS = int(os.environ.get("LINK_INVITATION_DAYS", 7))
+# Link invitations one firm may send per hour (each answered the same, so a cap is what
+# keeps anyone from sweeping RFCs or emails through them).
+LINK_INVITATIONS_PER_HOUR = int(os.environ.get("LINK_INVITATIONS_PER_HOUR", 20))
 IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", 5 * 1024 * 1024))
 IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", 20_000))
 
@@ -255,7 +263,11 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 if not DEBUG:
     SECURE_SSL_REDIRECT = config.env_bool("SECURE_SSL_REDIRECT", default=not TESTING)
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # X-Forwarded-Proto says "this came over HTTPS"; any client can send it, so it is
+    # trusted only when the operator says a TLS-terminating proxy sets it (and strips the
+    # client's): DESPACHO_BEHIND_PROXY=1.
+    if config.env_bool("DESPACHO_BEHIND_PROXY"):
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", 60 * 60 * 24 * 365))

@@ -197,4 +197,75 @@ def test_the_status_map_lets_a_forbidden_or_conflict_code_win():
     assert status_for(["requires_ventas"]) == 422
     assert status_for(["requires_ventas", "rfc_taken"]) == 409
     assert status_for(["rfc_taken", "not_manager"]) == 403
-    assert set(STATUS_BY_CODE.values()) == {403, 409}
+    assert status_for(["rfc_taken", "too_many_link_invitations"]) == 429
+    assert set(STATUS_BY_CODE.values()) == {403, 409, 429}
+
+
+def test_a_server_error_is_a_500_in_the_envelope_not_an_html_page(settings, monkeypatch, caplog):
+    settings.DEBUG = False
+    tenant = make_tenant()
+
+    def broken(**kwargs):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr("despacho.tenancy.api.companies_visible", broken)
+    client = Client(raise_request_exception=False)
+    response = client.get("/api/v1/companies", headers={"Authorization": f"Bearer {tenant.token}"})
+    assert response.status_code == 500
+    assert response["Content-Type"].startswith("application/json")
+    error = error_of(response)
+    assert error["code"] == "server_error"
+    assert error["message"].startswith("Algo falló de nuestro lado")
+    assert "a bug" not in response.content.decode()  # nothing of the failure leaks
+    assert any(record.exc_info for record in caplog.records)  # but it is logged
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "message"),
+    [
+        ({"permissions": ["ventas"]}, "name", "name: es obligatorio."),
+        ({"name": 7, "permissions": ["ventas"]}, "name", "name: debe ser texto."),
+        (
+            {"name": "x" * 201, "permissions": ["ventas"]},
+            "name",
+            "name: máximo 200 caracteres.",
+        ),
+        (
+            {"name": "Bien", "permissions": "ventas"},
+            "permissions",
+            "permissions: debe ser una lista.",
+        ),
+    ],
+)
+def test_schema_messages_are_spanish_naming_the_field_and_the_rule(body, field, message):
+    tenant = make_tenant()
+    response = api_as(tenant.token).post("/profiles", body)
+    assert response.status_code == 422
+    fields = error_of(response)["fields"]
+    assert {"field": field, "message": message} == {k: fields[0][k] for k in ("field", "message")}
+
+
+def test_an_enum_and_an_integer_are_explained_in_spanish():
+    tenant = make_tenant()
+    api = api_as(tenant.token)
+    enum = error_of(api.post("/profiles", {"name": "Bien", "permissions": ["volar"]}))
+    assert enum["fields"][0]["message"].startswith(
+        "permissions.0: debe ser uno de 'datos_maestros'"
+    )
+    assert " o 'portal'" in enum["fields"][0]["message"]
+    limit = error_of(api.get("/companies", {"limit": "muchos"}))
+    assert limit["fields"][0] == {
+        "field": "limit",
+        "code": "int_parsing",
+        "message": "limit: debe ser un número entero.",
+    }
+
+
+def test_no_schema_message_is_left_in_english():
+    from despacho.api.errors import SCHEMA_FALLBACK, schema_message
+
+    for error_type in ("missing", "int_parsing", "string_too_long", "some_new_pydantic_type"):
+        text = schema_message({"type": error_type, "ctx": {"max_length": 5}}, "campo")
+        assert text.startswith("campo: ")
+        assert "Field" not in text and "Input should" not in text
+    assert schema_message({"type": "nuevo"}, "x") == str(SCHEMA_FALLBACK) % {"field": "x"}

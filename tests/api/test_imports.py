@@ -84,6 +84,16 @@ def test_a_file_over_the_limit_is_refused_without_reading_it_all(settings):
     assert error_of(response)["code"] == "too_large"
 
 
+def test_a_file_over_the_limit_is_told_its_real_size(settings):
+    settings.IMPORT_MAX_BYTES = 1024 * 1024
+    tenant = make_tenant()
+    big = b"nombre,rfc\n" + b"x" * (31 * 1024 * 1024)
+    upload = SimpleUploadedFile("clientes.csv", big, "text/csv")
+    response = api_as(tenant.token).multipart("/imports", {"file": upload})
+    assert response.status_code == 422
+    assert error_of(response)["message"].startswith("El archivo pesa 31.0 MB; el máximo es 1 MB.")
+
+
 def test_members_cannot_import():
     tenant = make_tenant()
     member = active_member(tenant.account, [tenant.company])

@@ -25,24 +25,73 @@ def test_a_firm_invites_a_company_by_rfc_and_its_owner_accepts():
     assert response.status_code == 201, response.content
     link = response.json()
     assert link["side"] == "firm" and link["status"] == "pending"
-    assert link["company"]["rfc"] == client.company.rfc
+    assert link["requested"] == client.company.rfc
+    assert link["company"] is None  # until its owner accepts
     invitation = Invitation.objects.get(company_link_id=int(link["id"]))
     assert invitation.email == client.owner.user.email
 
     seen = api_as(client.token).get(f"/links/{link['id']}").json()
     assert seen["side"] == "company" and seen["firm"] == firm.account.name
+    assert seen["company"]["rfc"] == client.company.rfc
     accepted = api_as(client.token).post(f"/links/{link['id']}/accept")
     assert accepted.status_code == 200
     assert accepted.json()["status"] == "accepted"
     companies = {c["id"] for c in api_as(firm.token).get("/companies").json()["items"]}
     assert str(client.company.pk) in companies
+    now_seen = api_as(firm.token).get(f"/links/{link['id']}").json()
+    assert now_seen["company"]["razon_social"] == client.company.razon_social
 
 
 def test_a_firm_invites_by_the_owners_email():
     firm, client = make_tenant(), make_tenant()
     response = api_as(firm.token).post("/links", {"email": client.owner.user.email})
     assert response.status_code == 201
-    assert response.json()["company"]["id"] == str(client.company.pk)
+    assert response.json()["company"] is None
+    link = CompanyLink.objects.get(pk=int(response.json()["id"]))
+    assert link.company == client.company
+
+
+def _comparable(answer: dict) -> dict:
+    """An answer without what differs between any two invitations (id, what was typed, times)."""
+    return {
+        k: v for k, v in answer.items() if k not in ("id", "requested", "invited_at", "expires_at")
+    }
+
+
+@pytest.mark.parametrize("field", ["rfc", "email"])
+def test_an_invitation_answers_the_same_whether_or_not_it_names_someone(field):
+    from tests.factories import valid_rfc
+
+    firm, client = make_tenant(), make_tenant()
+    api = api_as(firm.token)
+    known = client.company.rfc if field == "rfc" else client.owner.user.email
+    unknown = valid_rfc() if field == "rfc" else "nadie@example.mx"
+    answers = [api.post("/links", {field: value}) for value in (known, unknown)]
+    assert [a.status_code for a in answers] == [201, 201]
+    assert _comparable(answers[0].json()) == _comparable(answers[1].json())
+    for answer in answers:
+        assert client.company.razon_social not in answer.content.decode()
+        assert answer.json()["company"] is None
+    listed = api.get("/links", {"side": "firm"}).json()["items"]
+    assert [_comparable(item) for item in listed] == [_comparable(a.json()) for a in answers]
+    assert client.company.razon_social not in api.get("/links").content.decode()
+    # Asking for the same again is refused alike, by what the firm typed.
+    again = [api.post("/links", {field: value}) for value in (known, unknown)]
+    assert [a.status_code for a in again] == [409, 409]
+    assert [error_of(a)["code"] for a in again] == ["already_invited", "already_invited"]
+
+
+def test_link_invitations_past_the_hourly_cap_are_429_in_spanish(settings):
+    from tests.factories import valid_rfc
+
+    settings.LINK_INVITATIONS_PER_HOUR = 2
+    firm = make_tenant()
+    api = api_as(firm.token)
+    assert [api.post("/links", {"rfc": valid_rfc()}).status_code for _ in range(2)] == [201, 201]
+    refused = api.post("/links", {"rfc": valid_rfc()})
+    assert refused.status_code == 429
+    assert error_of(refused)["code"] == "too_many_link_invitations"
+    assert "hasta 2 invitaciones de vínculo por hora" in error_of(refused)["message"]
 
 
 def test_the_company_owner_declines():
@@ -61,11 +110,6 @@ def test_an_invitation_needs_an_rfc_or_an_email_and_names_the_broken_rule():
     neither = api.post("/links", {})
     assert neither.status_code == 422
     assert error_of(neither)["code"] == "required"
-    unknown = api.post("/links", {"rfc": "EKU9003173C9"})
-    assert unknown.status_code == 422
-    assert error_of(unknown)["fields"] == [
-        {"field": "rfc", "code": "rfc_not_registered", "message": error_of(unknown)["message"]}
-    ]
     bad_digit = api.post("/links", {"rfc": "EKU9003173C8"})
     assert bad_digit.status_code == 422
     assert error_of(bad_digit)["fields"][0]["field"] == "rfc"
@@ -158,6 +202,9 @@ def test_a_companys_links_as_each_side_sees_them():
     path = f"/companies/{client.company.pk}/links"
     as_company = api_as(client.token).get(path).json()["items"]
     assert [item["id"] for item in as_company] == [str(theirs.pk), str(mine.pk)]
+    # The firm learns nothing of the company until its owner accepts.
+    assert api_as(firm.token).get(path).status_code == 404
+    api_as(client.token).post(f"/links/{mine.pk}/accept")
     as_firm = api_as(firm.token).get(path).json()["items"]
     assert [item["id"] for item in as_firm] == [str(mine.pk)]
     stranger = make_tenant()

@@ -91,7 +91,7 @@ def test_the_preview_shows_each_row_valid_or_with_its_errors_in_spanish(
     client.force_login(owner_of(firm))
     job = _upload(client, _file(rows), django_capture_on_commit_callbacks)
     assert job.status == ImportStatus.READY
-    assert (job.valid_rows, job.invalid_rows) == (1, 9)
+    assert (job.valid_rows, job.invalid_rows) == (3, 7)
     codes = {row["line"]: [e["code"] for e in row["errors"]] for row in job.rows}
     assert codes == {
         2: [],
@@ -100,8 +100,8 @@ def test_the_preview_shows_each_row_valid_or_with_its_errors_in_spanish(
         5: ["phone_invalid"],
         6: ["invalid_email"],
         7: ["already_managed"],
-        8: ["rfc_registered"],
-        9: ["email_registered"],
+        8: [],  # another account's RFC: nothing tells the firm (it becomes an invitation)
+        9: [],  # an email with a login: likewise
         10: ["example_row"],
         11: ["codigo_postal_format"],
     }
@@ -112,11 +112,13 @@ def test_the_preview_shows_each_row_valid_or_with_its_errors_in_spanish(
         "no es un teléfono de México de 10 dígitos",
         "no es un correo válido",
         "ya administras",
-        "invita a su propietario desde «Vincular empresa»",
         "fila de ejemplo de la plantilla",
-        "Crear 1 empresa",
+        "Crear 3 empresas",
+        "en lugar de crearla invitaremos a su propietario",
     ):
         assert message in body, message
+    assert "ya tiene cuenta en Despacho. No se crea" not in body
+    assert "ya tiene acceso" not in body
     assert not Company.objects.filter(rfc=good).exists()  # nothing written before confirming
 
 
@@ -132,6 +134,38 @@ def test_the_start_page_says_what_the_review_does_with_the_example_row(
     assert job.invalid_rows == 1
     review = client.get(reverse("onboarding:import_job", args=[job.pk])).content.decode()
     assert 'data-code="example_row"' in review
+
+
+def test_rows_naming_someone_elses_rfc_or_email_read_and_end_like_any_row_and_invite_the_owner(
+    client, firm, django_capture_on_commit_callbacks
+):
+    elsewhere = make_company(make_account(), razon_social="VECINA DISCRETA SA DE CV")
+    person = make_user(email="ya@existe.mx")
+    other = make_account(owner=person)
+    persons_company = make_company(other, razon_social="DE QUIEN YA EXISTE SA")
+    fresh = valid_rfc()
+    rows = [
+        ["DE OTRO SA", elsewhere.rfc, "", "", "06000"],
+        ["PERSONA CON CUENTA SA", valid_rfc(), "", "ya@existe.mx", "06000"],
+        ["NUEVA SA", fresh, "", "nueva@example.mx", "06000"],
+    ]
+    capture = django_capture_on_commit_callbacks
+    client.force_login(owner_of(firm))
+    job = _upload(client, _file(rows), capture)
+    review = [(row["errors"], sorted(row["values"])) for row in job.rows]
+    assert review[0] == review[1] == review[2]  # three rows, one answer
+    job = _confirm(client, job, capture)
+    assert [item["outcome"] for item in job.report] == ["created"] * 3
+    assert len({item["reason"] for item in job.report}) == 1
+    page = client.get(reverse("onboarding:import_job", args=[job.pk])).content.decode()
+    assert page.count("Creada o invitada") == 3
+    for secret in (elsewhere.razon_social, persons_company.razon_social):
+        assert secret not in page
+    # The owners were invited (they decide); the new client was created.
+    assert CompanyLink.objects.get(firm=firm, company=elsewhere).status == LinkStatus.PENDING
+    assert CompanyLink.objects.get(firm=firm, company=persons_company).status == "pending"
+    assert Company.objects.filter(rfc=fresh).exists()
+    assert Company.objects.filter(rfc=elsewhere.rfc).count() == 1
 
 
 def test_confirming_creates_each_company_with_its_own_account_managed_by_the_firm(
@@ -216,7 +250,7 @@ def test_the_result_csv_lists_created_and_skipped_rows_with_formulas_neutralised
     assert lines[0] == ["fila", "nombre", "rfc", "email", "resultado", "motivo"]
     assert lines[1][1].startswith("'=HYPERLINK")
     assert lines[1][4] == "omitida" and "genérico" in lines[1][5]
-    assert lines[2][1] == "'+SUMA SA" and lines[2][4] == "creada"
+    assert lines[2][1] == "'+SUMA SA" and lines[2][4] == "creada o invitada"
 
 
 @pytest.mark.parametrize(
@@ -260,6 +294,17 @@ def test_files_above_the_size_limit_are_refused(client, firm, settings):
     response = client.post(reverse("onboarding:import_start"), {"file": upload})
     assert response.status_code == 400
     assert "el máximo es" in response.content.decode()
+
+
+def test_a_file_over_the_limit_is_told_its_real_size_not_the_limits(client, firm, settings):
+    settings.IMPORT_MAX_BYTES = 1024 * 1024  # 1 MB
+    client.force_login(owner_of(firm))
+    big = SimpleUploadedFile(
+        "clientes.csv", b"nombre,rfc\n" + b"x" * (3 * 1024 * 1024 + 600 * 1024), "text/csv"
+    )
+    response = client.post(reverse("onboarding:import_start"), {"file": big})
+    assert response.status_code == 400
+    assert "El archivo pesa 3.6 MB; el máximo es 1 MB." in response.content.decode()
 
 
 def _rows(n, tag="c"):

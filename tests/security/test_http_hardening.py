@@ -12,6 +12,7 @@ from django.test import Client
 from django.urls import reverse
 
 import despacho
+from despacho.tenancy.models import Membership
 from tests.factories import make_account, make_company, owner_of
 from tests.test_config import PRODUCTION, _despacho
 
@@ -162,4 +163,62 @@ def test_production_settings_turn_on_https_only_cookies_and_hsts(tmp_path):
         "X_FRAME_OPTIONS": "DENY",
         "SECURE_REFERRER_POLICY": "same-origin",
         "DEBUG": False,
+    }
+
+
+def test_private_answers_carry_cache_control_private_no_store(settings, tmp_path):
+    """Logged-in pages, downloads, API answers and the receivers' portal: never cached."""
+    from tests.api.factories import make_key
+    from tests.portal.scenario import RECEIVER_PASSWORD, access, issue, portal_login
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    account = make_account()
+    company = make_company(account)
+    owner = owner_of(account)
+    receiver = access(company)
+    cfdi = issue(company, receiver.rfc)
+    token = make_key(Membership.objects.get(account=account, user=owner))
+
+    staff = Client()
+    staff.force_login(owner)
+    staff.post(reverse("tenancy:switch"), {"company": company.pk, "next": "/"})
+    staff_paths = [
+        reverse("home"),
+        reverse("cfdi:list", args=["ventas"]),
+        reverse("cfdi:detail", args=[cfdi.uuid]),
+        reverse("cfdi:xml", args=[cfdi.uuid]),
+        reverse("cfdi:pdf", args=[cfdi.uuid]),
+        reverse("users:list"),
+        reverse("api_keys:list"),
+        reverse("firm:list"),
+    ]
+    api = Client(headers={"Authorization": f"Bearer {token}"})
+    api_paths = [
+        "/api/v1/companies",
+        f"/api/v1/cfdis?company={company.pk}&category=ventas",
+        f"/api/v1/cfdis/{cfdi.uuid}/xml?company={company.pk}",
+        "/api/v1/nada",  # an error answer too
+    ]
+    portal = Client()
+    portal_login(portal, company, receiver.rfc, RECEIVER_PASSWORD)
+    portal_paths = [
+        reverse("portal:home", args=[company.slug]),
+        reverse("portal:xml", args=[company.slug, cfdi.uuid]),
+        reverse("portal:pdf", args=[company.slug, cfdi.uuid]),
+    ]
+    answered = []
+    for client, paths in ((staff, staff_paths), (api, api_paths), (portal, portal_paths)):
+        for path in paths:
+            response = client.get(path)
+            directives = {d.strip() for d in response.get("Cache-Control", "").split(",")}
+            answered.append((path, response.status_code, directives))
+    assert [a for a in answered if not {"private", "no-store"} <= a[2]] == []
+    assert all(status in (200, 404) for _path, status, _cc in answered), answered
+    # The portal's door is private too, before anyone logs in.
+    door = Client().get(reverse("portal:login", args=[company.slug]))
+    assert {"private", "no-store"} <= {d.strip() for d in door["Cache-Control"].split(",")}
+    # A view's own stricter words stay (the session check is never_cache).
+    check = staff.get(reverse("session_check"))
+    assert {"private", "no-store", "no-cache"} <= {
+        d.strip() for d in check["Cache-Control"].split(",")
     }

@@ -6,6 +6,7 @@ revoke (every firm member's access ends on their next request), and an audit eve
 in both accounts at every step.
 """
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -163,10 +164,11 @@ def test_inviting_by_the_owners_email_finds_their_company(firm, kemper):
     ("kwargs", "code"),
     [
         ({"rfc": "XAXX010101000"}, "generic_rfc"),
-        ({"email": "nadie@example.mx"}, "owner_not_found"),
+        ({"email": "no es un correo"}, "invalid"),
+        ({}, "required"),
     ],
 )
-def test_inviting_what_is_not_a_company_is_refused(firm, kwargs, code):
+def test_an_invitation_that_is_not_an_rfc_or_an_email_is_refused(firm, kwargs, code):
     with pytest.raises(ValidationError) as refused:
         link_invite(firm=firm, actor=owner_of(firm), **kwargs)
     exc = refused.value
@@ -178,20 +180,97 @@ def test_inviting_what_is_not_a_company_is_refused(firm, kwargs, code):
     assert [e.code for e in errors] == [code]
 
 
-def test_inviting_an_rfc_without_an_account_points_to_creating_the_client(client, firm):
+def _firm_answer(client, data):
+    """The Vincular page's answer, and the firm's Empresas page right after."""
+    answer = client.post(reverse("firm:link_invite"), data, follow=True).content.decode()
+    return answer
+
+
+def test_the_vincular_page_answers_the_same_whether_the_rfc_or_email_belongs_to_someone(
+    client, firm, kemper
+):
     from tests.factories import valid_rfc
 
     client.force_login(owner_of(firm))
-    response = client.post(reverse("firm:link_invite"), {"rfc": valid_rfc()})
-    assert "no tiene cuenta en Despacho" in response.content.decode()
-    assert not CompanyLink.objects.exists()
+    for known, unknown in (
+        ({"rfc": kemper.rfc}, {"rfc": valid_rfc()}),
+        ({"email": "patricia@kemper.mx"}, {"email": "nadie@example.mx"}),
+    ):
+        known_page = _firm_answer(client, known)
+        unknown_page = _firm_answer(client, unknown)
+        for page, data in ((known_page, known), (unknown_page, unknown)):
+            typed = next(iter(data.values()))
+            assert f"Invitación enviada a {typed}; si la empresa ya tiene cuenta" in page
+            assert kemper.razon_social not in page
+        # Both invitations read alike on the firm's page: what was typed, pending.
+        rows = re.findall(r'<tr data-requested="([^"]+)" data-status="(\w+)"', unknown_page)
+        assert (next(iter(known.values())), "pending") in rows
+        assert (next(iter(unknown.values())), "pending") in rows
+    # Only the RFC reached Kemper's owner; the email named the same company while its
+    # invitation was pending, so it asks nobody again.
+    assert CompanyLink.objects.filter(firm=firm, company=kemper).count() == 1
+    assert CompanyLink.objects.filter(firm=firm, company=None).count() == 3
+
+
+def test_an_rfc_without_an_account_gets_an_invitation_that_reaches_nobody(firm, smtp_inbox):
+    from tests.factories import valid_rfc
+
+    rfc = valid_rfc()
+    link = link_invite(firm=firm, actor=owner_of(firm), rfc=rfc)
+    assert link.company is None
+    assert link.requested == rfc
+    assert link.firm_status == LinkStatus.PENDING
+    assert not Invitation.objects.filter(company_link=link).exists()
+    # Sending it again or withdrawing it answers like any other invitation.
+    assert link_resend(link=link, actor=owner_of(firm)).firm_status == LinkStatus.PENDING
+    assert link_withdraw(link=link, actor=owner_of(firm)).firm_status == LinkStatus.WITHDRAWN
 
 
 def test_an_owner_of_several_companies_is_invited_by_rfc(firm, kemper):
     make_company(kemper.account)
+    link = link_invite(firm=firm, actor=owner_of(firm), email="patricia@kemper.mx")
+    assert link.company is None  # the email names no single company: nobody is asked
+    by_rfc = link_invite(firm=firm, actor=owner_of(firm), rfc=kemper.rfc)
+    assert by_rfc.company == kemper
+
+
+def test_a_declined_invitation_looks_pending_to_the_firm_until_it_expires(firm, kemper):
+    link = invite_link(firm, kemper)
+    link_respond(link=link, actor=owner_of(kemper.account), accept=False)
+    link.refresh_from_db()
+    assert link.status == LinkStatus.DECLINED
+    assert link.firm_status == LinkStatus.PENDING
+    assert link.firm_status_at(link.expires_at) == LinkStatus.EXPIRED
+    firm_trail = AuditEvent.objects.filter(account=firm)
+    assert not firm_trail.filter(action="link.declined").exists()
+    link_events = firm_trail.filter(action__startswith="link.", target_id=str(link.pk))
+    assert [event.action for event in link_events] == ["link.invited"]
+    assert all(event.company_id is None for event in link_events)
+    trail = str(list(firm_trail.values_list("after", flat=True)))
+    assert kemper.razon_social not in trail
+    assert "patricia@kemper.mx" not in trail  # the invitation's email is in kemper's trail
+    assert AuditEvent.objects.filter(
+        account=kemper.account, action="invitation.sent", target_id__isnull=False
+    ).exists()
+
+
+def test_invitations_are_capped_per_hour_with_a_spanish_message(client, firm, settings):
+    from tests.factories import valid_rfc
+
+    settings.LINK_INVITATIONS_PER_HOUR = 3
+    for _n in range(3):
+        link_invite(firm=firm, actor=owner_of(firm), rfc=valid_rfc())
     with pytest.raises(ValidationError) as refused:
-        link_invite(firm=firm, actor=owner_of(firm), email="patricia@kemper.mx")
-    assert refused.value.error_dict["email"][0].code == "several_companies"
+        link_invite(firm=firm, actor=owner_of(firm), rfc=valid_rfc())
+    assert refused.value.code == "too_many_link_invitations"
+    assert "hasta 3 invitaciones de vínculo por hora" in refused.value.messages[0]
+    client.force_login(owner_of(firm))
+    page = client.post(reverse("firm:link_invite"), {"rfc": valid_rfc()}).content.decode()
+    assert "hasta 3 invitaciones de vínculo por hora" in page
+    assert CompanyLink.objects.filter(firm=firm).count() == 3
+    # An hour later the firm may invite again.
+    CompanyLink.objects.filter(firm=firm).update(invited_at=timezone.now() - timedelta(hours=1))
+    link_invite(firm=firm, actor=owner_of(firm), rfc=valid_rfc())
 
 
 def test_the_firm_cannot_invite_its_own_company_nor_twice(firm, kemper):
@@ -282,7 +361,7 @@ def test_the_firm_withdraws_a_pending_invitation_and_its_link_dies(
     path = _email_link(smtp_inbox, "patricia@kemper.mx")
     client.force_login(owner_of(firm))
     response = client.post(reverse("firm:link_withdraw", args=[link.pk]), follow=True)
-    assert "Retiraste la invitación a ESCUELA KEMPER URGATE" in response.content.decode()
+    assert f"Retiraste la invitación a {kemper.rfc}" in response.content.decode()
     link.refresh_from_db()
     assert link.status == LinkStatus.WITHDRAWN
     assert link.revoked_by == owner_of(firm)

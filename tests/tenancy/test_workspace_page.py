@@ -53,14 +53,16 @@ def test_the_firm_sees_own_and_linked_companies_with_status_owner_and_members(cl
         "Propia",
         "ESCUELA KEMPER URGATE",
         "Aceptada",
-        "HERRERIA Y ELECTRICOS",
-        "Pendiente",
-        "hugo@herreria.mx",
-        "PASE SERVICIOS",
-        "Rechazada",
         "Carlos Ortega Luna",
+        "Invitaciones enviadas",
     ):
         assert text in body, text
+    # Invitations not accepted show what the firm typed, pending, never the company (a
+    # decline is the owner's to know): the firm learns nothing of whom an RFC belongs to.
+    for text in ("HERRERIA Y ELECTRICOS", "hugo@herreria.mx", "PASE SERVICIOS", "Rechazada"):
+        assert text not in body, text
+    assert f'data-requested="{pending.rfc}" data-status="pending"' in body
+    assert f'data-requested="{declined.rfc}" data-status="pending"' in body
 
 
 def test_the_filter_ignores_case_and_accents_and_matches_the_rfc(client, firm):
@@ -86,7 +88,7 @@ def test_filtering_by_status_and_sorting(client, firm):
     pending = make_own_company(razon_social="MMM PENDIENTE")
     invite_link(firm, pending)
     client.force_login(owner_of(firm))
-    assert _rows(client.get(reverse("firm:list"), {"status": "pending"})) == [pending.rfc]
+    assert pending.rfc not in _rows(client.get(reverse("firm:list")))  # until accepted
     accepted = _rows(
         client.get(reverse("firm:list"), {"status": "accepted", "sort": "-razon_social"})
     )
@@ -150,9 +152,9 @@ def test_the_page_makes_the_same_number_of_queries_whatever_the_number_of_compan
     # session, user, the second-factor check, access map, the switcher's three (few
     # companies: the own accounts' companies, the clients, their links; many: the viewer's
     # accounts, the active company, and the first page with its total),
-    # count, page, links, owners, grants, notices, and the session save (savepoint,
-    # update, release).
-    with django_assert_num_queries(16):
+    # count, page, links, owners, grants, the invitations sent, notices, and the session
+    # save (savepoint, update, release).
+    with django_assert_num_queries(17):
         assert client.get(reverse("firm:list")).status_code == 200
 
 

@@ -6,3 +6,16 @@ class ApiConfig(AppConfig):
     name = "despacho.api"
     label = "api"
     verbose_name = _("API")
+
+    def ready(self) -> None:
+        from django.db.models.signals import pre_delete
+
+        from despacho.api.keys import revoke_keys_of_deleted_person, revoke_keys_of_former_manager
+        from despacho.people.models import User
+        from despacho.tenancy.members import management_lost
+
+        # A key never outlives its creator's authority (docs/security.md, "API keys").
+        management_lost.connect(revoke_keys_of_former_manager, dispatch_uid="api_keys_creator")
+        pre_delete.connect(
+            revoke_keys_of_deleted_person, sender=User, dispatch_uid="api_keys_creator_deleted"
+        )

@@ -4,20 +4,26 @@
 
 Services raise Django ``ValidationError`` with codes; ``STATUS_BY_CODE`` maps the
 codes that are not plain "unprocessable" (422) to their status: conflicts with the
-current state (409) and refusals of who may act (403). Objects of another tenant
-are never 403: the selectors raise their not-found errors, mapped to 404.
+current state (409), refusals of who may act (403) and limits per hour (429). Objects
+of another tenant are never 403: the selectors raise their not-found errors, mapped to
+404.
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterable
+import logging
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
+from django.core.signals import got_request_exception
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.urls import URLPattern
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as SchemaValidationError
@@ -30,6 +36,7 @@ from despacho.tenancy.selectors import CompanyNotFound, LinkNotFound, MemberNotF
 CONFLICT = 409
 FORBIDDEN = 403
 UNPROCESSABLE = 422
+TOO_MANY_REQUESTS = 429
 
 # Service codes whose HTTP meaning is not 422. Everything else a service refuses is 422.
 STATUS_BY_CODE: dict[str, int] = {
@@ -63,6 +70,8 @@ STATUS_BY_CODE: dict[str, int] = {
     "permission_denied": FORBIDDEN,
     "wrong_person": FORBIDDEN,
     "not_company_manager": FORBIDDEN,
+    # Too many of something in a window (the service says how many and what to do).
+    "too_many_link_invitations": TOO_MANY_REQUESTS,
 }
 
 _CODE_BY_STATUS = {
@@ -157,12 +166,75 @@ def validation_error_parts(
 
 
 def status_for(codes: Iterable[str]) -> int:
-    """The status of a refusal with these codes: a conflict or a forbidden code wins."""
+    """The status of a refusal with these codes: a limit, a forbidden or a conflict code wins."""
     statuses = {STATUS_BY_CODE.get(code, UNPROCESSABLE) for code in codes}
-    for status in (FORBIDDEN, CONFLICT):
+    for status in (TOO_MANY_REQUESTS, FORBIDDEN, CONFLICT):
         if status in statuses:
             return status
     return UNPROCESSABLE
+
+
+logger = logging.getLogger("django.request")
+
+# pydantic's error types, in Spanish: "<field>: <rule>" (``%(field)s`` and the error's
+# ``ctx`` values fill them). A type not listed gets SCHEMA_FALLBACK.
+SCHEMA_MESSAGES: dict[str, Promise] = {
+    "missing": gettext_lazy("%(field)s: es obligatorio."),
+    "string_type": gettext_lazy("%(field)s: debe ser texto."),
+    "string_too_long": gettext_lazy("%(field)s: máximo %(max_length)s caracteres."),
+    "string_too_short": gettext_lazy("%(field)s: mínimo %(min_length)s caracteres."),
+    "string_pattern_mismatch": gettext_lazy("%(field)s: tiene caracteres no permitidos."),
+    "int_type": gettext_lazy("%(field)s: debe ser un número entero."),
+    "int_parsing": gettext_lazy("%(field)s: debe ser un número entero."),
+    "int_from_float": gettext_lazy("%(field)s: debe ser un número entero, sin decimales."),
+    "float_type": gettext_lazy("%(field)s: debe ser un número."),
+    "float_parsing": gettext_lazy("%(field)s: debe ser un número."),
+    "decimal_type": gettext_lazy("%(field)s: debe ser un número."),
+    "decimal_parsing": gettext_lazy("%(field)s: debe ser un número."),
+    "decimal_max_places": gettext_lazy("%(field)s: máximo %(decimal_places)s decimales."),
+    "decimal_max_digits": gettext_lazy("%(field)s: máximo %(max_digits)s dígitos."),
+    "bool_type": gettext_lazy("%(field)s: debe ser true o false."),
+    "bool_parsing": gettext_lazy("%(field)s: debe ser true o false."),
+    "greater_than": gettext_lazy("%(field)s: debe ser mayor que %(gt)s."),
+    "greater_than_equal": gettext_lazy("%(field)s: debe ser %(ge)s o más."),
+    "less_than": gettext_lazy("%(field)s: debe ser menor que %(lt)s."),
+    "less_than_equal": gettext_lazy("%(field)s: debe ser %(le)s o menos."),
+    "date_type": gettext_lazy("%(field)s: debe ser una fecha AAAA-MM-DD."),
+    "date_parsing": gettext_lazy("%(field)s: debe ser una fecha AAAA-MM-DD."),
+    "date_from_datetime_parsing": gettext_lazy("%(field)s: debe ser una fecha AAAA-MM-DD."),
+    "datetime_type": gettext_lazy("%(field)s: debe ser una fecha y hora ISO 8601."),
+    "datetime_parsing": gettext_lazy("%(field)s: debe ser una fecha y hora ISO 8601."),
+    "datetime_from_date_parsing": gettext_lazy("%(field)s: debe ser una fecha y hora ISO 8601."),
+    "uuid_type": gettext_lazy("%(field)s: debe ser un UUID."),
+    "uuid_parsing": gettext_lazy("%(field)s: debe ser un UUID."),
+    "enum": gettext_lazy("%(field)s: debe ser uno de %(expected)s."),
+    "literal_error": gettext_lazy("%(field)s: debe ser uno de %(expected)s."),
+    "list_type": gettext_lazy("%(field)s: debe ser una lista."),
+    "too_long": gettext_lazy("%(field)s: máximo %(max_length)s elementos."),
+    "too_short": gettext_lazy("%(field)s: mínimo %(min_length)s elementos."),
+    "dict_type": gettext_lazy("%(field)s: debe ser un objeto JSON."),
+    "model_type": gettext_lazy("%(field)s: debe ser un objeto JSON."),
+    "model_attributes_type": gettext_lazy("%(field)s: debe ser un objeto JSON."),
+    "extra_forbidden": gettext_lazy("%(field)s: este campo no existe."),
+    "json_invalid": gettext_lazy("%(field)s: no es JSON válido."),
+}
+SCHEMA_FALLBACK = gettext_lazy("%(field)s: el valor no es válido.")
+
+
+def schema_message(error: Mapping[str, Any], field: str) -> str:
+    """A pydantic error in Spanish, naming the field and the rule it broke."""
+    template = SCHEMA_MESSAGES.get(str(error.get("type", "")), SCHEMA_FALLBACK)
+    params = {k: _readable(v) for k, v in (error.get("ctx") or {}).items()}
+    params["field"] = field or _("El cuerpo de la solicitud")
+    try:
+        return str(template) % params
+    except (KeyError, TypeError, ValueError):  # a ctx without the value the template names
+        return str(SCHEMA_FALLBACK) % params
+
+
+def _readable(value: Any) -> str:
+    # pydantic writes choices as "'a', 'b' or 'c'"; Spanish says "o".
+    return str(value).replace(" or ", " o ")
 
 
 def _schema_field(loc: tuple[Any, ...] | list[Any]) -> str:
@@ -197,14 +269,16 @@ def install(api: NinjaAPI) -> None:
         return respond(request, status, code, message, fields)
 
     def on_schema_validation(request: HttpRequest, exc: Any) -> HttpResponse:
-        fields = [
-            {
-                "field": _schema_field(error.get("loc", ())),
-                "code": str(error.get("type", "invalid")),
-                "message": str(error.get("msg", "")),
-            }
-            for error in exc.errors
-        ]
+        fields = []
+        for error in exc.errors:
+            field = _schema_field(error.get("loc", ()))
+            fields.append(
+                {
+                    "field": field,
+                    "code": str(error.get("type", "invalid")),
+                    "message": schema_message(error, field),
+                }
+            )
         return respond(
             request,
             UNPROCESSABLE,
@@ -238,6 +312,29 @@ def install(api: NinjaAPI) -> None:
             message = _("El cuerpo de la solicitud no se puede leer: envía JSON válido.")
         return respond(request, exc.status_code, code, message)
 
+    def on_server_error(request: HttpRequest, exc: Any) -> HttpResponse:
+        if settings.DEBUG:
+            raise exc  # Django's debug page, for whoever runs it locally
+        # What Django's own handler does for a 500: log it, tell request_finished listeners
+        # (the test client re-raises from this signal unless told not to).
+        logger.error(
+            "Internal Server Error: %s",
+            request.path,
+            exc_info=exc,
+            extra={"status_code": 500, "request": request},
+        )
+        got_request_exception.send(sender=None, request=request)
+        return respond(
+            request,
+            500,
+            "server_error",
+            _(
+                "Algo falló de nuestro lado y no se completó la solicitud. Inténtalo de nuevo; "
+                "si se repite, avísanos."
+            ),
+        )
+
+    api.add_exception_handler(Exception, on_server_error)
     api.add_exception_handler(ApiError, on_api_error)
     api.add_exception_handler(ValidationError, on_validation)
     api.add_exception_handler(SchemaValidationError, on_schema_validation)

@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -27,7 +28,7 @@ from despacho.audit.actions import Action
 from despacho.audit.services import audit_record
 from despacho.names import validate_name_characters
 from despacho.people.models import User
-from despacho.tenancy.members import manager_membership
+from despacho.tenancy.members import MANAGER_ROLES, manager_membership
 from despacho.tenancy.models import Account, Company, Membership, MembershipStatus, Role
 from despacho.tenancy.selectors import account_companies
 
@@ -188,6 +189,53 @@ def api_key_revoke(*, actor: User | None, key: ApiKey) -> ApiKey:
     return key
 
 
+def api_keys_revoke_created_by(*, account: Account, creator: User, actor: User | None) -> int:
+    """Revoke every live key ``creator`` made in the account (each audited); how many.
+
+    Runs when the creator stops managing the account (``tenancy.members.management_lost``),
+    inside that change's transaction: a key never outlives its creator's authority.
+    """
+    keys = (
+        ApiKey.objects.select_for_update(of=("self",))
+        .select_related("membership__user", "account")
+        .filter(account=account, created_by=creator, revoked_at=None)
+    )
+    now = timezone.now()
+    revoked = 0
+    for key in keys:
+        before = key_snapshot(key)
+        key.revoked_at = now
+        key.revoked_by = actor
+        key.save(update_fields=["revoked_at", "revoked_by"])
+        audit_record(
+            actor=actor,
+            action=Action.API_KEY_REVOKED,
+            account=account,
+            target=key,
+            before=before,
+            after={**key_snapshot(key), "reason": "creator_lost_authority"},
+        )
+        revoked += 1
+    return revoked
+
+
+def revoke_keys_of_former_manager(
+    sender: object, *, account: Account, person: User, actor: User | None, **kwargs: object
+) -> None:
+    """Receiver of ``management_lost`` (connected in ``ApiConfig.ready``)."""
+    api_keys_revoke_created_by(account=account, creator=person, actor=actor)
+
+
+def revoke_keys_of_deleted_person(sender: object, *, instance: User, **kwargs: object) -> None:
+    """Receiver of the person's ``pre_delete``: ``created_by`` is about to become NULL, which
+    would read as a key the operator made, so their keys are revoked first."""
+    accounts = Account.objects.filter(
+        api_keys__created_by=instance, api_keys__revoked_at=None
+    ).distinct()
+    for account in accounts:
+        api_keys_revoke_created_by(account=account, creator=instance, actor=None)
+
+
 class KeyRefused(Exception):
     """A presented token that does not authenticate, with a stable code and a message."""
 
@@ -203,8 +251,23 @@ def api_key_resolve(token: str, *, now: datetime | None = None) -> ApiKey:
     if not (token.isascii() and token.isprintable()):
         raise KeyRefused("invalid_key", _("La clave de API no es válida."))
     prefix = token[: len(PREFIX_TAG) + 8]
+    # Whether the creator still manages the account, in the same query (defence in depth:
+    # the member services revoke their keys when they stop; this holds if a row changed
+    # some other way). A key the operator made (no creator) has no one to outlive.
+    creator_manages = Exists(
+        Membership.objects.filter(
+            account=OuterRef("account"),
+            user=OuterRef("created_by"),
+            user__is_active=True,
+            status=MembershipStatus.ACTIVE,
+            role__in=MANAGER_ROLES,
+        )
+    )
     key = (
-        ApiKey.objects.select_related("account", "membership__user").filter(prefix=prefix).first()
+        ApiKey.objects.select_related("account", "membership__user")
+        .annotate(creator_manages=creator_manages)
+        .filter(prefix=prefix)
+        .first()
         if token.startswith(PREFIX_TAG)
         else None
     )
@@ -225,6 +288,14 @@ def api_key_resolve(token: str, *, now: datetime | None = None) -> ApiKey:
         raise KeyRefused(
             "member_inactive",
             _("La persona con la que actúa la clave ya no está activa en la cuenta."),
+        )
+    if key.created_by_id is not None and not key.creator_manages:
+        raise KeyRefused(
+            "creator_inactive",
+            _(
+                "Quien creó la clave ya no administra la cuenta; pide una clave nueva a un "
+                "administrador."
+            ),
         )
     return key
 

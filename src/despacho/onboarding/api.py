@@ -158,6 +158,7 @@ def imports_upload(request: HttpRequest, file: File[UploadedFile]) -> Any:
             actor=principal.user,
             file_name=file.name or "importacion.csv",
             data=data,
+            size=file.size,
         )
     except UnreadableFile as exc:
         raise ApiError(

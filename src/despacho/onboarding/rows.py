@@ -4,9 +4,11 @@ A row is valid when the company would pass ``Company.clean()`` (RFC with check d
 not generic; régimen fiscal of the catalog and the persona type; CP of 5 digits;
 razón social), its optional phone is a Mexican number of 10 digits and its optional
 email is an address. Against the file: an RFC or an email may appear once. Against
-Despacho: an RFC the firm already manages (own, linked or invited) is skipped, as is an
-RFC registered by another account (the firm invites its owner to link instead), and
-an email that already has a login (that person links their own company).
+Despacho: an RFC the firm already manages (own, linked or invited) is skipped. An RFC
+registered by another account, or an email that already has a login, is *not* reported:
+the row reads like any other and, when created, becomes a link invitation to that
+company's owner instead (``Registry.collides``), so the row report never tells the firm
+whether an RFC or an email belongs to someone.
 
 The database checks take one query per list of values (chunked by the backend's
 parameter limit), never one per row.
@@ -22,7 +24,6 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import connection
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from stdnum.mx import rfc as stdnum_rfc
@@ -30,7 +31,6 @@ from stdnum.mx import rfc as stdnum_rfc
 from despacho.people.models import User
 from despacho.people.validators import normalize_email
 from despacho.tenancy.models import (
-    LIVE_LINK_STATUSES,
     Account,
     Company,
     CompanyLink,
@@ -223,19 +223,63 @@ def registry_for(*, firm: Account, rfcs: Iterable[str], emails: Iterable[str]) -
                 managed[rfc] = "own"
             else:
                 registered.add(rfc)
-        live = CompanyLink.objects.filter(
-            firm=firm, company__rfc__in=chunk, status__in=LIVE_LINK_STATUSES
-        ).exclude(Q(status=LinkStatus.PENDING) & Q(expires_at__lte=now))
-        for rfc, status in live.values_list("company__rfc", "status"):
-            managed[rfc] = status
+        # What the firm sees: companies it manages, and invitations by what it typed (an
+        # invitation to an RFC is pending for the firm until it expires, whoever got it).
+        accepted = CompanyLink.objects.filter(
+            firm=firm, company__rfc__in=chunk, status=LinkStatus.ACCEPTED
+        )
+        for rfc in accepted.values_list("company__rfc", flat=True):
+            managed[rfc] = LinkStatus.ACCEPTED
+        invited = CompanyLink.objects.filter(
+            firm=firm,
+            requested_rfc__in=chunk,
+            status__in=[LinkStatus.PENDING, LinkStatus.DECLINED],
+            expires_at__gt=now,
+        )
+        for rfc in invited.values_list("requested_rfc", flat=True):
+            managed.setdefault(rfc, LinkStatus.PENDING)
     taken: set[str] = set()
     for chunk in _chunks(email_list):
         taken.update(User.objects.filter(email__in=chunk).values_list("email", flat=True))
     return Registry(managed=managed, registered=registered - set(managed), emails=taken)
 
 
+def registry_collides(row: ClientRow, registry: Registry) -> bool:
+    """Whether the row names another account's company or an email with a login: it cannot be
+    created, and becomes a link invitation instead (the firm is told nothing)."""
+    return row.rfc in registry.registered or bool(row.email and row.email in registry.emails)
+
+
 def registry_errors(row: ClientRow, registry: Registry) -> list[FieldError]:
-    """What the database says about one row (its RFC, its email)."""
+    """What the firm may be told about one row: RFCs it manages or already invited."""
+    state = registry.managed.get(row.rfc)
+    if state in ("own", LinkStatus.ACCEPTED):
+        return [
+            (
+                "rfc",
+                ValidationError(
+                    _("RFC: ya administras %(rfc)s; no se crea de nuevo.") % {"rfc": row.rfc},
+                    code="already_managed",
+                ),
+            )
+        ]
+    if state == LinkStatus.PENDING:
+        return [
+            (
+                "rfc",
+                ValidationError(
+                    _("RFC: ya invitaste a %(rfc)s a vincularse; espera su respuesta.")
+                    % {"rfc": row.rfc},
+                    code="already_invited",
+                ),
+            )
+        ]
+    return []
+
+
+def registry_taken_errors(row: ClientRow, registry: Registry) -> list[FieldError]:
+    """What the database says about one row (its RFC, its email), naming what is taken: for
+    the one-client form (``client_account_create``), which creates an account or refuses."""
     state = registry.managed.get(row.rfc)
     if state in ("own", LinkStatus.ACCEPTED):
         return [

@@ -41,7 +41,7 @@ REPORT_HEADER = [
     _("motivo"),
 ]
 OUTCOME_LABELS = {
-    "created": _("creada"),
+    "created": _("creada o invitada"),
     "skipped": _("omitida"),
     "not_created": _("no creada"),
     "valid": _("válida"),

@@ -40,12 +40,15 @@ from despacho.onboarding.rows import (
     FieldError,
     check_row,
     error_dict,
+    registry_collides,
     registry_errors,
     registry_for,
+    registry_taken_errors,
     validate_rows,
 )
 from despacho.people.invitations import token_mint
 from despacho.people.models import Invitation, InvitationKind, User, invitation_validity
+from despacho.tenancy.links import link_invite
 from despacho.tenancy.members import manager_membership
 from despacho.tenancy.models import (
     PLAN_INCLUDED_SEATS,
@@ -243,7 +246,8 @@ def client_account_create(
     if sector not in Sector.values:
         message = _("Sector: elige uno de la lista.")
         errors.append(("sector", ValidationError(message, code="sector_invalid")))
-    errors += registry_errors(row, registry_for(firm=firm, rfcs=[row.rfc], emails=[row.email]))
+    registry = registry_for(firm=firm, rfcs=[row.rfc], emails=[row.email])
+    errors += registry_taken_errors(row, registry)
     _refuse(errors)
     if password:
         try:
@@ -275,18 +279,27 @@ def client_account_create(
 # --- CSV imports -------------------------------------------------------------------------
 
 
-def import_start(*, firm: Account, actor: User, file_name: str, data: bytes) -> ImportJob:
-    """Read the uploaded file and queue its validation; UnreadableFile says why it can't be."""
+def import_start(
+    *, firm: Account, actor: User, file_name: str, data: bytes, size: int | None = None
+) -> ImportJob:
+    """Read the uploaded file and queue its validation; UnreadableFile says why it can't be.
+
+    ``size`` is the upload's real size: callers read at most one byte past the limit, so
+    ``data`` alone cannot say how big a refused file was.
+    """
     manager_membership(account=firm, actor=actor)
-    if len(data) > settings.IMPORT_MAX_BYTES:
-        raise UnreadableFile(
-            _("El archivo pesa %(size)s MB; el máximo es %(max)s MB. Divídelo en partes.")
-            % {
-                "size": f"{len(data) / 1048576:.1f}",
-                "max": f"{settings.IMPORT_MAX_BYTES / 1048576:.0f}",
-            },
-            code="too_large",
-        )
+    limit = settings.IMPORT_MAX_BYTES
+    real_size = max(len(data), size or 0)
+    if real_size > limit:
+        if real_size > len(data) or size is not None:
+            message = _(
+                "El archivo pesa %(size)s MB; el máximo es %(max)s MB. Divídelo en partes."
+            ) % {"size": f"{real_size / 1048576:.1f}", "max": f"{limit / 1048576:.0f}"}
+        else:  # a capped read with no size given: all we know is that it is too big
+            message = _("El archivo pesa más de %(max)s MB, el máximo. Divídelo en partes.") % {
+                "max": f"{limit / 1048576:.0f}"
+            }
+        raise UnreadableFile(message, code="too_large")
     parsed = read(data, max_rows=settings.IMPORT_MAX_ROWS)
     with transaction.atomic():
         job = ImportJob.objects.create(
@@ -460,7 +473,7 @@ def _create_chunk(
     rows = [ClientRow.from_values(row["values"], line=row["line"]) for row in chunk]
     try:
         with transaction.atomic():
-            ready, outcomes = _recheck(job.firm, chunk, rows)
+            ready, outcomes = _recheck(job.firm, job.confirmed_by, chunk, rows)
             writer(firm=job.firm, actor=job.confirmed_by, rows=ready)
         return outcomes
     except (IntegrityError, DatabaseError):
@@ -476,7 +489,7 @@ def _create_chunk(
 
 
 def _recheck(
-    firm: Account, chunk: list[dict[str, Any]], rows: list[ClientRow]
+    firm: Account, actor: User | None, chunk: list[dict[str, Any]], rows: list[ClientRow]
 ) -> tuple[list[ClientRow], list[dict[str, Any]]]:
     """Between preview and confirmation the world moved: check the database again."""
     registry = registry_for(firm=firm, rfcs=[r.rfc for r in rows], emails=[r.email for r in rows])
@@ -486,7 +499,33 @@ def _recheck(
         if errors:
             reason = " ".join(error_dict(e)["message"] for e in errors)
             outcomes.append(_outcome(raw, "skipped", reason))
+            continue
+        if registry_collides(row, registry):
+            _invite_instead(firm=firm, actor=actor, row=row, registry=registry)
         else:
             ready.append(row)
-            outcomes.append(_outcome(raw, "created"))
+        # The same outcome either way: the report never says whether the RFC or email
+        # belonged to someone (the firm sees the company once its owner accepts).
+        outcomes.append(_outcome(raw, "created"))
     return ready, outcomes
+
+
+def _invite_instead(*, firm: Account, actor: User | None, row: ClientRow, registry: Any) -> None:
+    """A row naming another account's company (or an email with a login): a link invitation
+    to its owner, which they accept or decline; nothing the firm can tell apart."""
+    if actor is None:
+        return
+    by_rfc = row.rfc in registry.registered
+    try:
+        with transaction.atomic():
+            link_invite(
+                firm=firm,
+                actor=actor,
+                rfc=row.rfc if by_rfc else "",
+                email="" if by_rfc else row.email,
+                # Not capped: a confirmed import is one deliberate act of a manager, and a
+                # row dropped at the cap would tell the firm which rows named someone.
+                hourly_cap=False,
+            )
+    except ValidationError:
+        pass  # already invited or managed: the firm's own state, nothing to add

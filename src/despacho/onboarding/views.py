@@ -108,7 +108,9 @@ def import_start_view(request: AppRequest) -> HttpResponse:
                 data = upload.read(settings.IMPORT_MAX_BYTES + 1)
             else:
                 data = upload.read()
-            job = import_start(firm=firm, actor=request.user, file_name=upload.name, data=data)
+            job = import_start(
+                firm=firm, actor=request.user, file_name=upload.name, data=data, size=upload.size
+            )
         except UnreadableFile as exc:
             form.add_error("file", exc.message)
         else:

@@ -59,6 +59,14 @@ def _enqueue_send(invitation: Invitation) -> None:
     transaction.on_commit(lambda: invitation_send.enqueue(invitation_id=invitation_id))
 
 
+def _trail_account(invitation: Invitation) -> Account:
+    """The account whose trail records the invitation: a firm's link invitation goes to the
+    invited company's account (it names its owner's email, which the firm must not learn)."""
+    if invitation.company_link is not None and invitation.company_link.company is not None:
+        return invitation.company_link.company.account
+    return invitation.account
+
+
 def invitation_create(
     *,
     kind: InvitationKind,
@@ -85,7 +93,7 @@ def invitation_create(
     audit_record(
         actor=invited_by,
         action=Action.INVITATION_SENT,
-        account=account,
+        account=_trail_account(invitation),
         target=invitation,
         after=invitation_snapshot(invitation),
     )
@@ -121,7 +129,7 @@ def invitation_rotate(*, invitation: Invitation, actor: User | None) -> Invitati
     audit_record(
         actor=actor,
         action=Action.INVITATION_RESENT,
-        account=invitation.account,
+        account=_trail_account(invitation),
         target=invitation,
         before=before,
         after=invitation_snapshot(invitation),
@@ -143,7 +151,7 @@ def invitation_revoke(*, invitation: Invitation, actor: User | None) -> Invitati
     audit_record(
         actor=actor,
         action=Action.INVITATION_REVOKED,
-        account=invitation.account,
+        account=_trail_account(invitation),
         target=invitation,
         before=before,
         after=invitation_snapshot(invitation),

@@ -580,8 +580,15 @@ class LinkOut(Schema):
         "the key's account's, invited by `firm`."
     )
     firm: str = Field(description="The firm's name.")
-    company: LinkCompanyOut
-    status: LinkStatus = Field(description="A pending invitation past `expires_at` is expired.")
+    requested: str = Field(description="What the firm asked for: the RFC or the owner's email.")
+    company: LinkCompanyOut | None = Field(
+        description="On the firm's side, null until the company's owner accepts: an invitation "
+        "answers the same whether or not the RFC or email belongs to anyone."
+    )
+    status: LinkStatus = Field(
+        description="A pending invitation past `expires_at` is expired. On the firm's side an "
+        "invitation not accepted is pending until it expires (a decline is the owner's)."
+    )
     invited_by: str | None
     invited_at: datetime
     expires_at: datetime | None
@@ -591,18 +598,25 @@ class LinkOut(Schema):
     @staticmethod
     def of(link: CompanyLink, principal: Principal) -> LinkOut:
         company = link.company
+        firm_side = link.firm_id == principal.account.pk
+        shown = company is not None and (link.shown_to_firm or not firm_side)
         return LinkOut(
             id=str(link.pk),
-            side="firm" if link.firm_id == principal.account.pk else "company",
+            side="firm" if firm_side else "company",
             firm=link.firm.name,
-            company=LinkCompanyOut(
-                id=str(company.pk), rfc=company.rfc, razon_social=company.razon_social
+            requested=link.requested,
+            company=(
+                LinkCompanyOut(
+                    id=str(company.pk), rfc=company.rfc, razon_social=company.razon_social
+                )
+                if shown and company is not None
+                else None
             ),
-            status=link.current_status,
+            status=link.firm_status if firm_side else link.current_status,
             invited_by=link.invited_by.email if link.invited_by else None,
             invited_at=local(link.invited_at),  # type: ignore[arg-type]
             expires_at=local(link.expires_at),
-            responded_at=local(link.responded_at),
+            responded_at=local(link.responded_at) if shown else None,
             revoked_at=local(link.revoked_at),
         )
 
@@ -652,7 +666,9 @@ def links_list(
 @idempotent
 def links_invite(request: HttpRequest, payload: LinkIn) -> Any:
     """As a firm, invite a company with its own account (by RFC, or by its owner's email);
-    its owner is emailed and answers with accept or decline."""
+    its owner is emailed and answers with accept or decline. The answer is the same whether
+    or not the RFC or email belongs to anyone; the company shows once its owner accepts.
+    At most `LINK_INVITATIONS_PER_HOUR` (20) an hour per account: 429 beyond."""
     principal = caller(request)
     principal.require_manager()
     link = link_invite(

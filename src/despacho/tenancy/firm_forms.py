@@ -21,7 +21,13 @@ class WorkspaceFilterForm(forms.Form):
     status = forms.ChoiceField(
         label=_("Estado"),
         required=False,
-        choices=[("", _("Todos")), (OWN, _("Propias")), *LinkStatus.choices],
+        # Linked companies show once accepted; invitations have their own list.
+        choices=[
+            ("", _("Todos")),
+            (OWN, _("Propias")),
+            (LinkStatus.ACCEPTED.value, LinkStatus.ACCEPTED.label),
+            (LinkStatus.REVOKED.value, LinkStatus.REVOKED.label),
+        ],
     )
     sort = forms.ChoiceField(
         label=_("Ordenar por"),

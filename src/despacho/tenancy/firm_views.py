@@ -31,6 +31,7 @@ from despacho.tenancy.links import (
     link_resend,
     link_respond,
     link_revoke,
+    link_sent_message,
     link_withdraw,
     refuse_unless_company_owner,
 )
@@ -42,6 +43,7 @@ from despacho.tenancy.selectors import (
     account_is_firm,
     company_links,
     company_side_link_for,
+    firm_invitations,
     firm_link_for,
     link_notices,
     workspace_companies,
@@ -50,6 +52,7 @@ from despacho.tenancy.selectors import (
 from despacho.tenancy.workspace import workspace_managed_account
 
 PAGE_SIZE = 25
+INVITATIONS_SHOWN = 50
 
 
 @login_required
@@ -74,6 +77,11 @@ def workspace_list(request: AppRequest) -> HttpResponse:
         "query": query.urlencode(),
         "is_manager": workspace.is_manager,
         "is_firm": workspace.is_manager and account_is_firm(account=account),
+        "invitations": (
+            list(firm_invitations(account=account)[:INVITATIONS_SHOWN])
+            if workspace.is_manager
+            else []
+        ),
     }
     if request.htmx and request.htmx.target == "companies":
         return render(request, "tenancy/firm/_companies.html", context)
@@ -99,14 +107,7 @@ def link_invite_view(request: AppRequest) -> HttpResponse:
         except ValidationError as exc:
             form_errors_from(form, exc, {})
         else:
-            messages.success(
-                request,
-                _(
-                    "Invitamos a %(company)s: su propietario recibió un correo y un aviso en "
-                    "Despacho."
-                )
-                % {"company": link.company.razon_social},
-            )
+            messages.success(request, link_sent_message(link))
             return redirect("firm:list")
     return render(request, "tenancy/firm/invite.html", {"form": form, "account": firm})
 
@@ -125,7 +126,7 @@ def _firm_link_act(
         for message in exc.messages:
             messages.error(request, message)
     else:
-        messages.success(request, done % {"company": before_period(link.company.razon_social)})
+        messages.success(request, done % {"requested": link.requested})
     return redirect("firm:list")
 
 
@@ -136,7 +137,10 @@ def link_resend_view(request: AppRequest, link_id: int) -> HttpResponse:
         request,
         link_id,
         link_resend,
-        _("Enviamos de nuevo la invitación a %(company)s; el enlace anterior ya no sirve."),
+        _(
+            "Enviamos de nuevo la invitación a %(requested)s; si la empresa tiene cuenta, su "
+            "propietario la verá."
+        ),
     )
 
 
@@ -144,7 +148,7 @@ def link_resend_view(request: AppRequest, link_id: int) -> HttpResponse:
 @require_POST
 def link_withdraw_view(request: AppRequest, link_id: int) -> HttpResponse:
     return _firm_link_act(
-        request, link_id, link_withdraw, _("Retiraste la invitación a %(company)s.")
+        request, link_id, link_withdraw, _("Retiraste la invitación a %(requested)s.")
     )
 
 
@@ -169,7 +173,7 @@ def _respond(request: AppRequest, link: CompanyLink) -> HttpResponse:
         messages.success(
             request,
             _("Aceptaste: %(firm)s ya administra %(company)s.")
-            % {"firm": link.firm.name, "company": before_period(link.company.razon_social)},
+            % {"firm": link.firm.name, "company": before_period(link.invited_company.razon_social)},
         )
     else:
         messages.info(
@@ -232,7 +236,7 @@ def link_revoke_view(request: AppRequest, link_id: int) -> HttpResponse:
         messages.success(
             request,
             _("Revocaste el vínculo: %(firm)s ya no tiene acceso a %(company)s.")
-            % {"firm": link.firm.name, "company": before_period(link.company.razon_social)},
+            % {"firm": link.firm.name, "company": before_period(link.invited_company.razon_social)},
         )
     return redirect("firm:company_links", company_id=link.company_id)
 

@@ -13,14 +13,17 @@ members' grants on the company, so a later link never brings old access back.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.core.validators import validate_email
+from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from despacho.access.models import Grant
 from despacho.audit.actions import Action
@@ -51,11 +54,14 @@ def link_validity() -> timedelta:
     return timedelta(days=settings.LINK_INVITATION_DAYS)
 
 
-def link_snapshot(link: CompanyLink) -> dict[str, Any]:
+def link_snapshot(link: CompanyLink, *, for_firm: bool = False) -> dict[str, Any]:
+    """The link for the audit trail; the firm's copy names the company only once accepted."""
+    shown = link.company is not None and (link.shown_to_firm or not for_firm)
     return {
         "firm": link.firm.name,
-        "company": link.company.rfc,
-        "status": link.current_status.value,
+        "company": link.company.rfc if shown and link.company is not None else None,
+        "requested": link.requested,
+        "status": (link.firm_status if for_firm else link.current_status).value,
         "expires_at": link.expires_at,
     }
 
@@ -66,17 +72,31 @@ def _audit_both(
     action: Action,
     link: CompanyLink,
     before: dict[str, Any] | None,
+    firm_before: dict[str, Any] | None = None,
+    firm_side: bool = True,
 ) -> None:
-    after = link_snapshot(link)
-    for account in (link.firm, link.company.account):
+    """The event in the company's account (if the link reached one) and in the firm's, whose
+    copy says nothing of the company until its owner accepted (``firm_side=False``: an act
+    the firm must not learn of, such as a decline)."""
+    if link.company is not None:
         audit_record(
             actor=actor,
             action=action,
-            account=account,
+            account=link.company.account,
             company=link.company,
             target=link,
             before=before,
-            after=after,
+            after=link_snapshot(link),
+        )
+    if firm_side:
+        audit_record(
+            actor=actor,
+            action=action,
+            account=link.firm,
+            company=link.company if link.shown_to_firm else None,
+            target=link,
+            before=firm_before,
+            after=link_snapshot(link, for_firm=True),
         )
 
 
@@ -98,136 +118,165 @@ def company_owner(company: Company) -> User | None:
     return membership.user if membership else None
 
 
-def _target_company(*, rfc: str, email: str) -> Company:
-    """The company an invitation names, by RFC or by its owner's email."""
+def _clean_request(*, rfc: str, email: str) -> tuple[str, str]:
+    """The RFC (valid, with check digit) or the email the firm typed; only format errors."""
     if rfc.strip():
         try:
-            rfc = validate_company_rfc(rfc)
+            return validate_company_rfc(rfc), ""
         except ValidationError as exc:
             raise ValidationError({"rfc": exc.error_list}) from exc
-        company = Company.objects.select_related("account").filter(rfc=rfc).first()
-        if company is None:
-            raise ValidationError(
-                {
-                    "rfc": ValidationError(
-                        _(
-                            "RFC: %(rfc)s no tiene cuenta en Despacho. Crea la cuenta del cliente "
-                            "desde «Nuevo cliente»."
-                        )
-                        % {"rfc": rfc},
-                        code="rfc_not_registered",
-                    )
-                }
-            )
-        return company
-    email = normalize_email(email)
-    if not email:
+    clean_email = normalize_email(email)
+    if not clean_email:
         raise ValidationError(
             _("Escribe el RFC de la empresa o el correo de su propietario."), code="required"
         )
+    try:
+        validate_email(clean_email)
+    except ValidationError as exc:
+        raise ValidationError(
+            {"email": ValidationError(_("Correo: escribe un correo válido."), code="invalid")}
+        ) from exc
+    return "", clean_email
+
+
+def _target_company(*, rfc: str, email: str) -> Company | None:
+    """The one company the request names, by RFC or by its owner's email; None if none (or
+    several: an owner of several companies is invited by RFC)."""
+    if rfc:
+        return Company.objects.select_related("account").filter(rfc=rfc).first()
     companies = list(
         Company.objects.select_related("account").filter(
             account__memberships__user__email=email,
             account__memberships__role=Role.OWNER,
             account__is_active=True,
-        )
+        )[:2]
     )
-    if not companies:
+    return companies[0] if len(companies) == 1 else None
+
+
+def _refuse_over_the_hourly_cap(*, firm: Account, now: datetime) -> None:
+    limit = settings.LINK_INVITATIONS_PER_HOUR
+    # Invitations carry what the firm typed; links a firm makes for clients it creates do not.
+    sent = (
+        CompanyLink.objects.filter(firm=firm, invited_at__gt=now - timedelta(hours=1))
+        .exclude(requested_rfc="", requested_email="")
+        .count()
+    )
+    if sent >= limit:
         raise ValidationError(
-            {
-                "email": ValidationError(
-                    _(
-                        "Correo: %(email)s no es propietario de ninguna empresa en Despacho. "
-                        "Crea la cuenta del cliente desde «Nuevo cliente»."
-                    )
-                    % {"email": email},
-                    code="owner_not_found",
-                )
-            }
+            ngettext(
+                "Puedes enviar hasta %(limit)d invitación de vínculo por hora; espera un poco "
+                "e inténtalo de nuevo.",
+                "Puedes enviar hasta %(limit)d invitaciones de vínculo por hora; espera un poco "
+                "e inténtalo de nuevo.",
+                limit,
+            )
+            % {"limit": limit},
+            code="too_many_link_invitations",
         )
-    if len(companies) > 1:
-        raise ValidationError(
-            {
-                "email": ValidationError(
-                    _(
-                        "Correo: %(email)s es propietario de %(count)d empresas; invita cada una "
-                        "por su RFC."
-                    )
-                    % {"email": email, "count": len(companies)},
-                    code="several_companies",
-                )
-            }
-        )
-    return companies[0]
 
 
 @transaction.atomic
-def link_invite(*, firm: Account, actor: User, rfc: str = "", email: str = "") -> CompanyLink:
-    """Invite a company (by RFC or by its owner's email) to be managed by the firm."""
+def link_invite(
+    *, firm: Account, actor: User, rfc: str = "", email: str = "", hourly_cap: bool = True
+) -> CompanyLink:
+    """Invite a company (by RFC or by its owner's email) to be managed by the firm.
+
+    The firm gets the same answer and the same kind of row whether or not the RFC or email
+    belongs to anyone: the owner of a matching company is emailed and decides; the firm
+    sees the company only once they accept. At most ``LINK_INVITATIONS_PER_HOUR`` a firm.
+    """
     manager_membership(account=firm, actor=actor)
+    rfc, email = _clean_request(rfc=rfc, email=email)
+    Account.objects.select_for_update().only("pk").get(pk=firm.pk)  # the hourly count, serialised
+    now = timezone.now()
+    if hourly_cap:
+        _refuse_over_the_hourly_cap(firm=firm, now=now)
     company = _target_company(rfc=rfc, email=email)
-    if company.account_id == firm.pk:
+    if company is not None and company.account_id == firm.pk:
         raise ValidationError(
             _("%(company)s ya es una empresa de tu cuenta.") % {"company": company.razon_social},
             code="own_company",
         )
-    owner = company_owner(company)
-    if owner is None or not company.account.is_active:
-        raise ValidationError(
-            _("%(company)s no tiene un propietario que pueda aceptar la invitación.")
-            % {"company": company.razon_social},
-            code="no_owner",
-        )
-    now = timezone.now()
-    live = (
-        CompanyLink.objects.select_for_update()
-        .filter(firm=firm, company=company, status__in=LIVE_LINK_STATUSES)
+    requested = Q(requested_rfc=rfc) if rfc else Q(requested_email=email)
+    asked_before = (
+        CompanyLink.objects.filter(requested, firm=firm, expires_at__gt=now)
+        .exclude(status__in=[LinkStatus.WITHDRAWN, LinkStatus.REVOKED, LinkStatus.EXPIRED])
         .first()
     )
-    if live is not None:
-        if live.status_at(now) == LinkStatus.EXPIRED:
+    if asked_before is not None and asked_before.firm_status_at(now) == LinkStatus.ACCEPTED:
+        raise ValidationError(
+            _("Ya administras %(company)s.") % {"company": asked_before.company},
+            code="already_linked",
+        )
+    if asked_before is not None:
+        raise ValidationError(
+            _(
+                "Ya invitaste a %(requested)s; espera la respuesta o reenvía la invitación "
+                "desde Empresas."
+            )
+            % {"requested": rfc or email},
+            code="already_invited",
+        )
+    owner = None if company is None else company_owner(company)
+    live = None
+    if company is not None:
+        live = (
+            CompanyLink.objects.select_for_update()
+            .filter(firm=firm, company=company, status__in=LIVE_LINK_STATUSES)
+            .first()
+        )
+        if live is not None and live.status_at(now) == LinkStatus.EXPIRED:
             # Expiry is derived; mark it now so the new invitation may take its place.
             live.status = LinkStatus.EXPIRED
             live.save(update_fields=["status"])
-        elif live.status == LinkStatus.ACCEPTED:
+            live = None
+        elif live is not None and live.status == LinkStatus.ACCEPTED:
             raise ValidationError(
                 _("Ya administras %(company)s.") % {"company": company.razon_social},
                 code="already_linked",
             )
-        else:
-            raise ValidationError(
-                _(
-                    "Ya invitaste a %(company)s; espera su respuesta o reenvía la invitación "
-                    "desde Empresas."
-                )
-                % {"company": company.razon_social},
-                code="already_invited",
-            )
-    CompanyLink.objects.filter(firm=firm, company=company, is_latest=True).update(is_latest=False)
-    try:
-        with transaction.atomic():
-            link = CompanyLink.objects.create(
-                firm=firm,
-                company=company,
-                status=LinkStatus.PENDING,
-                invited_by=actor,
-                invited_at=now,
-                expires_at=now + link_validity(),
-            )
-    except IntegrityError as exc:  # another admin invited the same company at the same moment
-        raise ValidationError(
-            _("Ya invitaste a %(company)s.") % {"company": company.razon_social},
-            code="already_invited",
-        ) from exc
-    invitation_create(
-        kind=InvitationKind.COMPANY_LINK,
-        account=firm,
-        email=owner.email,
-        invited_by=actor,
-        company_link=link,
+    reachable = (
+        company is not None
+        and owner is not None
+        and company.account.is_active
+        and live is None  # asked for under another name while pending: one invitation
     )
+    if not reachable:
+        company = None
+    if company is not None:
+        CompanyLink.objects.filter(firm=firm, company=company, is_latest=True).update(
+            is_latest=False
+        )
+    link = CompanyLink.objects.create(
+        firm=firm,
+        company=company,
+        requested_rfc=rfc,
+        requested_email=email,
+        status=LinkStatus.PENDING,
+        invited_by=actor,
+        invited_at=now,
+        expires_at=now + link_validity(),
+        is_latest=company is not None,
+    )
+    if company is not None and owner is not None:
+        invitation_create(
+            kind=InvitationKind.COMPANY_LINK,
+            account=firm,
+            email=owner.email,
+            invited_by=actor,
+            company_link=link,
+        )
     _audit_both(actor=actor, action=Action.LINK_INVITED, link=link, before=None)
     return link
+
+
+def link_sent_message(link: CompanyLink) -> str:
+    """The one answer to an invitation, whether or not it reached anyone (pages and API)."""
+    return _(
+        "Invitación enviada a %(requested)s; si la empresa ya tiene cuenta en Despacho, su "
+        "propietario decidirá si acepta. Verás la empresa en tu lista cuando acepte."
+    ) % {"requested": link.requested}
 
 
 def _open_invitation(link: CompanyLink) -> Invitation | None:
@@ -262,35 +311,52 @@ def _refuse_unless_pending(link: CompanyLink, *, allow_expired: bool = False) ->
     )
 
 
+def _refuse_unless_firm_sees_pending(link: CompanyLink) -> None:
+    """The firm acts on an invitation it sees pending or expired (declines look pending)."""
+    status = link.firm_status
+    if status not in (LinkStatus.PENDING, LinkStatus.EXPIRED):
+        raise ValidationError(
+            _("Esta invitación ya no está pendiente: está %(status)s.")
+            % {"status": str(status.label).lower()},
+            code="not_pending",
+        )
+
+
+def _snapshots(link: CompanyLink) -> tuple[dict[str, Any], dict[str, Any]]:
+    return link_snapshot(link), link_snapshot(link, for_firm=True)
+
+
 @transaction.atomic
 def link_resend(*, link: CompanyLink, actor: User) -> CompanyLink:
-    """Send the invitation again: a new link by email, the old one dies, the expiry restarts."""
+    """Send the invitation again: a new link by email, the old one dies, the expiry restarts.
+
+    An invitation that reached nobody, or whose owner declined, only restarts its expiry: the
+    firm's answer is the same and a declining owner gets no more email.
+    """
     link = _lock(link)
     manager_membership(account=link.firm, actor=actor)
-    _refuse_unless_pending(link, allow_expired=True)
-    before = link_snapshot(link)
+    _refuse_unless_firm_sees_pending(link)
+    before, firm_before = _snapshots(link)
     link.expires_at = timezone.now() + link_validity()
     link.save(update_fields=["expires_at"])
-    invitation = _open_invitation(link)
-    owner = company_owner(link.company)
-    if owner is None:
-        raise ValidationError(
-            _("%(company)s ya no tiene propietario.") % {"company": link.company.razon_social},
-            code="no_owner",
-        )
-    if invitation is not None and invitation.email == owner.email:
-        invitation_rotate(invitation=invitation, actor=actor)
-    else:  # the company changed hands since: the new owner gets the invitation
-        if invitation is not None:
-            invitation_revoke(invitation=invitation, actor=actor)
-        invitation_create(
-            kind=InvitationKind.COMPANY_LINK,
-            account=link.firm,
-            email=owner.email,
-            invited_by=actor,
-            company_link=link,
-        )
-    _audit_both(actor=actor, action=Action.LINK_RESENT, link=link, before=before)
+    owner = None if link.company is None else company_owner(link.company)
+    if link.company is not None and link.status != LinkStatus.DECLINED and owner is not None:
+        invitation = _open_invitation(link)
+        if invitation is not None and invitation.email == owner.email:
+            invitation_rotate(invitation=invitation, actor=actor)
+        else:  # the company changed hands since: the new owner gets the invitation
+            if invitation is not None:
+                invitation_revoke(invitation=invitation, actor=actor)
+            invitation_create(
+                kind=InvitationKind.COMPANY_LINK,
+                account=link.firm,
+                email=owner.email,
+                invited_by=actor,
+                company_link=link,
+            )
+    _audit_both(
+        actor=actor, action=Action.LINK_RESENT, link=link, before=before, firm_before=firm_before
+    )
     return link
 
 
@@ -299,8 +365,8 @@ def link_withdraw(*, link: CompanyLink, actor: User) -> CompanyLink:
     """The firm takes back an invitation that was not answered: its link stops working."""
     link = _lock(link)
     manager_membership(account=link.firm, actor=actor)
-    _refuse_unless_pending(link, allow_expired=True)
-    before = link_snapshot(link)
+    _refuse_unless_firm_sees_pending(link)
+    before, firm_before = _snapshots(link)
     link.status = LinkStatus.WITHDRAWN
     link.revoked_by = actor
     link.revoked_at = timezone.now()
@@ -308,14 +374,20 @@ def link_withdraw(*, link: CompanyLink, actor: User) -> CompanyLink:
     invitation = _open_invitation(link)
     if invitation is not None:
         invitation_revoke(invitation=invitation, actor=actor)
-    _audit_both(actor=actor, action=Action.LINK_WITHDRAWN, link=link, before=before)
+    _audit_both(
+        actor=actor,
+        action=Action.LINK_WITHDRAWN,
+        link=link,
+        before=before,
+        firm_before=firm_before,
+    )
     return link
 
 
 def refuse_unless_company_owner(*, link: CompanyLink, user: User) -> None:
     """An invitation is answered by the owner of the company's account, nobody else."""
     is_owner = Membership.objects.filter(
-        account_id=link.company.account_id,
+        account_id=link.invited_company.account_id,
         user_id=user.pk,
         role=Role.OWNER,
         status=MembershipStatus.ACTIVE,
@@ -326,7 +398,7 @@ def refuse_unless_company_owner(*, link: CompanyLink, user: User) -> None:
                 "Esta invitación es para el propietario de %(company)s y entraste como "
                 "%(current)s. Sal de tu sesión y entra con la cuenta del propietario."
             )
-            % {"company": link.company.razon_social, "current": user.email},
+            % {"company": link.invited_company.razon_social, "current": user.email},
             code="wrong_person",
         )
 
@@ -357,6 +429,8 @@ def link_respond(*, link: CompanyLink, actor: User, accept: bool) -> CompanyLink
         action=Action.LINK_ACCEPTED if accept else Action.LINK_DECLINED,
         link=link,
         before=before,
+        firm_before=None,  # until now the firm's trail named no company
+        firm_side=accept,  # a decline is the owner's; the firm's invitation just expires
     )
     return link
 
@@ -377,7 +451,7 @@ def link_revoke(*, link: CompanyLink, actor: User) -> CompanyLink:
     """The company's owner (or an admin of its account) ends the firm's access, at once."""
     link = _lock(link)
     manages_company = Membership.objects.filter(
-        account_id=link.company.account_id,
+        account_id=link.invited_company.account_id,
         user_id=actor.pk,
         role__in=[Role.OWNER, Role.ADMIN],
         status=MembershipStatus.ACTIVE,
@@ -385,7 +459,7 @@ def link_revoke(*, link: CompanyLink, actor: User) -> CompanyLink:
     if not manages_company:
         raise ValidationError(
             _("Solo el propietario o un administrador de %(company)s puede revocar el vínculo.")
-            % {"company": link.company.razon_social},
+            % {"company": link.invited_company.razon_social},
             code="not_company_manager",
         )
     if link.status != LinkStatus.ACCEPTED:
@@ -393,7 +467,7 @@ def link_revoke(*, link: CompanyLink, actor: User) -> CompanyLink:
             _("El vínculo con %(firm)s no está activo.") % {"firm": link.firm.name},
             code="not_accepted",
         )
-    before = link_snapshot(link)
+    before, firm_before = _snapshots(link)
     link.status = LinkStatus.REVOKED
     link.revoked_by = actor
     link.revoked_at = timezone.now()
@@ -401,7 +475,13 @@ def link_revoke(*, link: CompanyLink, actor: User) -> CompanyLink:
     grants = Grant.objects.filter(company=link.company, membership__account=link.firm)
     removed = sorted(grants.values_list("membership__user__email", flat=True))
     grants.delete()
-    _audit_both(actor=actor, action=Action.LINK_REVOKED, link=link, before=before)
+    _audit_both(
+        actor=actor,
+        action=Action.LINK_REVOKED,
+        link=link,
+        before=before,
+        firm_before=firm_before,
+    )
     if removed:
         audit_record(
             actor=actor,

@@ -13,6 +13,7 @@ from typing import Any, NamedTuple
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -28,7 +29,21 @@ from despacho.tenancy.models import Account, Company, Membership, MembershipStat
 from despacho.tenancy.seats import seat_take_lock
 
 ASSIGNABLE_ROLES = (Role.ADMIN, Role.MEMBER)
+MANAGER_ROLES = (Role.OWNER, Role.ADMIN)
 _ROLE_RANK = {Role.MEMBER: 1, Role.ADMIN: 2, Role.OWNER: 3}
+
+# Sent inside the transaction of the change when a person stops managing an account
+# (deactivated, demoted to member, deleted), with ``account``, ``person`` and ``actor``.
+# What they created with that authority and must not outlive it (the api app's keys)
+# is ended by the receivers, in the same transaction.
+management_lost = Signal()
+
+
+def _lose_management(*, target: Membership, actor: User) -> None:
+    if target.role in MANAGER_ROLES and target.status == MembershipStatus.ACTIVE:
+        management_lost.send(
+            sender=Membership, account=target.account, person=target.user, actor=actor
+        )
 
 
 class GrantSpec(NamedTuple):
@@ -279,6 +294,8 @@ def member_update(
             )
         if new_role == Role.MEMBER and not Grant.objects.filter(membership=target).exists():
             raise _needs_company_error()
+        if new_role not in MANAGER_ROLES:
+            _lose_management(target=target, actor=actor)
         target.role = new_role
         fields.append("role")
     if full_name is not None:
@@ -324,6 +341,7 @@ def _revoke_live_invitations(*, membership: Membership, actor: User) -> None:
 
 def _deactivate(*, target: Membership, actor: User) -> None:
     before = membership_snapshot(target)
+    _lose_management(target=target, actor=actor)
     _revoke_live_invitations(membership=target, actor=actor)
     target.status = MembershipStatus.DEACTIVATED
     target.deactivated_at = timezone.now()
@@ -417,6 +435,7 @@ def member_delete(*, membership: Membership, actor: User) -> None:
         target=target,
         before=membership_snapshot(target),
     )
+    _lose_management(target=target, actor=actor)
     person = target.user
     target.delete()  # grants and invitations go with it
     belongs_elsewhere = Membership.objects.filter(user=person).exists()

@@ -249,9 +249,21 @@ class CompanyLink(models.Model):
     firm = models.ForeignKey(
         Account, on_delete=models.CASCADE, related_name="company_links", verbose_name=_("despacho")
     )
+    # NULL: what the firm asked for named no company that could be invited. The firm gets
+    # the same answer and the same row either way; it sees the company only once its owner
+    # accepts (``shown_to_firm``), so an invitation never tells whether an RFC or an email
+    # belongs to someone.
     company = models.ForeignKey(
-        Company, on_delete=models.CASCADE, related_name="links", verbose_name=_("empresa")
+        Company,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="links",
+        verbose_name=_("empresa"),
     )
+    # What the firm typed: the only thing its side shows until the owner accepts.
+    requested_rfc = models.CharField(_("RFC solicitado"), max_length=13, blank=True)
+    requested_email = models.EmailField(_("correo solicitado"), blank=True)
     status = models.CharField(
         _("estado"), max_length=10, choices=LinkStatus.choices, default=LinkStatus.PENDING
     )
@@ -298,7 +310,40 @@ class CompanyLink(models.Model):
     @property
     def audit_label(self) -> str:
         """How the audit trail names the link (no internal status code)."""
+        if self.company is None:  # an invitation that reached nobody: what the firm typed
+            return f"{self.firm.name} → {self.requested}"
         return f"{self.firm.name} → {self.company.razon_social} ({self.company.rfc})"
+
+    @property
+    def invited_company(self) -> Company:
+        """The company of a link that reached one: every link the company's side, an emailed
+        invitation or an accepted link is about (DoesNotExist otherwise)."""
+        if self.company is None:
+            raise Company.DoesNotExist
+        return self.company
+
+    @property
+    def requested(self) -> str:
+        """What the firm asked for: the RFC or the owner's email it typed."""
+        return self.requested_rfc or self.requested_email
+
+    @property
+    def shown_to_firm(self) -> bool:
+        """Whether the firm may see the company: only once its owner accepted (revoked
+        links were accepted first)."""
+        return self.company_id is not None and self.status in (
+            LinkStatus.ACCEPTED,
+            LinkStatus.REVOKED,
+        )
+
+    def firm_status_at(self, moment: datetime) -> LinkStatus:
+        """The status the firm sees: until the owner accepts, an invitation is pending until it
+        expires, whether it reached a company or not and whether its owner declined."""
+        if self.shown_to_firm or self.status == LinkStatus.WITHDRAWN:
+            return LinkStatus(self.status)
+        if self.expires_at is not None and moment >= self.expires_at:
+            return LinkStatus.EXPIRED
+        return LinkStatus.PENDING
 
     def status_at(self, moment: datetime) -> LinkStatus:
         """The stored status, except that a pending invitation past its expiry is expired."""
@@ -317,6 +362,10 @@ class CompanyLink(models.Model):
     @property
     def current_status_label(self) -> str:
         return str(self.current_status.label)
+
+    @property
+    def firm_status(self) -> LinkStatus:
+        return self.firm_status_at(timezone.now())
 
 
 class Role(models.TextChoices):

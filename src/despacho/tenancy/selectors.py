@@ -252,7 +252,7 @@ def _load_in_memory(viewer: User) -> list[SwitcherEntry] | None:
             firm__memberships__user=viewer,
             firm__memberships__status=MembershipStatus.ACTIVE,
         ).select_related("firm"):
-            firms_of.setdefault(link.company_id, []).append(link.firm)
+            firms_of.setdefault(link.company_id or 0, []).append(link.firm)
     make = _entry_maker(viewer)
     entries = [make(c, c.account, False) for c in own if can_open(viewer, c)]
     for company in clients:
@@ -473,7 +473,16 @@ def workspace_companies(
     now = timezone.now()
     qs = companies_matching(Company.objects.all(), filters.q)
     qs = qs.annotate(
-        firm_link=FilteredRelation("links", condition=Q(links__firm=account, links__is_latest=True))
+        # A company the firm invited shows up only once its owner accepted (an invitation
+        # never tells the firm whom an RFC or email belongs to): see firm_invitations.
+        firm_link=FilteredRelation(
+            "links",
+            condition=Q(
+                links__firm=account,
+                links__is_latest=True,
+                links__status__in=[LinkStatus.ACCEPTED, LinkStatus.REVOKED],
+            ),
+        )
     ).filter(Q(account=account) | Q(firm_link__isnull=False))
     if account.pk not in access_map(viewer).managed_accounts:
         granted = Grant.objects.filter(
@@ -571,6 +580,17 @@ def account_is_firm(*, account: Account) -> bool:
     return CompanyLink.objects.filter(firm=account).exists()
 
 
+def firm_invitations(*, account: Account) -> QuerySet[CompanyLink]:
+    """The firm's invitations nobody accepted yet, newest first, as the firm sees them: what
+    it typed and the firm-side status (``CompanyLink.firm_status``), never the company."""
+    return (
+        CompanyLink.objects.filter(firm=account)
+        .exclude(status__in=[LinkStatus.ACCEPTED, LinkStatus.REVOKED, LinkStatus.WITHDRAWN])
+        .select_related("invited_by")
+        .order_by("-invited_at", "-pk")
+    )
+
+
 def link_notices(*, viewer: User) -> QuerySet[CompanyLink]:
     """Pending link invitations the viewer must answer (as owner of the company's account)."""
     owned = Membership.objects.filter(
@@ -642,14 +662,32 @@ def link_status_q(status: str, moment: datetime) -> Q:
     return Q(status=LinkStatus(status))
 
 
+def firm_link_status_q(status: str, moment: datetime) -> Q:
+    """The filter for links whose ``firm_status_at(moment)`` is ``status``: until accepted,
+    pending or expired by the date alone (the firm never learns of a decline)."""
+    if status in (LinkStatus.ACCEPTED, LinkStatus.REVOKED, LinkStatus.WITHDRAWN):
+        return Q(status=LinkStatus(status))
+    unanswered = Q(status__in=[LinkStatus.PENDING, LinkStatus.DECLINED, LinkStatus.EXPIRED])
+    if status == LinkStatus.PENDING:
+        return unanswered & Q(expires_at__gt=moment)
+    if status == LinkStatus.EXPIRED:
+        return unanswered & Q(expires_at__lte=moment)
+    return Q(pk__in=[])
+
+
 def account_links(*, account: Account, side: str = "", status: str = "") -> QuerySet[CompanyLink]:
     """Links the account is a side of: as the firm (``side="firm"``), as the owner of the
-    company (``side="company"``), or both; optionally of one status (expiry derived)."""
-    sides = {"firm": Q(firm=account), "company": Q(company__account=account)}
+    company (``side="company"``), or both; optionally of one status (expiry derived; on the
+    firm's side, the status the firm sees)."""
+    now = timezone.now()
+    firm = Q(firm=account)
+    company = Q(company__account=account)
+    if status:
+        firm &= firm_link_status_q(status, now)
+        company &= link_status_q(status, now)
+    sides = {"firm": firm, "company": company}
     condition = sides[side] if side else sides["firm"] | sides["company"]
     qs = CompanyLink.objects.filter(condition)
-    if status:
-        qs = qs.filter(link_status_q(status, timezone.now()))
     return qs.select_related("firm", "company__account", "invited_by", "responded_by", "revoked_by")
 
 
@@ -673,6 +711,9 @@ def company_links_seen_by(
     except (Company.DoesNotExist, ValueError, TypeError):
         raise CompanyNotFound from None
     links = links.filter(company=company)
+    if company.account_id != account.pk:
+        # As the firm: only links the company's owner accepted name the company.
+        links = links.filter(status__in=[LinkStatus.ACCEPTED, LinkStatus.REVOKED])
     if company.account_id != account.pk and not links.exists():
         raise CompanyNotFound
     return company, links

@@ -165,7 +165,8 @@ class Command(BaseCommand):
                 responded_at=company.created_at,
             )
         clients = {
-            link.company.rfc: link.company for link in firm.company_links.select_related("company")
+            link.invited_company.rfc: link.invited_company
+            for link in firm.company_links.select_related("company")
         }
         for email, person, profile_code, rfcs in STAFF:
             user = user_create(email=email, full_name=person, password=DEMO_PASSWORD)
