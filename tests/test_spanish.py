@@ -96,7 +96,7 @@ def test_import_counts_agree_with_their_nouns():
     ready = _job_fragment(status=ImportStatus.READY, total_rows=2, valid_rows=1, invalid_rows=1)
     assert "1 fila válida se creará; 1 con errores se omitirá." in ready
     done = _job_fragment(status=ImportStatus.DONE, total_rows=3, created_rows=1, skipped_rows=2)
-    assert "1 empresa creada; 2 filas omitidas." in done
+    assert "1 empresa creada o invitada; 2 filas omitidas." in done
     running = _job_fragment(status=ImportStatus.VALIDATING, total_rows=1, processed_rows=0)
     assert "0 de 1 fila procesada." in running
     many = _job_fragment(status=ImportStatus.READY, total_rows=5, valid_rows=3, invalid_rows=2)

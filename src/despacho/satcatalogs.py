@@ -3,7 +3,7 @@
 One source for every catalog a person reads codes of: régimen fiscal, uso CFDI,
 forma and método de pago, moneda, tipo de comprobante, exportación, objeto de
 impuesto, impuestos, units, products and services, relations, periodicities, and
-Nómina's. The
+Nómina's and Carta Porte's. The
 detail page, the PDF and the régimen rules (``tenancy/regimen.py``) all ask here.
 """
 
@@ -38,6 +38,10 @@ class Catalog(StrEnum):
     TIPO_PERCEPCION = "C75b_c_TipoPercepcion"
     TIPO_DEDUCCION = "C75b_c_TipoDeduccion"
     TIPO_OTRO_PAGO = "C75b_c_TipoOtroPago"
+    # Carta Porte
+    TIPO_PERMISO = "C592_c_TipoPermiso"
+    CONFIG_AUTOTRANSPORTE = "C592_c_ConfigAutotransporte"
+    FIGURA_TRANSPORTE = "C592_c_FiguraTransporte"
 
 
 @lru_cache(maxsize=8192)

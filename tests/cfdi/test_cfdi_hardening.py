@@ -328,7 +328,7 @@ def test_the_detail_shows_the_currency_text_of_the_xml(client):
     unknown = _stored32(company, moneda="Pesos oro de ley")
     client.force_login(owner_of(account))
     body = client.get(reverse("cfdi:detail", args=[known.uuid])).content.decode()
-    assert "MXN (en el XML: «Pesos»)" in body
+    assert "MXN · Peso Mexicano (en el XML: «Pesos»)" in body
     body = client.get(reverse("cfdi:detail", args=[unknown.uuid])).content.decode()
     assert "«Pesos oro de ley», que no es una moneda del catálogo del SAT" in body
 

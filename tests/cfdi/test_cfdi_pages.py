@@ -565,10 +565,11 @@ def test_a_payment_row_in_the_list_shows_the_amount_it_paid_and_its_currency(cli
     response = client.get(reverse("cfdi:list", args=["ventas"]))
     body = response.content.decode()
     row = next(r for r in body.split("<tr>") if PAGO_UUID.upper() in r)
-    assert '<td class="amount">200.00 MXN</td>' in row
+    assert '<td class="amount">$200.00 MXN</td>' in row
     assert "XXX" not in body
     (totals,) = response.context["totals"]
     assert (totals.moneda, totals.count, totals.total) == ("MXN", 1, Decimal("200.00"))
+    assert totals.payments
 
 
 def test_a_received_payment_shows_what_it_paid_in_the_receivers_egresos():
@@ -595,12 +596,17 @@ def test_a_payment_of_several_payments_shows_their_sum(payments, amount, moneda)
     assert (cfdi.amount, cfdi.amount_moneda) == (Decimal(amount), moneda)
 
 
-def test_the_list_totals_add_payments_to_the_invoices_of_their_currency(client, eku):
+def test_the_list_totals_payments_apart_from_the_invoices_they_pay(client, eku):
     cfdi_ingest(company=eku, data=cfdi_xml(emisor=eku.rfc, receptor=any_rfc(), total="1000.00"))
     client.force_login(owner_of(eku.account))
     response = client.get(reverse("cfdi:list", args=["ventas"]))
-    (totals,) = response.context["totals"]
-    assert (totals.moneda, totals.count, totals.total) == ("MXN", 2, Decimal("1200.00"))
+    invoices, payments = response.context["totals"]
+    assert (invoices.moneda, invoices.count, invoices.total) == ("MXN", 1, Decimal("1000.00"))
+    assert (payments.moneda, payments.count, payments.total) == ("MXN", 1, Decimal("200.00"))
+    assert (invoices.payments, payments.payments) == (False, True)
+    body = response.content.decode()
+    assert "1 CFDI en MXN · subtotal" in body and "total $1,000.00" in body
+    assert "1 pago en MXN · pagado $200.00" in body
 
 
 def test_the_receivers_portal_lists_a_payment_with_what_it_paid(client):
@@ -611,5 +617,5 @@ def test_the_receivers_portal_lists_a_payment_with_what_it_paid(client):
     receiver = access(issuer, "KIJ0906199R1")
     portal_login(client, issuer, receiver.rfc)
     body = client.get(home(issuer)).content.decode()
-    assert '<td class="amount">17,852.75 MXN</td>' in body
+    assert '<td class="amount">$17,852.75 MXN</td>' in body
     assert "XXX" not in body

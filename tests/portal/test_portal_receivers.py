@@ -514,15 +514,17 @@ def test_filters_by_date_tipo_and_folio_and_cancelled_ones_are_marked(client):
     assert "Hasta: debe ser igual o posterior" in bad.content.decode()
 
 
-def test_a_cfdi_whose_seal_failed_is_marked_as_in_the_staff_list(client):
+def test_a_cfdi_whose_seal_failed_is_marked_as_in_the_staff_list(settings, client):
     from despacho.cfdi.services import cfdi_ingest
     from tests.cfdi.cfdi_samples import PAGO_HE, company_with_rfc, sample
 
     # A real Pago whose SelloCFD belongs to another comprobante: stored only when confirmed.
     company = company_with_rfc("H&E951128469")
+    settings.CFDI_VERIFY_SEALS = True
     stored = cfdi_ingest(company=company, data=sample(PAGO_HE), accept_unverified=True)
     bad = Cfdi.objects.get(company=company, uuid=stored.uuid)
     assert bad.seal_verified is False and bad.status == Status.VIGENTE
+    settings.CFDI_VERIFY_SEALS = False  # the synthetic one beside it has no seal to check
     good = issue(company, bad.receptor_rfc)
     access(company, bad.receptor_rfc)
     _logged_in(client, company, bad.receptor_rfc)

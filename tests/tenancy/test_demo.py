@@ -163,6 +163,6 @@ def test_a_demo_payment_row_shows_its_paid_amount_and_currency(client, settings,
     client.login(username=email, password=DEMO_PASSWORD)
     body = client.get(reverse("cfdi:list", args=[category])).content.decode()
     row = next(r for r in body.split("<tr>") if "5B64ADA3-AA4C-40B4-A2F5-572CED52BE31" in r)
-    assert '<td class="amount">17,852.75 MXN</td>' in row
+    assert '<td class="amount">$17,852.75 MXN</td>' in row
     assert "0.00 XXX" not in body
     assert "XXX" not in body

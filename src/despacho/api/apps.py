@@ -11,6 +11,7 @@ class ApiConfig(AppConfig):
         from django.db.models.signals import pre_delete
 
         from despacho.api.keys import revoke_keys_of_deleted_person, revoke_keys_of_former_manager
+        from despacho.audit.describe import register_choices
         from despacho.people.models import User
         from despacho.tenancy.members import management_lost
 
@@ -18,4 +19,8 @@ class ApiConfig(AppConfig):
         management_lost.connect(revoke_keys_of_former_manager, dispatch_uid="api_keys_creator")
         pre_delete.connect(
             revoke_keys_of_deleted_person, sender=User, dispatch_uid="api_keys_creator_deleted"
+        )
+        register_choices(
+            "reason",
+            [("creator_lost_authority", _("quien creó la clave ya no administra la cuenta"))],
         )

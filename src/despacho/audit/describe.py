@@ -63,9 +63,11 @@ FIELD_LABELS: dict[str, Promise] = {
     "profile": gettext_lazy("Perfil"),
     "quantity": gettext_lazy("Licencias"),
     "razon_social": gettext_lazy("Razón social"),
+    "reason": gettext_lazy("Motivo"),
     "regimen_fiscal": gettext_lazy("Régimen fiscal"),
     "removed": gettext_lazy("Permisos quitados a mano"),
     "replacement": gettext_lazy("Perfil de reemplazo"),
+    "requested": gettext_lazy("RFC o correo que escribió el despacho"),
     "require_2fa_for_managers": gettext_lazy(
         "Verificación en dos pasos obligatoria para propietario y administradores"
     ),

@@ -101,9 +101,9 @@ _TIPOS_32 = {"ingreso": "I", "egreso": "E", "traslado": "T"}
 # --- values ---------------------------------------------------------------------------------
 
 
-def _catalog(catalog: str, code: str) -> str:
+def _catalog(catalog: Catalog, code: str) -> str:
     """«code - description» from the SAT's catalogs (the code alone if unknown)."""
-    return labelled(Catalog(catalog), code, " - ")
+    return labelled(catalog, code, " - ")
 
 
 def money(raw: str | Decimal | None) -> str:
@@ -243,7 +243,7 @@ def _header(content: CfdiContent, status: str, *, seal_invalid: bool = False) ->
     left = [
         _p(em.get("Nombre") or em.get("Rfc"), _TITLE),
         _label("RFC", em.get("Rfc")),
-        _label("Régimen fiscal", _catalog("C756_c_RegimenFiscal", em.get("RegimenFiscal", ""))),
+        _label("Régimen fiscal", _catalog(Catalog.REGIMEN_FISCAL, em.get("RegimenFiscal", ""))),
         _label("Lugar de expedición (C.P.)", c.get("LugarExpedicion")),
         _label("No. de certificado del emisor", c.get("NoCertificado")),
     ]
@@ -281,12 +281,12 @@ def _receptor(content: CfdiContent) -> list[Any]:
         [
             _label(
                 "Régimen fiscal",
-                _catalog("C756_c_RegimenFiscal", r.get("RegimenFiscalReceptor", "")),
+                _catalog(Catalog.REGIMEN_FISCAL, r.get("RegimenFiscalReceptor", "")),
             ),
             _label("Domicilio fiscal (C.P.)", r.get("DomicilioFiscalReceptor")),
         ],
         [
-            _label("Uso CFDI", _catalog("C756_c_UsoCFDI", r.get("UsoCFDI", ""))),
+            _label("Uso CFDI", _catalog(Catalog.USO_CFDI, r.get("UsoCFDI", ""))),
             _label(
                 "Residencia fiscal / NumRegIdTrib",
                 " ".join(x for x in (r.get("ResidenciaFiscal", ""), r.get("NumRegIdTrib", "")) if x)
@@ -306,21 +306,21 @@ def _payment_terms(content: CfdiContent) -> list[Any]:
     moneda = c.get("Moneda", "")
     cells = [
         [
-            _label("Tipo de comprobante", _catalog("C756_c_TipoDeComprobante", tipo)),
-            _label("Forma de pago", _catalog("C756_c_FormaPago", forma)),
-            _label("Método de pago", _catalog("C756_c_MetodoPago", metodo)),
+            _label("Tipo de comprobante", _catalog(Catalog.TIPO_DE_COMPROBANTE, tipo)),
+            _label("Forma de pago", _catalog(Catalog.FORMA_PAGO, forma)),
+            _label("Método de pago", _catalog(Catalog.METODO_PAGO, metodo)),
         ],
         [
-            _label("Moneda", _catalog("C756_c_Moneda", moneda)),
+            _label("Moneda", _catalog(Catalog.MONEDA, moneda)),
             _label("Tipo de cambio", c.get("TipoCambio")),
-            _label("Exportación", _catalog("C756_c_Exportacion", c.get("Exportacion", ""))),
+            _label("Exportación", _catalog(Catalog.EXPORTACION, c.get("Exportacion", ""))),
         ],
     ]
     if c.get("CondicionesDePago"):
         cells.append([_label("Condiciones de pago", c.get("CondicionesDePago")), "", ""])
     out: list[Any] = [_box(cells, [third, third, third])]
     for tipo_relacion, uuids in content.related:
-        relation = _catalog("C756_c_TipoRelacion", tipo_relacion)
+        relation = _catalog(Catalog.TIPO_RELACION, tipo_relacion)
         listed = ", ".join(u.upper() for u in uuids)
         out.append(_label("CFDI relacionados", f"{relation}: {listed}", _SMALL))
     return [*out, Spacer(0, 3)]
@@ -464,7 +464,7 @@ def _payments(content: CfdiContent) -> list[Any]:
                 [
                     [
                         _label("Fecha de pago", payment.fecha),
-                        _label("Forma de pago", _catalog("C756_c_FormaPago", payment.forma)),
+                        _label("Forma de pago", _catalog(Catalog.FORMA_PAGO, payment.forma)),
                         _label("Moneda", f"{payment.moneda} (T.C. {a.get('TipoCambioP', '1')})"),
                         _label("Monto", money(payment.monto)),
                     ],
@@ -566,7 +566,7 @@ def _one_nomina(n: Nomina, title: str) -> list[Any]:
     w = WIDTH
     cells = [
         [
-            _label("Tipo de nómina", _catalog("C75b_c_TipoNomina", h.get("TipoNomina", ""))),
+            _label("Tipo de nómina", _catalog(Catalog.TIPO_NOMINA, h.get("TipoNomina", ""))),
             _label("Fecha de pago", h.get("FechaPago")),
             _label("Periodo", f"{h.get('FechaInicialPago', '')} a {h.get('FechaFinalPago', '')}"),
             _label("Días pagados", h.get("NumDiasPagados")),
@@ -584,10 +584,10 @@ def _one_nomina(n: Nomina, title: str) -> list[Any]:
             _label("Antigüedad", r.get("Antigüedad")),
         ],
         [
-            _label("Tipo de contrato", _catalog("C75b_c_TipoContrato", r.get("TipoContrato", ""))),
-            _label("Régimen", _catalog("C75b_c_TipoRegimen", r.get("TipoRegimen", ""))),
+            _label("Tipo de contrato", _catalog(Catalog.TIPO_CONTRATO, r.get("TipoContrato", ""))),
+            _label("Régimen", _catalog(Catalog.TIPO_REGIMEN, r.get("TipoRegimen", ""))),
             _label(
-                "Periodicidad", _catalog("C75b_c_PeriodicidadPago", r.get("PeriodicidadPago", ""))
+                "Periodicidad", _catalog(Catalog.PERIODICIDAD_PAGO, r.get("PeriodicidadPago", ""))
             ),
             _label("Entidad federativa", r.get("ClaveEntFed")),
         ],
@@ -766,11 +766,11 @@ def _one_carta_porte(cp: CartaPorte, fecha_timbrado: str) -> list[Any]:
         )
         cells = [
             [
-                _label("Permiso SCT", _catalog("C592_c_TipoPermiso", auto.get("PermSCT", ""))),
+                _label("Permiso SCT", _catalog(Catalog.TIPO_PERMISO, auto.get("PermSCT", ""))),
                 _label("Número de permiso", auto.get("NumPermisoSCT")),
                 _label(
                     "Configuración vehicular",
-                    _catalog("C592_c_ConfigAutotransporte", v.get("ConfigVehicular", "")),
+                    _catalog(Catalog.CONFIG_AUTOTRANSPORTE, v.get("ConfigVehicular", "")),
                 ),
             ],
             [
@@ -810,7 +810,7 @@ def _one_carta_porte(cp: CartaPorte, fecha_timbrado: str) -> list[Any]:
         for f in cp.figuras:
             people.append(
                 [
-                    _p(_catalog("C592_c_FiguraTransporte", f.get("TipoFigura", "")), _SMALL),
+                    _p(_catalog(Catalog.FIGURA_TRANSPORTE, f.get("TipoFigura", "")), _SMALL),
                     _p(f.get("RFCFigura"), _SMALL),
                     _p(f.get("NombreFigura"), _SMALL),
                     _p(f.get("NumLicencia"), _SMALL),

@@ -17,12 +17,23 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
 from django.core.paginator import Page, Paginator
-from django.db.models import Case, CharField, Count, F, Q, QuerySet, Sum, When
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    F,
+    IntegerField,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from despacho.access.decisions import can
-from despacho.cfdi.models import CATEGORY_PERM, Category, Cfdi
+from despacho.cfdi.models import CATEGORY_PERM, Category, Cfdi, Tipo
 from despacho.cfdi.parsing import CFDI_ZONE
 from despacho.tenancy.models import Company
 
@@ -125,6 +136,9 @@ class CurrencyTotals:
     count: int
     subtotal: Decimal
     total: Decimal
+    # A line of Pagos: what they paid, never added to the invoices (that would count each
+    # invoice twice, once issued and once paid).
+    payments: bool = False
 
 
 # What each row shows (Cfdi.amount, Cfdi.amount_moneda), in SQL: a Pago counts what it
@@ -137,17 +151,23 @@ AMOUNT_MONEDA = Case(
 )
 
 
+IS_PAYMENT = Case(
+    When(tipo=Tipo.PAGO, then=Value(1)), default=Value(0), output_field=IntegerField()
+)
+
+
 def cfdi_totals(cfdis: QuerySet[Cfdi]) -> list[CurrencyTotals]:
     """Count, subtotal and total of a filtered set, per currency (amounts never mix currencies).
 
-    The totals add what the rows show: a Pago's paid amount, in its payments' currency.
+    Pagos get lines of their own (what they paid, in their payments' currency), after the
+    other comprobantes' lines: one aggregate query either way.
     """
     rows = (
         cfdis.order_by()
-        .annotate(shown_moneda=AMOUNT_MONEDA)
-        .values("shown_moneda")
+        .annotate(shown_moneda=AMOUNT_MONEDA, is_payment=IS_PAYMENT)
+        .values("is_payment", "shown_moneda")
         .annotate(n=Count("id"), subtotal=Sum("subtotal"), total=Sum(AMOUNT))
-        .order_by("shown_moneda")
+        .order_by("is_payment", "shown_moneda")
     )
     return [
         CurrencyTotals(
@@ -155,6 +175,7 @@ def cfdi_totals(cfdis: QuerySet[Cfdi]) -> list[CurrencyTotals]:
             count=row["n"],
             subtotal=Decimal(row["subtotal"] or 0).quantize(CENT, ROUND_HALF_UP),
             total=Decimal(row["total"] or 0).quantize(CENT, ROUND_HALF_UP),
+            payments=bool(row["is_payment"]),
         )
         for row in rows
     ]
