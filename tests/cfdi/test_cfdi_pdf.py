@@ -635,7 +635,9 @@ def test_a_verified_or_unverifiable_seal_prints_no_warning(seal_verified):
     assert "SELLO NO" not in text and "no es válido" not in text
 
 
-def test_the_pdf_of_a_cfdi_stored_unverified_carries_the_warning_through_the_view(verify_seals, client, db):
+def test_the_pdf_of_a_cfdi_stored_unverified_carries_the_warning_through_the_view(
+    verify_seals, client, db
+):
     company = company_with_rfc("KIJ0906199R1")
     cfdi_ingest(company=company, data=sample(PAGO_HE), accept_unverified=True)
     cfdi = Cfdi.objects.get(company=company)
