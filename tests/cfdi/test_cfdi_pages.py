@@ -572,6 +572,12 @@ def test_a_payment_row_in_the_list_shows_the_amount_it_paid_and_its_currency(cli
     assert totals.payments
 
 
+def test_a_payment_detail_says_what_it_paid_beside_its_total_of_zero(client, eku):
+    client.force_login(owner_of(eku.account))
+    body = client.get(reverse("cfdi:detail", args=[PAGO_UUID])).content.decode()
+    assert '<dd class="paid">$200.00 MXN' in body
+
+
 def test_a_received_payment_shows_what_it_paid_in_the_receivers_egresos():
     receiver = company_with_rfc("KIJ0906199R1")
     cfdi_ingest(company=receiver, data=sample(PAGO_HE), accept_unverified=True)
