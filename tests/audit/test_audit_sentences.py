@@ -24,8 +24,13 @@ from despacho.access.services import grant_set, profile_create, profile_update
 from despacho.api.keys import api_key_create, api_key_revoke
 from despacho.audit.actions import Action
 from despacho.audit.describe import FIELD_LABELS, SENTENCES
+from despacho.cfdi.services import Outcome, cfdi_ingest
 from despacho.people.models import Invitation
-from despacho.portal.services import portal_access_create, portal_access_send
+from despacho.portal.services import (
+    portal_access_create,
+    portal_access_send,
+    portal_access_set_password,
+)
 from despacho.tenancy.links import link_respond
 from despacho.tenancy.members import (
     member_deactivate,
@@ -35,6 +40,7 @@ from despacho.tenancy.members import (
 )
 from despacho.tenancy.models import Membership, Role
 from despacho.tenancy.seats import seat_purchase_record
+from tests.cfdi.cfdi_samples import cfdi_xml
 from tests.factories import (
     add_member,
     invite_link,
@@ -117,6 +123,9 @@ def test_every_field_the_code_records_has_a_spanish_label():
 INTERNAL = [
     "pending",
     "accepted",
+    "duplicate",
+    "refused",
+    "generated",
     "declined",
     "revoked",
     "withdrawn",
@@ -198,6 +207,13 @@ def _history():
             company=company, actor=owner, rfc=valid_rfc(moral=False), name="Cliente Uno"
         ).access
         portal_access_send(access=access, actor=owner, email="compras@cliente.mx")
+    portal_access_set_password(
+        access=access, actor=owner, rfc_confirmation=access.rfc, generate_password=True
+    )
+    stored = cfdi_ingest(
+        company=company, data=cfdi_xml(emisor=company.rfc, receptor=valid_rfc()), ingested_by=owner
+    )
+    assert stored.status == Outcome.ACCEPTED
     client_company = make_company(make_account(name="Cliente Dos"))
     link = invite_link(firm, client_company)
     with transaction.atomic():
@@ -225,9 +241,10 @@ def test_the_bitacora_reads_in_spanish_without_internal_words_or_codes(client):
         "creó el perfil Cobranza",
         "revocó la clave de API Contabilidad",
         "aceptó el vínculo Despacho Ríos → ",
+        "guardó CFDI en el repositorio",
     ):
         assert sentence in text
-    for label in ("Rol", "Estado", "Permisos efectivos", "Vence", "Despacho"):
+    for label in ("Rol", "Estado", "Permisos efectivos", "Vence", "Despacho", "Guardados"):
         assert f"{label} " in text
     assert "Usuario → Administrador" in text
     assert "Activo → Desactivado" in text

@@ -30,6 +30,8 @@ from despacho.tenancy.regimen import regimen_choices
 
 # The Spanish label of every key a snapshot or an event's before/after writes.
 FIELD_LABELS: dict[str, Promise] = {
+    # A CFDI upload's counts (cfdi.services: one key per ingestion Outcome).
+    "accepted": gettext_lazy("Guardados"),
     "activated": gettext_lazy("Activada"),
     "activation": gettext_lazy("Activación"),
     "added": gettext_lazy("Permisos agregados a mano"),
@@ -39,12 +41,14 @@ FIELD_LABELS: dict[str, Promise] = {
     "company": gettext_lazy("Empresa"),
     "count": gettext_lazy("Cantidad"),
     "created": gettext_lazy("Creadas"),
+    "duplicate": gettext_lazy("Ya estaban guardados"),
     "effective": gettext_lazy("Permisos efectivos"),
     "email": gettext_lazy("Correo"),
     "expires_at": gettext_lazy("Vence"),
     "file": gettext_lazy("Archivo"),
     "firm": gettext_lazy("Despacho"),
     "full_name": gettext_lazy("Nombre completo"),
+    "generated": gettext_lazy("Contraseña generada"),
     "grants": gettext_lazy("Accesos a empresas"),
     "has_password": gettext_lazy("Tiene contraseña"),
     "is_active": gettext_lazy("Habilitado"),
@@ -64,6 +68,7 @@ FIELD_LABELS: dict[str, Promise] = {
     "quantity": gettext_lazy("Licencias"),
     "razon_social": gettext_lazy("Razón social"),
     "reason": gettext_lazy("Motivo"),
+    "refused": gettext_lazy("Rechazados"),
     "regimen_fiscal": gettext_lazy("Régimen fiscal"),
     "removed": gettext_lazy("Permisos quitados a mano"),
     "replacement": gettext_lazy("Perfil de reemplazo"),
