@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from despacho.audit.models import AuditEvent
 from despacho.people.models import Invitation, User
-from despacho.tenancy.models import CompanyLink, LinkStatus, Membership, Role
+from despacho.tenancy.models import Company, CompanyLink, LinkStatus, Membership, Role
 from tests.factories import make_account, make_company, make_membership, make_user, owner_of
 from tests.factories import valid_rfc as new_rfc
 from tests.smtp import SITE_URL, html_of, links_in, text_of
@@ -126,16 +126,29 @@ def test_bad_input_is_refused_naming_the_field(client, firm, overrides, message)
     assert not User.objects.filter(email="rosa@floreria.mx").exists()
 
 
-def test_an_rfc_or_email_already_in_despacho_is_refused_pointing_to_linking(client, firm):
-    taken = make_company(make_account())
-    make_user(email="ya@existe.mx")
+def test_an_rfc_or_email_already_in_despacho_is_never_named_its_owner_is_invited(client, firm):
+    taken = make_company(make_account(), razon_social="VECINA DISCRETA SA DE CV")
+    person = make_user(email="ya@existe.mx")
+    persons_company = make_company(make_account(owner=person), razon_social="DE QUIEN EXISTE SA")
     client.force_login(owner_of(firm))
-    body = client.post(
-        reverse("onboarding:client_create"), _form(rfc=taken.rfc, email="ya@existe.mx")
-    ).content.decode()
-    assert "ya tiene cuenta en Despacho" in body
-    assert "ya tiene acceso a Despacho" in body
-    assert not CompanyLink.objects.filter(firm=firm).exists()
+    answers = []
+    for overrides in ({"rfc": taken.rfc}, {"email": "ya@existe.mx"}):
+        response = client.post(reverse("onboarding:client_create"), _form(**overrides), follow=True)
+        body = response.content.decode()
+        assert "RFC: " not in body and "ya tiene acceso" not in body  # no refusal naming it
+        for secret in (taken.razon_social, persons_company.razon_social):
+            assert secret not in body
+        answers.append([str(m) for m in response.context["messages"]])
+    by_rfc, by_email = (
+        [m.replace(taken.rfc, "…").replace("ya@existe.mx", "…") for m in answer]
+        for answer in answers
+    )
+    assert by_rfc == by_email  # one answer, whoever the RFC or email belongs to
+    assert by_rfc[0].startswith("Invitación enviada a …; si la empresa ya tiene cuenta")
+    # Nothing was created; each owner got an invitation to decide on.
+    assert Company.objects.filter(rfc=taken.rfc).count() == 1
+    assert CompanyLink.objects.get(firm=firm, company=taken).status == LinkStatus.PENDING
+    assert CompanyLink.objects.get(firm=firm, company=persons_company).status == LinkStatus.PENDING
 
 
 def test_members_cannot_create_client_accounts(client, firm):

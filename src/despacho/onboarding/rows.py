@@ -277,63 +277,6 @@ def registry_errors(row: ClientRow, registry: Registry) -> list[FieldError]:
     return []
 
 
-def registry_taken_errors(row: ClientRow, registry: Registry) -> list[FieldError]:
-    """What the database says about one row (its RFC, its email), naming what is taken: for
-    the one-client form (``client_account_create``), which creates an account or refuses."""
-    state = registry.managed.get(row.rfc)
-    if state in ("own", LinkStatus.ACCEPTED):
-        return [
-            (
-                "rfc",
-                ValidationError(
-                    _("RFC: ya administras %(rfc)s; no se crea de nuevo.") % {"rfc": row.rfc},
-                    code="already_managed",
-                ),
-            )
-        ]
-    if state == LinkStatus.PENDING:
-        return [
-            (
-                "rfc",
-                ValidationError(
-                    _("RFC: ya invitaste a %(rfc)s a vincularse; espera su respuesta.")
-                    % {"rfc": row.rfc},
-                    code="already_invited",
-                ),
-            )
-        ]
-    errors: list[FieldError] = []
-    if row.rfc in registry.registered:
-        errors.append(
-            (
-                "rfc",
-                ValidationError(
-                    _(
-                        "RFC: %(rfc)s ya tiene cuenta en Despacho. No se crea otra: invita a su "
-                        "propietario desde «Vincular empresa»."
-                    )
-                    % {"rfc": row.rfc},
-                    code="rfc_registered",
-                ),
-            )
-        )
-    if row.email and row.email in registry.emails:
-        errors.append(
-            (
-                "email",
-                ValidationError(
-                    _(
-                        "Correo: %(email)s ya tiene acceso a Despacho. Esa persona puede registrar "
-                        "su empresa y aceptar tu invitación con «Vincular empresa»."
-                    )
-                    % {"email": row.email},
-                    code="email_registered",
-                ),
-            )
-        )
-    return errors
-
-
 def validate_rows(
     *, firm: Account, rows: list[tuple[int, dict[str, str]]], on_progress: Any = None
 ) -> list[dict[str, Any]]:

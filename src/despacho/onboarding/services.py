@@ -43,7 +43,6 @@ from despacho.onboarding.rows import (
     registry_collides,
     registry_errors,
     registry_for,
-    registry_taken_errors,
     validate_rows,
 )
 from despacho.people.invitations import token_mint
@@ -220,11 +219,14 @@ def client_account_create(
     plan: str,
     telefono: str = "",
     password: str | None = None,
-) -> Company:
+) -> Company | CompanyLink:
     """Open an account for a client who has none: the client owns it, the firm manages it.
 
     Without a password the client gets an activation link; with one, the firm hands the
-    password over itself and no email is sent.
+    password over itself and no email is sent. When the RFC belongs to another account's
+    company or the email to someone with a login, nothing is created and the firm is not
+    told so: the owner gets a link invitation (``link_invite``, capped per hour) and the
+    CompanyLink is returned, for the same answer as every invitation.
     """
     manager_membership(account=firm, actor=actor)
     row, errors = check_row(
@@ -247,8 +249,18 @@ def client_account_create(
         message = _("Sector: elige uno de la lista.")
         errors.append(("sector", ValidationError(message, code="sector_invalid")))
     registry = registry_for(firm=firm, rfcs=[row.rfc], emails=[row.email])
-    errors += registry_taken_errors(row, registry)
+    errors += registry_errors(row, registry)
     _refuse(errors)
+    if registry_collides(row, registry):
+        # Another account's company, or an email with a login: never named to the firm (a
+        # free probe of who is a customer); its owner gets a link invitation and decides.
+        by_rfc = row.rfc in registry.registered
+        return link_invite(
+            firm=firm,
+            actor=actor,
+            rfc=row.rfc if by_rfc else "",
+            email="" if by_rfc else row.email,
+        )
     if password:
         try:
             password_validation.validate_password(

@@ -26,7 +26,8 @@ from despacho.onboarding.selectors import (
 )
 from despacho.onboarding.services import client_account_create, import_confirm, import_start
 from despacho.people.views import form_errors_from
-from despacho.tenancy.models import Account
+from despacho.tenancy.links import link_sent_message
+from despacho.tenancy.models import Account, CompanyLink
 from despacho.tenancy.workspace import workspace_managed_account
 
 PREVIEW_LIMIT = 200
@@ -55,6 +56,9 @@ def client_create(request: AppRequest) -> HttpResponse:
         except ValidationError as exc:
             form_errors_from(form, exc, {})
         else:
+            if isinstance(company, CompanyLink):  # the RFC or email is someone's: they decide
+                messages.success(request, link_sent_message(company))
+                return redirect("firm:list")
             if data.get("password"):
                 text = _(
                     "Creamos la cuenta de %(company)s. Entrega la contraseña a %(email)s por un "
