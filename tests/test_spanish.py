@@ -36,6 +36,7 @@ from tests.factories import (
     invite_link,
     make_account,
     make_company,
+    make_membership,
     make_own_company,
     make_user,
     owner_of,
@@ -122,6 +123,19 @@ def test_a_razon_social_ending_in_a_period_ends_the_sentence_once(client):
     text = response.content.decode()
     assert "Ahora trabajas en MÉNDEZ RÍOS CONTADORES, S.C." in text
     assert "S.C.." not in text
+
+
+def test_why_not_reasons_end_a_razon_social_with_one_period():
+    from despacho.access.catalog import Perm
+    from despacho.access.decisions import explain
+
+    account = make_account()
+    company = make_company(account, razon_social="MÉNDEZ RÍOS CONTADORES, S.C.")
+    member = make_membership(account, status="active")
+    for user in (owner_of(account), member.user):
+        reasons = " ".join(r.message for r in explain(user, company, Perm.VENTAS).reasons)
+        assert "MÉNDEZ RÍOS CONTADORES, S.C." in reasons
+        assert "S.C.." not in reasons
 
 
 # --- dates --------------------------------------------------------------------------------

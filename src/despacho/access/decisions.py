@@ -32,6 +32,7 @@ from despacho.access.catalog import (
     from_mask,
 )
 from despacho.access.models import Grant
+from despacho.names import before_period
 from despacho.tenancy.models import (
     Company,
     CompanyLink,
@@ -357,7 +358,7 @@ def _explain_grant(
                     "Es Usuario de la cuenta %(account)s, pero no tiene permisos asignados "
                     "en %(company)s."
                 )
-                % names,
+                % {**names, "company": before_period(company.razon_social)},
             )
         ]
     effective = grant.perms
@@ -459,7 +460,7 @@ def _explain_membership(
             Reason(
                 "manager",
                 _("Es %(role)s de la cuenta %(account)s: tiene todos los permisos en %(company)s.")
-                % names,
+                % {**names, "company": before_period(company.razon_social)},
             )
         ]
     return _explain_grant(membership, company, perm)

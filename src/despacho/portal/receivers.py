@@ -26,6 +26,7 @@ from despacho.after_response import enqueue_after_response
 from despacho.audit.actions import Action
 from despacho.audit.services import audit_record
 from despacho.cfdi.models import Cfdi
+from despacho.names import before_period
 from despacho.people.invitations import token_hash
 from despacho.people.validators import normalize_email
 from despacho.portal import lockout
@@ -204,7 +205,7 @@ def portal_login(
         )
         raise ValidationError(
             _("Tu acceso a este portal está deshabilitado. Comunícate con %(company)s.")
-            % {"company": company.razon_social},
+            % {"company": before_period(company.razon_social)},
             code="access_disabled",
         )
     lockout.success_record(attempt)

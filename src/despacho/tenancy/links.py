@@ -28,6 +28,7 @@ from django.utils.translation import ngettext
 from despacho.access.models import Grant
 from despacho.audit.actions import Action
 from despacho.audit.services import audit_record
+from despacho.names import before_period
 from despacho.people.invitations import (
     invitation_create,
     invitation_for_token,
@@ -233,7 +234,7 @@ def link_invite(
             live = None
         elif live is not None and live.status == LinkStatus.ACCEPTED:
             raise ValidationError(
-                _("Ya administras %(company)s.") % {"company": company.razon_social},
+                _("Ya administras %(company)s.") % {"company": before_period(company.razon_social)},
                 code="already_linked",
             )
     reachable = (
