@@ -105,11 +105,9 @@ def api_key_create(
     except ValidationError as exc:
         errors["name"] = [exc]
     name = " ".join((name or "").split())
-    if "name" in errors:
-        pass
-    elif not name:
+    if "name" not in errors and not name:
         errors["name"] = [ValidationError(_("Nombre: escribe un nombre."), code="required")]
-    elif len(name) > 100:
+    elif "name" not in errors and len(name) > 100:
         errors["name"] = [ValidationError(_("Nombre: máximo 100 caracteres."), code="max_length")]
     if membership.account_id != account.pk or membership.status != MembershipStatus.ACTIVE:
         errors["membership"] = [
