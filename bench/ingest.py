@@ -71,9 +71,8 @@ def main() -> None:
 
     from despacho.cfdi.models import Cfdi
     from despacho.cfdi.services import Outcome, cfdi_ingest_files
-    from despacho.people.services import user_create
+    from despacho.members.services.accounts import account_create, company_create, user_create
     from despacho.tenancy.models import Company
-    from despacho.tenancy.services import account_create, company_create
 
     by_rfc = SEALED_SAMPLES
     owner = user_create(

@@ -70,10 +70,9 @@ def percentile(values: list[float], q: int) -> float:
 
 def bench_companies() -> tuple[list[int], object]:
     """1,000 companies of one bench account (created once), and the account's owner."""
+    from despacho.members.services.accounts import account_create, user_create
     from despacho.people.models import User
-    from despacho.people.services import user_create
     from despacho.tenancy.models import Account, Company
-    from despacho.tenancy.services import account_create
 
     owner = User.objects.filter(email="bench-list@example.mx").first() or user_create(
         email="bench-list@example.mx", full_name="Banco Pruebas Listas", password="x" * 12

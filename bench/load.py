@@ -95,10 +95,9 @@ def build_world(users: int, admins: int, cfdis: int) -> World:
     from despacho.access.models import Profile
     from despacho.cfdi.models import Cfdi
     from despacho.cfdi.services import Outcome, cfdi_ingest_files
-    from despacho.people.services import user_create
-    from despacho.tenancy.members import GrantSpec, member_add
+    from despacho.members.services.accounts import account_create, company_create, user_create
+    from despacho.members.services.members import GrantSpec, member_add
     from despacho.tenancy.models import Account, Role
-    from despacho.tenancy.services import account_create, company_create
 
     consulta = Profile.objects.get(account=None, code="consulta")
     owner = user_create(email="duena@carga.mx", full_name="Dueña Carga Pruebas", password=PASSWORD)

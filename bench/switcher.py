@@ -36,7 +36,7 @@ from tests.factories import (  # noqa: E402
 )
 
 from despacho.access.decisions import forget  # noqa: E402
-from despacho.tenancy.selectors import switcher_entry, switcher_page  # noqa: E402
+from despacho.workspace.selectors import switcher_entry, switcher_page  # noqa: E402
 
 
 def header(user) -> None:

@@ -57,7 +57,7 @@ def make_account(
 ) -> Account:
     from django.db import transaction
 
-    from despacho.tenancy.services import account_create
+    from despacho.members.services.accounts import account_create
 
     owner = owner or make_user()
     with transaction.atomic():
@@ -75,7 +75,7 @@ def make_company(
     regimen_fiscal: str = "601",
     codigo_postal: str = "06000",
 ) -> Company:
-    from despacho.tenancy.services import company_create
+    from despacho.members.services.accounts import company_create
 
     return company_create(
         account=account,
@@ -133,7 +133,7 @@ def add_member(
     actor: User | None = None,
 ) -> Membership:
     """Add a person through the service (an invitation if they have no login yet)."""
-    from despacho.tenancy.members import GrantSpec, member_add
+    from despacho.members.services.members import GrantSpec, member_add
 
     return member_add(
         account=account,
@@ -168,6 +168,6 @@ def make_own_company(
 
 def invite_link(firm: Account, company: Company, actor: User | None = None) -> CompanyLink:
     """The firm invites the company to be managed (pending link + emailed invitation)."""
-    from despacho.tenancy.links import link_invite
+    from despacho.firms.services import link_invite
 
     return link_invite(firm=firm, actor=actor or owner_of(firm), rfc=company.rfc)

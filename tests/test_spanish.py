@@ -26,11 +26,11 @@ from django.urls import reverse
 from django.utils import formats, timezone
 
 import despacho
+from despacho.firms.templatetags.due import due_phrase
+from despacho.members.services.members import member_deactivate
 from despacho.onboarding.models import ImportJob, ImportStatus
 from despacho.people.models import User
-from despacho.tenancy.members import member_deactivate
 from despacho.tenancy.models import CompanyLink
-from despacho.tenancy.templatetags.due import due_phrase
 from tests.factories import (
     add_member,
     invite_link,
@@ -108,7 +108,7 @@ def test_the_seat_bar_agrees_with_a_single_seat():
     seats = SimpleNamespace(
         in_use=0, available=1, included=1, purchased=0, over_limit=False, free=1
     )
-    bar = render_to_string("tenancy/users/_seat_bar.html", {"seats": seats})
+    bar = render_to_string("members/users/_seat_bar.html", {"seats": seats})
     assert "0 de 1 licencia en uso" in bar
 
 

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from django_htmx.middleware import HtmxDetails
 
     from despacho.people.models import User
-    from despacho.tenancy.workspace import Workspace
+    from despacho.workspace.active import Workspace
 
 
 class AppRequest(HttpRequest):
@@ -87,3 +87,12 @@ def _identified(request: HttpRequest) -> bool:
         return True
     user = getattr(request, "user", None)
     return bool(user is not None and user.is_authenticated)
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    """The client address as the web server saw it.
+
+    X-Forwarded-For is not trusted here: a proxy in front must set REMOTE_ADDR
+    (gunicorn's --forwarded-allow-ips does).
+    """
+    return request.META.get("REMOTE_ADDR") or None

@@ -58,15 +58,20 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "ninja",  # its templates and static files serve the API docs without a CDN
+    # Lowest layer first (docs/architecture.md, "Layers"; tests/test_layers.py).
     "despacho.people",
     "despacho.tenancy",
-    "despacho.access",
     "despacho.audit",
+    "despacho.access",
+    "despacho.workspace",
+    "despacho.api",
+    "despacho.security",
+    "despacho.members",
+    "despacho.firms",
+    "despacho.onboarding",
     "despacho.cfdi",
     "despacho.portal",
-    "despacho.security",
-    "despacho.onboarding",
-    "despacho.api",
+    "despacho.demo",
 ]
 
 MIDDLEWARE = [
@@ -85,7 +90,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "despacho.audit.middleware.RequestContextMiddleware",
-    "despacho.tenancy.middleware.ActiveCompanyMiddleware",
+    "despacho.workspace.middleware.ActiveCompanyMiddleware",
     # A GET on a form's target: the Spanish 405 page in the layout instead of a blank one.
     "despacho.http.MethodNotAllowedPageMiddleware",
     # Before any view: a person with 2FA (or whose account demands it) finishes that step first.
@@ -107,7 +112,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "despacho.tenancy.context_processors.workspace",
+                "despacho.workspace.context_processors.workspace",
             ],
         },
     },

@@ -1,22 +1,23 @@
 from django.urls import include, path
 
 from despacho.api.errors import json_method_not_allowed
-from despacho.api.v1 import api as api_v1
-from despacho.tenancy import views as tenancy_views
+from despacho.api_urls import api as api_v1
+from despacho.workspace import views as workspace_views
 
 urlpatterns = [
-    path("", tenancy_views.home, name="home"),
-    path("salud/sesion/", tenancy_views.session_check, name="session_check"),
+    path("", workspace_views.home, name="home"),
+    path("salud/sesion/", workspace_views.session_check, name="session_check"),
     path("cuenta/", include("despacho.people.urls")),
-    path("cuenta/seguridad/", include("despacho.security.urls")),
-    path("", include("despacho.tenancy.urls")),
-    path("", include("despacho.access.urls")),
-    path("bitacora/", include("despacho.audit.urls")),
+    path("cuenta/", include("despacho.security.urls")),
+    path("", include("despacho.workspace.urls")),
+    path("", include("despacho.members.access_urls")),
+    path("bitacora/", include("despacho.members.audit_urls")),
     path("cfdi/", include("despacho.cfdi.urls")),
-    path("usuarios/", include("despacho.tenancy.user_urls")),
+    path("", include("despacho.members.urls")),
+    path("", include("despacho.members.invitation_urls")),
     path("portal-accesos/", include("despacho.portal.manage_urls")),
     path("portal/", include("despacho.portal.urls")),
-    path("empresas/", include("despacho.tenancy.firm_urls")),
+    path("empresas/", include("despacho.firms.urls")),
     path("empresas/", include("despacho.onboarding.urls")),
     path("claves-api/", include("despacho.api.urls")),
     path("api/v1/", json_method_not_allowed(api_v1.urls)),

@@ -10,9 +10,9 @@ import pytest
 from despacho.access.catalog import Perm
 from despacho.access.decisions import can_open, companies_granted_opening
 from despacho.access.models import Profile
-from despacho.tenancy import selectors
 from despacho.tenancy.models import Company, LinkStatus
-from despacho.tenancy.selectors import switcher_entries
+from despacho.workspace import selectors
+from despacho.workspace.selectors import switcher_entries
 from tests.factories import (
     link,
     make_account,

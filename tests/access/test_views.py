@@ -46,7 +46,7 @@ def world():
 
 def routes(account, company, member, own_profile):
     """Every access URL with the methods it answers."""
-    from despacho.access.urls import urlpatterns
+    from despacho.members.access_urls import urlpatterns
 
     kwargs_for = {
         "membership_id": member.pk,

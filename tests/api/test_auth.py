@@ -12,7 +12,7 @@ from despacho.access.catalog import Perm
 from despacho.access.models import Grant
 from despacho.api.keys import api_key_resolve, api_key_revoke
 from despacho.api.models import ApiKey
-from despacho.tenancy.members import member_deactivate
+from despacho.members.services.members import member_deactivate
 from despacho.tenancy.models import Membership, MembershipStatus, Role
 from tests.api.conftest import api_as, error_of
 from tests.api.factories import active_member, make_key, make_tenant

@@ -208,7 +208,7 @@ def test_a_server_error_is_a_500_in_the_envelope_not_an_html_page(settings, monk
     def broken(**kwargs):
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr("despacho.tenancy.api.companies_visible", broken)
+    monkeypatch.setattr("despacho.members.api.companies_visible", broken)
     client = Client(raise_request_exception=False)
     response = client.get("/api/v1/companies", headers={"Authorization": f"Bearer {tenant.token}"})
     assert response.status_code == 500

@@ -28,8 +28,8 @@ from schemathesis.specs.openapi.checks import (
 from despacho.access.catalog import Perm
 from despacho.access.services import profile_create
 from despacho.cfdi.services import cfdi_ingest
+from despacho.members.models import Invitation
 from despacho.onboarding.services import import_start, import_validate
-from despacho.people.models import Invitation
 from despacho.portal.services import portal_access_create
 from tests.api.factories import active_member, make_key, owner_membership
 from tests.cfdi.cfdi_samples import cfdi_xml, company_with_rfc

@@ -16,7 +16,7 @@ from despacho.api.keys import api_key_create
 from despacho.api.models import ApiKey
 from despacho.audit.models import AuditEvent
 from despacho.cfdi.services import cfdi_ingest
-from despacho.tenancy.members import member_deactivate, member_delete, member_update
+from despacho.members.services.members import member_deactivate, member_delete, member_update
 from despacho.tenancy.models import Membership, MembershipStatus, Role
 from tests.api.conftest import api_as, error_of
 from tests.api.factories import Tenant, active_member, make_key, make_tenant

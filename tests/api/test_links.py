@@ -10,7 +10,7 @@ import pytest
 from django.utils import timezone
 
 from despacho.access.models import Grant
-from despacho.people.models import Invitation
+from despacho.members.models import Invitation
 from despacho.tenancy.models import CompanyLink, LinkStatus, Role
 from tests.api.conftest import api_as, error_of
 from tests.api.factories import active_member, make_key, make_tenant

@@ -8,7 +8,7 @@ from django.urls import reverse
 from despacho.access.models import Grant
 from despacho.audit.models import AuditEvent
 from despacho.cfdi.services import cfdi_ingest
-from despacho.people.models import Invitation
+from despacho.members.models import Invitation
 from despacho.tenancy.models import Membership, MembershipStatus
 from tests.api.conftest import api_as, error_of
 from tests.api.factories import active_member, make_key, make_tenant

@@ -27,7 +27,7 @@ def blocks(language: str) -> list[str]:
 @pytest.mark.django_db(transaction=True)
 def test_the_api_guide_walkthrough_runs_as_written(live_server, settings, tmp_path, monkeypatch):
     settings.MEDIA_ROOT = tmp_path / "media"
-    monkeypatch.setattr("despacho.tenancy.management.commands.demo.demo_allowed", lambda: True)
+    monkeypatch.setattr("despacho.demo.management.commands.demo.demo_allowed", lambda: True)
     call_command("demo", stdout=io.StringIO())
 
     (command,) = blocks("console")

@@ -25,21 +25,21 @@ from despacho.api.keys import api_key_create, api_key_revoke
 from despacho.audit.actions import Action
 from despacho.audit.describe import FIELD_LABELS, SENTENCES
 from despacho.cfdi.services import Outcome, cfdi_ingest
-from despacho.people.models import Invitation
-from despacho.portal.services import (
-    portal_access_create,
-    portal_access_send,
-    portal_access_set_password,
-)
-from despacho.tenancy.links import link_respond
-from despacho.tenancy.members import (
+from despacho.firms.services import link_respond
+from despacho.members.models import Invitation
+from despacho.members.services.members import (
     member_deactivate,
     member_invitation_revoke,
     member_reactivate,
     member_update,
 )
+from despacho.members.services.seats import seat_purchase_record
+from despacho.portal.services import (
+    portal_access_create,
+    portal_access_send,
+    portal_access_set_password,
+)
 from despacho.tenancy.models import Membership, Role
-from despacho.tenancy.seats import seat_purchase_record
 from tests.cfdi.cfdi_samples import cfdi_xml
 from tests.factories import (
     add_member,

@@ -15,8 +15,8 @@ from django.utils import timezone
 from despacho.audit.actions import Action
 from despacho.audit.models import AuditEvent
 from despacho.audit.services import audit_record
+from despacho.members.services.accounts import account_create, company_create
 from despacho.tenancy.models import Account, Role
-from despacho.tenancy.services import account_create, company_create
 from tests.factories import (
     make_account,
     make_company,
@@ -59,7 +59,9 @@ def test_a_service_that_fails_after_writing_leaves_no_event(monkeypatch):
         raise RuntimeError("disk full")
 
     # The account row is written, then the owner's membership fails: nothing stays.
-    monkeypatch.setattr("despacho.tenancy.services.Membership.objects.create", broken_membership)
+    monkeypatch.setattr(
+        "despacho.members.services.accounts.Membership.objects.create", broken_membership
+    )
     with pytest.raises(RuntimeError):
         account_create(name="A medias", owner=owner)
     assert not Account.objects.filter(name="A medias").exists()
@@ -92,7 +94,7 @@ def test_the_client_ip_of_the_request_is_recorded(client):
     client.force_login(user)
     new = "Otra.Clave.Nueva.77"
     client.post(
-        reverse("people:password_change"),
+        reverse("security:password_change"),
         {"old_password": "Clave.Segura.2026", "new_password1": new, "new_password2": new},
         REMOTE_ADDR="203.0.113.7",
     )

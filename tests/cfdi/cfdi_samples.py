@@ -47,7 +47,7 @@ def any_rfc() -> str:
 
 def company_with_rfc(rfc: str, account: Account | None = None) -> Company:
     """A company with that RFC (persona física RFCs get a física régimen)."""
-    from despacho.tenancy.services import company_create
+    from despacho.members.services.accounts import company_create
 
     account = account or make_account()
     if len(rfc) == 12:

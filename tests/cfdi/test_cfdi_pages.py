@@ -24,7 +24,7 @@ from tests.factories import make_account, make_grant, make_membership, owner_of
 from despacho.cfdi.models import Cfdi
 from despacho.cfdi.selectors import CfdiFilters, cfdi_list
 from despacho.cfdi.services import cfdi_ingest
-from despacho.tenancy.workspace import SESSION_KEY as ACTIVE_COMPANY
+from despacho.workspace.active import SESSION_KEY as ACTIVE_COMPANY
 
 pytestmark = pytest.mark.django_db
 

@@ -4,7 +4,8 @@ import pytest
 from django.urls import reverse
 
 from despacho.audit.models import AuditEvent
-from despacho.people.models import Invitation, User
+from despacho.members.models import Invitation
+from despacho.people.models import User
 from despacho.tenancy.models import Company, CompanyLink, LinkStatus, Membership, Role
 from tests.factories import make_account, make_company, make_membership, make_user, owner_of
 from tests.factories import valid_rfc as new_rfc

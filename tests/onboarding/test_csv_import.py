@@ -10,10 +10,11 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from despacho.audit.models import AuditEvent
+from despacho.members.models import Invitation
 from despacho.onboarding import services
 from despacho.onboarding.models import ImportJob, ImportStatus
 from despacho.onboarding.rows import EXAMPLE_RFC
-from despacho.people.models import Invitation, User
+from despacho.people.models import User
 from despacho.tenancy.models import Account, Company, CompanyLink, LinkStatus, Membership
 from tests.factories import (
     make_account,

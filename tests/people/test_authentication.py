@@ -87,7 +87,7 @@ def test_changing_the_password_keeps_this_session_and_ends_the_others(client):
     log_in(client, "ana@example.mx")
     log_in(other_device, "ana@example.mx")
     response = client.post(
-        reverse("people:password_change"),
+        reverse("security:password_change"),
         {"old_password": PASSWORD, "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
     )
     assert response.status_code == 302
@@ -104,7 +104,7 @@ def test_changing_the_password_needs_the_current_one(client):
     user = make_user()
     client.force_login(user)
     response = client.post(
-        reverse("people:password_change"),
+        reverse("security:password_change"),
         {"old_password": "no-es", "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
     )
     assert response.status_code == 200
@@ -123,8 +123,8 @@ def _reset_link(body: str) -> str:
 def test_password_reset_mails_a_link_on_site_url_that_works_once(client, mailoutbox, settings):
     settings.SITE_URL = "https://despacho.example"
     user = make_user(email="ana@example.mx")
-    response = client.post(reverse("people:password_reset"), {"email": "ANA@example.mx"})
-    assert response["Location"] == reverse("people:password_reset_done")
+    response = client.post(reverse("security:password_reset"), {"email": "ANA@example.mx"})
+    assert response["Location"] == reverse("security:password_reset_done")
     (mail,) = mailoutbox
     assert mail.to == ["ana@example.mx"]
     assert mail.subject == "Recupera tu contraseña de Despacho"
@@ -137,7 +137,7 @@ def test_password_reset_mails_a_link_on_site_url_that_works_once(client, mailout
     done = client.post(
         set_password_url, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD}
     )
-    assert done["Location"] == reverse("people:password_reset_complete")
+    assert done["Location"] == reverse("security:password_reset_complete")
     user.refresh_from_db()
     assert user.check_password(NEW_PASSWORD)
     assert AuditEvent.objects.filter(action=Action.USER_PASSWORD_RESET, actor=user).exists()
@@ -148,8 +148,8 @@ def test_password_reset_mails_a_link_on_site_url_that_works_once(client, mailout
 
 def test_password_reset_answers_the_same_for_an_unknown_email(client, mailoutbox):
     make_user(email="ana@example.mx")
-    known = client.post(reverse("people:password_reset"), {"email": "ana@example.mx"})
-    unknown = client.post(reverse("people:password_reset"), {"email": "nadie@example.mx"})
+    known = client.post(reverse("security:password_reset"), {"email": "ana@example.mx"})
+    unknown = client.post(reverse("security:password_reset"), {"email": "nadie@example.mx"})
     assert known.status_code == unknown.status_code == 302
     assert known["Location"] == unknown["Location"]
     assert len(mailoutbox) == 1
@@ -160,7 +160,7 @@ def test_the_password_reset_link_ignores_the_request_host(client, mailoutbox, se
     settings.ALLOWED_HOSTS = ["*"]
     make_user(email="ana@example.mx")
     client.post(
-        reverse("people:password_reset"), {"email": "ana@example.mx"}, HTTP_HOST="evil.example"
+        reverse("security:password_reset"), {"email": "ana@example.mx"}, HTTP_HOST="evil.example"
     )
     assert "evil.example" not in mailoutbox[0].body
     _reset_link(mailoutbox[0].body)

@@ -9,8 +9,9 @@ from django.core import mail
 from django.utils import timezone
 
 from despacho.audit.models import AuditEvent
-from despacho.people.models import Invitation, InvitationStatus, User
-from despacho.tenancy.members import member_invitation_resend, member_invitation_revoke
+from despacho.members.models import Invitation, InvitationStatus
+from despacho.members.services.members import member_invitation_resend, member_invitation_revoke
+from despacho.people.models import User
 from despacho.tenancy.models import MembershipStatus
 from tests.factories import (
     PASSWORD,

@@ -9,8 +9,8 @@ from django.db import IntegrityError, transaction
 
 from despacho.audit.actions import Action
 from despacho.audit.models import AuditEvent
+from despacho.members.services.accounts import user_create
 from despacho.people.models import User
-from despacho.people.services import user_create
 from despacho.people.validators import validate_full_name
 from tests.factories import PASSWORD, make_user
 

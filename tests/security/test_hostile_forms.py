@@ -84,7 +84,7 @@ def test_the_password_change_form_answers_any_input_without_failing(old, new1, n
     client = Client()
     client.force_login(user)
     response = client.post(
-        reverse("people:password_change"),
+        reverse("security:password_change"),
         {"old_password": old, "new_password1": new1, "new_password2": new2},
     )
     assert_clean(response)

@@ -42,7 +42,7 @@ def _csp(header: str) -> dict[str, str]:
 
 
 def test_pages_carry_a_content_security_policy_without_inline_code(client):
-    for url in [reverse("people:login"), reverse("people:password_reset")]:
+    for url in [reverse("people:login"), reverse("security:password_reset")]:
         policy = _csp(client.get(url)["Content-Security-Policy"])
         for directive, value in EXPECTED_CSP.items():
             assert policy[directive] == value, directive

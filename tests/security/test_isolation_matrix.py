@@ -60,9 +60,9 @@ from despacho.api.keys import secret_hash
 from despacho.api.models import ApiKey
 from despacho.audit.models import AuditEvent
 from despacho.cfdi.models import Cfdi
+from despacho.members.models import Invitation
 from despacho.onboarding.models import ImportJob, ImportStatus
 from despacho.onboarding.services import import_start, import_validate
-from despacho.people.models import Invitation
 from despacho.portal.models import PortalAccess, PortalLink, PortalUser
 from despacho.portal.receivers import PortalIdentity
 from despacho.portal.services import portal_access_send_many
@@ -112,11 +112,11 @@ ROLE_ONLY_NAMESPACES = {
 PUBLIC_ROUTES: dict[str, str] = {
     "people:login": "the login page",
     "people:logout": "logging out needs no login (POST only)",
-    "people:password_reset": "asking for a reset link by email",
-    "people:password_reset_done": "the 'we sent you a link' page",
-    "people:password_reset_confirm": "the link from the email; a wrong token is refused",
-    "people:password_reset_complete": "the 'password changed' page",
-    "people:invitation": "the link from an invitation email; a wrong token is refused (410)",
+    "security:password_reset": "asking for a reset link by email",
+    "security:password_reset_done": "the 'we sent you a link' page",
+    "security:password_reset_confirm": "the link from the email; a wrong token is refused",
+    "security:password_reset_complete": "the 'password changed' page",
+    "invitations:accept": "the link from an invitation email; a wrong token is refused (410)",
     "portal:login": "the door of a company's portal: it names the company (that is where "
     "the receiver is), a wrong RFC or password is refused, a locked-out one gets 429",
     "portal:logout": "leaving a portal needs no login (POST only)",

@@ -21,7 +21,7 @@ from tests.security.conftest import (
 
 pytestmark = pytest.mark.django_db
 
-RESET = reverse("people:password_reset")
+RESET = reverse("security:password_reset")
 NEW_PASSWORD = "Otra.Clave.Nueva.77"
 
 
@@ -117,7 +117,7 @@ def test_one_client_address_asks_for_at_most_twenty_reset_mails_an_hour(mailoutb
         lambda: guesser.post(RESET, {"email": "ana@example.mx"}, follow=True)
     )
     assert enqueued == [] and mailoutbox == []
-    assert answer.redirect_chain == [(reverse("people:password_reset_done"), 302)]
+    assert answer.redirect_chain == [(reverse("security:password_reset_done"), 302)]
     # Another address is not affected.
     Client(REMOTE_ADDR="203.0.113.10").post(RESET, {"email": "ana@example.mx"})
     assert len(mailoutbox) == 1

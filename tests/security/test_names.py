@@ -24,11 +24,10 @@ from despacho.access.catalog import Perm
 from despacho.access.models import Profile
 from despacho.access.services import profile_create, profile_update
 from despacho.api.keys import api_key_create
+from despacho.members.services.accounts import account_create, company_create, user_create
 from despacho.names import forbidden_characters, name_skeleton
-from despacho.people.services import user_create
 from despacho.portal.services import portal_access_create, portal_access_update, portal_user_add
 from despacho.tenancy.models import Company, Membership, Role
-from despacho.tenancy.services import account_create, company_create
 from tests.api.conftest import api_as, error_of
 from tests.api.factories import make_tenant
 from tests.factories import make_account, make_company, owner_of, valid_rfc

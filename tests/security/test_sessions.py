@@ -8,7 +8,7 @@ from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 
-from despacho.tenancy.members import member_deactivate
+from despacho.members.services.members import member_deactivate
 from despacho.tenancy.models import Role
 from tests.factories import (
     PASSWORD,
@@ -59,7 +59,7 @@ def test_a_password_reset_ends_every_session_of_the_person(mailoutbox):
     laptop, phone = Client(), Client()
     log_in(laptop, "ana@example.mx")
     log_in(phone, "ana@example.mx")
-    Client().post(reverse("people:password_reset"), {"email": "ana@example.mx"})
+    Client().post(reverse("security:password_reset"), {"email": "ana@example.mx"})
     link = re.search(r"https?://[^/\s]+(/cuenta/recuperar/\S+/\S+/)", mailoutbox[0].body)
     assert link
     browser = Client()
@@ -79,7 +79,7 @@ def test_changing_the_password_ends_the_other_sessions(client):
     log_in(other, "ana@example.mx")
     new = "Otra.Clave.Nueva.77"
     client.post(
-        reverse("people:password_change"),
+        reverse("security:password_change"),
         {"old_password": PASSWORD, "new_password1": new, "new_password2": new},
     )
     assert client.get(HOME).status_code == 200

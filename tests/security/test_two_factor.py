@@ -138,7 +138,7 @@ def test_the_code_page_shows_nothing_of_the_accounts_before_the_code(client):
         'class="mainnav"',
         'class="switcher"',
         reverse("security:setup") + '"',
-        reverse("people:password_change"),
+        reverse("security:password_change"),
     ]:
         assert secret not in body, secret
 

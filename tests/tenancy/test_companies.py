@@ -8,10 +8,10 @@ from django.db import DatabaseError, IntegrityError, transaction
 
 from despacho.audit.actions import Action
 from despacho.audit.models import AuditEvent
+from despacho.members.services.accounts import company_create
 from despacho.tenancy.models import Company
 from despacho.tenancy.regimen import regimenes, validate_regimen
 from despacho.tenancy.rfc import PersonaType
-from despacho.tenancy.services import company_create
 from tests.factories import make_account, make_company, owner_of, valid_rfc
 
 pytestmark = pytest.mark.django_db

@@ -17,14 +17,14 @@ from django.utils import timezone
 from despacho.access.models import Grant
 from despacho.access.services import grant_set
 from despacho.audit.models import AuditEvent
-from despacho.people.models import Invitation
-from despacho.tenancy.links import (
+from despacho.firms.services import (
     link_invite,
     link_resend,
     link_respond,
     link_revoke,
     link_withdraw,
 )
+from despacho.members.models import Invitation
 from despacho.tenancy.models import CompanyLink, LinkStatus, Role
 from tests.factories import (
     invite_link,

@@ -10,12 +10,12 @@ from django.urls import reverse
 
 from despacho.access.models import Grant
 from despacho.audit.models import AuditEvent
+from despacho.demo.management.commands.demo import DEMO_PASSWORD
+from despacho.members.services.seats import seat_summary
 from despacho.people.models import User
-from despacho.tenancy.management.commands.demo import DEMO_PASSWORD
 from despacho.tenancy.models import Account, Company, CompanyLink, Membership
 from despacho.tenancy.rfc import validate_company_rfc
-from despacho.tenancy.seats import seat_summary
-from despacho.tenancy.selectors import switcher_entries
+from despacho.workspace.selectors import switcher_entries
 
 pytestmark = pytest.mark.django_db
 

@@ -8,8 +8,8 @@ from despacho.access.catalog import Perm
 from despacho.access.decisions import can, can_open
 from despacho.access.models import Grant
 from despacho.audit.models import AuditEvent
-from despacho.people.models import Invitation, InvitationStatus, User
-from despacho.tenancy.members import (
+from despacho.members.models import Invitation, InvitationStatus
+from despacho.members.services.members import (
     GrantSpec,
     member_add,
     member_deactivate,
@@ -19,8 +19,9 @@ from despacho.tenancy.members import (
     member_update,
     ownership_transfer,
 )
+from despacho.members.services.seats import seat_summary
+from despacho.people.models import User
 from despacho.tenancy.models import Membership, MembershipStatus, Role
-from despacho.tenancy.seats import seat_summary
 from tests.factories import (
     add_member,
     make_account,

@@ -15,9 +15,9 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 
 from despacho.access.models import Profile
-from despacho.tenancy.members import GrantSpec, member_add, member_reactivate
+from despacho.members.services.members import GrantSpec, member_add, member_reactivate
+from despacho.members.services.seats import seat_summary
 from despacho.tenancy.models import MembershipStatus, Role
-from despacho.tenancy.seats import seat_summary
 from tests.factories import make_account, make_company, make_membership, set_included_seats
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]

@@ -10,9 +10,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from despacho.audit.models import AuditEvent
-from despacho.tenancy.members import member_deactivate, member_reactivate
+from despacho.members.services.members import member_deactivate, member_reactivate
+from despacho.members.services.seats import seat_purchase_record, seat_quote, seat_summary
 from despacho.tenancy.models import MembershipStatus, Role, SeatPurchase
-from despacho.tenancy.seats import seat_purchase_record, seat_quote, seat_summary
 from tests.factories import (
     add_member,
     make_account,

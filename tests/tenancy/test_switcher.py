@@ -7,10 +7,10 @@ from django.contrib.messages import get_messages
 from django.urls import reverse
 
 from despacho.access.catalog import Perm
-from despacho.tenancy import selectors
 from despacho.tenancy.models import CompanyLink, LinkStatus, MembershipStatus, Role
-from despacho.tenancy.selectors import switcher_entries
-from despacho.tenancy.workspace import SESSION_KEY
+from despacho.workspace import selectors
+from despacho.workspace.active import SESSION_KEY
+from despacho.workspace.selectors import switcher_entries
 from tests.factories import (
     link,
     make_account,

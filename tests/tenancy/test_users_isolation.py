@@ -8,8 +8,8 @@ A new route is covered automatically, or this test fails to build its URL.
 import pytest
 from django.urls import URLPattern, reverse
 
-from despacho.people.models import Invitation
-from despacho.tenancy import user_urls
+from despacho.members import urls as user_urls
+from despacho.members.models import Invitation
 from despacho.tenancy.models import Membership, Role
 from tests.factories import add_member, make_account, make_company, make_grant, make_membership
 

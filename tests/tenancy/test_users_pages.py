@@ -6,8 +6,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from despacho.people.models import Invitation
-from despacho.tenancy.members import member_deactivate, member_invitation_revoke
+from despacho.members.models import Invitation
+from despacho.members.services.members import member_deactivate, member_invitation_revoke
 from despacho.tenancy.models import Membership, MembershipStatus, Role, SeatPurchase
 from tests.factories import (
     add_member,

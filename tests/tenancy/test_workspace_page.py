@@ -5,9 +5,9 @@ import re
 import pytest
 from django.urls import reverse
 
-from despacho.tenancy import selectors
-from despacho.tenancy.links import link_respond
+from despacho.firms.services import link_respond
 from despacho.tenancy.models import Company, CompanyLink, LinkStatus, Plan, Role
+from despacho.workspace import selectors
 from tests.factories import (
     invite_link,
     link,

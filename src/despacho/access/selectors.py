@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypeVar
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
@@ -15,7 +16,9 @@ from despacho.access.catalog import (
     to_mask,
     violations,
 )
+from despacho.access.decisions import access_map, can_open
 from despacho.access.models import Grant, Profile
+from despacho.people.models import User
 from despacho.tenancy.models import (
     Account,
     Company,
@@ -24,6 +27,7 @@ from despacho.tenancy.models import (
     MembershipStatus,
     Role,
 )
+from despacho.textsearch import fold
 
 
 class NotFound(Exception):
@@ -177,3 +181,55 @@ def company_people(*, account: Account, company: Company) -> list[CompanyPerson]
 def manageable_members(*, account: Account) -> QuerySet[Membership]:
     """Members whose grants decide what they may do (owners and admins hold everything)."""
     return members_of(account=account).filter(role=Role.MEMBER)
+
+
+class CompanyNotFound(Exception):
+    """The company does not exist or the viewer may not open it (indistinguishable)."""
+
+
+def companies_visible(*, viewer: User) -> QuerySet[Company]:
+    """Every company the viewer may open, through a role or a grant."""
+    access = access_map(viewer)
+    managed = list(access.managed_accounts)
+    ids = [cid for cid, mask in access.company_masks.items() if mask]
+    qs = Company.objects.filter(Q(account_id__in=managed) | Q(pk__in=ids))
+    # Grants may hold a set without Ventas/Egresos only transiently; can_open decides.
+    return qs.select_related("account").order_by("razon_social")
+
+
+_Companies = TypeVar("_Companies", bound=QuerySet[Company])
+
+
+def companies_matching(companies: _Companies, query: str) -> _Companies:
+    """The companies whose razón social or RFC contains ``query``, ignoring case and accents.
+
+    The one search rule for companies, in the pages and the API alike ("panaderia" finds
+    "Panadería"): the folded query against the folded ``search_text``; blank matches all.
+    """
+    folded = fold(query.strip())
+    return companies.filter(search_text__contains=folded) if folded else companies
+
+
+def company_for(*, viewer: User, company_id: int | str) -> Company:
+    """The company if the viewer may open it; CompanyNotFound otherwise, whichever the cause."""
+    try:
+        company = Company.objects.select_related("account").get(pk=int(company_id))
+    except (Company.DoesNotExist, ValueError, TypeError):
+        raise CompanyNotFound from None
+    if not can_open(viewer, company):
+        raise CompanyNotFound
+    return company
+
+
+def managed_account(*, viewer: User, account_id: int) -> Account | None:
+    """The account if the viewer is its owner or an admin; None otherwise."""
+    role = access_map(viewer).managed_accounts.get(account_id)
+    if role is None:
+        return None
+    return Account.objects.filter(pk=account_id).first()
+
+
+def managed_accounts_of(*, viewer: User) -> list[Account]:
+    """Accounts the viewer owns or administers (active), by name."""
+    ids = list(access_map(viewer).managed_accounts)
+    return list(Account.objects.filter(pk__in=ids).order_by("name"))

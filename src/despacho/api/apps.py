@@ -10,10 +10,10 @@ class ApiConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import pre_delete
 
+        from despacho.access.signals import management_lost
         from despacho.api.keys import revoke_keys_of_deleted_person, revoke_keys_of_former_manager
         from despacho.audit.describe import register_choices
         from despacho.people.models import User
-        from despacho.tenancy.members import management_lost
 
         # A key never outlives its creator's authority (docs/security.md, "API keys").
         management_lost.connect(revoke_keys_of_former_manager, dispatch_uid="api_keys_creator")

@@ -19,6 +19,7 @@ from ninja.security import HttpBearer
 
 from despacho.access.catalog import ALL_MASK, Perm
 from despacho.access.decisions import explain, narrow
+from despacho.access.selectors import company_for
 from despacho.api.errors import ApiError
 from despacho.api.keys import KeyRefused, api_key_resolve, api_key_touch
 from despacho.api.models import ApiKey
@@ -26,7 +27,7 @@ from despacho.api.ratelimit import rate_limit_take
 from despacho.api.schemas import object_id
 from despacho.people.models import User
 from despacho.tenancy.models import Account, Company, Membership, Role
-from despacho.tenancy.selectors import account_companies, company_for
+from despacho.tenancy.selectors import account_companies
 
 _REQUEST_ATTR = "_despacho_api_principal"
 

@@ -28,10 +28,11 @@ from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as SchemaValidationError
 
-from despacho.access.selectors import NotFound
+from despacho.access.selectors import CompanyNotFound, NotFound
 from despacho.cfdi.selectors import CfdiNotFound
+from despacho.firms.selectors import LinkNotFound
+from despacho.members.selectors import MemberNotFound
 from despacho.onboarding.selectors import ImportNotFound
-from despacho.tenancy.selectors import CompanyNotFound, LinkNotFound, MemberNotFound
 
 CONFLICT = 409
 FORBIDDEN = 403

@@ -26,9 +26,9 @@ from despacho.access.services import check_permission_set
 from despacho.api.models import ApiKey
 from despacho.audit.actions import Action
 from despacho.audit.services import audit_record
+from despacho.members.services.members import MANAGER_ROLES, manager_membership
 from despacho.names import validate_name_characters
 from despacho.people.models import User
-from despacho.tenancy.members import MANAGER_ROLES, manager_membership
 from despacho.tenancy.models import Account, Company, Membership, MembershipStatus, Role
 from despacho.tenancy.selectors import account_companies
 

@@ -15,8 +15,8 @@ from despacho.access.guards import manager_account
 from despacho.api.forms import ApiKeyForm
 from despacho.api.keys import api_key_create, api_key_for, api_key_revoke, api_keys_of
 from despacho.api.models import ApiKey
+from despacho.forms import form_errors_from
 from despacho.http import AppRequest
-from despacho.people.views import form_errors_from
 
 
 @login_required

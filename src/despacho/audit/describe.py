@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy
 
 from despacho.audit.actions import Action
 from despacho.audit.models import AuditEvent
-from despacho.people.models import InvitationKind, InvitationStatus
+from despacho.members.models import InvitationKind, InvitationStatus
 from despacho.tenancy.models import LinkStatus, MembershipStatus, Plan, Role, Sector
 from despacho.tenancy.regimen import regimen_choices
 

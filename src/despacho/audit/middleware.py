@@ -7,15 +7,7 @@ from collections.abc import Callable
 from django.http import HttpRequest, HttpResponse
 
 from despacho.audit.context import current_ip
-
-
-def client_ip(request: HttpRequest) -> str | None:
-    """The client address as the web server saw it.
-
-    X-Forwarded-For is not trusted here: a proxy in front must set REMOTE_ADDR
-    (gunicorn's --forwarded-allow-ips does).
-    """
-    return request.META.get("REMOTE_ADDR") or None
+from despacho.http import client_ip
 
 
 class RequestContextMiddleware:

@@ -53,6 +53,17 @@ def target_label(target: models.Model) -> str:
     return str(label) if label else str(target)
 
 
+# Models that moved between apps keep the type their earlier events carry, so the history
+# and the API's ``target_type`` read one name per kind of thing.
+_STABLE_TARGET_TYPES = {"members.invitation": "people.invitation"}
+
+
+def target_type(target: models.Model) -> str:
+    """The event's name for the target's model (``app.model``, stable across moves)."""
+    label = target._meta.label_lower
+    return _STABLE_TARGET_TYPES.get(label, label)
+
+
 def audit_event(
     *,
     actor: User | None,
@@ -70,7 +81,7 @@ def audit_event(
         account=account,
         company=company,
         action=action,
-        target_type=target._meta.label_lower if target is not None else "",
+        target_type=target_type(target) if target is not None else "",
         target_id=str(target.pk) if target is not None else "",
         target_label=target_label(target)[:300] if target is not None else "",
         before=before,

@@ -43,7 +43,7 @@ from despacho.cfdi.selectors import (
 from despacho.cfdi.services import cfdi_ingest_files
 from despacho.http import AppRequest
 from despacho.portal.delivery import cfdi_deliver, deliverable, delivery_default_email
-from despacho.tenancy.workspace import switch_company
+from despacho.workspace.active import switch_company
 
 PAGE_SIZE = 50
 

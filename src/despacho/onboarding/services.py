@@ -33,6 +33,10 @@ from django.utils.translation import gettext as _
 
 from despacho.audit.actions import Action
 from despacho.audit.services import audit_event, audit_record, audit_record_many
+from despacho.firms.services import link_invite
+from despacho.members.models import Invitation, InvitationKind, invitation_validity
+from despacho.members.services.accounts import company_snapshot
+from despacho.members.services.members import manager_membership
 from despacho.onboarding.csvfile import UnreadableFile, read
 from despacho.onboarding.models import ImportJob, ImportStatus
 from despacho.onboarding.rows import (
@@ -45,10 +49,7 @@ from despacho.onboarding.rows import (
     registry_for,
     validate_rows,
 )
-from despacho.people.invitations import token_mint
-from despacho.people.models import Invitation, InvitationKind, User, invitation_validity
-from despacho.tenancy.links import link_invite
-from despacho.tenancy.members import manager_membership
+from despacho.people.models import User
 from despacho.tenancy.models import (
     PLAN_INCLUDED_SEATS,
     Account,
@@ -62,7 +63,7 @@ from despacho.tenancy.models import (
     company_search_text,
     unique_slugs,
 )
-from despacho.tenancy.services import company_snapshot
+from despacho.tokens import token_mint
 
 logger = logging.getLogger(__name__)
 
@@ -70,7 +71,7 @@ CREATE_CHUNK = 1000
 
 
 def _enqueue_activations(invitation_ids: list[int]) -> None:
-    from despacho.people.tasks import invitations_send_many
+    from despacho.members.tasks import invitations_send_many
 
     if invitation_ids:
         transaction.on_commit(lambda: invitations_send_many.enqueue(invitation_ids=invitation_ids))

@@ -12,6 +12,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from despacho.csvexport import csv_rows
+from despacho.firms.services import link_sent_message
+from despacho.forms import form_errors_from
 from despacho.http import AppRequest
 from despacho.onboarding.csvfile import TEMPLATE_COLUMNS, UnreadableFile
 from despacho.onboarding.forms import ClientAccountForm, ImportUploadForm
@@ -25,10 +27,8 @@ from despacho.onboarding.selectors import (
     import_report_rows,
 )
 from despacho.onboarding.services import client_account_create, import_confirm, import_start
-from despacho.people.views import form_errors_from
-from despacho.tenancy.links import link_sent_message
 from despacho.tenancy.models import Account, CompanyLink
-from despacho.tenancy.workspace import workspace_managed_account
+from despacho.workspace.active import workspace_managed_account
 
 PREVIEW_LIMIT = 200
 

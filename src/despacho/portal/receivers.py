@@ -27,7 +27,6 @@ from despacho.audit.actions import Action
 from despacho.audit.services import audit_record
 from despacho.cfdi.models import Cfdi
 from despacho.names import before_period
-from despacho.people.invitations import token_hash
 from despacho.people.validators import normalize_email
 from despacho.portal import lockout
 from despacho.portal.models import (
@@ -42,6 +41,7 @@ from despacho.portal.services import password_checked, portal_link_create
 from despacho.security.throttle import mail_request_allowed
 from despacho.tenancy.models import Company
 from despacho.tenancy.rfc import normalize_rfc
+from despacho.tokens import token_hash
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,6 @@ from django.utils.translation import gettext as _
 from despacho.audit.actions import Action
 from despacho.audit.services import audit_record
 from despacho.names import validate_name_characters
-from despacho.people.invitations import token_mint
 from despacho.people.models import User
 from despacho.people.validators import normalize_email
 from despacho.portal.models import (
@@ -39,6 +38,7 @@ from despacho.portal.models import (
 from despacho.tenancy.models import Company
 from despacho.tenancy.rfc import GENERIC_RFCS, normalize_rfc, validate_company_rfc
 from despacho.textsearch import fold
+from despacho.tokens import token_mint
 
 # The shape the database accepts (portal_access_rfc_format); documents with
 # anything else as receptor never get an automatic access.

@@ -11,9 +11,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django_tasks import task
 
-from despacho.people.invitations import token_mint
-from despacho.people.tasks import email_send
+from despacho.mail import email_send
 from despacho.portal.models import LinkPurpose, PortalLink
+from despacho.tokens import token_mint
 
 logger = logging.getLogger(__name__)
 

@@ -21,8 +21,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from despacho.audit.middleware import client_ip
 from despacho.cfdi.selectors import cfdi_xml
+from despacho.http import client_ip
 from despacho.portal.archive import zip_stream
 from despacho.portal.forms import (
     ChoosePasswordForm,

@@ -1,7 +1,11 @@
 from __future__ import annotations
 
 from django import forms
+from django.contrib.auth.forms import PasswordChangeForm, SetPasswordForm
 from django.utils.translation import gettext_lazy as _
+
+from despacho.people.models import User
+from despacho.security.services import user_password_set
 
 
 class CodeForm(forms.Form):
@@ -34,3 +38,19 @@ class PolicyForm(forms.Form):
         label=_("Exigir verificación en dos pasos al propietario y los administradores"),
         required=False,
     )
+
+
+class AuditedPasswordChangeForm(PasswordChangeForm):
+    """Django's password change form, saving through the audited service."""
+
+    def save(self, commit: bool = True) -> User:
+        return user_password_set(user=self.user, password=self.cleaned_data["new_password1"])
+
+
+class AuditedSetPasswordForm(SetPasswordForm):
+    """Django's form for the password reset link, saving through the audited service."""
+
+    def save(self, commit: bool = True) -> User:
+        return user_password_set(
+            user=self.user, password=self.cleaned_data["new_password1"], reset=True
+        )

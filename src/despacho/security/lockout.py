@@ -29,7 +29,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from despacho.audit.middleware import client_ip
+from despacho.http import client_ip
 
 LOCKOUT_MEMORY = timedelta(hours=24)  # how far back lock-outs count for the growing cool-off
 

@@ -199,3 +199,20 @@ def account_policy_set(
         after={"require_2fa_for_managers": require_2fa_for_managers},
     )
     return policy
+
+
+@transaction.atomic
+def user_password_set(*, user: User, password: str, reset: bool = False) -> User:
+    """Store a new password (already checked by Django's validators) and record the change.
+
+    Changing the password changes the session hash, so every other session of the
+    person ends; the view keeps the current one with update_session_auth_hash.
+    """
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    audit_record(
+        actor=user,
+        action=Action.USER_PASSWORD_RESET if reset else Action.USER_PASSWORD_CHANGED,
+        target=user,
+    )
+    return user

@@ -9,12 +9,12 @@ from django.conf import settings
 from django.contrib.auth.forms import PasswordResetForm
 from django_tasks import task
 
-from despacho.people.tasks import subject_render
+from despacho.mail import subject_render
 
 RESET_TEMPLATES = {
-    "subject_template_name": "people/email/password_reset_subject.txt",
-    "email_template_name": "people/email/password_reset.txt",
-    "html_email_template_name": "people/email/password_reset.html",
+    "subject_template_name": "security/email/password_reset_subject.txt",
+    "email_template_name": "security/email/password_reset.txt",
+    "html_email_template_name": "security/email/password_reset.html",
 }
 
 
@@ -34,7 +34,7 @@ class _PlainSubjectResetForm(PasswordResetForm):
         # Django renders the subject itself; a template that yields the finished subject
         # keeps the rest of its send_mail (body, HTML part, logging of failures) unchanged.
         super().send_mail(
-            "people/email/plain_subject.txt",
+            "security/email/plain_subject.txt",
             email_template_name,
             {**context, "plain_subject": subject},
             from_email,

@@ -7,24 +7,34 @@ from base64 import b32encode
 
 import qrcode
 import qrcode.image.svg
+from django import forms
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 
-from despacho.http import AppRequest
-from despacho.people.views import form_errors_from
-from despacho.security.forms import CodeForm, DisableForm, PolicyForm
+from despacho.forms import form_errors_from
+from despacho.http import AppRequest, client_ip
+from despacho.security.forms import (
+    AuditedPasswordChangeForm,
+    AuditedSetPasswordForm,
+    CodeForm,
+    DisableForm,
+    PolicyForm,
+)
 from despacho.security.selectors import account_policy_of, is_account_owner, second_factor_status
 from despacho.security.services import (
     account_policy_set,
     owner_only_message,
+    password_reset_request,
     recovery_codes_renew,
     second_factor_verify,
     second_factor_wait,
@@ -32,8 +42,8 @@ from despacho.security.services import (
     totp_device_pending,
     two_factor_disable,
 )
-from despacho.tenancy.middleware import workspace_of
 from despacho.tenancy.models import Account
+from despacho.workspace.middleware import workspace_of
 
 
 def _next_url(request: AppRequest) -> str:
@@ -197,3 +207,31 @@ def verify(request: AppRequest) -> HttpResponse:
                 ),
             )
     return render(request, "security/verify.html", {"form": form, "next": target})
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    form_class = AuditedPasswordChangeForm
+    template_name = "security/password_change.html"
+    success_url = reverse_lazy("security:password_change_done")
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    template_name = "security/password_reset.html"
+    email_template_name = "security/email/password_reset.txt"
+    html_email_template_name = "security/email/password_reset.html"
+    subject_template_name = "security/email/password_reset_subject.txt"
+    success_url = reverse_lazy("security:password_reset_done")
+
+    def form_valid(self, form: forms.Form) -> HttpResponse:
+        # The mail goes out from a task that looks the person up (links use SITE_URL, never
+        # the request's Host): known and unknown emails get the same page after the same work,
+        # throttled or not.
+        password_reset_request(email=form.cleaned_data["email"], ip=client_ip(self.request))
+        return redirect(self.get_success_url())
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    form_class = AuditedSetPasswordForm
+    template_name = "security/password_reset_confirm.html"
+    success_url = reverse_lazy("security:password_reset_complete")
+    post_reset_login = False

@@ -1,0 +1,57 @@
+"""The REST API, version 1: one NinjaAPI, each app's routers mounted under /api/v1/."""
+
+from __future__ import annotations
+
+from ninja import NinjaAPI
+from ninja.openapi.docs import Swagger
+
+from despacho.api import errors
+from despacho.api.auth import ApiKeyAuth
+from despacho.cfdi.api import cfdis_router
+from despacho.members.access_api import permissions_router, profiles_router
+from despacho.members.api import (
+    companies_router,
+    invitations_router,
+    links_router,
+    members_router,
+    seats_router,
+)
+from despacho.members.audit_api import audit_router
+from despacho.onboarding.api import imports_router
+from despacho.portal.api import portal_accesses_router
+
+DESCRIPTION = """\
+Despacho's REST API. Authenticate with `Authorization: Bearer <key>` (keys are created
+by owners and admins under **Claves de API**, or with `despacho create_api_key`).
+A key acts with its member's current permissions, optionally narrowed to some
+companies and permissions. Ids are opaque strings; money is a string with two
+decimals; lists paginate with `limit` and `cursor` (`next_cursor`). Errors are
+`{"error": {"code", "message", "fields": [{"field", "code", "message"}]}}`.
+See docs/api.md.
+"""
+
+api = NinjaAPI(
+    title="Despacho API",
+    version="1",
+    description=DESCRIPTION,
+    urls_namespace="api_v1",
+    auth=ApiKeyAuth(),
+    # Swagger UI from ninja's own static files (ninja in INSTALLED_APPS): no CDN, no inline
+    # script (the settings travel in a JSON data block read by swagger-ui-init.js).
+    docs=Swagger(settings={"persistAuthorization": True, "tryItOutEnabled": False}),
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+)
+errors.install(api)
+
+api.add_router("/companies", companies_router)
+api.add_router("/members", members_router)
+api.add_router("/profiles", profiles_router)
+api.add_router("/permissions", permissions_router)
+api.add_router("/seats", seats_router)
+api.add_router("/invitations", invitations_router)
+api.add_router("/links", links_router)
+api.add_router("/imports", imports_router)
+api.add_router("/cfdis", cfdis_router)
+api.add_router("/portal-accesses", portal_accesses_router)
+api.add_router("/audit-events", audit_router)

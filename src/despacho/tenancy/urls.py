@@ -1,9 +1,0 @@
-from django.urls import path
-
-from despacho.tenancy import views
-
-app_name = "tenancy"
-urlpatterns = [
-    path("empresas/cambiar/", views.switch_company_view, name="switch"),
-    path("empresas/selector/", views.switcher_search, name="switcher_search"),
-]

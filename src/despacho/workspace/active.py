@@ -1,0 +1,101 @@
+"""The session's workspace: the active company and the account it is reached through."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import Any
+
+from django.http import HttpRequest
+
+from despacho.tenancy.models import Account, Company, Role
+from despacho.workspace.selectors import SwitcherEntry, SwitcherPage, switcher_entry, switcher_page
+
+SESSION_KEY = "despacho_active_company"
+
+
+class Workspace:
+    """What the header shows and what pages act on.
+
+    The active company is resolved with one query; the switcher's list (one page of
+    it, with the total) only when a template asks for it, so downloads, htmx fragments
+    and the API never pay for the list.
+    """
+
+    def __init__(self, viewer: Any = None, active: SwitcherEntry | None = None) -> None:
+        self.viewer = viewer
+        self.active = active
+
+    @cached_property
+    def _page(self) -> SwitcherPage:
+        if self.viewer is None:
+            return SwitcherPage(entries=[], total=0)
+        return switcher_page(viewer=self.viewer)
+
+    @property
+    def entries(self) -> list[SwitcherEntry]:
+        """The first entries of the switcher (``total`` says how many there are)."""
+        return self._page.entries
+
+    @property
+    def total(self) -> int:
+        return self._page.total
+
+    @property
+    def company(self) -> Company | None:
+        return self.active.company if self.active else None
+
+    @property
+    def account(self) -> Account | None:
+        return self.active.account if self.active else None
+
+    @property
+    def role(self) -> str | None:
+        return self.active.role if self.active else None
+
+    @property
+    def is_manager(self) -> bool:
+        return self.role in (Role.OWNER, Role.ADMIN)
+
+
+def resolve_workspace(request: HttpRequest) -> Workspace:
+    """Build the workspace; a company the user may no longer open is dropped at once."""
+    user: Any = request.user
+    if not user.is_authenticated:
+        return Workspace()
+    wanted = request.session.get(SESSION_KEY)
+    active = switcher_entry(viewer=user, prefer_company=wanted if isinstance(wanted, int) else None)
+    if active is not None and wanted != active.company.pk:
+        request.session[SESSION_KEY] = active.company.pk
+    elif active is None and wanted is not None:
+        del request.session[SESSION_KEY]
+    return Workspace(viewer=user, active=active)
+
+
+def switch_company(request: HttpRequest, company_id: int) -> SwitcherEntry | None:
+    """Make the company active if the user may open it; None (and no change) otherwise."""
+    entry = switcher_entry(viewer=request.user, prefer_company=company_id, fallback=False)  # type: ignore[arg-type]
+    if entry is None:
+        return None
+    request.session[SESSION_KEY] = entry.company.pk
+    return entry
+
+
+def workspace_enter_account(request: HttpRequest, *, account_id: int) -> SwitcherEntry | None:
+    """Make the first company of that account the active one (after joining it)."""
+    entry = switcher_entry(viewer=request.user, account_id=account_id)  # type: ignore[arg-type]
+    if entry is not None:
+        request.session[SESSION_KEY] = entry.company.pk
+    return entry
+
+
+def workspace_managed_account(request: HttpRequest) -> Account:
+    """The account of the active company when the viewer owns or administers it; 403 otherwise."""
+    from django.core.exceptions import PermissionDenied
+    from django.utils.translation import gettext as _
+
+    workspace: Workspace = request.workspace  # type: ignore[attr-defined]
+    if workspace.account is None or not workspace.is_manager:
+        raise PermissionDenied(
+            _("Solo el propietario y los administradores de la cuenta pueden hacer esto.")
+        )
+    return workspace.account
