@@ -8,14 +8,9 @@ from ninja.openapi.docs import Swagger
 from despacho.api import errors
 from despacho.api.auth import ApiKeyAuth
 from despacho.cfdi.api import cfdis_router
+from despacho.firms.api import links_router
 from despacho.members.access_api import permissions_router, profiles_router
-from despacho.members.api import (
-    companies_router,
-    invitations_router,
-    links_router,
-    members_router,
-    seats_router,
-)
+from despacho.members.api import companies_router, invitations_router, members_router, seats_router
 from despacho.members.audit_api import audit_router
 from despacho.onboarding.api import imports_router
 from despacho.portal.api import portal_accesses_router

@@ -1,10 +1,9 @@
-"""The request type our middleware builds, for type-checked views (django-htmx's advice),
-the middleware that gives a 405 a page and the one that keeps private answers out of caches."""
+"""HTTP helpers every app may use: the middleware that gives a 405 a page, the one that keeps
+private answers out of caches, and the client's address."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponseNotAllowed
@@ -12,18 +11,6 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.utils.cache import patch_cache_control
 from django.utils.http import url_has_allowed_host_and_scheme
-
-if TYPE_CHECKING:
-    from django_htmx.middleware import HtmxDetails
-
-    from despacho.people.models import User
-    from despacho.workspace.active import Workspace
-
-
-class AppRequest(HttpRequest):
-    htmx: HtmxDetails
-    workspace: Workspace
-    user: User
 
 
 class MethodNotAllowedPageMiddleware:

@@ -18,20 +18,17 @@ from despacho.access.catalog import (
 )
 from despacho.access.decisions import access_map, can_open
 from despacho.access.models import Grant, Profile
+from despacho.errors import NotFound
 from despacho.people.models import User
 from despacho.tenancy.models import (
     Account,
     Company,
-    LinkStatus,
     Membership,
     MembershipStatus,
     Role,
 )
+from despacho.tenancy.selectors import account_companies
 from despacho.textsearch import fold
-
-
-class NotFound(Exception):
-    """The object does not exist or belongs to another account (indistinguishable)."""
 
 
 @dataclass(frozen=True)
@@ -102,20 +99,9 @@ def profile_for(*, account: Account, profile_id: object) -> Profile:
         raise NotFound from None
 
 
-def companies_of(*, account: Account) -> QuerySet[Company]:
-    """The companies the account owns or manages through an accepted link."""
-    return (
-        Company.objects.filter(
-            Q(account=account) | Q(links__firm=account, links__status=LinkStatus.ACCEPTED)
-        )
-        .distinct()
-        .order_by("razon_social")
-    )
-
-
 def company_of(*, account: Account, company_id: object) -> Company:
     try:
-        return companies_of(account=account).get(pk=int(str(company_id)))
+        return account_companies(account=account).get(pk=int(str(company_id)))
     except (Company.DoesNotExist, ValueError):
         raise NotFound from None
 
@@ -127,13 +113,6 @@ def members_of(*, account: Account) -> QuerySet[Membership]:
         .select_related("user")
         .order_by("role", "user__full_name")
     )
-
-
-def membership_of(*, account: Account, membership_id: object) -> Membership:
-    try:
-        return members_of(account=account).get(pk=int(str(membership_id)))
-    except (Membership.DoesNotExist, ValueError):
-        raise NotFound from None
 
 
 def grant_of(*, membership: Membership, company: Company) -> Grant | None:
@@ -183,7 +162,7 @@ def manageable_members(*, account: Account) -> QuerySet[Membership]:
     return members_of(account=account).filter(role=Role.MEMBER)
 
 
-class CompanyNotFound(Exception):
+class CompanyNotFound(NotFound):
     """The company does not exist or the viewer may not open it (indistinguishable)."""
 
 

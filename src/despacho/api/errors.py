@@ -28,11 +28,7 @@ from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as SchemaValidationError
 
-from despacho.access.selectors import CompanyNotFound, NotFound
-from despacho.cfdi.selectors import CfdiNotFound
-from despacho.firms.selectors import LinkNotFound
-from despacho.members.selectors import MemberNotFound
-from despacho.onboarding.selectors import ImportNotFound
+from despacho.errors import NotFound
 
 CONFLICT = 409
 FORBIDDEN = 403
@@ -86,16 +82,9 @@ _CODE_BY_STATUS = {
     429: "rate_limited",
 }
 
-NOT_FOUND_ERRORS: tuple[type[Exception], ...] = (
-    Http404,
-    ObjectDoesNotExist,
-    NotFound,
-    CfdiNotFound,
-    CompanyNotFound,
-    MemberNotFound,
-    LinkNotFound,
-    ImportNotFound,
-)
+# Missing or not the caller's: every app's exception derives from despacho.errors.NotFound,
+# which is Django's Http404; a missing row read with .get() is the same answer.
+NOT_FOUND_ERRORS: tuple[type[Exception], ...] = (NotFound, Http404, ObjectDoesNotExist)
 
 
 class ErrorField(Schema):

@@ -16,7 +16,7 @@ from despacho.api.forms import ApiKeyForm
 from despacho.api.keys import api_key_create, api_key_for, api_key_revoke, api_keys_of
 from despacho.api.models import ApiKey
 from despacho.forms import form_errors_from
-from despacho.http import AppRequest
+from despacho.workspace.request import AppRequest
 
 
 @login_required

@@ -24,7 +24,6 @@ from django.utils.translation import gettext_lazy
 
 from despacho.audit.actions import Action
 from despacho.audit.models import AuditEvent
-from despacho.members.models import InvitationKind, InvitationStatus
 from despacho.tenancy.models import LinkStatus, MembershipStatus, Plan, Role, Sector
 from despacho.tenancy.regimen import regimen_choices
 
@@ -175,7 +174,6 @@ SENTENCES: dict[str, Promise] = {
 _CHOICES: dict[str, dict[str, Any]] = {
     "role": dict(Role.choices),
     "previous_owner_role": dict(Role.choices),
-    "kind": dict(InvitationKind.choices),
     "plan": dict(Plan.choices),
     "sector": dict(Sector.choices),
     "regimen_fiscal": dict(regimen_choices()),
@@ -183,7 +181,6 @@ _CHOICES: dict[str, dict[str, Any]] = {
 _STATUS_BY_TARGET: dict[str, dict[str, Any]] = {
     "tenancy.membership": dict(MembershipStatus.choices),
     "tenancy.companylink": dict(LinkStatus.choices),
-    "people.invitation": dict(InvitationStatus.choices),
 }
 _PERMISSION_KEYS = frozenset({"permissions", "added", "removed", "effective"})
 _permission_labels: dict[str, Any] = {}

@@ -35,12 +35,13 @@ from django.utils.translation import gettext as _
 from despacho.access.decisions import can
 from despacho.cfdi.models import CATEGORY_PERM, Category, Cfdi, Tipo
 from despacho.cfdi.parsing import CFDI_ZONE
+from despacho.errors import NotFound
 from despacho.tenancy.models import Company
 
 CENT = Decimal("0.01")
 
 
-class CfdiNotFound(Exception):
+class CfdiNotFound(NotFound):
     """The CFDI does not exist, is another company's, or its category is closed to the viewer."""
 
 

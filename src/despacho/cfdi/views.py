@@ -41,9 +41,9 @@ from despacho.cfdi.selectors import (
     cfdi_zip_selection,
 )
 from despacho.cfdi.services import cfdi_ingest_files
-from despacho.http import AppRequest
 from despacho.portal.delivery import cfdi_deliver, deliverable, delivery_default_email
 from despacho.workspace.active import switch_company
+from despacho.workspace.request import AppRequest
 
 PAGE_SIZE = 50
 

@@ -6,3 +6,11 @@ class FirmsConfig(AppConfig):
     name = "despacho.firms"
     label = "firms"
     verbose_name = _("Despachos y sus clientes")
+
+    def ready(self) -> None:
+        from despacho.firms.selectors import link_notices
+        from despacho.workspace.notices import home_notices_register
+
+        home_notices_register(
+            "firms/_notices.html", lambda viewer: list(link_notices(viewer=viewer))
+        )

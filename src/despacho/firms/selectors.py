@@ -24,6 +24,7 @@ from despacho.access.decisions import (
 )
 from despacho.access.models import Grant
 from despacho.access.selectors import CompanyNotFound, companies_matching
+from despacho.errors import NotFound
 from despacho.people.models import User
 from despacho.tenancy.models import (
     Account,
@@ -203,7 +204,7 @@ def link_notices(*, viewer: User) -> QuerySet[CompanyLink]:
     )
 
 
-class LinkNotFound(Exception):
+class LinkNotFound(NotFound):
     """The link does not exist or the viewer has nothing to do with it (indistinguishable)."""
 
 

@@ -45,11 +45,11 @@ from despacho.firms.services import (
     refuse_unless_company_owner,
 )
 from despacho.forms import form_errors_from
-from despacho.http import AppRequest
 from despacho.names import before_period
 from despacho.tenancy.models import CompanyLink, LinkStatus
 from despacho.workspace.active import workspace_managed_account
 from despacho.workspace.middleware import workspace_of
+from despacho.workspace.request import AppRequest
 
 PAGE_SIZE = 25
 INVITATIONS_SHOWN = 50

@@ -11,7 +11,7 @@ from pydantic import Field
 
 from despacho.access.catalog import REQUIRES, Perm, rules_as_data
 from despacho.access.models import Profile
-from despacho.access.selectors import NotFound, profile_for, profiles_for
+from despacho.access.selectors import profile_for, profiles_for
 from despacho.access.services import profile_create, profile_delete, profile_update
 from despacho.api.auth import Principal, caller
 from despacho.api.errors import ApiError, responses
@@ -27,6 +27,7 @@ from despacho.api.schemas import (
     query_text,
     text,
 )
+from despacho.errors import NotFound
 
 profiles_router = Router(tags=["profiles"])
 permissions_router = Router(tags=["permissions"])

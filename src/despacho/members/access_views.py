@@ -26,7 +26,6 @@ from despacho.access.catalog import Perm, PermSet, RuleViolation, violations
 from despacho.access.decisions import explain
 from despacho.access.guards import manager_account
 from despacho.access.models import Profile
-from despacho.http import AppRequest
 from despacho.members.access_forms import (
     GrantForm,
     ProfileDeleteForm,
@@ -34,8 +33,11 @@ from despacho.members.access_forms import (
     WhyForm,
     apply_errors,
 )
+from despacho.members.selectors import member_for
 from despacho.names import before_period
 from despacho.tenancy.models import Account, Company, Membership, Role
+from despacho.tenancy.selectors import account_companies
+from despacho.workspace.request import AppRequest
 
 DEFAULT_PROFILE_CODE = "consulta"
 
@@ -111,7 +113,7 @@ def _dropped(data: Mapping[str, Any], checked: PermSet) -> PermSet:
 def _grant_target(request: AppRequest, membership_id: int, company_id: int):
     account = manager_account(request)
     try:
-        membership = selectors.membership_of(account=account, membership_id=membership_id)
+        membership = member_for(account=account, membership_id=membership_id)
         company = selectors.company_of(account=account, company_id=company_id)
     except selectors.NotFound:
         raise Http404 from None
@@ -263,7 +265,7 @@ def overview(request: AppRequest) -> HttpResponse:
         {
             "account": account,
             "members": members,
-            "companies": list(selectors.companies_of(account=account)),
+            "companies": list(account_companies(account=account)),
         },
     )
 
@@ -298,7 +300,7 @@ def why(request: AppRequest) -> HttpResponse:
     form = WhyForm(
         request.GET or None,
         members=selectors.members_of(account=account),
-        companies=selectors.companies_of(account=account),
+        companies=account_companies(account=account),
     )
     explanation = None
     if form.is_valid():

@@ -18,9 +18,9 @@ from despacho.access.guards import manager_account
 from despacho.audit.describe import event_text
 from despacho.audit.selectors import audit_events
 from despacho.csvexport import csv_rows
-from despacho.http import AppRequest
 from despacho.members.audit_forms import AuditFilterForm
 from despacho.tenancy.models import Account
+from despacho.workspace.request import AppRequest
 
 
 def _managed_account(request: HttpRequest) -> Account:

@@ -8,11 +8,12 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from despacho.access.models import Profile
+from despacho.access.selectors import profiles_for
 from despacho.members.selectors import MemberFilters
 from despacho.members.services.members import ASSIGNABLE_ROLES, GrantSpec
 from despacho.members.services.seats import MAX_SEATS_PER_PURCHASE
 from despacho.tenancy.models import Account, Company, MembershipStatus, Role
-from despacho.tenancy.selectors import account_companies, account_profiles
+from despacho.tenancy.selectors import account_companies
 
 # The profile a company chosen in advance starts with: the narrowest that sees everything.
 PRESELECTED_PROFILE = "consulta"
@@ -47,7 +48,7 @@ class MemberFilterForm(forms.Form):
         ]
         self.fields["profile"].choices = [  # type: ignore[attr-defined]
             ("", _("Todos")),
-            *((p.pk, p.name) for p in account_profiles(account=account)),
+            *((p.pk, p.name) for p in profiles_for(account=account)),
         ]
 
     def filters(self) -> MemberFilters:
@@ -80,7 +81,7 @@ class MemberAddForm(forms.Form):
     def __init__(self, *args: Any, account: Account, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.companies: list[Company] = list(account_companies(account=account))
-        self.profiles = {p.pk: p for p in account_profiles(account=account)}
+        self.profiles = {p.pk: p for p in profiles_for(account=account)}
         choices = _profile_choices(list(self.profiles.values()))
         for company in self.companies:
             self.fields[self.company_field(company)] = forms.ChoiceField(

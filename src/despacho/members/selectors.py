@@ -16,6 +16,7 @@ from django.db.models import (
 from django.utils import timezone
 
 from despacho.access.models import Grant
+from despacho.errors import NotFound
 from despacho.members.models import Invitation, InvitationKind
 from despacho.tenancy.models import (
     Account,
@@ -24,7 +25,7 @@ from despacho.tenancy.models import (
 )
 
 
-class MemberNotFound(Exception):
+class MemberNotFound(NotFound):
     """The membership or invitation does not exist or is in another account (indistinguishable)."""
 
 

@@ -25,7 +25,6 @@ from django.views.decorators.http import require_GET, require_POST
 from despacho.access.decisions import forget
 from despacho.access.selectors import managed_accounts_of
 from despacho.forms import form_errors_from
-from despacho.http import AppRequest
 from despacho.members.forms import (
     InvitationAcceptForm,
     MemberAddForm,
@@ -68,6 +67,7 @@ from despacho.tenancy.models import Account, Membership, MembershipStatus, Role
 from despacho.tenancy.selectors import account_companies
 from despacho.workspace.active import workspace_enter_account
 from despacho.workspace.middleware import workspace_of
+from despacho.workspace.request import AppRequest
 
 
 def managed_account(request: AppRequest) -> Account:

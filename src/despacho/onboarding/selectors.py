@@ -8,11 +8,12 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from despacho.errors import NotFound
 from despacho.onboarding.models import ImportJob, ImportStatus
 from despacho.tenancy.models import Account
 
 
-class ImportNotFound(Exception):
+class ImportNotFound(NotFound):
     """The import does not exist or belongs to another firm (indistinguishable)."""
 
 

@@ -14,7 +14,6 @@ from django.views.decorators.http import require_GET, require_POST
 from despacho.csvexport import csv_rows
 from despacho.firms.services import link_sent_message
 from despacho.forms import form_errors_from
-from despacho.http import AppRequest
 from despacho.onboarding.csvfile import TEMPLATE_COLUMNS, UnreadableFile
 from despacho.onboarding.forms import ClientAccountForm, ImportUploadForm
 from despacho.onboarding.models import ImportJob, ImportStatus
@@ -29,6 +28,7 @@ from despacho.onboarding.selectors import (
 from despacho.onboarding.services import client_account_create, import_confirm, import_start
 from despacho.tenancy.models import Account, CompanyLink
 from despacho.workspace.active import workspace_managed_account
+from despacho.workspace.request import AppRequest
 
 PREVIEW_LIMIT = 200
 

@@ -20,7 +20,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from despacho.access.catalog import Perm
 from despacho.access.guards import require_perm
-from despacho.http import AppRequest
 from despacho.portal.forms import (
     AccessCreateForm,
     AccessEditForm,
@@ -50,6 +49,7 @@ from despacho.portal.services import (
     portal_user_send,
     portal_user_set_active,
 )
+from despacho.workspace.request import AppRequest
 
 PAGE_SIZE = 50
 

@@ -14,13 +14,13 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q, QuerySet
-from django.http import Http404
 from django.utils.translation import gettext as _
 
 from despacho.access.catalog import Perm
 from despacho.access.decisions import can
 from despacho.cfdi.models import Category, Cfdi, Direction
 from despacho.cfdi.parsing import CFDI_ZONE
+from despacho.errors import NotFound
 from despacho.portal.models import PortalAccess, PortalEvent, PortalLink, PortalUser
 from despacho.portal.receivers import PortalIdentity
 from despacho.tenancy.models import Company
@@ -32,7 +32,7 @@ class PortalForbidden(PermissionDenied):
     """The viewer does not hold Perm.PORTAL on the company."""
 
 
-class PortalNotFound(Http404):
+class PortalNotFound(NotFound):
     """Missing, or another company's (or another receiver's): the same answer."""
 
 

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 
 from despacho.forms import form_errors_from
-from despacho.http import AppRequest, client_ip
+from despacho.http import client_ip
 from despacho.security.forms import (
     AuditedPasswordChangeForm,
     AuditedSetPasswordForm,
@@ -44,6 +44,7 @@ from despacho.security.services import (
 )
 from despacho.tenancy.models import Account
 from despacho.workspace.middleware import workspace_of
+from despacho.workspace.request import AppRequest
 
 
 def _next_url(request: AppRequest) -> str:

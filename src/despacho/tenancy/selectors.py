@@ -7,7 +7,6 @@ from django.db.models import (
     QuerySet,
 )
 
-from despacho.access.models import Profile
 from despacho.people.models import User
 from despacho.tenancy.models import (
     Account,
@@ -46,10 +45,3 @@ def account_companies(*, account: Account) -> QuerySet[Company]:
         "company_id"
     )
     return Company.objects.filter(Q(account=account) | Q(pk__in=linked)).order_by("razon_social")
-
-
-def account_profiles(*, account: Account) -> QuerySet[Profile]:
-    """Profiles the account can use: the system presets and its own."""
-    return Profile.objects.filter(Q(account__isnull=True) | Q(account=account)).order_by(
-        "account_id", "name"
-    )

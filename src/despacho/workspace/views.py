@@ -12,12 +12,12 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from despacho.access.decisions import permissions_on
-from despacho.firms.selectors import link_notices
-from despacho.http import AppRequest
 from despacho.names import before_period
 from despacho.tenancy.selectors import deactivated_memberships_of, membership_count
 from despacho.workspace.active import switch_company
 from despacho.workspace.middleware import workspace_of
+from despacho.workspace.notices import home_notices
+from despacho.workspace.request import AppRequest
 from despacho.workspace.selectors import switcher_page
 
 
@@ -27,7 +27,7 @@ def home(request: HttpRequest) -> HttpResponse:
     perms = permissions_on(request.user, workspace.company) if workspace.company else frozenset()
     context: dict[str, object] = {
         "perms": sorted(perms, key=lambda p: p.bit),
-        "notices": list(link_notices(viewer=request.user)),  # type: ignore[arg-type]
+        "notice_blocks": home_notices(request.user),  # type: ignore[arg-type]
     }
     if workspace.company is None:
         # Without a company, say why: a deactivated access is not solved by asking for a grant.

@@ -1,0 +1,24 @@
+"""The request our middleware builds, typed for views (django-htmx's advice).
+
+``request.workspace`` is attached by ``workspace.middleware.ActiveCompanyMiddleware`` and
+``request.htmx`` by django-htmx; a view that is only reached by a person logged in reads
+``request.user`` as a ``User``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.http import HttpRequest
+
+if TYPE_CHECKING:
+    from django_htmx.middleware import HtmxDetails
+
+    from despacho.people.models import User
+    from despacho.workspace.active import Workspace
+
+
+class AppRequest(HttpRequest):
+    htmx: HtmxDetails
+    workspace: Workspace
+    user: User
