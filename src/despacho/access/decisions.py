@@ -33,7 +33,10 @@ from despacho.access.catalog import (
 )
 from despacho.access.models import Grant
 from despacho.names import before_period
+from despacho.people.models import Viewer
 from despacho.tenancy.models import (
+    MANAGER_ROLES,
+    Account,
     Company,
     CompanyLink,
     LinkStatus,
@@ -109,7 +112,7 @@ def companies_granted_opening(user_id: int) -> QuerySet[Any]:
 def access_query(user_id: int) -> QuerySet[Any]:
     """The one query behind every decision of a request (exposed for EXPLAIN in bench/)."""
     active = Q(status=MembershipStatus.ACTIVE, account__is_active=True, user_id=user_id)
-    managers = Membership.objects.filter(active, role__in=[Role.OWNER, Role.ADMIN])
+    managers = Membership.objects.filter(active, role__in=MANAGER_ROLES)
     owned = managers.annotate(
         kind=Value(_OWNED, IntegerField()),
         target=F("account_id"),
@@ -123,7 +126,7 @@ def access_query(user_id: int) -> QuerySet[Any]:
             firm__is_active=True,
             firm__memberships__user_id=user_id,
             firm__memberships__status=MembershipStatus.ACTIVE,
-            firm__memberships__role__in=[Role.OWNER, Role.ADMIN],
+            firm__memberships__role__in=MANAGER_ROLES,
         )
         .annotate(
             kind=Value(_LINKED, IntegerField()),
@@ -242,7 +245,7 @@ def _load(user_id: int) -> AccessMap:
     return access
 
 
-def access_map(user: Any) -> AccessMap:
+def access_map(user: Viewer | None) -> AccessMap:
     """The user's access, loaded once per user object (one query)."""
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return AccessMap()
@@ -253,15 +256,24 @@ def access_map(user: Any) -> AccessMap:
     return cached
 
 
-def narrow(user: Any, *, companies: Iterable[Company], mask: int = ALL_MASK) -> AccessMap:
+def narrow(
+    user: Viewer,
+    *,
+    companies: Iterable[Company],
+    mask: int = ALL_MASK,
+    managing: Account | None = None,
+) -> AccessMap:
     """Cap the user object's decisions (an API key's scope) for as long as the object lives.
 
     Afterwards ``can`` answers yes only on ``companies``, only for permissions in ``mask``,
     and only where the user holds them now. It never widens: a manager's rights become
-    per-company masks on the companies listed, nothing more.
+    per-company masks on the companies listed, nothing more, and ``may_manage`` answers no,
+    except on ``managing`` (an unrestricted key's account) when the user manages it now.
     """
     full = access_map(user)
     narrowed = AccessMap()
+    if managing is not None and managing.pk in full.managed_accounts:
+        narrowed.managed_accounts[managing.pk] = full.managed_accounts[managing.pk]
     for company in companies:
         held = full.mask_for(company) & mask
         if held:
@@ -271,13 +283,13 @@ def narrow(user: Any, *, companies: Iterable[Company], mask: int = ALL_MASK) -> 
     return narrowed
 
 
-def forget(user: Any) -> None:
+def forget(user: Viewer) -> None:
     """Drop the cached decisions (after the user's own access changed mid-request)."""
     for name in [n for n in vars(user) if n.startswith(USER_CACHE_PREFIX)]:
         delattr(user, name)
 
 
-def permissions_on(user: Any, company: Company) -> PermSet:
+def permissions_on(user: Viewer, company: Company) -> PermSet:
     """The permissions the user holds on the company (empty when none)."""
     mask = access_map(user).mask_for(company)
     perms = from_mask(mask)
@@ -287,19 +299,39 @@ def permissions_on(user: Any, company: Company) -> PermSet:
     return perms
 
 
-def can_open(user: Any, company: Company) -> bool:
+def can_open(user: Viewer, company: Company) -> bool:
     """May the user enter the company at all?"""
     return bool(permissions_on(user, company))
 
 
-def can(user: Any, company: Company | None, perm: Perm) -> bool:
+def can(user: Viewer, company: Company | None, perm: Perm) -> bool:
     """May ``user`` exercise ``perm`` on ``company``? The only permission check in Despacho."""
     if company is None:
         return False
     return perm in permissions_on(user, company)
 
 
-def role_on(user: Any, company: Company) -> str | None:
+def may_manage(user: Viewer | None, account: Account | int | None) -> bool:
+    """May ``user`` manage ``account``: its people, profiles, grants, seats, keys and history?
+
+    Active owners and admins of an active account, now. The one answer to the question,
+    beside ``can`` and read from the same access map: the web guard, the API's principal and
+    every service that checks a manager ask it (an API key narrowed to some companies or
+    permissions manages nothing).
+    """
+    return manager_role(user, account) is not None
+
+
+def manager_role(user: Viewer | None, account: Account | int | None) -> Role | None:
+    """The role (owner or admin) through which ``user`` manages ``account``; None if they don't."""
+    if account is None:
+        return None
+    account_id = account if isinstance(account, int) else account.pk
+    role = access_map(user).managed_accounts.get(account_id)
+    return Role(role) if role is not None else None
+
+
+def role_on(user: Viewer, company: Company) -> str | None:
     """The user's role through which they reach the company (owner/admin/member)."""
     if not can_open(user, company):
         return None
@@ -455,7 +487,7 @@ def _explain_membership(
                 % {**names, "status": str(LinkStatus(link.status).label).lower()},
             )
         ]
-    if membership.role in (Role.OWNER, Role.ADMIN):
+    if membership.role in MANAGER_ROLES:
         return True, [
             Reason(
                 "manager",
@@ -466,7 +498,7 @@ def _explain_membership(
     return _explain_grant(membership, company, perm)
 
 
-def explain(user: Any, company: Company, perm: Perm) -> Explanation:
+def explain(user: Viewer, company: Company, perm: Perm) -> Explanation:
     """Why ``can(user, company, perm)`` answers as it does, naming role, grant, rule or link."""
     from django.utils.translation import gettext as _
 

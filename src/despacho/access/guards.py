@@ -9,19 +9,38 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any, TypeVar, cast
+from typing import Any, Protocol, TypeVar, cast
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from despacho.access.catalog import Perm
-from despacho.access.decisions import Explanation, Reason, can, explain
-from despacho.tenancy.models import Account
+from despacho.access.decisions import Explanation, Reason, can, explain, may_manage
+from despacho.tenancy.models import Account, Company
 
 View = TypeVar("View", bound=Callable[..., HttpResponse])
+
+
+class ActiveCompany(Protocol):
+    """What the guards read of the session's workspace (built by the workspace app)."""
+
+    @property
+    def company(self) -> Company | None: ...
+
+    @property
+    def account(self) -> Account | None: ...
+
+
+class GuardedRequest(HttpRequest):
+    """A request whose workspace middleware ran: the base of the project's request class
+    (``workspace.request.AppRequest``), so guards type-check without knowing that app."""
+
+    workspace: ActiveCompany
 
 
 def denied(request: HttpRequest, explanation: Explanation) -> HttpResponse:
@@ -35,8 +54,8 @@ def require_perm(perm: Perm) -> Callable[[View], View]:
     def decorator(view: View) -> View:
         @wraps(view)
         @login_required
-        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            company = request.workspace.company  # type: ignore[attr-defined]
+        def wrapped(request: GuardedRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            company = request.workspace.company
             if company is None:
                 return denied(
                     request,
@@ -55,15 +74,21 @@ def require_perm(perm: Perm) -> Callable[[View], View]:
     return decorator
 
 
-def manager_account(request: HttpRequest, *, refusal: str | None = None) -> Account:
+# The general refusal of an action only an account's managers may take (pages and API).
+MANAGERS_ONLY = gettext_lazy(
+    "Solo el propietario y los administradores de la cuenta pueden hacer esto."
+)
+
+
+def manager_account(request: GuardedRequest, *, refusal: str | Promise | None = None) -> Account:
     """The active account if the user is its owner or an admin; PermissionDenied otherwise.
 
     ``refusal`` is the Spanish reason the 403 page shows (the page's own words).
     """
-    workspace = request.workspace  # type: ignore[attr-defined]
-    if not workspace.is_manager or workspace.account is None:
+    account = request.workspace.account
+    if account is None or not may_manage(request.user, account):
         raise PermissionDenied(
             refusal
             or _("Solo el propietario y los administradores de la cuenta administran permisos.")
         )
-    return cast(Account, workspace.account)
+    return account

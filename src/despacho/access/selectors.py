@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TypeVar
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
@@ -16,7 +17,7 @@ from despacho.access.catalog import (
     to_mask,
     violations,
 )
-from despacho.access.decisions import access_map, can_open
+from despacho.access.decisions import access_map, can_open, may_manage
 from despacho.access.models import Grant, Profile
 from despacho.errors import NotFound
 from despacho.people.models import User
@@ -202,10 +203,25 @@ def company_for(*, viewer: User, company_id: int | str) -> Company:
 
 def managed_account(*, viewer: User, account_id: int) -> Account | None:
     """The account if the viewer is its owner or an admin; None otherwise."""
-    role = access_map(viewer).managed_accounts.get(account_id)
-    if role is None:
+    if not may_manage(viewer, account_id):
         return None
     return Account.objects.filter(pk=account_id).first()
+
+
+def manager_membership(*, account: Account, actor: User, refusal: str = "") -> Membership:
+    """The actor's membership of an account they manage (``may_manage``); PermissionDenied,
+    with ``refusal`` or the general Spanish reason, otherwise."""
+    membership = (
+        Membership.objects.filter(account=account, user_id=actor.pk).first()
+        if may_manage(actor, account)
+        else None
+    )
+    if membership is None:
+        raise PermissionDenied(
+            refusal
+            or _("Solo el propietario y los administradores administran los usuarios de la cuenta.")
+        )
+    return membership
 
 
 def managed_accounts_of(*, viewer: User) -> list[Account]:

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from despacho.access.catalog import Perm, effective_mask, from_mask, to_mask, violations
+from despacho.access.decisions import may_manage
 from despacho.access.models import Grant, Profile
 from despacho.access.selectors import GrantImpact, describe_impacts, profile_impact
 from despacho.audit.actions import Action
@@ -23,7 +24,6 @@ from despacho.tenancy.models import (
     CompanyLink,
     LinkStatus,
     Membership,
-    MembershipStatus,
     Role,
 )
 
@@ -52,25 +52,11 @@ def grant_snapshot(grant: Grant) -> dict[str, object]:
     }
 
 
-def _manager_membership(*, actor: User, account_id: int) -> Membership | None:
-    return (
-        Membership.objects.filter(
-            user=actor,
-            account_id=account_id,
-            status=MembershipStatus.ACTIVE,
-            role__in=[Role.OWNER, Role.ADMIN],
-            account__is_active=True,
-        )
-        .only("pk", "role")
-        .first()
-    )
-
-
 def _require_manager(*, actor: User | None, account_id: int) -> None:
     """Only the account's owner and admins manage profiles and permissions (None = system)."""
     if actor is None:
         return
-    if _manager_membership(actor=actor, account_id=account_id) is None:
+    if not may_manage(actor, account_id):
         raise ValidationError(
             _("Solo el propietario y los administradores de la cuenta administran permisos."),
             code="not_manager",

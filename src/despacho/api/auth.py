@@ -18,7 +18,8 @@ from django.utils.translation import gettext as _
 from ninja.security import HttpBearer
 
 from despacho.access.catalog import ALL_MASK, Perm
-from despacho.access.decisions import explain, narrow
+from despacho.access.decisions import explain, may_manage, narrow
+from despacho.access.guards import MANAGERS_ONLY
 from despacho.access.selectors import company_for
 from despacho.api.errors import ApiError
 from despacho.api.keys import KeyRefused, api_key_resolve, api_key_touch
@@ -26,7 +27,7 @@ from despacho.api.models import ApiKey
 from despacho.api.ratelimit import rate_limit_take
 from despacho.api.schemas import object_id
 from despacho.people.models import User
-from despacho.tenancy.models import Account, Company, Membership, Role
+from despacho.tenancy.models import Account, Company, Membership
 from despacho.tenancy.selectors import account_companies
 
 _REQUEST_ATTR = "_despacho_api_principal"
@@ -41,6 +42,9 @@ class Principal:
     user: User
     account: Account
     scoped_company_ids: list[int]
+    # Whether the key's person manages its account now (``may_manage``, asked before the
+    # key narrowed the person's decisions).
+    manages: bool
 
     @property
     def restricted(self) -> bool:
@@ -48,11 +52,11 @@ class Principal:
 
     def require_manager(self) -> None:
         """Owner or admin now, with a key not narrowed; 403 otherwise."""
-        if self.membership.role not in (Role.OWNER, Role.ADMIN):
+        if not self.manages:
             raise ApiError(
                 403,
                 "not_manager",
-                _("Solo el propietario y los administradores de la cuenta pueden hacer esto."),
+                str(MANAGERS_ONLY),
             )
         if self.restricted:
             raise ApiError(
@@ -87,10 +91,13 @@ def _authenticate(request: HttpRequest, token: str) -> Principal:
     if scoped:
         companies = companies.filter(pk__in=scoped)
     user = key.membership.user
+    manages = may_manage(user, key.account)
+    unrestricted = key.permissions is None and not scoped
     narrow(
         user,
         companies=companies,
         mask=ALL_MASK if key.permissions is None else key.permissions,
+        managing=key.account if unrestricted else None,
     )
     request.user = user
     return Principal(
@@ -99,6 +106,7 @@ def _authenticate(request: HttpRequest, token: str) -> Principal:
         user=user,
         account=key.account,
         scoped_company_ids=scoped,
+        manages=manages,
     )
 
 

@@ -22,14 +22,21 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from despacho.access.catalog import Perm, to_mask
+from despacho.access.selectors import manager_membership
 from despacho.access.services import check_permission_set
 from despacho.api.models import ApiKey
 from despacho.audit.actions import Action
 from despacho.audit.services import audit_record
-from despacho.members.services.members import MANAGER_ROLES, manager_membership
 from despacho.names import validate_name_characters
 from despacho.people.models import User
-from despacho.tenancy.models import Account, Company, Membership, MembershipStatus, Role
+from despacho.tenancy.models import (
+    MANAGER_ROLES,
+    Account,
+    Company,
+    Membership,
+    MembershipStatus,
+    Role,
+)
 from despacho.tenancy.selectors import account_companies
 
 PREFIX_TAG = "dsp_"

@@ -34,6 +34,7 @@ from despacho.cfdi.models import CATEGORY_PERM, Category, Cfdi, Status, Tipo
 from despacho.cfdi.parsing import CFDI_ZONE
 from despacho.cfdi.selectors import CategoryForbidden
 from despacho.csvexport import csv_rows
+from despacho.people.models import Viewer
 from despacho.tenancy.models import Company
 
 CENT = Decimal("0.01")
@@ -187,7 +188,7 @@ def _documents(company: Company, category: str, year: int) -> QuerySet[Cfdi]:
     )
 
 
-def cfdi_report(*, viewer: Any, company: Company, category: str, year: int) -> Report:
+def cfdi_report(*, viewer: Viewer, company: Company, category: str, year: int) -> Report:
     """A year of the category, month by month, in MXN; CategoryForbidden if the grant is closed."""
     if category not in CATEGORY_PERM:
         raise CategoryForbidden

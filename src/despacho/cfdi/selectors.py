@@ -36,6 +36,7 @@ from despacho.access.decisions import can
 from despacho.cfdi.models import CATEGORY_PERM, Category, Cfdi, Tipo
 from despacho.cfdi.parsing import CFDI_ZONE
 from despacho.errors import NotFound
+from despacho.people.models import Viewer
 from despacho.tenancy.models import Company
 
 CENT = Decimal("0.01")
@@ -81,7 +82,7 @@ class CfdiFilters:
         return replace(self, sort=DEFAULT_SORT) != CfdiFilters()
 
 
-def categories_visible(*, viewer: Any, company: Company | None) -> list[Category]:
+def categories_visible(*, viewer: Viewer, company: Company | None) -> list[Category]:
     """The categories the viewer's grant opens on the company, in menu order."""
     if company is None:
         return []
@@ -93,7 +94,7 @@ def _start_of(day: date) -> datetime:
 
 
 def cfdi_list(
-    *, viewer: Any, company: Company, category: str, filters: CfdiFilters
+    *, viewer: Viewer, company: Company, category: str, filters: CfdiFilters
 ) -> QuerySet[Cfdi]:
     """The company's CFDIs of one category matching the filters; CategoryForbidden if closed."""
     if category not in CATEGORY_PERM:
@@ -214,7 +215,7 @@ def cfdi_page(
     return paginator.get_page(number)
 
 
-def cfdi_for(*, viewer: Any, company: Company | None, uuid: uuid_module.UUID | str) -> Cfdi:
+def cfdi_for(*, viewer: Viewer, company: Company | None, uuid: uuid_module.UUID | str) -> Cfdi:
     """The company's CFDI with that UUID if the viewer's grant opens its category."""
     if company is None:
         raise CfdiNotFound
@@ -231,7 +232,7 @@ def cfdi_for(*, viewer: Any, company: Company | None, uuid: uuid_module.UUID | s
 
 
 def cfdi_home_elsewhere(
-    *, viewer: Any, company: Company | None, uuid: uuid_module.UUID
+    *, viewer: Viewer, company: Company | None, uuid: uuid_module.UUID
 ) -> Company | None:
     """Another company the viewer may open whose copy of that CFDI their grant opens, or None.
 
@@ -254,7 +255,7 @@ def cfdi_xml(cfdi: Cfdi) -> bytes:
 
 
 def cfdi_zip_selection(
-    *, viewer: Any, company: Company, category: str, filters: CfdiFilters
+    *, viewer: Viewer, company: Company, category: str, filters: CfdiFilters
 ) -> QuerySet[Cfdi]:
     """The filtered CFDIs for a ZIP download, within CFDI_ZIP_DOWNLOAD_MAX; ValidationError else."""
     cfdis = cfdi_list(viewer=viewer, company=company, category=category, filters=filters)

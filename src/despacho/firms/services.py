@@ -25,7 +25,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from despacho.access.decisions import may_manage
 from despacho.access.models import Grant
+from despacho.access.selectors import manager_membership
 from despacho.audit.actions import Action
 from despacho.audit.services import audit_record
 from despacho.members.models import Invitation, InvitationKind
@@ -35,7 +37,6 @@ from despacho.members.services.invitations import (
     invitation_revoke,
     invitation_rotate,
 )
-from despacho.members.services.members import manager_membership
 from despacho.names import before_period
 from despacho.people.models import User
 from despacho.people.validators import normalize_email
@@ -452,13 +453,7 @@ def link_for_token(token: str) -> CompanyLink:
 def link_revoke(*, link: CompanyLink, actor: User) -> CompanyLink:
     """The company's owner (or an admin of its account) ends the firm's access, at once."""
     link = _lock(link)
-    manages_company = Membership.objects.filter(
-        account_id=link.invited_company.account_id,
-        user_id=actor.pk,
-        role__in=[Role.OWNER, Role.ADMIN],
-        status=MembershipStatus.ACTIVE,
-    ).exists()
-    if not manages_company:
+    if not may_manage(actor, link.invited_company.account_id):
         raise ValidationError(
             _("Solo el propietario o un administrador de %(company)s puede revocar el vínculo.")
             % {"company": link.invited_company.razon_social},

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from despacho.access.decisions import forget
+from despacho.access.guards import MANAGERS_ONLY, manager_account
 from despacho.access.selectors import CompanyNotFound
 from despacho.firms.forms import LinkInviteForm, WorkspaceFilterForm
 from despacho.firms.selectors import (
@@ -47,7 +48,6 @@ from despacho.firms.services import (
 from despacho.forms import form_errors_from
 from despacho.names import before_period
 from despacho.tenancy.models import CompanyLink, LinkStatus
-from despacho.workspace.active import workspace_managed_account
 from despacho.workspace.middleware import workspace_of
 from despacho.workspace.request import AppRequest
 
@@ -94,7 +94,7 @@ def _notices(request: AppRequest) -> list[CompanyLink]:
 
 @login_required
 def link_invite_view(request: AppRequest) -> HttpResponse:
-    firm = workspace_managed_account(request)
+    firm = manager_account(request, refusal=MANAGERS_ONLY)
     form = LinkInviteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -115,7 +115,7 @@ def link_invite_view(request: AppRequest) -> HttpResponse:
 def _firm_link_act(
     request: AppRequest, link_id: int, service: Callable[..., Any], done: str
 ) -> HttpResponse:
-    firm = workspace_managed_account(request)
+    firm = manager_account(request, refusal=MANAGERS_ONLY)
     try:
         link = firm_link_for(account=firm, link_id=link_id)
     except LinkNotFound:

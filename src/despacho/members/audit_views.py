@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.core.serializers.json import DjangoJSONEncoder
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -23,7 +23,7 @@ from despacho.tenancy.models import Account
 from despacho.workspace.request import AppRequest
 
 
-def _managed_account(request: HttpRequest) -> Account:
+def _managed_account(request: AppRequest) -> Account:
     return manager_account(
         request, refusal=_("Solo el propietario y los administradores ven la bitácora.")
     )
@@ -54,7 +54,7 @@ def _as_json(value: object) -> str:
 
 @login_required
 @require_GET
-def audit_export(request: HttpRequest) -> StreamingHttpResponse:
+def audit_export(request: AppRequest) -> StreamingHttpResponse:
     account = _managed_account(request)
     form = AuditFilterForm(request.GET or None)
     events = audit_events(account=account, filters=form.filters())

@@ -8,7 +8,7 @@ membership or invitation is looked up inside it, so another account's ids 404.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib import messages
@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
-from despacho.access.decisions import forget
+from despacho.access.decisions import forget, may_manage
 from despacho.access.selectors import managed_accounts_of
 from despacho.forms import form_errors_from
 from despacho.members.forms import (
@@ -74,8 +74,8 @@ def managed_account(request: AppRequest) -> Account:
     """The account whose users the viewer manages: the active company's, or their only one."""
     workspace = workspace_of(request)
     if workspace.active is not None:
-        if workspace.is_manager and workspace.account is not None:
-            return workspace.account
+        if may_manage(request.user, workspace.account):
+            return cast(Account, workspace.account)
     else:
         accounts = managed_accounts_of(viewer=request.user)
         if accounts:

@@ -31,12 +31,12 @@ from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from despacho.access.selectors import manager_membership
 from despacho.audit.actions import Action
 from despacho.audit.services import audit_event, audit_record, audit_record_many
 from despacho.firms.services import link_invite
 from despacho.members.models import Invitation, InvitationKind, invitation_validity
 from despacho.members.services.accounts import company_snapshot
-from despacho.members.services.members import manager_membership
 from despacho.onboarding.csvfile import UnreadableFile, read
 from despacho.onboarding.models import ImportJob, ImportStatus
 from despacho.onboarding.rows import (

@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from despacho.access.guards import MANAGERS_ONLY, manager_account
 from despacho.csvexport import csv_rows
 from despacho.firms.services import link_sent_message
 from despacho.forms import form_errors_from
@@ -27,7 +28,6 @@ from despacho.onboarding.selectors import (
 )
 from despacho.onboarding.services import client_account_create, import_confirm, import_start
 from despacho.tenancy.models import Account, CompanyLink
-from despacho.workspace.active import workspace_managed_account
 from despacho.workspace.request import AppRequest
 
 PREVIEW_LIMIT = 200
@@ -35,7 +35,7 @@ PREVIEW_LIMIT = 200
 
 @login_required
 def client_create(request: AppRequest) -> HttpResponse:
-    firm = workspace_managed_account(request)
+    firm = manager_account(request, refusal=MANAGERS_ONLY)
     form = ClientAccountForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -79,7 +79,7 @@ def client_create(request: AppRequest) -> HttpResponse:
 @login_required
 @require_GET
 def import_template(request: AppRequest) -> StreamingHttpResponse:
-    workspace_managed_account(request)
+    manager_account(request, refusal=MANAGERS_ONLY)
     rows = [[EXAMPLE_ROW[column] for column in TEMPLATE_COLUMNS]]
     response = StreamingHttpResponse(
         csv_rows(list(TEMPLATE_COLUMNS), rows), content_type="text/csv; charset=utf-8"
@@ -103,7 +103,7 @@ def _start_context(firm: Account, form: ImportUploadForm) -> dict:
 
 @login_required
 def import_start_view(request: AppRequest) -> HttpResponse:
-    firm = workspace_managed_account(request)
+    firm = manager_account(request, refusal=MANAGERS_ONLY)
     form = ImportUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
@@ -126,7 +126,7 @@ def import_start_view(request: AppRequest) -> HttpResponse:
 
 
 def _job(request: AppRequest, job_id: int, *, with_rows: bool = False) -> ImportJob:
-    firm = workspace_managed_account(request)
+    firm = manager_account(request, refusal=MANAGERS_ONLY)
     try:
         return import_job_for(firm=firm, job_id=job_id, with_rows=with_rows)
     except ImportNotFound:

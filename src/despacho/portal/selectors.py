@@ -10,7 +10,6 @@ from __future__ import annotations
 import uuid as uuid_module
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q, QuerySet
@@ -21,6 +20,7 @@ from despacho.access.decisions import can
 from despacho.cfdi.models import Category, Cfdi, Direction
 from despacho.cfdi.parsing import CFDI_ZONE
 from despacho.errors import NotFound
+from despacho.people.models import Viewer
 from despacho.portal.models import PortalAccess, PortalEvent, PortalLink, PortalUser
 from despacho.portal.receivers import PortalIdentity
 from despacho.tenancy.models import Company
@@ -44,19 +44,19 @@ def portal_company(slug: str) -> Company:
     return company
 
 
-def portal_manage_company(*, viewer: Any, company: Company | None) -> Company:
+def portal_manage_company(*, viewer: Viewer, company: Company | None) -> Company:
     """The company if the viewer may manage its portal; PortalForbidden (403) otherwise."""
     if company is None or not can(viewer, company, Perm.PORTAL):
         raise PortalForbidden(_("Tu acceso a esta empresa no incluye el portal de descargas."))
     return company
 
 
-def portal_manage_allowed(*, viewer: Any, company: Company | None) -> bool:
+def portal_manage_allowed(*, viewer: Viewer, company: Company | None) -> bool:
     return company is not None and can(viewer, company, Perm.PORTAL)
 
 
 def portal_access_list(
-    *, viewer: Any, company: Company | None, query: str = ""
+    *, viewer: Viewer, company: Company | None, query: str = ""
 ) -> QuerySet[PortalAccess]:
     """The company's accesses, filtered by RFC or name (case- and accent-insensitive)."""
     company = portal_manage_company(viewer=viewer, company=company)
@@ -71,7 +71,7 @@ def portal_access_list(
     return qs.order_by("rfc")
 
 
-def portal_access_for(*, viewer: Any, company: Company | None, access_id: int) -> PortalAccess:
+def portal_access_for(*, viewer: Viewer, company: Company | None, access_id: int) -> PortalAccess:
     """One of the company's accesses; PortalNotFound for anyone else's."""
     company = portal_manage_company(viewer=viewer, company=company)
     access = (
@@ -84,7 +84,7 @@ def portal_access_for(*, viewer: Any, company: Company | None, access_id: int) -
     return access
 
 
-def portal_user_for(*, viewer: Any, company: Company | None, portal_user_id: int) -> PortalUser:
+def portal_user_for(*, viewer: Viewer, company: Company | None, portal_user_id: int) -> PortalUser:
     company = portal_manage_company(viewer=viewer, company=company)
     person = (
         PortalUser.objects.select_related("access__company__account")
@@ -96,14 +96,14 @@ def portal_user_for(*, viewer: Any, company: Company | None, portal_user_id: int
     return person
 
 
-def portal_events(*, viewer: Any, access: PortalAccess) -> QuerySet[PortalEvent]:
+def portal_events(*, viewer: Viewer, access: PortalAccess) -> QuerySet[PortalEvent]:
     """The access's history (logins, failed logins, downloads), newest first."""
     portal_manage_company(viewer=viewer, company=access.company)
     return PortalEvent.objects.filter(access=access).select_related("portal_user")
 
 
 def portal_batch_links(
-    *, viewer: Any, company: Company | None, batch: uuid_module.UUID
+    *, viewer: Viewer, company: Company | None, batch: uuid_module.UUID
 ) -> QuerySet[PortalLink]:
     """The links one bulk send queued, with their delivery result."""
     company = portal_manage_company(viewer=viewer, company=company)

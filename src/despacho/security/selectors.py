@@ -9,7 +9,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from despacho.people.models import User
 from despacho.security.models import AccountSecurityPolicy
-from despacho.tenancy.models import Account, Membership, MembershipStatus, Role
+from despacho.tenancy.models import MANAGER_ROLES, Account, Membership, MembershipStatus, Role
 
 
 @dataclass(frozen=True)
@@ -26,7 +26,7 @@ def second_factor_status(*, user: User) -> SecondFactorStatus:
         account__is_active=True,
         account__memberships__user=OuterRef("pk"),
         account__memberships__status=MembershipStatus.ACTIVE,
-        account__memberships__role__in=[Role.OWNER, Role.ADMIN],
+        account__memberships__role__in=MANAGER_ROLES,
     )
     row = (
         User.objects.filter(pk=user.pk)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from functools import cached_property
-from typing import Any
 
 from django.http import HttpRequest
 
-from despacho.tenancy.models import Account, Company, Role
+from despacho.access.decisions import may_manage
+from despacho.people.models import User
+from despacho.tenancy.models import Account, Company
+from despacho.workspace.request import AppRequest
 from despacho.workspace.selectors import SwitcherEntry, SwitcherPage, switcher_entry, switcher_page
 
 SESSION_KEY = "despacho_active_company"
@@ -21,7 +23,7 @@ class Workspace:
     and the API never pay for the list.
     """
 
-    def __init__(self, viewer: Any = None, active: SwitcherEntry | None = None) -> None:
+    def __init__(self, viewer: User | None = None, active: SwitcherEntry | None = None) -> None:
         self.viewer = viewer
         self.active = active
 
@@ -54,13 +56,14 @@ class Workspace:
 
     @property
     def is_manager(self) -> bool:
-        return self.role in (Role.OWNER, Role.ADMIN)
+        """Whether the viewer manages the account the active company is reached through."""
+        return may_manage(self.viewer, self.account)
 
 
 def resolve_workspace(request: HttpRequest) -> Workspace:
     """Build the workspace; a company the user may no longer open is dropped at once."""
-    user: Any = request.user
-    if not user.is_authenticated:
+    user = request.user
+    if not isinstance(user, User):  # nobody logged in
         return Workspace()
     wanted = request.session.get(SESSION_KEY)
     active = switcher_entry(viewer=user, prefer_company=wanted if isinstance(wanted, int) else None)
@@ -71,31 +74,18 @@ def resolve_workspace(request: HttpRequest) -> Workspace:
     return Workspace(viewer=user, active=active)
 
 
-def switch_company(request: HttpRequest, company_id: int) -> SwitcherEntry | None:
+def switch_company(request: AppRequest, company_id: int) -> SwitcherEntry | None:
     """Make the company active if the user may open it; None (and no change) otherwise."""
-    entry = switcher_entry(viewer=request.user, prefer_company=company_id, fallback=False)  # type: ignore[arg-type]
+    entry = switcher_entry(viewer=request.user, prefer_company=company_id, fallback=False)
     if entry is None:
         return None
     request.session[SESSION_KEY] = entry.company.pk
     return entry
 
 
-def workspace_enter_account(request: HttpRequest, *, account_id: int) -> SwitcherEntry | None:
+def workspace_enter_account(request: AppRequest, *, account_id: int) -> SwitcherEntry | None:
     """Make the first company of that account the active one (after joining it)."""
-    entry = switcher_entry(viewer=request.user, account_id=account_id)  # type: ignore[arg-type]
+    entry = switcher_entry(viewer=request.user, account_id=account_id)
     if entry is not None:
         request.session[SESSION_KEY] = entry.company.pk
     return entry
-
-
-def workspace_managed_account(request: HttpRequest) -> Account:
-    """The account of the active company when the viewer owns or administers it; 403 otherwise."""
-    from django.core.exceptions import PermissionDenied
-    from django.utils.translation import gettext as _
-
-    workspace: Workspace = request.workspace  # type: ignore[attr-defined]
-    if workspace.account is None or not workspace.is_manager:
-        raise PermissionDenied(
-            _("Solo el propietario y los administradores de la cuenta pueden hacer esto.")
-        )
-    return workspace.account

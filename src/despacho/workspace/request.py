@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from django.http import HttpRequest
+from despacho.access.guards import GuardedRequest
 
 if TYPE_CHECKING:
     from django_htmx.middleware import HtmxDetails
@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from despacho.workspace.active import Workspace
 
 
-class AppRequest(HttpRequest):
+class AppRequest(GuardedRequest):
     htmx: HtmxDetails
     workspace: Workspace
     user: User

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -22,17 +22,17 @@ from despacho.workspace.selectors import switcher_page
 
 
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AppRequest) -> HttpResponse:
     workspace = workspace_of(request)
     perms = permissions_on(request.user, workspace.company) if workspace.company else frozenset()
     context: dict[str, object] = {
         "perms": sorted(perms, key=lambda p: p.bit),
-        "notice_blocks": home_notices(request.user),  # type: ignore[arg-type]
+        "notice_blocks": home_notices(request.user),
     }
     if workspace.company is None:
         # Without a company, say why: a deactivated access is not solved by asking for a grant.
-        context["deactivated"] = list(deactivated_memberships_of(user=request.user))  # type: ignore[arg-type]
-        context["has_active_membership"] = membership_count(user=request.user) > 0  # type: ignore[arg-type]
+        context["deactivated"] = list(deactivated_memberships_of(user=request.user))
+        context["has_active_membership"] = membership_count(user=request.user) > 0
     return render(request, "workspace/home.html", context)
 
 
@@ -65,9 +65,9 @@ def switch_company_view(request: AppRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def switcher_search(request: HttpRequest) -> HttpResponse:
+def switcher_search(request: AppRequest) -> HttpResponse:
     """The switcher's list, filtered by name or RFC (htmx fragment)."""
-    page = switcher_page(viewer=request.user, query=request.GET.get("q", ""))  # type: ignore[arg-type]
+    page = switcher_page(viewer=request.user, query=request.GET.get("q", ""))
     # A firm may manage thousands of companies: the list shows the first 50 matches.
     return render(
         request,

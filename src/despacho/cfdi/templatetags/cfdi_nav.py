@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
+from django.contrib.auth.models import AnonymousUser
 
 from despacho.cfdi.selectors import categories_visible
+from despacho.people.models import Viewer
 
 register = template.Library()
 
@@ -16,5 +18,5 @@ def cfdi_nav(context: template.Context) -> dict[str, Any]:
     request = context.get("request")
     workspace = getattr(request, "workspace", None)
     company = workspace.company if workspace is not None else None
-    user = getattr(request, "user", None)
+    user: Viewer = getattr(request, "user", None) or AnonymousUser()
     return {"categories": categories_visible(viewer=user, company=company)}

@@ -11,13 +11,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any, NamedTuple
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from despacho.access.catalog import Perm
 from despacho.access.models import Grant, Profile
+from despacho.access.selectors import manager_membership
 from despacho.access.services import grant_set, grant_snapshot
 from despacho.access.signals import management_lost
 from despacho.audit.actions import Action
@@ -32,10 +33,16 @@ from despacho.members.services.invitations import (
 from despacho.members.services.seats import seat_take_lock
 from despacho.people.models import User
 from despacho.people.services import clean_identity
-from despacho.tenancy.models import Account, Company, Membership, MembershipStatus, Role
+from despacho.tenancy.models import (
+    MANAGER_ROLES,
+    Account,
+    Company,
+    Membership,
+    MembershipStatus,
+    Role,
+)
 
 ASSIGNABLE_ROLES = (Role.ADMIN, Role.MEMBER)
-MANAGER_ROLES = (Role.OWNER, Role.ADMIN)
 _ROLE_RANK = {Role.MEMBER: 1, Role.ADMIN: 2, Role.OWNER: 3}
 
 
@@ -62,21 +69,6 @@ def membership_snapshot(membership: Membership) -> dict[str, Any]:
         "role": membership.role,
         "status": membership.status,
     }
-
-
-def manager_membership(*, account: Account, actor: User) -> Membership:
-    """The actor's active owner/admin membership of the account; PermissionDenied otherwise."""
-    membership = Membership.objects.filter(
-        account=account,
-        user=actor,
-        status=MembershipStatus.ACTIVE,
-        role__in=[Role.OWNER, Role.ADMIN],
-    ).first()
-    if membership is None:
-        raise PermissionDenied(
-            _("Solo el propietario y los administradores administran los usuarios de la cuenta.")
-        )
-    return membership
 
 
 def _lock(membership: Membership) -> Membership:
