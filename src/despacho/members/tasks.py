@@ -15,12 +15,17 @@ from despacho.people.models import User
 from despacho.tenancy.models import CompanyLink, Membership
 from despacho.tokens import token_mint
 
-# What each kind of invitation emails, and the page its link opens.
+# What each kind of invitation emails, and the page its link opens (template, URL name).
+# Each app registers its own kinds in its AppConfig.ready (firms: company links;
+# onboarding: client activations), so this app names no template of theirs.
 _EMAILS: dict[str, tuple[str, str]] = {
     InvitationKind.MEMBER: ("members/email/invitation", "invitations:accept"),
-    InvitationKind.COMPANY_LINK: ("firms/email/link_invitation", "firm:link_token"),
-    InvitationKind.CLIENT_ACTIVATION: ("onboarding/email/client_activation", "invitations:accept"),
 }
+
+
+def invitation_email_register(kind: InvitationKind, *, template: str, url_name: str) -> None:
+    """Email invitations of ``kind`` with ``template`` and a link to ``url_name``(token)."""
+    _EMAILS[kind] = (template, url_name)
 
 
 @task()

@@ -9,6 +9,13 @@ class OnboardingConfig(AppConfig):
 
     def ready(self) -> None:
         from despacho.audit.describe import register_choices
+        from despacho.members.models import InvitationKind
+        from despacho.members.tasks import invitation_email_register
         from despacho.onboarding.models import ImportStatus
 
         register_choices("status", ImportStatus.choices, target="onboarding.importjob")
+        invitation_email_register(
+            InvitationKind.CLIENT_ACTIVATION,
+            template="onboarding/email/client_activation",
+            url_name="invitations:accept",
+        )
