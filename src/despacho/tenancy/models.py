@@ -431,10 +431,6 @@ class Membership(models.Model):
     def holds_seat(self) -> bool:
         return self.role != Role.OWNER and self.status in SEAT_HOLDING_STATUSES
 
-    @property
-    def is_manager(self) -> bool:
-        return self.role in MANAGER_ROLES and self.status == MembershipStatus.ACTIVE
-
 
 SEAT_UNIT_PRICE = Decimal("249.00")  # MXN per seat per year, before IVA
 IVA_RATE = Decimal("0.16")
