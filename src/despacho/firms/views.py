@@ -105,7 +105,7 @@ def link_invite_view(request: AppRequest) -> HttpResponse:
                 email=form.cleaned_data["email"],
             )
         except ValidationError as exc:
-            form_errors_from(form, exc, {})
+            form_errors_from(form, exc)
         else:
             messages.success(request, link_sent_message(link))
             return redirect("firm:list")

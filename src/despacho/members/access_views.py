@@ -26,12 +26,12 @@ from despacho.access.catalog import Perm, PermSet, RuleViolation, violations
 from despacho.access.decisions import explain
 from despacho.access.guards import manager_account
 from despacho.access.models import Profile
+from despacho.forms import form_errors_from
 from despacho.members.access_forms import (
     GrantForm,
     ProfileDeleteForm,
     ProfileForm,
     WhyForm,
-    apply_errors,
 )
 from despacho.members.selectors import member_for
 from despacho.names import before_period
@@ -181,7 +181,7 @@ def grant_window(request: AppRequest, membership_id: int, company_id: int) -> Ht
                     remove=profile.perms - checked,
                 )
             except ValidationError as exc:
-                apply_errors(form, exc)
+                form_errors_from(form, exc)
             else:
                 messages.success(
                     request,
@@ -407,7 +407,7 @@ def _profile_page(request: AppRequest, account: Account, profile: Profile | None
                     )
                 return redirect("access:profiles")
             except ValidationError as exc:
-                apply_errors(form, exc)
+                form_errors_from(form, exc)
         status = 200 if _is_fix(request.POST) else 400
     else:
         initial = {"name": profile.name} if profile else {}
@@ -459,7 +459,7 @@ def profile_delete(request: AppRequest, profile_id: int) -> HttpResponse:
                 replacement=form.cleaned_data["replacement"],
             )
         except ValidationError as exc:
-            apply_errors(form, exc)
+            form_errors_from(form, exc)
             status = 400
         else:
             messages.success(

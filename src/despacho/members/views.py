@@ -130,7 +130,7 @@ def user_add(request: AppRequest) -> HttpResponse:
                 grants=form.grant_specs(),
             )
         except ValidationError as exc:
-            form_errors_from(form, exc, {})
+            form_errors_from(form, exc)
         else:
             if membership.status == MembershipStatus.INVITED:
                 text = _("Enviamos la invitación a %(email)s; vale 72 horas.")
@@ -160,7 +160,7 @@ def user_edit(request: AppRequest, membership_id: int) -> HttpResponse:
                 full_name=form.cleaned_data["full_name"],
             )
         except ValidationError as exc:
-            form_errors_from(form, exc, {})
+            form_errors_from(form, exc)
         else:
             messages.success(request, _("Cambios guardados."))
             return redirect("users:list")
@@ -304,7 +304,7 @@ def seats(request: AppRequest) -> HttpResponse:
         try:
             seat_purchase_record(account=account, actor=request.user, quantity=quote.quantity)
         except ValidationError as exc:
-            form_errors_from(form, exc, {})
+            form_errors_from(form, exc)
         else:
             messages.success(
                 request,

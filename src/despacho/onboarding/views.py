@@ -54,7 +54,7 @@ def client_create(request: AppRequest) -> HttpResponse:
                 password=data.get("password"),
             )
         except ValidationError as exc:
-            form_errors_from(form, exc, {})
+            form_errors_from(form, exc)
         else:
             if isinstance(company, CompanyLink):  # the RFC or email is someone's: they decide
                 messages.success(request, link_sent_message(company))

@@ -103,7 +103,7 @@ def setup(request: AppRequest) -> HttpResponse:
         try:
             device, codes = totp_device_confirm(user=request.user, token=form.cleaned_data["code"])
         except ValidationError as exc:
-            form_errors_from(form, exc, {})
+            form_errors_from(form, exc)
         else:
             request.session.cycle_key()
             otp_login(request, device)
