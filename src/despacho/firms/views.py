@@ -8,6 +8,7 @@ company's side, inside the accounts the viewer manages), so other tenants' ids 4
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from django.contrib import messages
@@ -17,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -45,6 +47,7 @@ from despacho.firms.services import (
     refuse_unless_company_owner,
 )
 from despacho.forms import form_errors_from
+from despacho.http import flash_and_redirect
 from despacho.names import before_period
 from despacho.tenancy.models import CompanyLink, LinkStatus
 from despacho.workspace.active import workspace_managed_account
@@ -120,14 +123,12 @@ def _firm_link_act(
         link = firm_link_for(account=firm, link_id=link_id)
     except LinkNotFound:
         raise Http404 from None
-    try:
-        service(link=link, actor=request.user)
-    except ValidationError as exc:
-        for message in exc.messages:
-            messages.error(request, message)
-    else:
-        messages.success(request, done % {"requested": link.requested})
-    return redirect("firm:list")
+    return flash_and_redirect(
+        request,
+        partial(service, link=link, actor=request.user),
+        done=done % {"requested": link.requested},
+        to="firm:list",
+    )
 
 
 @login_required
@@ -227,18 +228,13 @@ def link_revoke_view(request: AppRequest, link_id: int) -> HttpResponse:
         link = company_side_link_for(viewer=request.user, link_id=link_id)
     except LinkNotFound:
         raise Http404 from None
-    try:
-        link_revoke(link=link, actor=request.user)
-    except ValidationError as exc:
-        for message in exc.messages:
-            messages.error(request, message)
-    else:
-        messages.success(
-            request,
-            _("Revocaste el vínculo: %(firm)s ya no tiene acceso a %(company)s.")
-            % {"firm": link.firm.name, "company": before_period(link.invited_company.razon_social)},
-        )
-    return redirect("firm:company_links", company_id=link.company_id)
+    return flash_and_redirect(
+        request,
+        partial(link_revoke, link=link, actor=request.user),
+        done=_("Revocaste el vínculo: %(firm)s ya no tiene acceso a %(company)s.")
+        % {"firm": link.firm.name, "company": before_period(link.invited_company.razon_social)},
+        to=reverse("firm:company_links", kwargs={"company_id": link.company_id}),
+    )
 
 
 @login_required

@@ -8,6 +8,7 @@ membership or invitation is looked up inside it, so another account's ids 404.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from django import forms
@@ -25,6 +26,7 @@ from django.views.decorators.http import require_GET, require_POST
 from despacho.access.decisions import forget
 from despacho.access.selectors import managed_accounts_of
 from despacho.forms import form_errors_from
+from despacho.http import flash_and_redirect
 from despacho.members.forms import (
     InvitationAcceptForm,
     MemberAddForm,
@@ -190,14 +192,12 @@ def _act(
 ) -> HttpResponse:
     account = managed_account(request)
     membership = _membership(account, membership_id)
-    try:
-        service(membership=membership, actor=request.user)
-    except ValidationError as exc:
-        for message in exc.messages:
-            messages.error(request, message)
-    else:
-        messages.success(request, done % {"name": membership.user.full_name})
-    return redirect("users:list")
+    return flash_and_redirect(
+        request,
+        partial(service, membership=membership, actor=request.user),
+        done=done % {"name": membership.user.full_name},
+        to="users:list",
+    )
 
 
 @login_required
@@ -239,18 +239,13 @@ def user_transfer(request: AppRequest, membership_id: int) -> HttpResponse:
     account = managed_account(request)
     membership = _membership(account, membership_id)
     if request.method == "POST":
-        try:
-            ownership_transfer(account=account, actor=request.user, new_owner=membership)
-        except ValidationError as exc:
-            for message in exc.messages:
-                messages.error(request, message)
-        else:
-            messages.success(
-                request,
-                _("%(name)s es ahora el propietario de la cuenta; tú quedas como administrador.")
-                % {"name": membership.user.full_name},
-            )
-        return redirect("users:list")
+        return flash_and_redirect(
+            request,
+            partial(ownership_transfer, account=account, actor=request.user, new_owner=membership),
+            done=_("%(name)s es ahora el propietario de la cuenta; tú quedas como administrador.")
+            % {"name": membership.user.full_name},
+            to="users:list",
+        )
     return render(request, "members/users/transfer.html", _context(account, member=membership))
 
 
@@ -262,14 +257,12 @@ def _invitation_act(
         invitation = invitation_for(account=account, invitation_id=invitation_id)
     except MemberNotFound:
         raise Http404 from None
-    try:
-        service(invitation=invitation, actor=request.user)
-    except ValidationError as exc:
-        for message in exc.messages:
-            messages.error(request, message)
-    else:
-        messages.success(request, done % {"email": invitation.email})
-    return redirect("users:list")
+    return flash_and_redirect(
+        request,
+        partial(service, invitation=invitation, actor=request.user),
+        done=done % {"email": invitation.email},
+        to="users:list",
+    )
 
 
 @login_required
