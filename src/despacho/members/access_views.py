@@ -22,7 +22,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from despacho.access import selectors, services
-from despacho.access.catalog import Perm, PermSet, RuleViolation, violations
+from despacho.access.catalog import AT_LEAST_ONE_CODE, Perm, PermSet, RuleViolation, violations
 from despacho.access.decisions import explain
 from despacho.access.guards import manager_account
 from despacho.access.models import Profile
@@ -78,7 +78,7 @@ def _toggles(checked: PermSet, profile_perms: PermSet | None) -> tuple[list[Togg
     fixes = []
     offered: set[Perm] = set()  # Facturar and Cancelar both need Ventas: one "Activar Ventas"
     for v in found:
-        if v.code == "requires_ventas_or_egresos":
+        if v.code == AT_LEAST_ONE_CODE:
             fixes.append(Fix(v, None))
             continue
         dependent, required = v.perms
