@@ -27,7 +27,7 @@ from despacho.audit.actions import Action
 from despacho.audit.services import audit_record
 from despacho.cfdi.models import Cfdi
 from despacho.names import before_period
-from despacho.people.validators import normalize_email
+from despacho.people.validators import normalize_email, password_checked
 from despacho.portal import lockout
 from despacho.portal.models import (
     EventKind,
@@ -37,7 +37,7 @@ from despacho.portal.models import (
     PortalLink,
     PortalUser,
 )
-from despacho.portal.services import password_checked, portal_link_create
+from despacho.portal.services import portal_link_create
 from despacho.security.throttle import mail_request_allowed
 from despacho.tenancy.models import Company
 from despacho.tenancy.rfc import normalize_rfc
