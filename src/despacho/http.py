@@ -1,10 +1,10 @@
 """HTTP helpers every app may use: the middleware that gives a 405 a page, the one that keeps
-private answers out of caches, the client's address, and a write's answer as a message and a
-redirect."""
+private answers out of caches, the client's address, a write's answer as a message and a
+redirect, and the page refusing a link or an invitation."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 
 from django.conf import settings
 from django.contrib import messages
@@ -105,3 +105,33 @@ def flash_and_redirect(
         if done is not None:
             messages.success(request, done)
     return redirect(to)
+
+
+def refused_page(
+    request: HttpRequest,
+    reasons: Iterable[str],
+    *,
+    status: int,
+    title: str,
+    heading: str,
+    back: tuple[str, str] | None = None,
+    base: str = "base.html",
+    context: Mapping[str, object] | None = None,
+) -> HttpResponse:
+    """The page saying a link or an invitation can't be used, one alert per reason.
+
+    ``back`` is the way on, (URL, label); without it, the home page for someone logged in
+    and the login page otherwise. ``base`` and ``context`` dress the page for another
+    site (the receivers' portal).
+    """
+    back_url, back_label = back or ("", "")
+    page = {
+        **(context or {}),
+        "base": base,
+        "title": title,
+        "heading": heading,
+        "reasons": list(reasons),
+        "back_url": back_url,
+        "back_label": back_label,
+    }
+    return render(request, "despacho/refused.html", page, status=status)

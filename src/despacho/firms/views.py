@@ -48,6 +48,7 @@ from despacho.firms.services import (
 )
 from despacho.forms import form_errors_from
 from despacho.http import flash_and_redirect
+from despacho.members.views import invitation_refused
 from despacho.names import before_period
 from despacho.tenancy.models import CompanyLink, LinkStatus
 from despacho.workspace.active import workspace_managed_account
@@ -153,12 +154,6 @@ def link_withdraw_view(request: AppRequest, link_id: int) -> HttpResponse:
     )
 
 
-def _refused(request: AppRequest, exc: ValidationError, status: int) -> HttpResponse:
-    return render(
-        request, "members/invitation_refused.html", {"messages_list": exc.messages}, status=status
-    )
-
-
 def _respond(request: AppRequest, link: CompanyLink) -> HttpResponse:
     """Accept or decline (POST ``decision``), then back to the Empresas page."""
     decision = request.POST.get("decision")
@@ -168,7 +163,7 @@ def _respond(request: AppRequest, link: CompanyLink) -> HttpResponse:
         link = link_respond(link=link, actor=request.user, accept=decision == "accept")
     except ValidationError as exc:
         status = 403 if exc.code == "wrong_person" else 410
-        return _refused(request, exc, status)
+        return invitation_refused(request, exc, status)
     forget(request.user)
     if decision == "accept":
         messages.success(
@@ -188,12 +183,12 @@ def _respond_page(request: AppRequest, link: CompanyLink) -> HttpResponse:
     try:
         refuse_unless_company_owner(link=link, user=request.user)
     except ValidationError as exc:
-        return _refused(request, exc, 403)
+        return invitation_refused(request, exc, 403)
     if link.current_status != LinkStatus.PENDING:
         message = _("Esta invitación ya no está pendiente: está %(status)s.") % {
             "status": link.current_status_label.lower()
         }
-        return _refused(request, ValidationError(message, code="not_pending"), 410)
+        return invitation_refused(request, ValidationError(message, code="not_pending"), 410)
     if request.method == "POST":
         return _respond(request, link)
     return render(request, "firms/respond.html", {"link": link})
@@ -214,7 +209,7 @@ def link_token_view(request: AppRequest, token: str) -> HttpResponse:
     try:
         link = link_for_token(token)
     except ValidationError as exc:
-        return _refused(request, exc, 410)
+        return invitation_refused(request, exc, 410)
     if not request.user.is_authenticated:
         messages.info(request, _("Entra con tu correo y contraseña para responder la invitación."))
         return redirect_to_login(request.get_full_path())

@@ -26,7 +26,7 @@ from django.views.decorators.http import require_GET, require_POST
 from despacho.access.decisions import forget
 from despacho.access.selectors import managed_accounts_of
 from despacho.forms import form_errors_from
-from despacho.http import flash_and_redirect
+from despacho.http import flash_and_redirect, refused_page
 from despacho.members.forms import (
     InvitationAcceptForm,
     MemberAddForm,
@@ -323,9 +323,14 @@ def seats(request: AppRequest) -> HttpResponse:
     return render(request, "members/users/seats.html", context)
 
 
-def _refused(request: HttpRequest, exc: ValidationError, status: int) -> HttpResponse:
-    return render(
-        request, "members/invitation_refused.html", {"messages_list": exc.messages}, status=status
+def invitation_refused(request: HttpRequest, exc: ValidationError, status: int) -> HttpResponse:
+    """The page of an invitation link (a member's, a client's or a firm's) that can't be used."""
+    return refused_page(
+        request,
+        exc.messages,
+        status=status,
+        title=_("Invitación no válida"),
+        heading=_("No se puede usar esta invitación"),
     )
 
 
@@ -335,7 +340,9 @@ def invitation_accept_view(request: AppRequest, token: str) -> HttpResponse:
         invitation = invitation_for_token(token)
         invitation_refuse_other_person(invitation=invitation, user=request.user)
     except ValidationError as exc:
-        return _refused(request, exc, 403 if getattr(exc, "code", None) == "wrong_person" else 410)
+        return invitation_refused(
+            request, exc, 403 if getattr(exc, "code", None) == "wrong_person" else 410
+        )
     needs_password = invitation_needs_password(invitation)
     if not needs_password and not request.user.is_authenticated:
         messages.info(
@@ -367,7 +374,7 @@ def invitation_accept_view(request: AppRequest, token: str) -> HttpResponse:
                 "already_revoked",
                 "expired",
             }:
-                return _refused(request, exc, 410)
+                return invitation_refused(request, exc, 410)
             form_errors_from(form, exc, {"password": "password1"})
         else:
             if not request.user.is_authenticated:
