@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from django import forms
 from django.core.exceptions import ValidationError
 
 
-def form_errors_from(form: forms.Form, exc: ValidationError, rename: dict[str, str]) -> None:
-    """Put a service's ValidationError on the form, field by field (unknown fields on top)."""
+def form_errors_from(
+    form: forms.Form, exc: ValidationError, rename: Mapping[str, str] | None = None
+) -> None:
+    """Put a service's ValidationError on the form, field by field (unknown fields on top).
+
+    ``rename`` maps a service's field name to the form's where they differ.
+    """
     if hasattr(exc, "error_dict"):
         for name, errors in exc.error_dict.items():
-            target = rename.get(name, name)
+            target = (rename or {}).get(name, name)
             form.add_error(target if target in form.fields else None, errors)
     else:
         form.add_error(None, exc)

@@ -1,14 +1,17 @@
 """HTTP helpers every app may use: the middleware that gives a 405 a page, the one that keeps
-private answers out of caches, and the client's address."""
+private answers out of caches, the client's address, a write's answer as a message and a
+redirect, and the page refusing a link or an invitation."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponseNotAllowed
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.http.response import HttpResponseBase
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.cache import patch_cache_control
 from django.utils.http import url_has_allowed_host_and_scheme
 
@@ -83,3 +86,52 @@ def client_ip(request: HttpRequest) -> str | None:
     (gunicorn's --forwarded-allow-ips does).
     """
     return request.META.get("REMOTE_ADDR") or None
+
+
+def flash_and_redirect(
+    request: HttpRequest, write: Callable[[], object], *, done: str | None, to: str
+) -> HttpResponse:
+    """Run a service's write, say how it went in a message, then redirect to ``to``.
+
+    A refusal (ValidationError) becomes one error message per reason; success shows
+    ``done`` (nothing when it is None). ``to`` is a URL name without arguments or a URL.
+    """
+    try:
+        write()
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        if done is not None:
+            messages.success(request, done)
+    return redirect(to)
+
+
+def refused_page(
+    request: HttpRequest,
+    reasons: Iterable[str],
+    *,
+    status: int,
+    title: str,
+    heading: str,
+    back: tuple[str, str] | None = None,
+    base: str = "base.html",
+    context: Mapping[str, object] | None = None,
+) -> HttpResponse:
+    """The page saying a link or an invitation can't be used, one alert per reason.
+
+    ``back`` is the way on, (URL, label); without it, the home page for someone logged in
+    and the login page otherwise. ``base`` and ``context`` dress the page for another
+    site (the receivers' portal).
+    """
+    back_url, back_label = back or ("", "")
+    page = {
+        **(context or {}),
+        "base": base,
+        "title": title,
+        "heading": heading,
+        "reasons": list(reasons),
+        "back_url": back_url,
+        "back_label": back_label,
+    }
+    return render(request, "despacho/refused.html", page, status=status)

@@ -106,6 +106,19 @@ def test_the_cool_off_stops_growing_at_its_cap(clock, settings):
     assert cool_off_after(50).total_seconds() == settings.LOGIN_COOLOFF_MAX_HOURS * 3600
 
 
+def test_the_wait_is_named_in_whole_minutes_rounded_up_and_never_less_than_one():
+    # The staff lock-out page and the portal's refusal both name it through minutes_left.
+    from datetime import UTC, datetime, timedelta
+
+    from despacho.security.lockout import minutes_left
+
+    now = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
+    assert minutes_left(now + timedelta(minutes=15), now) == 15
+    assert minutes_left(now + timedelta(minutes=14, seconds=1), now) == 15
+    assert minutes_left(now + timedelta(seconds=5), now) == 1
+    assert minutes_left(now - timedelta(minutes=3), now) == 1
+
+
 def test_a_stranger_elsewhere_cannot_lock_the_person_out(clock):
     make_user(email="ana@example.mx")
     stranger = client_at("198.51.100.66")

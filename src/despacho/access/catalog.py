@@ -97,6 +97,16 @@ AT_LEAST_ONE_OF: tuple[Perm, ...] = (Perm.VENTAS, Perm.EGRESOS)
 # A company opens only for a set holding one of them: the same rule as a bit test.
 OPENING_MASK = _BITS[Perm.VENTAS] | _BITS[Perm.EGRESOS]
 
+# The rules' codes are stable (the API names a broken rule by them): spell them through
+# these, never as bare strings.
+AT_LEAST_ONE_CODE = "requires_ventas_or_egresos"
+
+
+def requires_code(required: Perm) -> str:
+    """The code of the rule "a permission requires ``required``" (``requires_ventas``)."""
+    return f"requires_{required.value}"
+
+
 PermSet = frozenset[Perm]
 
 
@@ -159,7 +169,7 @@ def violations(perms: Iterable[Perm]) -> list[RuleViolation]:
     if not any(perm in held for perm in AT_LEAST_ONE_OF):
         found.append(
             RuleViolation(
-                code="requires_ventas_or_egresos",
+                code=AT_LEAST_ONE_CODE,
                 message=gettext("Todo acceso a una empresa necesita %(a)s o %(b)s (al menos uno).")
                 % {"a": Perm.VENTAS.label, "b": Perm.EGRESOS.label},
                 perms=AT_LEAST_ONE_OF,
@@ -169,7 +179,7 @@ def violations(perms: Iterable[Perm]) -> list[RuleViolation]:
         if perm in held and required not in held:
             found.append(
                 RuleViolation(
-                    code=f"requires_{required.value}",
+                    code=requires_code(required),
                     message=gettext("%(perm)s requiere %(required)s.")
                     % {"perm": perm.label, "required": required.label},
                     perms=(perm, required),
@@ -191,7 +201,7 @@ def rules_as_data() -> list[dict[str, object]]:
     """The rules, for the API and the UI."""
     rules: list[dict[str, object]] = [
         {
-            "code": "requires_ventas_or_egresos",
+            "code": AT_LEAST_ONE_CODE,
             "kind": "at_least_one",
             "permissions": [p.value for p in AT_LEAST_ONE_OF],
         }
@@ -199,7 +209,7 @@ def rules_as_data() -> list[dict[str, object]]:
     for perm, required in REQUIRES.items():
         rules.append(
             {
-                "code": f"requires_{required.value}",
+                "code": requires_code(required),
                 "kind": "requires",
                 "permission": perm.value,
                 "requires": required.value,

@@ -29,7 +29,9 @@ from despacho.access.catalog import (
     OPENING_MASK,
     Perm,
     PermSet,
+    effective_mask,
     from_mask,
+    requires_code,
 )
 from despacho.access.models import Grant
 from despacho.names import before_period
@@ -95,9 +97,11 @@ def member_grants(user_id: int) -> QuerySet[Grant]:
 def companies_granted_opening(user_id: int) -> QuerySet[Any]:
     """The company ids a member's grants open, as a subquery (``pk__in=``).
 
-    The same rule as ``_load`` + ``permissions_on`` (effective set = (profile | added)
-    & ~removed; it opens the company when it holds Ventas or Egresos), evaluated in SQL
-    so a list of thousands of companies is a semi-join, not thousands of parameters.
+    The same rule as ``_load`` + ``permissions_on``, evaluated in SQL so a list of
+    thousands of companies is a semi-join, not thousands of parameters: the effective set
+    mirrors ``catalog.effective_mask`` ((profile | added) without removed, written here as
+    ``held - (held & removed)``: Django's expressions have no bitwise not), and the company
+    opens when that set holds Ventas or Egresos (``OPENING_MASK``).
     tests/access/test_decisions_sql.py checks both agree on every combination.
     """
     held = F("profile__permissions").bitor(F("added")).bitand(OPENING_MASK)  # type: ignore[arg-type]
@@ -239,7 +243,7 @@ def _load(user_id: int) -> AccessMap:
             access.company_masks[target] = ALL_MASK
             access.company_roles.setdefault(target, role)
         else:
-            effective = (mask | added) & ~removed & ALL_MASK
+            effective = effective_mask(mask, added, removed)
             access.company_masks[target] = access.company_masks.get(target, 0) | effective
             access.company_roles.setdefault(target, role)
     return access
@@ -437,7 +441,7 @@ def _explain_grant(
     if required is not None and required not in effective:
         reasons.append(
             Reason(
-                f"requires_{required.value}",
+                requires_code(required),
                 _("%(perm)s requiere %(required)s, y tampoco tiene %(required)s.")
                 % {"perm": perm.label, "required": required.label},
             )

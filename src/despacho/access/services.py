@@ -141,7 +141,7 @@ def grant_set(
     # Hand changes are stored relative to the profile, so profile edits still reach them.
     added = to_mask(add_set) & ~profile.permissions
     removed = to_mask(remove_set) & profile.permissions
-    effective = from_mask((profile.permissions | added) & ~removed)
+    effective = from_mask(effective_mask(profile.permissions, added, removed))
     check_permission_set(effective)
     grant = (
         Grant.objects.select_for_update()

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from django.contrib import messages
+from functools import partial
+
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -16,6 +17,7 @@ from despacho.api.forms import ApiKeyForm
 from despacho.api.keys import api_key_create, api_key_for, api_key_revoke, api_keys_of
 from despacho.api.models import ApiKey
 from despacho.forms import form_errors_from
+from despacho.http import flash_and_redirect
 from despacho.workspace.request import AppRequest
 
 
@@ -60,13 +62,9 @@ def key_revoke(request: AppRequest, key_id: int) -> HttpResponse:
         key = api_key_for(account=account, key_id=key_id)
     except ApiKey.DoesNotExist:
         raise Http404 from None
-    try:
-        api_key_revoke(actor=request.user, key=key)
-    except ValidationError as exc:
-        for message in exc.messages:
-            messages.error(request, message)
-    else:
-        messages.success(
-            request, _("Revocamos la clave «%(name)s»; ya no funciona.") % {"name": key.name}
-        )
-    return redirect("api_keys:list")
+    return flash_and_redirect(
+        request,
+        partial(api_key_revoke, actor=request.user, key=key),
+        done=_("Revocamos la clave «%(name)s»; ya no funciona.") % {"name": key.name},
+        to="api_keys:list",
+    )

@@ -8,6 +8,7 @@ company's side, inside the accounts the viewer manages), so other tenants' ids 4
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from django.contrib import messages
@@ -17,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -46,6 +48,8 @@ from despacho.firms.services import (
     refuse_unless_company_owner,
 )
 from despacho.forms import form_errors_from
+from despacho.http import flash_and_redirect
+from despacho.members.views import invitation_refused
 from despacho.names import before_period
 from despacho.tenancy.models import CompanyLink, LinkStatus
 from despacho.workspace.middleware import workspace_of
@@ -105,7 +109,7 @@ def link_invite_view(request: AppRequest) -> HttpResponse:
                 email=form.cleaned_data["email"],
             )
         except ValidationError as exc:
-            form_errors_from(form, exc, {})
+            form_errors_from(form, exc)
         else:
             messages.success(request, link_sent_message(link))
             return redirect("firm:list")
@@ -120,14 +124,12 @@ def _firm_link_act(
         link = firm_link_for(account=firm, link_id=link_id)
     except LinkNotFound:
         raise Http404 from None
-    try:
-        service(link=link, actor=request.user)
-    except ValidationError as exc:
-        for message in exc.messages:
-            messages.error(request, message)
-    else:
-        messages.success(request, done % {"requested": link.requested})
-    return redirect("firm:list")
+    return flash_and_redirect(
+        request,
+        partial(service, link=link, actor=request.user),
+        done=done % {"requested": link.requested},
+        to="firm:list",
+    )
 
 
 @login_required
@@ -152,12 +154,6 @@ def link_withdraw_view(request: AppRequest, link_id: int) -> HttpResponse:
     )
 
 
-def _refused(request: AppRequest, exc: ValidationError, status: int) -> HttpResponse:
-    return render(
-        request, "members/invitation_refused.html", {"messages_list": exc.messages}, status=status
-    )
-
-
 def _respond(request: AppRequest, link: CompanyLink) -> HttpResponse:
     """Accept or decline (POST ``decision``), then back to the Empresas page."""
     decision = request.POST.get("decision")
@@ -167,7 +163,7 @@ def _respond(request: AppRequest, link: CompanyLink) -> HttpResponse:
         link = link_respond(link=link, actor=request.user, accept=decision == "accept")
     except ValidationError as exc:
         status = 403 if exc.code == "wrong_person" else 410
-        return _refused(request, exc, status)
+        return invitation_refused(request, exc, status)
     forget(request.user)
     if decision == "accept":
         messages.success(
@@ -187,12 +183,12 @@ def _respond_page(request: AppRequest, link: CompanyLink) -> HttpResponse:
     try:
         refuse_unless_company_owner(link=link, user=request.user)
     except ValidationError as exc:
-        return _refused(request, exc, 403)
+        return invitation_refused(request, exc, 403)
     if link.current_status != LinkStatus.PENDING:
         message = _("Esta invitación ya no está pendiente: está %(status)s.") % {
             "status": link.current_status_label.lower()
         }
-        return _refused(request, ValidationError(message, code="not_pending"), 410)
+        return invitation_refused(request, ValidationError(message, code="not_pending"), 410)
     if request.method == "POST":
         return _respond(request, link)
     return render(request, "firms/respond.html", {"link": link})
@@ -213,7 +209,7 @@ def link_token_view(request: AppRequest, token: str) -> HttpResponse:
     try:
         link = link_for_token(token)
     except ValidationError as exc:
-        return _refused(request, exc, 410)
+        return invitation_refused(request, exc, 410)
     if not request.user.is_authenticated:
         messages.info(request, _("Entra con tu correo y contraseña para responder la invitación."))
         return redirect_to_login(request.get_full_path())
@@ -227,18 +223,13 @@ def link_revoke_view(request: AppRequest, link_id: int) -> HttpResponse:
         link = company_side_link_for(viewer=request.user, link_id=link_id)
     except LinkNotFound:
         raise Http404 from None
-    try:
-        link_revoke(link=link, actor=request.user)
-    except ValidationError as exc:
-        for message in exc.messages:
-            messages.error(request, message)
-    else:
-        messages.success(
-            request,
-            _("Revocaste el vínculo: %(firm)s ya no tiene acceso a %(company)s.")
-            % {"firm": link.firm.name, "company": before_period(link.invited_company.razon_social)},
-        )
-    return redirect("firm:company_links", company_id=link.company_id)
+    return flash_and_redirect(
+        request,
+        partial(link_revoke, link=link, actor=request.user),
+        done=_("Revocaste el vínculo: %(firm)s ya no tiene acceso a %(company)s.")
+        % {"firm": link.firm.name, "company": before_period(link.invited_company.razon_social)},
+        to=reverse("firm:company_links", kwargs={"company_id": link.company_id}),
+    )
 
 
 @login_required

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
@@ -31,15 +30,6 @@ class PermissionSetField(forms.MultipleChoiceField):
 
     def clean(self, value: Any) -> PermSet:
         return from_codes(super().clean(value))
-
-
-def apply_errors(form: forms.Form, exc: ValidationError) -> None:
-    """Show a service's refusal on the form, under its field when the form has one."""
-    if not hasattr(exc, "error_dict"):
-        form.add_error(None, exc)
-        return
-    for field, errors in exc.error_dict.items():
-        form.add_error(field if field in form.fields else None, errors)
 
 
 class GrantForm(forms.Form):

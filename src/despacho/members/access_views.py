@@ -22,16 +22,16 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from despacho.access import selectors, services
-from despacho.access.catalog import Perm, PermSet, RuleViolation, violations
+from despacho.access.catalog import AT_LEAST_ONE_CODE, Perm, PermSet, RuleViolation, violations
 from despacho.access.decisions import explain
 from despacho.access.guards import manager_account
 from despacho.access.models import Profile
+from despacho.forms import form_errors_from
 from despacho.members.access_forms import (
     GrantForm,
     ProfileDeleteForm,
     ProfileForm,
     WhyForm,
-    apply_errors,
 )
 from despacho.members.selectors import member_for
 from despacho.names import before_period
@@ -78,7 +78,7 @@ def _toggles(checked: PermSet, profile_perms: PermSet | None) -> tuple[list[Togg
     fixes = []
     offered: set[Perm] = set()  # Facturar and Cancelar both need Ventas: one "Activar Ventas"
     for v in found:
-        if v.code == "requires_ventas_or_egresos":
+        if v.code == AT_LEAST_ONE_CODE:
             fixes.append(Fix(v, None))
             continue
         dependent, required = v.perms
@@ -181,7 +181,7 @@ def grant_window(request: AppRequest, membership_id: int, company_id: int) -> Ht
                     remove=profile.perms - checked,
                 )
             except ValidationError as exc:
-                apply_errors(form, exc)
+                form_errors_from(form, exc)
             else:
                 messages.success(
                     request,
@@ -407,7 +407,7 @@ def _profile_page(request: AppRequest, account: Account, profile: Profile | None
                     )
                 return redirect("access:profiles")
             except ValidationError as exc:
-                apply_errors(form, exc)
+                form_errors_from(form, exc)
         status = 200 if _is_fix(request.POST) else 400
     else:
         initial = {"name": profile.name} if profile else {}
@@ -459,7 +459,7 @@ def profile_delete(request: AppRequest, profile_id: int) -> HttpResponse:
                 replacement=form.cleaned_data["replacement"],
             )
         except ValidationError as exc:
-            apply_errors(form, exc)
+            form_errors_from(form, exc)
             status = 400
         else:
             messages.success(

@@ -8,6 +8,7 @@ membership or invitation is looked up inside it, so another account's ids 404.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any, cast
 
 from django import forms
@@ -25,6 +26,7 @@ from django.views.decorators.http import require_GET, require_POST
 from despacho.access.decisions import forget, may_manage
 from despacho.access.selectors import managed_accounts_of
 from despacho.forms import form_errors_from
+from despacho.http import flash_and_redirect, refused_page
 from despacho.members.forms import (
     InvitationAcceptForm,
     MemberAddForm,
@@ -130,7 +132,7 @@ def user_add(request: AppRequest) -> HttpResponse:
                 grants=form.grant_specs(),
             )
         except ValidationError as exc:
-            form_errors_from(form, exc, {})
+            form_errors_from(form, exc)
         else:
             if membership.status == MembershipStatus.INVITED:
                 text = _("Enviamos la invitación a %(email)s; vale 72 horas.")
@@ -160,7 +162,7 @@ def user_edit(request: AppRequest, membership_id: int) -> HttpResponse:
                 full_name=form.cleaned_data["full_name"],
             )
         except ValidationError as exc:
-            form_errors_from(form, exc, {})
+            form_errors_from(form, exc)
         else:
             messages.success(request, _("Cambios guardados."))
             return redirect("users:list")
@@ -190,14 +192,12 @@ def _act(
 ) -> HttpResponse:
     account = managed_account(request)
     membership = _membership(account, membership_id)
-    try:
-        service(membership=membership, actor=request.user)
-    except ValidationError as exc:
-        for message in exc.messages:
-            messages.error(request, message)
-    else:
-        messages.success(request, done % {"name": membership.user.full_name})
-    return redirect("users:list")
+    return flash_and_redirect(
+        request,
+        partial(service, membership=membership, actor=request.user),
+        done=done % {"name": membership.user.full_name},
+        to="users:list",
+    )
 
 
 @login_required
@@ -239,18 +239,13 @@ def user_transfer(request: AppRequest, membership_id: int) -> HttpResponse:
     account = managed_account(request)
     membership = _membership(account, membership_id)
     if request.method == "POST":
-        try:
-            ownership_transfer(account=account, actor=request.user, new_owner=membership)
-        except ValidationError as exc:
-            for message in exc.messages:
-                messages.error(request, message)
-        else:
-            messages.success(
-                request,
-                _("%(name)s es ahora el propietario de la cuenta; tú quedas como administrador.")
-                % {"name": membership.user.full_name},
-            )
-        return redirect("users:list")
+        return flash_and_redirect(
+            request,
+            partial(ownership_transfer, account=account, actor=request.user, new_owner=membership),
+            done=_("%(name)s es ahora el propietario de la cuenta; tú quedas como administrador.")
+            % {"name": membership.user.full_name},
+            to="users:list",
+        )
     return render(request, "members/users/transfer.html", _context(account, member=membership))
 
 
@@ -262,14 +257,12 @@ def _invitation_act(
         invitation = invitation_for(account=account, invitation_id=invitation_id)
     except MemberNotFound:
         raise Http404 from None
-    try:
-        service(invitation=invitation, actor=request.user)
-    except ValidationError as exc:
-        for message in exc.messages:
-            messages.error(request, message)
-    else:
-        messages.success(request, done % {"email": invitation.email})
-    return redirect("users:list")
+    return flash_and_redirect(
+        request,
+        partial(service, invitation=invitation, actor=request.user),
+        done=done % {"email": invitation.email},
+        to="users:list",
+    )
 
 
 @login_required
@@ -304,7 +297,7 @@ def seats(request: AppRequest) -> HttpResponse:
         try:
             seat_purchase_record(account=account, actor=request.user, quantity=quote.quantity)
         except ValidationError as exc:
-            form_errors_from(form, exc, {})
+            form_errors_from(form, exc)
         else:
             messages.success(
                 request,
@@ -330,9 +323,14 @@ def seats(request: AppRequest) -> HttpResponse:
     return render(request, "members/users/seats.html", context)
 
 
-def _refused(request: HttpRequest, exc: ValidationError, status: int) -> HttpResponse:
-    return render(
-        request, "members/invitation_refused.html", {"messages_list": exc.messages}, status=status
+def invitation_refused(request: HttpRequest, exc: ValidationError, status: int) -> HttpResponse:
+    """The page of an invitation link (a member's, a client's or a firm's) that can't be used."""
+    return refused_page(
+        request,
+        exc.messages,
+        status=status,
+        title=_("Invitación no válida"),
+        heading=_("No se puede usar esta invitación"),
     )
 
 
@@ -342,7 +340,9 @@ def invitation_accept_view(request: AppRequest, token: str) -> HttpResponse:
         invitation = invitation_for_token(token)
         invitation_refuse_other_person(invitation=invitation, user=request.user)
     except ValidationError as exc:
-        return _refused(request, exc, 403 if getattr(exc, "code", None) == "wrong_person" else 410)
+        return invitation_refused(
+            request, exc, 403 if getattr(exc, "code", None) == "wrong_person" else 410
+        )
     needs_password = invitation_needs_password(invitation)
     if not needs_password and not request.user.is_authenticated:
         messages.info(
@@ -374,7 +374,7 @@ def invitation_accept_view(request: AppRequest, token: str) -> HttpResponse:
                 "already_revoked",
                 "expired",
             }:
-                return _refused(request, exc, 410)
+                return invitation_refused(request, exc, 410)
             form_errors_from(form, exc, {"password": "password1"})
         else:
             if not request.user.is_authenticated:

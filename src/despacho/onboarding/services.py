@@ -24,7 +24,6 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth import password_validation
 from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, IntegrityError, transaction
@@ -50,6 +49,7 @@ from despacho.onboarding.rows import (
     validate_rows,
 )
 from despacho.people.models import User
+from despacho.people.validators import password_checked
 from despacho.tenancy.models import (
     PLAN_INCLUDED_SEATS,
     Account,
@@ -263,12 +263,7 @@ def client_account_create(
             email="" if by_rfc else row.email,
         )
     if password:
-        try:
-            password_validation.validate_password(
-                password, User(email=row.email, full_name=row.razon_social[:150])
-            )
-        except ValidationError as exc:
-            raise ValidationError({"password": exc.error_list}) from exc
+        password_checked(password, User(email=row.email, full_name=row.razon_social[:150]))
     row.sector, row.plan, row.password = sector, plan, password or None
     try:
         with transaction.atomic():

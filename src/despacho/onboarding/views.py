@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -15,6 +18,7 @@ from despacho.access.guards import MANAGERS_ONLY, manager_account
 from despacho.csvexport import csv_rows
 from despacho.firms.services import link_sent_message
 from despacho.forms import form_errors_from
+from despacho.http import flash_and_redirect
 from despacho.onboarding.csvfile import TEMPLATE_COLUMNS, UnreadableFile
 from despacho.onboarding.forms import ClientAccountForm, ImportUploadForm
 from despacho.onboarding.models import ImportJob, ImportStatus
@@ -54,7 +58,7 @@ def client_create(request: AppRequest) -> HttpResponse:
                 password=data.get("password"),
             )
         except ValidationError as exc:
-            form_errors_from(form, exc, {})
+            form_errors_from(form, exc)
         else:
             if isinstance(company, CompanyLink):  # the RFC or email is someone's: they decide
                 messages.success(request, link_sent_message(company))
@@ -157,12 +161,12 @@ def import_job_view(request: AppRequest, job_id: int) -> HttpResponse:
 @require_POST
 def import_confirm_view(request: AppRequest, job_id: int) -> HttpResponse:
     job = _job(request, job_id)
-    try:
-        import_confirm(job=job, actor=request.user)
-    except ValidationError as exc:
-        for message in exc.messages:
-            messages.error(request, message)
-    return redirect("onboarding:import_job", job_id=job.pk)
+    return flash_and_redirect(
+        request,
+        partial(import_confirm, job=job, actor=request.user),
+        done=None,
+        to=reverse("onboarding:import_job", kwargs={"job_id": job.pk}),
+    )
 
 
 @login_required

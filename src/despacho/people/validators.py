@@ -1,10 +1,12 @@
-"""Rules for people's names and emails, shared by forms, services and the API."""
+"""Rules for people's names, emails and passwords, shared by forms, services and the API."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from typing import Any
 
+from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
@@ -45,3 +47,16 @@ def validate_full_name(value: str) -> None:
 def normalize_email(value: str) -> str:
     """Emails are compared case-insensitively: store them trimmed and lower-case."""
     return value.strip().lower()
+
+
+def password_checked(password: str, holder: Any) -> str:
+    """The password if Django's validators accept it; ValidationError on the password field.
+
+    ``holder`` is whoever will log in with it (a person, or a portal access or user): the
+    validators compare the password with its name, email or RFC.
+    """
+    try:
+        password_validation.validate_password(password, holder)
+    except ValidationError as exc:
+        raise ValidationError({"password": exc.error_list}) from exc
+    return password

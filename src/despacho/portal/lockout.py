@@ -2,17 +2,18 @@
 
 The policy is the staff login's (``security.lockout``, docs/security.md):
 
-- failures count per identity + address (``AXES_FAILURE_LIMIT``, 5) and per
-  address alone (``LOGIN_FAILURE_LIMIT_PER_IP``); reaching either locks that
-  pair or that address, so a stranger guessing elsewhere never locks the
-  receiver out of their own address;
+- failures count per identity + address (``security.lockout.pair_limit``, 5) and
+  per address alone (``address_limit``); reaching either locks that pair or that
+  address, so a stranger guessing elsewhere never locks the receiver out of
+  their own address;
 - failures also count per identity from anywhere (``PORTAL_SLOWDOWN_FAILURES``,
   twice the pair limit): reaching it slows the identity down, only for
   addresses that never logged in as it. Guesses spread over many addresses
   wait; the receiver at an address they used before does not;
 - the cool-off is ``security.lockout.cool_off_after``: 15 minutes, doubling
   with each lock-out of the same counter, at most a day; attempts during a
-  lock-out neither count nor extend it; a quiet day forgets the history.
+  lock-out neither count nor extend it; a quiet day forgets the history. The
+  wait a refusal names is ``security.lockout.minutes_left``.
 
 The identity is what the login looks up, keyed the same way: an RFC through
 ``normalize_rfc`` (``KIJ-0906199R1``, ``kij 0906199r1`` are one RFC), a
@@ -22,7 +23,6 @@ person's email through ``email_key``. Counters live in the database
 
 from __future__ import annotations
 
-import math
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
@@ -32,7 +32,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from despacho.portal.models import EventKind, LoginThrottle, PortalEvent
-from despacho.security.lockout import LOCKOUT_MEMORY, cool_off_after, email_key
+from despacho.security.lockout import (
+    LOCKOUT_MEMORY,
+    address_limit,
+    cool_off_after,
+    email_key,
+    pair_limit,
+)
 from despacho.tenancy.rfc import normalize_rfc
 
 
@@ -65,13 +71,13 @@ class Attempt:
         return f"id:{self.company_id}:{self.identity}"[:300]
 
     def thresholds(self) -> list[tuple[str, int]]:
-        pair_limit = settings.AXES_FAILURE_LIMIT
+        per_pair = pair_limit()
         keyed = [
-            (self.pair_key, pair_limit),
-            (self.identity_key, getattr(settings, "PORTAL_SLOWDOWN_FAILURES", 2 * pair_limit)),
+            (self.pair_key, per_pair),
+            (self.identity_key, getattr(settings, "PORTAL_SLOWDOWN_FAILURES", 2 * per_pair)),
         ]
         if self.ip_key:
-            keyed.append((self.ip_key, settings.LOGIN_FAILURE_LIMIT_PER_IP))
+            keyed.append((self.ip_key, address_limit()))
         return keyed
 
 
@@ -131,8 +137,3 @@ def success_record(attempt: Attempt) -> None:
     otherwise start afresh each time the receiver logs in.
     """
     LoginThrottle.objects.filter(key=attempt.pair_key).delete()
-
-
-def minutes_left(until: datetime, now: datetime | None = None) -> int:
-    now = now or timezone.now()
-    return max(1, math.ceil((until - now).total_seconds() / 60))

@@ -27,7 +27,7 @@ from despacho.audit.actions import Action
 from despacho.audit.services import audit_record
 from despacho.cfdi.models import Cfdi
 from despacho.names import before_period
-from despacho.people.validators import normalize_email
+from despacho.people.validators import normalize_email, password_checked
 from despacho.portal import lockout
 from despacho.portal.models import (
     EventKind,
@@ -37,7 +37,8 @@ from despacho.portal.models import (
     PortalLink,
     PortalUser,
 )
-from despacho.portal.services import password_checked, portal_link_create
+from despacho.portal.services import portal_link_create
+from despacho.security.lockout import minutes_left
 from despacho.security.throttle import mail_request_allowed
 from despacho.tenancy.models import Company
 from despacho.tenancy.rfc import normalize_rfc
@@ -110,7 +111,7 @@ def _locked_out(until: Any) -> ValidationError:
             "%(minutes)d minutos más (hasta las %(time)s). Si olvidaste tu contraseña, "
             "pide a la empresa que te envíe el acceso por correo."
         )
-        % {"minutes": lockout.minutes_left(until), "time": date_format(local, "H:i")},
+        % {"minutes": minutes_left(until), "time": date_format(local, "H:i")},
         code="locked_out",
     )
 

@@ -12,7 +12,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.contrib.auth import password_validation
 from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -25,7 +24,7 @@ from despacho.audit.actions import Action
 from despacho.audit.services import audit_record
 from despacho.names import validate_name_characters
 from despacho.people.models import User
-from despacho.people.validators import normalize_email
+from despacho.people.validators import normalize_email, password_checked
 from despacho.portal.models import (
     LOGIN_LINK_VALIDITY,
     PORTAL_LINK_VALIDITY,
@@ -90,15 +89,6 @@ def password_generate() -> str:
     """A random password of four groups of four characters (about 90 bits)."""
     raw = get_random_string(16, _PASSWORD_ALPHABET)
     return "-".join(raw[i : i + 4] for i in range(0, 16, 4))
-
-
-def password_checked(password: str, holder: Any) -> str:
-    """The password if Django's validators accept it; ValidationError on the password field."""
-    try:
-        password_validation.validate_password(password, holder)
-    except ValidationError as exc:
-        raise ValidationError({"password": exc.error_list}) from exc
-    return password
 
 
 def _name_checked(value: str, *, max_length: int) -> str:

@@ -16,13 +16,14 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from despacho.cfdi.selectors import cfdi_xml
-from despacho.http import client_ip
+from despacho.http import client_ip, refused_page
 from despacho.portal.archive import zip_stream
 from despacho.portal.forms import (
     ChoosePasswordForm,
@@ -72,6 +73,20 @@ def receiver_required(view: View) -> View:
 
 def _context(company: Company, **extra: Any) -> dict[str, Any]:
     return {"company": company, **extra}
+
+
+def _link_refused(request: HttpRequest, company: Company, exc: ValidationError) -> HttpResponse:
+    """A portal link (login or choose a password) that no longer works: its first reason."""
+    return refused_page(
+        request,
+        exc.messages[:1],
+        status=410,
+        title=_("Enlace no válido"),
+        heading=_("Este enlace ya no sirve"),
+        back=(reverse("portal:login", args=[company.slug]), _("Ir a la entrada del portal")),
+        base="portal/base.html",
+        context=_context(company),
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -140,12 +155,7 @@ def link_login_view(request: HttpRequest, slug: str, token: str) -> HttpResponse
             return redirect("portal:home", slug=company.slug)
         link = portal_link_for_token(company=company, token=token, purpose=LinkPurpose.LOGIN)
     except ValidationError as exc:
-        return render(
-            request,
-            "portal/link_refused.html",
-            _context(company, error=exc.messages[0]),
-            status=410,
-        )
+        return _link_refused(request, company, exc)
     return render(request, "portal/link_login.html", _context(company, link=link))
 
 
@@ -156,12 +166,7 @@ def password_view(request: HttpRequest, slug: str, token: str) -> HttpResponse:
     try:
         link = portal_link_for_token(company=company, token=token, purpose=LinkPurpose.SET_PASSWORD)
     except ValidationError as exc:
-        return render(
-            request,
-            "portal/link_refused.html",
-            _context(company, error=exc.messages[0]),
-            status=410,
-        )
+        return _link_refused(request, company, exc)
     form = ChoosePasswordForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

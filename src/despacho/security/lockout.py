@@ -84,10 +84,27 @@ def cool_off(request: HttpRequest | None) -> timedelta:
     return cool_off_after(lockouts_of(ip_address, since=moment - LOCKOUT_MEMORY))
 
 
+def pair_limit() -> int:
+    """Failures of one identity (an email, a portal RFC) from one address before that pair
+    is locked."""
+    return settings.AXES_FAILURE_LIMIT
+
+
+def address_limit() -> int:
+    """Failures from one address, whatever identities it tries, before the address is locked."""
+    return settings.LOGIN_FAILURE_LIMIT_PER_IP
+
+
+def minutes_left(until: datetime, now: datetime | None = None) -> int:
+    """The wait a lock-out page or message shows: whole minutes, rounded up, at least one."""
+    now = now or timezone.now()
+    return max(1, math.ceil((until - now).total_seconds() / 60))
+
+
 def _limit_of(parameter: str | list[str]) -> int:
     if parameter == "ip_address" or parameter == ["ip_address"]:
-        return settings.LOGIN_FAILURE_LIMIT_PER_IP
-    return settings.AXES_FAILURE_LIMIT
+        return address_limit()
+    return pair_limit()
 
 
 class LockoutHandler(AxesDatabaseHandler):
@@ -100,7 +117,7 @@ class LockoutHandler(AxesDatabaseHandler):
         scaled by its own limit, so the number reaches AXES_FAILURE_LIMIT exactly
         when some set reaches its own limit (5 for email + IP, 30 for the IP).
         """
-        limit = settings.AXES_FAILURE_LIMIT
+        limit = pair_limit()
         parameters = get_lockout_parameters(request, credentials)
         attempts_list = self.get_user_attempts(request, credentials)
         scaled = [
@@ -148,8 +165,7 @@ def lockout_response(
         if isinstance(handler, LockoutHandler)
         else _moment(request) + timedelta(minutes=settings.LOGIN_COOLOFF_MINUTES)
     )
-    seconds = max((until - _moment(request)).total_seconds(), 60)
-    minutes = math.ceil(seconds / 60)
+    minutes = minutes_left(until, _moment(request))
     return render(
         request,
         "security/lockout.html",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 from base64 import b32encode
+from functools import partial
 
 import qrcode
 import qrcode.image.svg
@@ -22,7 +23,7 @@ from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 
 from despacho.forms import form_errors_from
-from despacho.http import client_ip
+from despacho.http import client_ip, flash_and_redirect
 from despacho.security.forms import (
     AuditedPasswordChangeForm,
     AuditedSetPasswordForm,
@@ -103,7 +104,7 @@ def setup(request: AppRequest) -> HttpResponse:
         try:
             device, codes = totp_device_confirm(user=request.user, token=form.cleaned_data["code"])
         except ValidationError as exc:
-            form_errors_from(form, exc, {})
+            form_errors_from(form, exc)
         else:
             request.session.cycle_key()
             otp_login(request, device)
@@ -137,17 +138,15 @@ def recovery_codes(request: AppRequest) -> HttpResponse:
 @require_POST
 def disable(request: AppRequest) -> HttpResponse:
     form = DisableForm(request.POST)
-    if form.is_valid():
-        try:
-            two_factor_disable(user=request.user, password=form.cleaned_data["password"])
-        except ValidationError as exc:
-            for message in exc.messages:
-                messages.error(request, message)
-        else:
-            messages.success(request, _("Desactivaste la verificación en dos pasos."))
-    else:
+    if not form.is_valid():
         messages.error(request, _("Contraseña: escríbela para desactivar la verificación."))
-    return redirect("security:setup")
+        return redirect("security:setup")
+    return flash_and_redirect(
+        request,
+        partial(two_factor_disable, user=request.user, password=form.cleaned_data["password"]),
+        done=_("Desactivaste la verificación en dos pasos."),
+        to="security:setup",
+    )
 
 
 @login_required
@@ -158,18 +157,17 @@ def policy(request: AppRequest) -> HttpResponse:
         raise PermissionDenied(owner_only_message())
     form = PolicyForm(request.POST)
     form.is_valid()
-    try:
-        account_policy_set(
+    return flash_and_redirect(
+        request,
+        partial(
+            account_policy_set,
             account=account,
             actor=request.user,
             require_2fa_for_managers=form.cleaned_data.get("require_2fa_for_managers", False),
-        )
-    except ValidationError as exc:
-        for message in exc.messages:
-            messages.error(request, message)
-    else:
-        messages.success(request, _("Guardamos la política de seguridad de la cuenta."))
-    return redirect("security:setup")
+        ),
+        done=_("Guardamos la política de seguridad de la cuenta."),
+        to="security:setup",
+    )
 
 
 @never_cache

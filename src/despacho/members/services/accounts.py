@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -13,6 +12,7 @@ from despacho.audit.services import audit_record
 from despacho.names import validate_name_characters
 from despacho.people.models import User
 from despacho.people.services import clean_identity
+from despacho.people.validators import password_checked
 from despacho.tenancy.models import (
     PLAN_INCLUDED_SEATS,
     Account,
@@ -143,10 +143,7 @@ def user_create(
             }
         )
     if password is not None:
-        try:
-            password_validation.validate_password(password, User(email=email, full_name=full_name))
-        except ValidationError as exc:
-            raise ValidationError({"password": exc.error_list}) from exc
+        password_checked(password, User(email=email, full_name=full_name))
     user = User.objects.create_user(email=email, full_name=full_name, password=password)
     audit_record(
         actor=actor or user,

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -27,6 +26,7 @@ from despacho.members.models import (
 )
 from despacho.people.models import User
 from despacho.people.services import clean_identity
+from despacho.people.validators import password_checked
 from despacho.tenancy.models import Account, CompanyLink, Membership, MembershipStatus, Role
 from despacho.tokens import token_hash, token_mint
 
@@ -247,14 +247,7 @@ def invitation_accept(
     person = membership.user
     before = {"status": membership.status, "full_name": person.full_name}
     if not person.has_usable_password():
-        _email, clean_name = clean_identity(person.email, full_name or "")
-        person.full_name = clean_name
-        try:
-            password_validation.validate_password(password or "", person)
-        except ValidationError as exc:
-            raise ValidationError({"password": exc.error_list}) from exc
-        person.set_password(password)
-        person.save(update_fields=["full_name", "password"])
+        _first_password_set(person, full_name=full_name, password=password)
     elif user is None or not user.is_authenticated:
         raise ValidationError(
             _("Enlace de invitación: ya tienes contraseña; entra con ella para aceptar."),
@@ -277,12 +270,23 @@ def invitation_accept(
     return membership
 
 
+def _first_password_set(person: User, *, full_name: str | None, password: str | None) -> None:
+    """Someone who never logged in names themselves and chooses their first password.
+
+    The name follows the rules of ``clean_identity`` and the password Django's validators
+    (ValidationError on ``full_name`` or ``password``); the caller records the event.
+    """
+    _email, person.full_name = clean_identity(person.email, full_name or "")
+    person.set_password(password_checked(password or "", person))
+    person.save(update_fields=["full_name", "password"])
+
+
 def _client_activate(
     invitation: Invitation, *, full_name: str | None, password: str | None
 ) -> Membership:
-    assert invitation.membership_id is not None
     """A client whose account a firm created sets their name and password: the account is
     theirs (they were its owner from the start; until now nobody could log in as them)."""
+    assert invitation.membership_id is not None
     membership = (
         Membership.objects.select_for_update(of=("self",))
         .select_related("user", "account")
@@ -301,14 +305,7 @@ def _client_activate(
             code="already_accepted",
         )
     before = {"full_name": person.full_name, "activated": False}
-    _email, clean_name = clean_identity(person.email, full_name or "")
-    person.full_name = clean_name
-    try:
-        password_validation.validate_password(password or "", person)
-    except ValidationError as exc:
-        raise ValidationError({"password": exc.error_list}) from exc
-    person.set_password(password)
-    person.save(update_fields=["full_name", "password"])
+    _first_password_set(person, full_name=full_name, password=password)
     now = timezone.now()
     membership.joined_at = now
     membership.save(update_fields=["joined_at"])
