@@ -56,8 +56,8 @@ from django.utils.http import urlsafe_base64_encode
 
 from despacho.access.catalog import REQUIRES, Perm, is_valid, to_mask
 from despacho.access.models import Profile
-from despacho.api.keys import secret_hash
 from despacho.api.models import ApiKey
+from despacho.api.services import secret_hash
 from despacho.audit.models import AuditEvent
 from despacho.cfdi.models import Cfdi
 from despacho.members.models import Invitation

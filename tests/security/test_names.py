@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from despacho.access.catalog import Perm
 from despacho.access.models import Profile
 from despacho.access.services import profile_create, profile_update
-from despacho.api.keys import api_key_create
+from despacho.api.services import api_key_create
 from despacho.members.services.accounts import account_create, company_create, user_create
 from despacho.names import forbidden_characters, name_skeleton
 from despacho.portal.services import portal_access_create, portal_access_update, portal_user_add
