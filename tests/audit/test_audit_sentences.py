@@ -34,7 +34,7 @@ from despacho.members.services.members import (
     member_update,
 )
 from despacho.members.services.seats import seat_purchase_record
-from despacho.portal.services import (
+from despacho.portal.services.accesses import (
     portal_access_create,
     portal_access_send,
     portal_access_set_password,

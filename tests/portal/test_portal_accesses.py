@@ -16,7 +16,7 @@ from despacho.audit.actions import Action
 from despacho.audit.models import AuditEvent
 from despacho.cfdi.services import cfdi_ingest, cfdi_ingest_files
 from despacho.portal.models import AccessStatus, Origin, PortalAccess
-from despacho.portal.services import portal_access_create, portal_access_set_password
+from despacho.portal.services.accesses import portal_access_create, portal_access_set_password
 from tests.cfdi.cfdi_samples import INGRESO_HE, PAGO_HE, company_with_rfc, sample
 from tests.factories import make_account, make_grant, make_membership, owner_of
 
@@ -144,7 +144,7 @@ def test_a_weak_password_is_refused_by_the_password_rules():
 @hypothesis_settings(max_examples=30, deadline=None)
 @given(st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789&Ñ -", max_size=16))
 def test_any_rfc_typed_is_either_refused_with_a_code_or_stored_normalised(typed):
-    from despacho.portal.services import receiver_rfc_checked
+    from despacho.portal.services.accesses import receiver_rfc_checked
 
     try:
         rfc = receiver_rfc_checked(typed)

@@ -36,7 +36,7 @@ from despacho.cfdi.parsing import CfdiIndex, parse_xml, read_index
 from despacho.cfdi.refusals import Refusal, RefusalCode, unreadable
 from despacho.cfdi.seals import SealCheck, seal_check
 from despacho.people.models import User
-from despacho.portal.services import portal_accesses_ensure
+from despacho.portal.services.accesses import portal_accesses_ensure
 from despacho.tenancy.models import Company
 
 logger = logging.getLogger(__name__)

@@ -41,7 +41,7 @@ from despacho.cfdi.selectors import (
     cfdi_zip_selection,
 )
 from despacho.cfdi.services import cfdi_ingest_files
-from despacho.portal.delivery import cfdi_deliver, deliverable, delivery_default_email
+from despacho.portal.services.delivery import cfdi_deliver, deliverable, delivery_default_email
 from despacho.workspace.active import switch_company
 from despacho.workspace.request import AppRequest
 

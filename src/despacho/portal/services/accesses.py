@@ -1,7 +1,7 @@
 """Writes of the download portal: accesses, their people, emailed links, and the issuer's edits.
 
 The receiver's own actions (logging in, choosing a password, downloading) are
-in ``portal.receivers``; both record what they do.
+in ``portal.services.receiver_actions``; both record what they do.
 """
 
 from __future__ import annotations
