@@ -1,4 +1,4 @@
-"""One "not found" family: every app's "missing or not yours" derives from despacho.errors.NotFound."""
+"""One "not found" family: every app's "missing or not yours" derives from errors.NotFound."""
 
 from __future__ import annotations
 
