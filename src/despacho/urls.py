@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("despacho.members.access_urls")),
     path("bitacora/", include("despacho.members.audit_urls")),
     path("cfdi/", include("despacho.cfdi.urls")),
+    path("cfdi/", include("despacho.portal.delivery_urls")),
     path("", include("despacho.members.urls")),
     path("", include("despacho.members.invitation_urls")),
     path("portal-accesos/", include("despacho.portal.manage_urls")),

@@ -19,7 +19,7 @@ from despacho.access.decisions import forget, may_manage
 from despacho.access.guards import manager_account
 from despacho.access.selectors import managed_account, manager_membership
 from despacho.access.services import profile_create
-from despacho.api.keys import api_key_create
+from despacho.api.services import api_key_create
 from despacho.members.services.members import member_deactivate
 from despacho.members.views import managed_account as users_page_account
 from despacho.people.models import User

@@ -9,7 +9,7 @@ from datetime import datetime
 from django.db import transaction
 
 from despacho.access.catalog import Perm
-from despacho.api.keys import api_key_create
+from despacho.api.services import api_key_create
 from despacho.tenancy.models import Account, Company, Membership, MembershipStatus, Role
 from tests.factories import add_member, make_account, make_company, owner_of
 

@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from despacho.access.catalog import Perm
 from despacho.access.models import Grant
-from despacho.api.keys import api_key_resolve, api_key_revoke
 from despacho.api.models import ApiKey
+from despacho.api.services import api_key_resolve, api_key_revoke
 from despacho.members.services.members import member_deactivate
 from despacho.tenancy.models import Membership, MembershipStatus, Role
 from tests.api.conftest import api_as, error_of

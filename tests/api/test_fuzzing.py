@@ -30,7 +30,7 @@ from despacho.access.services import profile_create
 from despacho.cfdi.services import cfdi_ingest
 from despacho.members.models import Invitation
 from despacho.onboarding.services import import_start, import_validate
-from despacho.portal.services import portal_access_create
+from despacho.portal.services.accesses import portal_access_create
 from tests.api.factories import active_member, make_key, owner_membership
 from tests.cfdi.cfdi_samples import cfdi_xml, company_with_rfc
 from tests.factories import add_member, invite_link, make_account, valid_rfc

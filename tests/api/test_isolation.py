@@ -14,7 +14,7 @@ from despacho.access.catalog import Perm
 from despacho.access.services import profile_create
 from despacho.cfdi.services import cfdi_ingest
 from despacho.onboarding.services import import_start
-from despacho.portal.services import portal_access_create
+from despacho.portal.services.accesses import portal_access_create
 from despacho.tenancy.models import Membership
 from tests.api.conftest import api_as
 from tests.api.factories import active_member, make_tenant

@@ -12,8 +12,8 @@ import pytest
 from django.db import transaction
 from django.test import Client
 
-from despacho.api.keys import api_key_create
 from despacho.api.models import ApiKey
+from despacho.api.services import api_key_create
 from despacho.audit.models import AuditEvent
 from despacho.cfdi.services import cfdi_ingest
 from despacho.members.services.members import member_deactivate, member_delete, member_update

@@ -10,7 +10,7 @@ from despacho.access.catalog import Perm
 from despacho.api.models import IdempotencyRecord
 from despacho.audit.models import AuditEvent
 from despacho.portal.models import Origin, PortalAccess, PortalLink
-from despacho.portal.services import portal_access_create
+from despacho.portal.services.accesses import portal_access_create
 from tests.api.conftest import api_as, error_of
 from tests.api.factories import active_member, make_key, make_tenant
 

@@ -21,7 +21,7 @@ from django.urls import reverse
 import despacho
 from despacho.access.catalog import Perm
 from despacho.access.services import grant_set, profile_create, profile_update
-from despacho.api.keys import api_key_create, api_key_revoke
+from despacho.api.services import api_key_create, api_key_revoke
 from despacho.audit.actions import Action
 from despacho.audit.describe import FIELD_LABELS, SENTENCES
 from despacho.cfdi.services import Outcome, cfdi_ingest
@@ -34,7 +34,7 @@ from despacho.members.services.members import (
     member_update,
 )
 from despacho.members.services.seats import seat_purchase_record
-from despacho.portal.services import (
+from despacho.portal.services.accesses import (
     portal_access_create,
     portal_access_send,
     portal_access_set_password,

@@ -46,7 +46,7 @@ def world():
     """A firm's company with CFDIs of every category, a member, a client and a receiver."""
     from despacho.cfdi.services import cfdi_ingest
     from despacho.portal.models import PortalAccess
-    from despacho.portal.services import portal_access_set_password
+    from despacho.portal.services.accesses import portal_access_set_password
 
     company = company_with_rfc("EKU9003173C9")
     owner = owner_of(company.account)

@@ -11,9 +11,9 @@ from django.core import mail
 
 from despacho.firms.services import link_invite
 from despacho.onboarding.services import client_account_create
-from despacho.portal.delivery import cfdi_deliver
-from despacho.portal.receivers import portal_login_link_request
-from despacho.portal.services import portal_access_send
+from despacho.portal.services.accesses import portal_access_send
+from despacho.portal.services.delivery import cfdi_deliver
+from despacho.portal.services.receiver_actions import portal_login_link_request
 from despacho.security.tasks import password_reset_send
 from despacho.tenancy.models import Plan
 from tests.factories import (

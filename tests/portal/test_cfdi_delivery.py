@@ -16,7 +16,14 @@ pytestmark = pytest.mark.django_db
 
 
 def send(client, cfdi: Cfdi, email: str):
-    return client.post(reverse("cfdi:send", args=[cfdi.uuid]), {"email": email}, follow=True)
+    return client.post(
+        reverse("portal_delivery:send", args=[cfdi.uuid]), {"email": email}, follow=True
+    )
+
+
+def test_the_send_address_sits_beside_the_cfdi_pages():
+    uuid = "11111111-1111-4111-8111-111111111111"
+    assert reverse("portal_delivery:send", args=[uuid]) == f"/cfdi/{uuid}/enviar/"
 
 
 def test_the_receiver_gets_the_original_xml_the_pdf_and_the_portal_address(
@@ -86,7 +93,7 @@ def test_a_member_without_ventas_cannot_send_nor_see_it(client, smtp_inbox):
     member = make_membership(company.account)
     make_grant(member, company, "auxiliar_compras")
     client.force_login(member.user)
-    response = client.post(reverse("cfdi:send", args=[cfdi.uuid]), {"email": "a@b.mx"})
+    response = client.post(reverse("portal_delivery:send", args=[cfdi.uuid]), {"email": "a@b.mx"})
     assert response.status_code == 404
     assert smtp_inbox.messages == []
 
@@ -95,6 +102,6 @@ def test_another_tenants_cfdi_is_not_found(client, smtp_inbox):
     cfdi = issue(issuer(), receiver_rfc())
     stranger = issuer()
     client.force_login(owner_of(stranger.account))
-    response = client.post(reverse("cfdi:send", args=[cfdi.uuid]), {"email": "a@b.mx"})
+    response = client.post(reverse("portal_delivery:send", args=[cfdi.uuid]), {"email": "a@b.mx"})
     assert response.status_code == 404
     assert smtp_inbox.messages == []

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth.hashers import check_password
 from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.test import Client
 from django.urls import reverse
@@ -14,10 +15,12 @@ from hypothesis import strategies as st
 
 from despacho.audit.actions import Action
 from despacho.audit.models import AuditEvent
+from despacho.cfdi.models import Cfdi
 from despacho.cfdi.services import cfdi_ingest, cfdi_ingest_files
+from despacho.cfdi.signals import cfdi_stored
 from despacho.portal.models import AccessStatus, Origin, PortalAccess
-from despacho.portal.services import portal_access_create, portal_access_set_password
-from tests.cfdi.cfdi_samples import INGRESO_HE, PAGO_HE, company_with_rfc, sample
+from despacho.portal.services.accesses import portal_access_create, portal_access_set_password
+from tests.cfdi.cfdi_samples import INGRESO_HE, PAGO_HE, cfdi_xml, company_with_rfc, sample
 from tests.factories import make_account, make_grant, make_membership, owner_of
 
 from .scenario import RECEIVER_PASSWORD, access, issue, issuer, person, portal_login, receiver_rfc
@@ -82,6 +85,49 @@ def test_an_existing_access_is_left_as_it_is_by_ingestion():
     assert PortalAccess.objects.filter(company=company).count() == 1
 
 
+def test_the_access_is_created_in_the_transaction_that_stores_the_cfdi_and_falls_with_it():
+    # A receiver of cfdi_stored connected after the portal's sees the access already
+    # there, inside the storing transaction; its failure rolls back the row and the access.
+    company = issuer()
+    rfc = receiver_rfc()
+    seen = []
+
+    def fails_after_the_portal(sender, *, company, rows, **kwargs):
+        seen.append(
+            (
+                transaction.get_connection().in_atomic_block,
+                [row.receptor_rfc for row in rows],
+                PortalAccess.objects.filter(company=company, rfc=rfc).exists(),
+            )
+        )
+        raise RuntimeError("a later receiver failed")
+
+    cfdi_stored.connect(fails_after_the_portal, dispatch_uid="test_fails_after_the_portal")
+    try:
+        with pytest.raises(RuntimeError, match="a later receiver failed"):
+            cfdi_ingest(company=company, data=cfdi_xml(emisor=company.rfc, receptor=rfc))
+    finally:
+        cfdi_stored.disconnect(dispatch_uid="test_fails_after_the_portal")
+    assert seen == [(True, [rfc], True)]
+    assert not PortalAccess.objects.filter(company=company).exists()
+    assert not Cfdi.objects.filter(company=company).exists()
+    assert not AuditEvent.objects.filter(action=Action.PORTAL_ACCESSES_AUTO_CREATED).exists()
+    assert not default_storage.listdir(f"cfdi/{company.pk}")[1]
+
+
+def test_when_the_access_cannot_be_written_the_cfdi_is_not_stored(monkeypatch):
+    company = issuer()
+
+    def broken_ensure(**kwargs):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr("despacho.portal.services.accesses.portal_accesses_ensure", broken_ensure)
+    with pytest.raises(RuntimeError, match="database went away"):
+        cfdi_ingest(company=company, data=cfdi_xml(emisor=company.rfc, receptor=receiver_rfc()))
+    assert not Cfdi.objects.filter(company=company).exists()
+    assert not default_storage.listdir(f"cfdi/{company.pk}")[1]
+
+
 # ---------------------------------------------------------------- created by hand
 
 
@@ -144,7 +190,7 @@ def test_a_weak_password_is_refused_by_the_password_rules():
 @hypothesis_settings(max_examples=30, deadline=None)
 @given(st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789&Ñ -", max_size=16))
 def test_any_rfc_typed_is_either_refused_with_a_code_or_stored_normalised(typed):
-    from despacho.portal.services import receiver_rfc_checked
+    from despacho.portal.services.accesses import receiver_rfc_checked
 
     try:
         rfc = receiver_rfc_checked(typed)

@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from despacho.cfdi.models import Cfdi, Status
 from despacho.portal.models import EventKind, PortalAccess, PortalEvent
-from despacho.portal.services import portal_access_set_active, portal_user_set_active
+from despacho.portal.services.accesses import portal_access_set_active, portal_user_set_active
 from tests.factories import owner_of
 from tests.security.conftest import enqueued_tasks_during, served_until_closed, without_csrf
 

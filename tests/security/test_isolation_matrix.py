@@ -56,16 +56,16 @@ from django.utils.http import urlsafe_base64_encode
 
 from despacho.access.catalog import REQUIRES, Perm, is_valid, to_mask
 from despacho.access.models import Profile
-from despacho.api.keys import secret_hash
 from despacho.api.models import ApiKey
+from despacho.api.services import secret_hash
 from despacho.audit.models import AuditEvent
 from despacho.cfdi.models import Cfdi
 from despacho.members.models import Invitation
 from despacho.onboarding.models import ImportJob, ImportStatus
 from despacho.onboarding.services import import_start, import_validate
 from despacho.portal.models import PortalAccess, PortalLink, PortalUser
-from despacho.portal.receivers import PortalIdentity
-from despacho.portal.services import portal_access_send_many
+from despacho.portal.services.accesses import portal_access_send_many
+from despacho.portal.services.receiver_actions import PortalIdentity
 from despacho.portal.sessions import SESSION_KEY as PORTAL_SESSION_KEY
 from despacho.portal.sessions import session_start
 from despacho.tenancy.models import CompanyLink, Membership, Role

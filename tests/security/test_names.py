@@ -23,10 +23,14 @@ from hypothesis import strategies as st
 from despacho.access.catalog import Perm
 from despacho.access.models import Profile
 from despacho.access.services import profile_create, profile_update
-from despacho.api.keys import api_key_create
+from despacho.api.services import api_key_create
 from despacho.members.services.accounts import account_create, company_create, user_create
 from despacho.names import forbidden_characters, name_skeleton
-from despacho.portal.services import portal_access_create, portal_access_update, portal_user_add
+from despacho.portal.services.accesses import (
+    portal_access_create,
+    portal_access_update,
+    portal_user_add,
+)
 from despacho.tenancy.models import Company, Membership, Role
 from tests.api.conftest import api_as, error_of
 from tests.api.factories import make_tenant

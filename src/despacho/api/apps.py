@@ -11,7 +11,10 @@ class ApiConfig(AppConfig):
         from django.db.models.signals import pre_delete
 
         from despacho.access.signals import management_lost
-        from despacho.api.keys import revoke_keys_of_deleted_person, revoke_keys_of_former_manager
+        from despacho.api.services import (
+            revoke_keys_of_deleted_person,
+            revoke_keys_of_former_manager,
+        )
         from despacho.audit.describe import register_choices
         from despacho.people.models import User
 

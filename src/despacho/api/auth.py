@@ -22,10 +22,10 @@ from despacho.access.decisions import explain, may_manage, narrow
 from despacho.access.guards import MANAGERS_ONLY
 from despacho.access.selectors import company_for
 from despacho.api.errors import ApiError
-from despacho.api.keys import KeyRefused, api_key_resolve, api_key_touch
 from despacho.api.models import ApiKey
 from despacho.api.ratelimit import rate_limit_take
 from despacho.api.schemas import object_id
+from despacho.api.services import KeyRefused, api_key_resolve, api_key_touch
 from despacho.people.models import User
 from despacho.tenancy.models import Account, Company, Membership
 from despacho.tenancy.selectors import account_companies

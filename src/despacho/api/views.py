@@ -14,8 +14,8 @@ from django.views.decorators.http import require_POST
 from despacho.access.catalog import from_codes
 from despacho.access.guards import manager_account
 from despacho.api.forms import ApiKeyForm
-from despacho.api.keys import api_key_create, api_key_for, api_key_revoke, api_keys_of
 from despacho.api.models import ApiKey
+from despacho.api.services import api_key_create, api_key_for, api_key_revoke, api_keys_of
 from despacho.forms import form_errors_from
 from despacho.http import flash_and_redirect
 from despacho.workspace.request import AppRequest

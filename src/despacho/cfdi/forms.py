@@ -167,13 +167,3 @@ class ReportYearForm(forms.Form):
         if self.is_bound and self.is_valid():
             return int(self.cleaned_data["year"])
         return default
-
-
-class DeliveryForm(forms.Form):
-    """Where to send a CFDI; the rules (a valid address, a deliverable CFDI) are the service's."""
-
-    email = forms.CharField(
-        label=_("Correo del receptor"),
-        max_length=254,
-        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
-    )

@@ -6,7 +6,9 @@ deleted. So a batch may store some documents and refuse others, but never
 leaves a document half-stored (a file without a row is cleaned up, a row
 without its file cannot happen). The batch writes one audit event with its
 counts, instead of one per document, so that ingesting a ZIP of thousands
-does not double the writes.
+does not double the writes. The rows are announced (``cfdi.signals.cfdi_stored``)
+inside the transaction that writes them, so what the apps above do with them
+(the portal's accesses) is stored or rolled back with them.
 """
 
 from __future__ import annotations
@@ -31,12 +33,12 @@ from despacho.access.decisions import can
 from despacho.audit.actions import Action
 from despacho.audit.services import audit_record
 from despacho.cfdi.archives import Incoming, incoming_documents
-from despacho.cfdi.models import CATEGORY_PERM, Category, Cfdi, Direction, classify, storage_key
+from despacho.cfdi.models import CATEGORY_PERM, Cfdi, Direction, classify, storage_key
 from despacho.cfdi.parsing import CfdiIndex, parse_xml, read_index
 from despacho.cfdi.refusals import Refusal, RefusalCode, unreadable
 from despacho.cfdi.seals import SealCheck, seal_check
+from despacho.cfdi.signals import cfdi_stored
 from despacho.people.models import User
-from despacho.portal.services import portal_accesses_ensure
 from despacho.tenancy.models import Company
 
 logger = logging.getLogger(__name__)
@@ -230,16 +232,10 @@ def _row(
     )
 
 
-def _portal_accesses_for(company: Company, rows: list[Cfdi]) -> None:
-    """Receivers of newly stored issued CFDIs get a portal access (same transaction)."""
-    portal_accesses_ensure(
-        company=company,
-        receivers=[
-            (row.receptor_rfc, row.receptor_nombre)
-            for row in rows
-            if row.direction == Direction.EMITIDO and row.category == Category.VENTAS
-        ],
-    )
+def _announce_stored(company: Company, rows: list[Cfdi]) -> None:
+    """Tell the apps above which rows were stored, inside the transaction that stored them."""
+    if rows:
+        cfdi_stored.send(sender=Cfdi, company=company, rows=rows)
 
 
 def _duplicate(ready: _Ready) -> IngestOutcome:
@@ -257,7 +253,7 @@ def _store_one(company: Company, ready: _Ready, row: Cfdi) -> IngestOutcome:
     try:
         with transaction.atomic():
             row.save(force_insert=True)
-            _portal_accesses_for(company, [row])
+            _announce_stored(company, [row])
     except IntegrityError:
         # Someone stored the same UUID between our check and our insert.
         winner = (
@@ -346,7 +342,7 @@ def _store_chunk(
             )
         with transaction.atomic():
             Cfdi.objects.bulk_create([row for _ready, row in staged])
-            _portal_accesses_for(company, [row for _ready, row in staged])
+            _announce_stored(company, [row for _ready, row in staged])
     except IntegrityError:
         for _ready, row in staged:
             default_storage.delete(row.xml_path)

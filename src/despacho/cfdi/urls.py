@@ -14,7 +14,6 @@ urlpatterns = [
     ),
     path("<uuid:uuid>/", views.cfdi_detail, name="detail"),
     path("<uuid:uuid>/xml", views.cfdi_download_xml, name="xml"),
-    path("<uuid:uuid>/enviar/", views.cfdi_send, name="send"),
     path("<uuid:uuid>/pdf", views.cfdi_download_pdf, name="pdf"),
     re_path(r"^(?P<category>ventas|egresos|nomina)/$", views.cfdi_list_view, name="list"),
     re_path(r"^(?P<category>ventas|egresos|nomina)/zip$", views.cfdi_download_zip, name="zip"),

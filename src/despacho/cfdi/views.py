@@ -12,14 +12,15 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
 from despacho.access.decisions import can, explain
 from despacho.access.guards import denied
 from despacho.cfdi.content import read_content
 from despacho.cfdi.downloads import zip_stream
-from despacho.cfdi.forms import CfdiFilterForm, DeliveryForm, ReportYearForm, UploadForm
+from despacho.cfdi.forms import CfdiFilterForm, ReportYearForm, UploadForm
 from despacho.cfdi.models import CATEGORY_PERM, Category, Cfdi
+from despacho.cfdi.panels import cfdi_detail_panels
 from despacho.cfdi.parsing import CFDI_ZONE
 from despacho.cfdi.pdf import cfdi_pdf
 from despacho.cfdi.reports import (
@@ -41,7 +42,6 @@ from despacho.cfdi.selectors import (
     cfdi_zip_selection,
 )
 from despacho.cfdi.services import cfdi_ingest_files
-from despacho.portal.delivery import cfdi_deliver, deliverable, delivery_default_email
 from despacho.workspace.active import switch_company
 from despacho.workspace.request import AppRequest
 
@@ -134,34 +134,12 @@ def cfdi_detail(request: AppRequest, uuid: UUID) -> HttpResponse:
         )
         return redirect("cfdi:detail", uuid)
     content = read_content(cfdi_xml(cfdi))
-    context = {"cfdi": cfdi, "content": content, "can_deliver": deliverable(cfdi)}
-    if context["can_deliver"]:
-        context["delivery_form"] = DeliveryForm(initial={"email": delivery_default_email(cfdi)})
+    context = {
+        "cfdi": cfdi,
+        "content": content,
+        "detail_panels": cfdi_detail_panels(request, cfdi),
+    }
     return render(request, "cfdi/detail.html", context)
-
-
-@login_required
-@require_POST
-def cfdi_send(request: AppRequest, uuid: UUID) -> HttpResponse:
-    """Email the CFDI to its receiver (XML, PDF and the portal's address)."""
-    cfdi = _cfdi_or_404(request, uuid)
-    form = DeliveryForm(request.POST)
-    if form.is_valid():
-        try:
-            address = cfdi_deliver(actor=request.user, cfdi=cfdi, email=form.cleaned_data["email"])
-        except ValidationError as exc:
-            for message in exc.messages:
-                messages.error(request, message)
-        else:
-            messages.success(
-                request,
-                _("Enviamos el CFDI a %(email)s, con el XML y el PDF.") % {"email": address},
-            )
-    else:
-        for field_errors in form.errors.values():
-            for error in field_errors:
-                messages.error(request, str(error))
-    return redirect("cfdi:detail", uuid=cfdi.uuid)
 
 
 @login_required

@@ -27,7 +27,7 @@ from despacho.portal.selectors import (
     portal_access_list,
     portal_manage_company,
 )
-from despacho.portal.services import (
+from despacho.portal.services.accesses import (
     portal_access_create,
     portal_access_send,
     portal_access_set_active,

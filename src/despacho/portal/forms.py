@@ -158,3 +158,13 @@ class PortalFilterForm(forms.Form):
             tipo=data.get("tipo") or "",
             folio=data.get("folio") or "",
         )
+
+
+class DeliveryForm(forms.Form):
+    """Where to send a CFDI; the rules (a valid address, a deliverable CFDI) are the service's."""
+
+    email = forms.CharField(
+        label=_("Correo del receptor"),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )

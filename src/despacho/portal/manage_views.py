@@ -37,7 +37,7 @@ from despacho.portal.selectors import (
     portal_manage_company,
     portal_user_for,
 )
-from despacho.portal.services import (
+from despacho.portal.services.accesses import (
     PasswordSet,
     portal_access_create,
     portal_access_send,

@@ -22,7 +22,7 @@ from despacho.cfdi.parsing import CFDI_ZONE
 from despacho.errors import NotFound
 from despacho.people.models import Viewer
 from despacho.portal.models import PortalAccess, PortalEvent, PortalLink, PortalUser
-from despacho.portal.receivers import PortalIdentity
+from despacho.portal.services.receiver_actions import PortalIdentity
 from despacho.tenancy.models import Company
 from despacho.tenancy.rfc import normalize_rfc
 from despacho.textsearch import fold

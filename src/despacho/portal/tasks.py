@@ -80,7 +80,7 @@ def portal_login_links_send(company_id: int, email: str) -> int:
 
     The request that asked only queued this task, so it answered the same for any address.
     """
-    from despacho.portal.receivers import portal_login_links_create
+    from despacho.portal.services.receiver_actions import portal_login_links_create
     from despacho.tenancy.models import Company
 
     company = Company.objects.filter(pk=company_id).first()

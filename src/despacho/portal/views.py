@@ -33,7 +33,13 @@ from despacho.portal.forms import (
 )
 from despacho.portal.models import LinkPurpose
 from despacho.portal.pdf import portal_pdf_bytes
-from despacho.portal.receivers import (
+from despacho.portal.selectors import (
+    portal_cfdi_for,
+    portal_cfdi_list,
+    portal_cfdi_selection,
+    portal_company,
+)
+from despacho.portal.services.receiver_actions import (
     PortalIdentity,
     portal_download_record,
     portal_link_for_token,
@@ -41,12 +47,6 @@ from despacho.portal.receivers import (
     portal_login_link_request,
     portal_login_link_use,
     portal_password_choose,
-)
-from despacho.portal.selectors import (
-    portal_cfdi_for,
-    portal_cfdi_list,
-    portal_cfdi_selection,
-    portal_company,
 )
 from despacho.portal.sessions import session_end, session_identity, session_start
 from despacho.tenancy.models import Company

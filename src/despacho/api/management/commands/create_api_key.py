@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from despacho.api.keys import api_key_create
+from despacho.api.services import api_key_create
 from despacho.people.validators import normalize_email
 from despacho.tenancy.models import Account, Company, Membership
 

@@ -1,14 +1,14 @@
 """Writes of the download portal: accesses, their people, emailed links, and the issuer's edits.
 
 The receiver's own actions (logging in, choosing a password, downloading) are
-in ``portal.receivers``; both record what they do.
+in ``portal.services.receiver_actions``; both record what they do.
 """
 
 from __future__ import annotations
 
 import re
 import uuid as uuid_module
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from despacho.audit.actions import Action
 from despacho.audit.services import audit_record
+from despacho.cfdi.models import Category, Cfdi, Direction
 from despacho.names import validate_name_characters
 from despacho.people.models import User
 from despacho.people.validators import normalize_email, password_checked
@@ -143,9 +144,9 @@ def receiver_rfc_checked(value: str) -> str:
 def portal_accesses_ensure(*, company: Company, receivers: Iterable[tuple[str, str]]) -> int:
     """Create the missing automatic accesses for (RFC, name) receivers of issued CFDIs.
 
-    Runs inside the ingestion's transaction (called by ``cfdi.services`` after
-    it stores its rows). Generic RFCs, the company's own RFC and malformed RFCs
-    are skipped; an RFC that already has an access is left as it is.
+    Runs inside the ingestion's transaction (called by ``portal_accesses_for_stored``
+    when ``cfdi`` announces the rows it stored). Generic RFCs, the company's own RFC and
+    malformed RFCs are skipped; an RFC that already has an access is left as it is.
     """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("portal_accesses_ensure must run inside the ingestion's transaction")
@@ -186,6 +187,24 @@ def portal_accesses_ensure(*, company: Company, receivers: Iterable[tuple[str, s
         after={"rfcs": missing, "count": len(missing)},
     )
     return len(missing)
+
+
+def portal_accesses_for_stored(
+    sender: object, *, company: Company, rows: Sequence[Cfdi], **kwargs: object
+) -> None:
+    """Receiver of ``cfdi.signals.cfdi_stored`` (connected in ``PortalConfig.ready``).
+
+    The receivers of newly stored issued ventas CFDIs (what the portal serves) get an
+    access, in the transaction that stored the rows.
+    """
+    portal_accesses_ensure(
+        company=company,
+        receivers=[
+            (row.receptor_rfc, row.receptor_nombre)
+            for row in rows
+            if row.direction == Direction.EMITIDO and row.category == Category.VENTAS
+        ],
+    )
 
 
 @dataclass(frozen=True)

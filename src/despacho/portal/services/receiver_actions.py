@@ -37,7 +37,7 @@ from despacho.portal.models import (
     PortalLink,
     PortalUser,
 )
-from despacho.portal.services import portal_link_create
+from despacho.portal.services.accesses import portal_link_create
 from despacho.security.lockout import minutes_left
 from despacho.security.throttle import mail_request_allowed
 from despacho.tenancy.models import Company
