@@ -37,7 +37,7 @@ typecheck: $(STAMP)
 check: lint typecheck test
 
 # Recompile the committed catalogs after editing a .po (needs GNU gettext's msgfmt; CI
-# and a fresh clone use the committed .mo files, tests/test_locale.py checks they match).
+# and a fresh clone use the committed .mo files, tests/test_spanish.py checks they match).
 messages:
 	for po in src/despacho/locale/*/LC_MESSAGES/django.po; do msgfmt --check-format -o "$${po%.po}.mo" "$$po"; done
 

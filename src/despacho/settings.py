@@ -195,7 +195,7 @@ TASKS = {
     }
 }
 
-# CFDI ingestion limits (see docs/architecture.md, "cfdi").
+# CFDI ingestion limits (see docs/apps/cfdi.md).
 CFDI_MAX_BYTES = int(os.environ.get("CFDI_MAX_BYTES", 5 * 1024 * 1024))
 CFDI_ZIP_MAX_BYTES = int(os.environ.get("CFDI_ZIP_MAX_BYTES", 500 * 1024 * 1024))
 CFDI_ZIP_MAX_MEMBERS = int(os.environ.get("CFDI_ZIP_MAX_MEMBERS", 20_000))
@@ -206,7 +206,7 @@ CFDI_VERIFY_SEALS = config.env_bool("CFDI_VERIFY_SEALS", default=True)
 CFDI_ZIP_DOWNLOAD_MAX = int(os.environ.get("CFDI_ZIP_DOWNLOAD_MAX", 10_000))
 
 # The firm's workspace: link invitations and client activations live this many days;
-# CSV onboarding refuses files above these limits (see docs/architecture.md, "onboarding").
+# CSV onboarding refuses files above these limits (see docs/apps/onboarding.md).
 LINK_INVITATION_DAYS = int(os.environ.get("LINK_INVITATION_DAYS", 7))
 # Link invitations one firm may send per hour (each answered the same, so a cap is what
 # keeps anyone from sweeping RFCs or emails through them).

@@ -63,9 +63,9 @@ from despacho.cfdi.models import Cfdi
 from despacho.members.models import Invitation
 from despacho.onboarding.models import ImportJob, ImportStatus
 from despacho.onboarding.services import import_start, import_validate
+from despacho.portal.identity import PortalIdentity
 from despacho.portal.models import PortalAccess, PortalLink, PortalUser
 from despacho.portal.services.accesses import portal_access_send_many
-from despacho.portal.services.receiver_actions import PortalIdentity
 from despacho.portal.sessions import SESSION_KEY as PORTAL_SESSION_KEY
 from despacho.portal.sessions import session_start
 from despacho.tenancy.models import CompanyLink, Membership, Role

@@ -197,7 +197,7 @@ def api_key_revoke(*, actor: User | None, key: ApiKey) -> ApiKey:
 def api_keys_revoke_created_by(*, account: Account, creator: User, actor: User | None) -> int:
     """Revoke every live key ``creator`` made in the account (each audited); how many.
 
-    Runs when the creator stops managing the account (``tenancy.members.management_lost``),
+    Runs when the creator stops managing the account (``access.signals.management_lost``),
     inside that change's transaction: a key never outlives its creator's authority.
     """
     keys = (

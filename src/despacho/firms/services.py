@@ -4,7 +4,7 @@ accept, decline, revoke.
 Every function is a service: keyword-only, one transaction, the link row locked,
 who and when stored on the ``CompanyLink``, and an audit event written twice — once
 in the firm's account and once in the company's — so each side's Bitácora shows it.
-The emailed link is a ``people`` invitation of kind ``company_link`` (hashed,
+The emailed link is a members ``Invitation`` of kind ``company_link`` (hashed,
 single-use, minted when sent); the in-app notice reaches the same services by the
 link's id. Only the owner of the company's account answers an invitation; the owner
 or an admin of that account may revoke an accepted link. Revoking deletes the firm

@@ -1,5 +1,5 @@
-"""REST API of tenancy: companies, members and their grants, seats, member invitations,
-firm links.
+"""REST API of the account's administration: companies, members and their grants, seats,
+member invitations (firm links are the firms app's).
 
 Thin: each operation parses (ninja schemas), calls one service or selector, and
 serialises. Account-wide operations need an unrestricted key of an owner or admin;

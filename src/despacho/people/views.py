@@ -1,4 +1,5 @@
-"""Login, logout, password change and reset (Django's auth views), and accepting invitations."""
+"""Login and logout (Django's auth views). Password pages are security's; accepting an
+invitation is members'."""
 
 from __future__ import annotations
 

@@ -163,7 +163,7 @@ class LinkPurpose(models.TextChoices):
 class PortalLink(models.Model):
     """A single-use emailed link: choose a password (72 h) or log in once (30 min).
 
-    Hashed like people's invitations (``people.invitations.token_hash``): the
+    Hashed like people's invitations (``despacho.tokens.token_hash``): the
     token is minted by the task that sends the email and exists only there.
     """
 

@@ -21,8 +21,8 @@ from despacho.cfdi.models import Category, Cfdi, Direction
 from despacho.cfdi.parsing import CFDI_ZONE
 from despacho.errors import NotFound
 from despacho.people.models import Viewer
+from despacho.portal.identity import PortalIdentity
 from despacho.portal.models import PortalAccess, PortalEvent, PortalLink, PortalUser
-from despacho.portal.services.receiver_actions import PortalIdentity
 from despacho.tenancy.models import Company
 from despacho.tenancy.rfc import normalize_rfc
 from despacho.textsearch import fold

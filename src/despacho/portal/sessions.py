@@ -15,8 +15,8 @@ from django.http import HttpRequest
 from django.middleware.csrf import rotate_token
 from django.utils.crypto import constant_time_compare, salted_hmac
 
+from despacho.portal.identity import PortalIdentity
 from despacho.portal.models import PortalAccess, PortalUser
-from despacho.portal.services.receiver_actions import PortalIdentity
 from despacho.tenancy.models import Company
 
 SESSION_KEY = "portal"

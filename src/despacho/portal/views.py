@@ -31,6 +31,7 @@ from despacho.portal.forms import (
     PortalFilterForm,
     PortalLoginForm,
 )
+from despacho.portal.identity import PortalIdentity
 from despacho.portal.models import LinkPurpose
 from despacho.portal.pdf import portal_pdf_bytes
 from despacho.portal.selectors import (
@@ -40,7 +41,6 @@ from despacho.portal.selectors import (
     portal_company,
 )
 from despacho.portal.services.receiver_actions import (
-    PortalIdentity,
     portal_download_record,
     portal_link_for_token,
     portal_login,

@@ -1,7 +1,7 @@
 """Invitations: single-use, expiring links bound to an email.
 
 Only a SHA-256 of each token is stored. The token itself is minted by the task
-that sends the email (``people.tasks.invitation_send``), so it never sits in
+that sends the email (``members.tasks.invitation_send``), so it never sits in
 the database or in the task queue: it exists in the email and nowhere else.
 Creating or resending an invitation stores the hash of a token nobody knows,
 which also kills any link sent before.

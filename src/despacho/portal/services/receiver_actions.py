@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.hashers import check_password, make_password
@@ -29,6 +28,7 @@ from despacho.cfdi.models import Cfdi
 from despacho.names import before_period
 from despacho.people.validators import normalize_email, password_checked
 from despacho.portal import lockout
+from despacho.portal.identity import PortalIdentity
 from despacho.portal.models import (
     EventKind,
     LinkPurpose,
@@ -43,22 +43,6 @@ from despacho.security.throttle import mail_request_allowed
 from despacho.tenancy.models import Company
 from despacho.tenancy.rfc import normalize_rfc
 from despacho.tokens import token_hash
-
-
-@dataclass(frozen=True)
-class PortalIdentity:
-    """Who is logged in at a company's portal: the access, and the person if they have their own."""
-
-    access: PortalAccess
-    portal_user: PortalUser | None = None
-
-    @property
-    def company(self) -> Company:
-        return self.access.company
-
-    @property
-    def label(self) -> str:
-        return self.portal_user.email if self.portal_user else self.access.rfc
 
 
 def event_record(
