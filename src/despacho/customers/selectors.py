@@ -1,0 +1,119 @@
+"""Reads of customers, always scoped: ``Perm.DATOS_MAESTROS`` on the company, and the
+category's own permission for the customer's CFDIs (cfdi's selectors check it).
+
+Another company's customer is indistinguishable from a missing one (404).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
+
+from despacho.access.catalog import Perm
+from despacho.access.decisions import can
+from despacho.cfdi.models import Category, Cfdi, Direction
+from despacho.cfdi.selectors import CfdiFilters, categories_visible, cfdi_list
+from despacho.customers.models import Customer
+from despacho.errors import NotFound
+from despacho.people.models import Viewer
+from despacho.portal.models import PortalAccess
+from despacho.tenancy.models import Company
+from despacho.tenancy.rfc import normalize_rfc
+from despacho.textsearch import fold
+
+CFDIS_SHOWN = 20
+
+
+class CustomersForbidden(PermissionDenied):
+    """The viewer does not hold Perm.DATOS_MAESTROS on the company."""
+
+
+class CustomerNotFound(NotFound):
+    """Missing, or another company's: the same answer."""
+
+
+class Status:
+    ACTIVE = "activos"
+    ARCHIVED = "archivados"
+    ALL = "todos"
+
+
+def customers_company(*, viewer: Viewer, company: Company | None) -> Company:
+    """The company if the viewer may keep its master data; CustomersForbidden (403) otherwise."""
+    if company is None or not can(viewer, company, Perm.DATOS_MAESTROS):
+        raise CustomersForbidden(_("Tu acceso a esta empresa no incluye los datos maestros."))
+    return company
+
+
+def customers_allowed(*, viewer: Viewer, company: Company | None) -> bool:
+    return company is not None and can(viewer, company, Perm.DATOS_MAESTROS)
+
+
+def customer_list(
+    *, viewer: Viewer, company: Company | None, query: str = "", status: str = Status.ACTIVE
+) -> QuerySet[Customer]:
+    """The company's customers by razón social, filtered by RFC or name (accent-blind)."""
+    company = customers_company(viewer=viewer, company=company)
+    qs = Customer.objects.filter(company=company)
+    if status == Status.ACTIVE:
+        qs = qs.filter(is_active=True)
+    elif status == Status.ARCHIVED:
+        qs = qs.filter(is_active=False)
+    text = (query or "").strip()
+    if text:
+        qs = qs.filter(Q(rfc__contains=normalize_rfc(text)) | Q(name_folded__contains=fold(text)))
+    return qs.order_by("razon_social", "id")
+
+
+def customer_for(*, viewer: Viewer, company: Company | None, customer_id: int) -> Customer:
+    """One of the company's customers; CustomerNotFound for anyone else's."""
+    company = customers_company(viewer=viewer, company=company)
+    customer = (
+        Customer.objects.select_related("company__account")
+        .filter(pk=customer_id, company=company)
+        .first()
+    )
+    if customer is None:
+        raise CustomerNotFound(_("No existe ese cliente en esta empresa."))
+    return customer
+
+
+def customer_portal_access(customer: Customer) -> PortalAccess | None:
+    """The customer's access to the company's portal (generic RFCs never have one)."""
+    if customer.is_generic:
+        return None
+    return PortalAccess.objects.filter(company=customer.company_id, rfc=customer.rfc).first()
+
+
+@dataclass(frozen=True)
+class CustomerCfdis:
+    """One category's CFDIs with the customer, both ways, the newest first."""
+
+    category: Category
+    issued: list[Cfdi]  # issued by the company to the customer
+    received: list[Cfdi]  # received by the company from the customer
+
+    @property
+    def pairs(self) -> list[tuple[str, list[Cfdi]]]:
+        return [
+            (_("Emitidos al cliente"), self.issued),
+            (_("Recibidos del cliente"), self.received),
+        ]
+
+
+def customer_cfdis(
+    *, viewer: Viewer, customer: Customer, limit: int = CFDIS_SHOWN
+) -> list[CustomerCfdis]:
+    """The customer's CFDIs in each category the viewer's grant opens (cfdi's selector
+    checks each category's permission again)."""
+    company = customers_company(viewer=viewer, company=customer.company)
+    blocks = []
+    for category in categories_visible(viewer=viewer, company=company):
+        qs = cfdi_list(viewer=viewer, company=company, category=category, filters=CfdiFilters())
+        issued = qs.filter(Q(direction=Direction.EMITIDO) & Q(receptor_rfc=customer.rfc))
+        received = qs.filter(Q(direction=Direction.RECIBIDO) & Q(emisor_rfc=customer.rfc))
+        blocks.append(CustomerCfdis(category, list(issued[:limit]), list(received[:limit])))
+    return blocks
