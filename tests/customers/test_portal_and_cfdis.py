@@ -12,14 +12,24 @@ from django.urls import reverse
 
 from despacho.access.catalog import Perm
 from despacho.audit.models import AuditEvent
+from despacho.cfdi.models import Cfdi
+from despacho.cfdi.services import cfdi_ingest
 from despacho.customers.models import Customer
 from despacho.customers.selectors import customer_cfdis
 from despacho.portal.models import Origin, PortalAccess
+from tests.cfdi.cfdi_samples import cfdi_xml
 from tests.customers.helpers import moral_fields, real_rfc, register
 from tests.factories import make_account, make_company, make_grant, make_membership, owner_of
 from tests.portal.scenario import access, issue
 
 pytestmark = pytest.mark.django_db
+
+
+def received(company, emisor: str):
+    """Ingest a CFDI the company received from ``emisor``."""
+    outcome = cfdi_ingest(company=company, data=cfdi_xml(emisor=emisor, receptor=company.rfc))
+    assert outcome.status == "accepted", outcome
+    return Cfdi.objects.get(company=company, uuid=outcome.uuid)
 
 
 @pytest.fixture
@@ -82,11 +92,14 @@ def test_the_customers_cfdis_both_ways_only_in_categories_the_viewer_sees(compan
     customer = register(company, rfc=real_rfc())
     sold = issue(company, customer.rfc)
     issue(company, real_rfc())  # someone else's
+    bought = received(company, customer.rfc)
     owner = owner_of(company.account)
-    [ventas, *others] = customer_cfdis(viewer=owner, customer=customer)
-    assert ventas.category == "ventas"
-    assert ventas.issued == [sold]
-    assert all(not block.issued for block in others)
+    blocks = {b.category: b for b in customer_cfdis(viewer=owner, customer=customer)}
+    assert blocks["ventas"].rows == [sold]
+    assert blocks["ventas"].title == "Ventas · emitidos al cliente"
+    assert blocks["egresos"].rows == [bought]
+    assert blocks["egresos"].title == "Egresos · recibidos del cliente"
+    assert blocks["nomina"].rows == []
     # A member with Datos maestros but not Ventas sees the customer, not its sales.
     member = make_membership(company.account)
     make_grant(member, company, "consulta", add={Perm.DATOS_MAESTROS}, remove={Perm.VENTAS})
@@ -103,4 +116,4 @@ def test_the_customers_page_shows_its_portal_access_and_cfdis(company):
     access_ = PortalAccess.objects.get(company=company, rfc=customer.rfc)
     assert reverse("portal_manage:detail", args=[access_.pk]) in page
     assert reverse("cfdi:detail", args=[sold.uuid]) in page
-    assert "Emitidos al cliente" in page and "Recibidos del cliente" in page
+    assert "Ventas · emitidos al cliente" in page and "Egresos · recibidos del cliente" in page

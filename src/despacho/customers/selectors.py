@@ -90,30 +90,34 @@ def customer_portal_access(customer: Customer) -> PortalAccess | None:
 
 @dataclass(frozen=True)
 class CustomerCfdis:
-    """One category's CFDIs with the customer, both ways, the newest first."""
+    """One category's CFDIs with the customer, the newest first. Ventas and Nómina are
+    what the company issued to it, Egresos what it received from it (``cfdi.classify``)."""
 
     category: Category
-    issued: list[Cfdi]  # issued by the company to the customer
-    received: list[Cfdi]  # received by the company from the customer
+    rows: list[Cfdi]
 
     @property
-    def pairs(self) -> list[tuple[str, list[Cfdi]]]:
-        return [
-            (_("Emitidos al cliente"), self.issued),
-            (_("Recibidos del cliente"), self.received),
-        ]
+    def issued(self) -> bool:
+        return self.category != Category.EGRESOS
+
+    @property
+    def title(self) -> str:
+        direction = _("emitidos al cliente") if self.issued else _("recibidos del cliente")
+        return f"{self.category.label} · {direction}"
 
 
 def customer_cfdis(
     *, viewer: Viewer, customer: Customer, limit: int = CFDIS_SHOWN
 ) -> list[CustomerCfdis]:
-    """The customer's CFDIs in each category the viewer's grant opens (cfdi's selector
-    checks each category's permission again)."""
+    """The customer's CFDIs, both ways, in each category the viewer's grant opens (cfdi's
+    selector checks each category's permission again)."""
     company = customers_company(viewer=viewer, company=customer.company)
     blocks = []
     for category in categories_visible(viewer=viewer, company=company):
         qs = cfdi_list(viewer=viewer, company=company, category=category, filters=CfdiFilters())
-        issued = qs.filter(Q(direction=Direction.EMITIDO) & Q(receptor_rfc=customer.rfc))
-        received = qs.filter(Q(direction=Direction.RECIBIDO) & Q(emisor_rfc=customer.rfc))
-        blocks.append(CustomerCfdis(category, list(issued[:limit]), list(received[:limit])))
+        rows = qs.filter(
+            Q(direction=Direction.EMITIDO, receptor_rfc=customer.rfc)
+            | Q(direction=Direction.RECIBIDO, emisor_rfc=customer.rfc)
+        )
+        blocks.append(CustomerCfdis(Category(category), list(rows[:limit])))
     return blocks
