@@ -60,7 +60,11 @@ def test_a_persona_fisica_is_registered_with_a_fisica_regimen(company):
     [
         ({"rfc": "ABC"}, "rfc", "rfc_length", "RFC: debe tener 12"),
         ({"rfc": "EKU9003173C8"}, "rfc", "rfc_check_digit", "dígito verificador"),
+        ({"rfc": " "}, "rfc", "required", "RFC: escribe el RFC"),
         ({"razon_social": "  "}, "razon_social", "required", "Razón social"),
+        ({"regimen_fiscal": ""}, "regimen_fiscal", "required", "Régimen fiscal: elige"),
+        ({"uso_cfdi": ""}, "uso_cfdi", "required", "Uso CFDI: elige"),
+        ({"codigo_postal": ""}, "codigo_postal", "required", "Código postal: escribe"),
         (
             {"razon_social": "COMERCIALIZADORA DEL NORTE, S.A. DE C.V."},
             "razon_social",
@@ -256,3 +260,21 @@ def test_a_uso_is_accepted_exactly_when_the_catalog_allows_it_for_the_regimen(us
 def test_every_uso_of_cfdi_4_allows_some_regimen_and_p01_none():
     assert {uso for uso in USOS if not uso_regimenes(uso)} == {"P01"}
     assert all(uso_regimenes(uso) <= set(REGIMENES) for uso in USOS)
+
+
+def test_a_concurrent_registration_of_the_same_rfc_is_refused_not_an_error(company):
+    """The check before the insert passed, then another request stored the RFC: the
+    unique constraint decides and the loser gets the same refusal."""
+    from unittest import mock
+
+    from despacho.customers import services
+
+    existing = register(company)
+    real_check = services._duplicate_check
+    calls = iter([lambda *args, **kw: None, real_check])
+    with mock.patch.object(
+        services, "_duplicate_check", side_effect=lambda *a, **kw: next(calls)(*a, **kw)
+    ):
+        field, code, _message = refusal(company, rfc=existing.rfc)
+    assert (field, code) == ("rfc", "duplicate_rfc")
+    assert Customer.objects.filter(company=company).count() == 1

@@ -32,9 +32,11 @@ class CustomerFilterForm(forms.Form):
 
 
 class CustomerForm(forms.Form):
+    # Every field optional here: the service refuses an empty one naming the field.
     rfc = forms.CharField(
         label=_("RFC"),
         max_length=20,
+        required=False,
         help_text=_("Genéricos: XAXX010101000 (público en general) y XEXX010101000 (extranjeros)."),
     )
     razon_social = forms.CharField(
@@ -43,11 +45,11 @@ class CustomerForm(forms.Form):
         required=False,
         help_text=_("Exactamente como en la constancia de situación fiscal, sin «S.A. de C.V.»."),
     )
-    regimen_fiscal = forms.ChoiceField(label=_("Régimen fiscal"))
+    regimen_fiscal = forms.ChoiceField(label=_("Régimen fiscal"), required=False)
     codigo_postal = forms.CharField(
-        label=_("Código postal del domicilio fiscal"), max_length=5, min_length=5
+        label=_("Código postal del domicilio fiscal"), max_length=5, required=False
     )
-    uso_cfdi = forms.ChoiceField(label=_("Uso CFDI por omisión"))
+    uso_cfdi = forms.ChoiceField(label=_("Uso CFDI por omisión"), required=False)
     forma_pago = forms.ChoiceField(label=_("Forma de pago por omisión"), required=False)
     metodo_pago = forms.ChoiceField(label=_("Método de pago por omisión"), required=False)
     tax_id = forms.CharField(

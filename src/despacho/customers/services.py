@@ -14,7 +14,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -129,8 +129,16 @@ def _razon_social_checked(value: str, *, rfc: str) -> str:
     return name
 
 
+def _required(field: str, value: str, message: str) -> None:
+    if not (value or "").strip():
+        raise _refused(field, message, "required")
+
+
 def _regimen_checked(code: str, *, rfc: str) -> str:
     code = (code or "").strip()
+    _required(
+        "regimen_fiscal", code, _("Régimen fiscal: elige el de la constancia de situación fiscal.")
+    )
     if rfc in (PUBLICO_EN_GENERAL, EXTRANJERO) and code != GENERIC_REGIMEN:
         raise _refused(
             "regimen_fiscal",
@@ -149,6 +157,7 @@ def _regimen_checked(code: str, *, rfc: str) -> str:
 
 def _cp_checked(value: str) -> str:
     cp = (value or "").strip()
+    _required("codigo_postal", cp, _("Código postal: escribe el del domicilio fiscal (5 dígitos)."))
     if not re.fullmatch(r"[0-9]{5}", cp) or not exists(Catalog.CODIGO_POSTAL, cp):
         raise _refused(
             "codigo_postal",
@@ -269,6 +278,7 @@ class CustomerData:
 def customer_checked(*, rfc: str, **fields: Any) -> CustomerData:
     """Every rule of one customer's fields; the first broken one is refused, naming its field."""
     regimen = _regimen_checked(fields.get("regimen_fiscal", ""), rfc=rfc)
+    _required("uso_cfdi", fields.get("uso_cfdi", ""), _("Uso CFDI: elige el uso por omisión."))
     try:
         uso = validate_uso_cfdi(fields.get("uso_cfdi", ""), regimen=regimen)
     except ValidationError as exc:
@@ -337,21 +347,30 @@ def customer_create(*, company: Company, actor: User, rfc: str, **fields: Any) -
     data = customer_checked(rfc=clean_rfc, **fields)
     _duplicate_check(company, clean_rfc, data, exclude=None)
     customer = Customer(company=company, rfc=clean_rfc, **data.__dict__)
-    customer.save()
+    try:
+        with transaction.atomic():  # a concurrent registration of the same RFC: refused
+            customer.save()
+    except IntegrityError:
+        _duplicate_check(company, clean_rfc, data, exclude=None)
+        raise
     _audit(actor=actor, action=Action.CUSTOMER_CREATED, customer=customer, after=snapshot(customer))
     if (
         not customer.is_generic
         and clean_rfc != company.rfc
         and not PortalAccess.objects.filter(company=company, rfc=clean_rfc).exists()
     ):
-        portal_access_create(
-            company=company,
-            actor=actor,
-            rfc=clean_rfc,
-            name=customer.razon_social,
-            email=data.emails[0] if data.emails else "",
-            origin=Origin.AUTO,
-        )
+        try:
+            with transaction.atomic():
+                portal_access_create(
+                    company=company,
+                    actor=actor,
+                    rfc=clean_rfc,
+                    name=customer.razon_social,
+                    email=data.emails[0] if data.emails else "",
+                    origin=Origin.AUTO,
+                )
+        except IntegrityError:
+            pass  # a CFDI to this RFC created its access meanwhile: the customer has one
     return customer
 
 
