@@ -278,3 +278,18 @@ def test_a_concurrent_registration_of_the_same_rfc_is_refused_not_an_error(compa
         field, code, _message = refusal(company, rfc=existing.rfc)
     assert (field, code) == ("rfc", "duplicate_rfc")
     assert Customer.objects.filter(company=company).count() == 1
+
+
+def test_the_bitacora_tells_a_customers_change_in_spanish_with_sat_names(company):
+    from despacho.audit.describe import event_changes, event_sentence
+
+    customer = register(company)
+    customer_update(customer=customer, actor=owner_of(company.account), uso_cfdi="I04")
+    event = AuditEvent.objects.get(action="customer.updated")
+    assert "modificó los datos del cliente COMERCIALIZADORA DEL NORTE" in event_sentence(event)
+    [change] = event_changes(event)
+    assert (change.label, change.before, change.after) == (
+        "Uso CFDI",
+        "G03 — Gastos en general",
+        "I04 — Equipo de computo y accesorios",
+    )

@@ -72,11 +72,22 @@ def _field(field: str, exc: ValidationError) -> ValidationError:
     return ValidationError({field: exc.error_list})
 
 
-def snapshot(customer: Customer) -> dict[str, Any]:
+def customer_snapshot(customer: Customer) -> dict[str, Any]:
     """What the audit trail keeps of a customer."""
     return {
         "rfc": customer.rfc,
-        **{name: getattr(customer, name) for name in EDITABLE},
+        "razon_social": customer.razon_social,
+        "regimen_fiscal": customer.regimen_fiscal,
+        "codigo_postal": customer.codigo_postal,
+        "uso_cfdi": customer.uso_cfdi,
+        "forma_pago": customer.forma_pago,
+        "metodo_pago": customer.metodo_pago,
+        "tax_id": customer.tax_id,
+        "pais": customer.pais,
+        "emails": list(customer.emails),
+        "contact_name": customer.contact_name,
+        "contact_phone": customer.contact_phone,
+        "notes": customer.notes,
         "is_active": customer.is_active,
     }
 
@@ -353,7 +364,12 @@ def customer_create(*, company: Company, actor: User, rfc: str, **fields: Any) -
     except IntegrityError:
         _duplicate_check(company, clean_rfc, data, exclude=None)
         raise
-    _audit(actor=actor, action=Action.CUSTOMER_CREATED, customer=customer, after=snapshot(customer))
+    _audit(
+        actor=actor,
+        action=Action.CUSTOMER_CREATED,
+        customer=customer,
+        after=customer_snapshot(customer),
+    )
     if (
         not customer.is_generic
         and clean_rfc != company.rfc
@@ -380,7 +396,7 @@ def customer_update(*, customer: Customer, actor: User, **fields: Any) -> Custom
     customer = (
         Customer.objects.select_for_update().select_related("company__account").get(pk=customer.pk)
     )
-    before = snapshot(customer)
+    before = customer_snapshot(customer)
     current = {name: getattr(customer, name) for name in EDITABLE}
     data = customer_checked(rfc=customer.rfc, **{**current, **fields})
     _duplicate_check(customer.company, customer.rfc, data, exclude=customer.pk)
@@ -388,7 +404,7 @@ def customer_update(*, customer: Customer, actor: User, **fields: Any) -> Custom
         setattr(customer, name, value)
     customer.updated_at = timezone.now()
     customer.save()
-    after = snapshot(customer)
+    after = customer_snapshot(customer)
     if after != before:
         _audit(
             actor=actor,
