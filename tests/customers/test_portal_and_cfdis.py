@@ -76,6 +76,11 @@ def test_a_generic_rfc_never_gets_a_portal_access(company, fields):
     assert not PortalAccess.objects.filter(company=company).exists()
 
 
+def test_the_company_itself_as_a_customer_gets_no_access_to_its_own_portal(company):
+    register(company, rfc=company.rfc)
+    assert not PortalAccess.objects.filter(company=company).exists()
+
+
 def test_if_the_access_cannot_be_created_the_customer_is_not_registered_either(company):
     with (
         mock.patch(

@@ -83,6 +83,15 @@ def test_a_persona_fisica_is_registered_with_a_fisica_regimen(company):
         ({"emails": ["no-es-correo"]}, "emails", "invalid_email", "no-es-correo"),
         ({"tax_id": "123456789"}, "tax_id", "tax_id_not_foreign", "extranjeros"),
         ({"contact_name": "Ana\u202eLópez"}, "contact_name", "forbidden_characters", "Contacto"),
+        ({"razon_social": "A" * 301}, "razon_social", "razon_social_length", "300"),
+        ({"contact_phone": "5" * 31}, "contact_phone", "contact_phone_length", "Teléfono"),
+        ({"notes": "x" * 2001}, "notes", "notes_length", "Notas: máximo 2000"),
+        (
+            {"emails": [f"c{n}@example.mx" for n in range(11)]},
+            "emails",
+            "too_many_emails",
+            "Correos: máximo 10",
+        ),
     ],
 )
 def test_each_rule_is_refused_naming_the_field_and_the_rule(company, fields, field, code, words):
