@@ -144,3 +144,15 @@ def test_the_operations_are_in_the_openapi_document():
     assert {"get", "post"} <= set(paths["/api/v1/customers"])
     assert {"get", "patch"} <= set(paths["/api/v1/customers/{customer_id}"])
     assert "post" in paths["/api/v1/customers/{customer_id}/archive"]
+
+
+def test_a_page_of_the_list_reads_the_portal_accesses_in_one_query(django_assert_max_num_queries):
+    tenant = make_tenant()
+    for _ in range(5):
+        register(tenant.company)
+    api = api_as(tenant.token)
+    with django_assert_max_num_queries(20) as captured:
+        items = api.get("/customers", {"company": str(tenant.company.pk)}).json()["items"]
+    assert len(items) == 5 and all(item["portal_access"] for item in items)
+    accesses = [q for q in captured.captured_queries if "portal_portalaccess" in q["sql"]]
+    assert len(accesses) == 1

@@ -24,8 +24,8 @@ from despacho.customers.selectors import (
     CustomersForbidden,
     customer_for,
     customer_list,
-    customer_portal_access,
     customers_company,
+    portal_access_ids,
 )
 from despacho.customers.selectors import (
     Status as ListStatus,
@@ -63,8 +63,10 @@ class CustomerOut(Schema):
     updated_at: datetime
 
     @staticmethod
-    def of(customer: Customer) -> CustomerOut:
-        access = customer_portal_access(customer)
+    def of(customer: Customer, access_ids: dict[int, int] | None = None) -> CustomerOut:
+        if access_ids is None:
+            access_ids = portal_access_ids([customer])
+        access = access_ids.get(customer.pk)
         return CustomerOut(
             id=str(customer.pk),
             company=str(customer.company_id),
@@ -82,7 +84,7 @@ class CustomerOut(Schema):
             contact_phone=customer.contact_phone,
             notes=customer.notes,
             is_active=customer.is_active,
-            portal_access=str(access.pk) if access else None,
+            portal_access=str(access) if access else None,
             created_at=local(customer.created_at),  # type: ignore[arg-type]
             updated_at=local(customer.updated_at),  # type: ignore[arg-type]
         )
@@ -160,7 +162,8 @@ def customers_list(
         status=ListStatus.ARCHIVED if archived else ListStatus.ACTIVE,
     )
     rows, next_cursor = paginate(qs, ordering=("rfc", "id"), limit=limit, cursor=cursor)
-    return {"items": [CustomerOut.of(c) for c in rows], "next_cursor": next_cursor}
+    access_ids = portal_access_ids(list(rows))
+    return {"items": [CustomerOut.of(c, access_ids) for c in rows], "next_cursor": next_cursor}
 
 
 @customers_router.post("", response=responses({201: CustomerOut}))

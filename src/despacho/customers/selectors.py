@@ -88,6 +88,20 @@ def customer_portal_access(customer: Customer) -> PortalAccess | None:
     return PortalAccess.objects.filter(company=customer.company_id, rfc=customer.rfc).first()
 
 
+def portal_access_ids(customers: list[Customer]) -> dict[int, int]:
+    """Customer id → its portal access's id, in one query (a page of the API's list)."""
+    by_rfc: dict[tuple[int, str], int] = {
+        (c.company_id, c.rfc): c.pk for c in customers if not c.is_generic
+    }
+    if not by_rfc:
+        return {}
+    accesses = PortalAccess.objects.filter(
+        company__in={company for company, _rfc in by_rfc},
+        rfc__in={rfc for _company, rfc in by_rfc},
+    ).values_list("company_id", "rfc", "pk")
+    return {by_rfc[(company, rfc)]: pk for company, rfc, pk in accesses if (company, rfc) in by_rfc}
+
+
 @dataclass(frozen=True)
 class CustomerCfdis:
     """One category's CFDIs with the customer, the newest first. Ventas and Nómina are
