@@ -8,6 +8,7 @@ from ninja.openapi.docs import Swagger
 from despacho.api import errors
 from despacho.api.auth import ApiKeyAuth
 from despacho.cfdi.api import cfdis_router
+from despacho.customers.api import customers_router
 from despacho.firms.api import links_router
 from despacho.members.access_api import permissions_router, profiles_router
 from despacho.members.api import companies_router, invitations_router, members_router, seats_router
@@ -49,4 +50,5 @@ api.add_router("/links", links_router)
 api.add_router("/imports", imports_router)
 api.add_router("/cfdis", cfdis_router)
 api.add_router("/portal-accesses", portal_accesses_router)
+api.add_router("/customers", customers_router)
 api.add_router("/audit-events", audit_router)

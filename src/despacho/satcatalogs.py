@@ -2,8 +2,8 @@
 
 One source for every catalog a person reads codes of: régimen fiscal, uso CFDI,
 forma and método de pago, moneda, tipo de comprobante, exportación, objeto de
-impuesto, impuestos, units, products and services, relations, periodicities, and
-Nómina's and Carta Porte's. The
+impuesto, impuestos, units, products and services, relations, periodicities, códigos
+postales, countries, and Nómina's and Carta Porte's. The
 detail page, the PDF and the régimen rules (``tenancy/regimen.py``) all ask here.
 """
 
@@ -30,6 +30,8 @@ class Catalog(StrEnum):
     CLAVE_UNIDAD = "C756_c_ClaveUnidad"
     CLAVE_PROD_SERV = "C756_c_ClaveProdServ"
     PERIODICIDAD = "C756_c_Periodicidad"
+    CODIGO_POSTAL = "C756_c_CodigoPostal"
+    PAIS = "C756_c_Pais"
     # Nómina 1.2
     TIPO_NOMINA = "C75b_c_TipoNomina"
     PERIODICIDAD_PAGO = "C75b_c_PeriodicidadPago"
@@ -58,6 +60,19 @@ def description(catalog: Catalog, code: str) -> str:
     if isinstance(found, list | tuple):  # c_Moneda: (name, decimals)
         found = found[0] if found else None
     return found if isinstance(found, str) else ""
+
+
+@lru_cache(maxsize=8192)
+def exists(catalog: Catalog, code: str) -> bool:
+    """Is the code in the catalog? (c_CodigoPostal has no description, only its rows.)"""
+    from satcfdi.catalogs import select
+
+    if not code:
+        return False
+    try:
+        return select(str(catalog), code) is not None
+    except Exception:  # a damaged catalog database must not break a page
+        return False
 
 
 def labelled(catalog: Catalog, code: str, separator: str = " · ") -> str:

@@ -28,6 +28,7 @@ from schemathesis.specs.openapi.checks import (
 from despacho.access.catalog import Perm
 from despacho.access.services import profile_create
 from despacho.cfdi.services import cfdi_ingest
+from despacho.customers.services import customer_create
 from despacho.members.models import Invitation
 from despacho.onboarding.services import import_start, import_validate
 from despacho.portal.services.accesses import portal_access_create
@@ -68,7 +69,7 @@ def seeded(
     db: Any, settings: Any, tmp_path: Any, _connection_kept_across_requests: Any
 ) -> dict[str, str]:
     """An account with a company, a CFDI, a member, an invitation, a profile, a link it sent,
-    an import, a portal access and a key."""
+    an import, a portal access, a customer and a key."""
     from django.db import transaction
 
     settings.MEDIA_ROOT = tmp_path / "media"
@@ -98,6 +99,15 @@ def seeded(
     outcome = cfdi_ingest(
         company=company, data=cfdi_xml(emisor=company.rfc, receptor="XAXX010101000")
     )
+    customer = customer_create(
+        company=company,
+        actor=owner.user,
+        rfc="XAXX010101000",
+        razon_social="PUBLICO EN GENERAL",
+        regimen_fiscal="616",
+        codigo_postal="06600",
+        uso_cfdi="S01",
+    )
     return {
         "token": make_key(owner),
         "company_id": str(company.pk),
@@ -108,6 +118,7 @@ def seeded(
         "link_id": str(sent_link.pk),
         "job_id": str(job.pk),
         "access_id": str(access.pk),
+        "customer_id": str(customer.pk),
     }
 
 

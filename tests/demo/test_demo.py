@@ -166,3 +166,14 @@ def test_a_demo_payment_row_shows_its_paid_amount_and_currency(client, settings,
     assert '<td class="amount">$17,852.75 MXN</td>' in row
     assert "0.00 XXX" not in body
     assert "XXX" not in body
+
+
+def test_the_demo_has_customers_one_with_its_portal_access_and_publico_en_general(settings):
+    from despacho.customers.models import Customer
+    from despacho.portal.models import PortalAccess
+
+    settings.DEBUG = True
+    load_demo()
+    customers = Customer.objects.filter(company__rfc="H&E951128469")
+    assert sorted(customers.values_list("rfc", flat=True)) == ["KIJ0906199R1", "XAXX010101000"]
+    assert PortalAccess.objects.filter(company__rfc="H&E951128469", rfc="KIJ0906199R1").exists()

@@ -45,6 +45,7 @@ def _media_root(settings, tmp_path):
 def world():
     """A firm's company with CFDIs of every category, a member, a client and a receiver."""
     from despacho.cfdi.services import cfdi_ingest
+    from despacho.customers.services import customer_create
     from despacho.portal.models import PortalAccess
     from despacho.portal.services.accesses import portal_access_set_password
 
@@ -78,11 +79,22 @@ def world():
     portal_access_set_password(
         access=access, actor=owner, rfc_confirmation=RECEIVER_RFC, password=RECEIVER_PASSWORD
     )
+    customer = customer_create(
+        company=company,
+        actor=owner,
+        rfc=RECEIVER_RFC,
+        razon_social="UNIVERSIDAD ROBOTICA ESPAÑOLA Y DE LAS ARTES APLICADAS",
+        regimen_fiscal="603",
+        codigo_postal="06600",
+        uso_cfdi="G03",
+        emails=["cuentas.por.pagar@universidad-robotica.example.mx"],
+    )
     return {
         "company": company,
         "owner": owner,
         "membership": membership,
         "access": access,
+        "customer": customer,
     }
 
 
@@ -111,6 +123,10 @@ def staff_pages(world) -> list[tuple[str, str]]:
         ("empresas-cliente-nuevo", "/empresas/clientes/nuevo/"),
         ("portal-accesos", "/portal-accesos/"),
         ("portal-acceso", f"/portal-accesos/{world['access'].pk}/"),
+        ("clientes", "/clientes/"),
+        ("clientes-nuevo", "/clientes/nuevo/"),
+        ("cliente", f"/clientes/{world['customer'].pk}/"),
+        ("cliente-editar", f"/clientes/{world['customer'].pk}/editar/"),
     ]
 
 

@@ -28,7 +28,8 @@ What must hold for every attempt:
 - no body contains B's RFC, razón social, account name, people's and receivers' emails or
   CFDI UUIDs (a portal's public pages may name the company whose portal they are, nothing
   more), no session ends up switched to, or logged into the portal of, a foreign company,
-  and B's memberships, invitations, CFDIs, portal accesses and audit trail are unchanged.
+  and B's memberships, invitations, CFDIs, portal accesses, customers and audit trail are
+  unchanged.
 
 Extension points (each later issue adds its line): KWARG_REGISTRY gets a line for every new
 kind of URL argument or API path parameter; ``_api_fill`` for a new body or query field
@@ -60,6 +61,8 @@ from despacho.api.models import ApiKey
 from despacho.api.services import secret_hash
 from despacho.audit.models import AuditEvent
 from despacho.cfdi.models import Cfdi
+from despacho.customers.models import Customer
+from despacho.customers.services import customer_create
 from despacho.members.models import Invitation
 from despacho.onboarding.models import ImportJob, ImportStatus
 from despacho.onboarding.services import import_start, import_validate
@@ -164,11 +167,27 @@ class World:
     b_company_link: Any = None  # Gamma, as a firm, invited B's company (pending)
     a2_link: Any = None  # Gamma, as a firm, invited A2 (pending; A's owner answers it)
     b_import: Any = None  # a CSV import of B's, validated and ready to confirm
+    b_customer: Any = None  # a customer of B's (with its portal access)
+    a2_customer: Any = None
     b_markers: list[str] = field(default_factory=list)
     a2_markers: list[str] = field(default_factory=list)
 
     def company_of_slug(self, slug: str) -> Any:
         return {c.slug: c for c in (self.a_company, self.a2_company, self.b_company)}[slug]
+
+
+def _customer(company: Any, actor: Any, name: str) -> Customer:
+    email = "maestro@" + name.lower().replace(" ", "-") + ".example.mx"
+    return customer_create(
+        company=company,
+        actor=actor,
+        rfc=any_rfc(),
+        razon_social=name,
+        regimen_fiscal="601",
+        codigo_postal="06600",
+        uso_cfdi="G03",
+        emails=[email],
+    )
 
 
 def _uuid_markers(cfdi: Cfdi) -> list[str]:
@@ -248,6 +267,9 @@ def build_world() -> World:
         ).pk
     )
     assert world.b_import.status == ImportStatus.READY, world.b_import.rows
+    # Customers (issue 15): one of B's and one of A2's, each with its portal access.
+    world.b_customer = _customer(world.b_company, b_owner, "CLIENTE MAESTRO RESERVADO DE BETA")
+    world.a2_customer = _customer(world.a2_company, owner_of(a), "CLIENTE MAESTRO DE ALFA DOS")
     world.b_markers = [
         world.b_company.rfc,
         world.b_company.razon_social,
@@ -264,6 +286,9 @@ def build_world() -> World:
         gamma_company.razon_social,
         "IMPORTACION RESERVADA DE BETA",
         "importado.beta@example.mx",
+        world.b_customer.rfc,
+        "CLIENTE MAESTRO RESERVADO DE BETA",
+        "maestro@cliente-reservado-de-beta.example.mx",
         *_uuid_markers(world.b_cfdi),
     ]
     world.a2_markers = [
@@ -275,6 +300,8 @@ def build_world() -> World:
         "CLIENTE RESERVADO DE ALFA DOS",
         "a2@example.mx",
         "receptor.alfados@example.mx",
+        world.a2_customer.rfc,
+        "CLIENTE MAESTRO DE ALFA DOS",
         *_uuid_markers(world.a2_cfdi),
     ]
     return world
@@ -457,6 +484,10 @@ KWARG_REGISTRY: dict[str, Callable[[World, Actor], list[Target]]] = {
         *_a2(w, actor, "link to A2", w.a2_link.pk),
     ],
     "job_id": lambda w, actor: [Target("B import", w.b_import.pk)],
+    "customer_id": lambda w, actor: [
+        Target("B customer", w.b_customer.pk),
+        *_a2(w, actor, "customer", w.a2_customer.pk),
+    ],
     # A send batch is not an object but a key: the page lists the active company's links
     # sent in it, so B's batch shows an empty list, the same page as a batch whose every
     # access was skipped. It may answer; the body check proves nothing of B is there.
@@ -481,6 +512,7 @@ def hostile_query(world: World) -> dict[str, str]:
         "cfdi": str(world.b_cfdi.pk),
         "access": str(world.b_access.pk),
         "person": str(world.b_person.pk),
+        "customer": str(world.b_customer.pk),
         "next": "/",
     }
 
@@ -634,6 +666,11 @@ def _snapshot(world: World) -> dict[str, object]:
             CompanyLink.objects.filter(
                 pk__in=[world.b_firm_link.pk, world.b_company_link.pk, world.a2_link.pk]
             ).values_list("pk", "status", "expires_at", "responded_at", "revoked_at")
+        ),
+        "customers": sorted(
+            Customer.objects.filter(company__in=out_of_reach).values_list(
+                "pk", "razon_social", "regimen_fiscal", "uso_cfdi", "emails", "is_active"
+            )
         ),
         "imports": list(
             ImportJob.objects.filter(pk=world.b_import.pk).values_list(

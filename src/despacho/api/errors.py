@@ -54,6 +54,7 @@ STATUS_BY_CODE: dict[str, int] = {
     "not_accepted": CONFLICT,
     "not_ready": CONFLICT,
     "duplicate_rfc": CONFLICT,
+    "duplicate_tax_id": CONFLICT,
     "access_disabled": CONFLICT,
     # Who may act: authenticated, but this person (or key) may not do it.
     "not_manager": FORBIDDEN,
