@@ -27,6 +27,7 @@ from tests.factories import (
     make_user,
     owner_of,
 )
+from tests.seals.samples import stored_certificate
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -78,6 +79,7 @@ def world():
     portal_access_set_password(
         access=access, actor=owner, rfc_confirmation=RECEIVER_RFC, password=RECEIVER_PASSWORD
     )
+    stored_certificate(company, "30001000000400002434")
     return {
         "company": company,
         "owner": owner,
@@ -111,6 +113,8 @@ def staff_pages(world) -> list[tuple[str, str]]:
         ("empresas-cliente-nuevo", "/empresas/clientes/nuevo/"),
         ("portal-accesos", "/portal-accesos/"),
         ("portal-acceso", f"/portal-accesos/{world['access'].pk}/"),
+        ("sellos", "/sellos/"),
+        ("sellos-subir", "/sellos/nuevo/"),
     ]
 
 

@@ -8,7 +8,7 @@ files. The audit's before/after holds metadata only (kind, serial, RFC, validity
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from cryptography import x509
@@ -19,6 +19,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_variables
 
 from despacho.access.catalog import Perm
 from despacho.access.decisions import can, may_manage
@@ -43,7 +44,7 @@ class _Parsed:
     valid_from: datetime
     valid_to: datetime
     certificate_der: bytes
-    key: rsa.RSAPrivateKey
+    key: rsa.RSAPrivateKey = field(repr=False)
 
 
 def _day(moment: datetime) -> str:
@@ -66,6 +67,7 @@ def _load_certificate(cer: bytes) -> x509.Certificate:
     )
 
 
+@sensitive_variables("key", "password", "loaded")
 def _load_key(key: bytes, password: str) -> rsa.RSAPrivateKey:
     if not key or key[:1] != b"\x30":  # every DER structure starts with a SEQUENCE
         raise ValidationError(
@@ -104,6 +106,7 @@ def _public_der(public_key: object) -> bytes:
     )
 
 
+@sensitive_variables("key", "password", "private_key", "signer")
 def _parse(cer: bytes, key: bytes, password: str) -> _Parsed:
     from OpenSSL import crypto
     from satcfdi.models import Signer
@@ -196,6 +199,7 @@ def _require_manager(actor: User, company: Company) -> None:
         )
 
 
+@sensitive_variables("key", "password", "parsed", "plain")
 def certificate_upload(
     *, company: Company, actor: User, kind: SealKind | str, cer: bytes, key: bytes, password: str
 ) -> Certificate:
@@ -283,6 +287,7 @@ def signing_certificate(*, company: Company, kind: SealKind | str) -> Certificat
     return found
 
 
+@sensitive_variables("private_key")
 def seal_sign(
     *,
     company: Company,

@@ -10,6 +10,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from despacho.access.catalog import Perm
@@ -44,6 +45,7 @@ def seal_list(request: AppRequest) -> HttpResponse:
 @require_perm(Perm.DATOS_MAESTROS)
 @require_http_methods(["GET", "POST"])
 @never_cache
+@sensitive_post_parameters("password")
 def seal_upload(request: AppRequest) -> HttpResponse:
     _require_manager(request)
     form = SealUploadForm(request.POST or None, request.FILES or None)
