@@ -14,7 +14,7 @@ from despacho.seals.models import Certificate, SealKind
 from despacho.seals.services import certificate_upload
 from despacho.workspace.active import SESSION_KEY as ACTIVE_COMPANY
 from tests.factories import make_account, make_grant, make_membership, owner_of
-from tests.seals.samples import EKU, company_of, pair
+from tests.seals.samples import EKU, company_of, pair, stored_certificate
 
 pytestmark = pytest.mark.django_db
 
@@ -140,3 +140,11 @@ def test_the_main_navigation_links_the_page_for_datos_maestros_only(client, comp
     client.logout()
     _login(client, _member(company, Perm.VENTAS), company)
     assert reverse("seals:list") not in client.get(reverse("home")).content.decode()
+
+
+def test_a_certificate_whose_uploader_is_gone_still_shows(client, company):
+    stored_certificate(company, "30001000000400009999")  # uploaded_by is None
+    _login(client, owner_of(company.account), company)
+    response = client.get(reverse("seals:list"))
+    assert response.status_code == 200
+    assert "30001000000400009999" in response.content.decode()
