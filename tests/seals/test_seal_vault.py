@@ -143,3 +143,14 @@ def test_no_secret_reaches_the_audit_or_the_logs(uploaded, caplog):
     for secret in _secrets():
         assert secret.decode("latin-1") not in events
         assert secret.decode("latin-1") not in caplog.text
+
+
+def test_a_vault_key_that_is_not_a_fernet_key_fails_the_system_check(settings):
+    from despacho.seals.apps import vault_keys_check
+
+    assert vault_keys_check() == []
+    settings.DESPACHO_VAULT_KEYS = ["no-es-una-llave"]
+    (error,) = vault_keys_check()
+    assert error.id == "seals.E001" and "Fernet" in error.msg
+    settings.DESPACHO_VAULT_KEYS = []
+    assert vault_keys_check()[0].id == "seals.E001"

@@ -1,4 +1,7 @@
+from typing import Any
+
 from django.apps import AppConfig
+from django.core import checks
 from django.utils.translation import gettext_lazy as _
 
 
@@ -12,3 +15,12 @@ class SealsConfig(AppConfig):
         from despacho.seals.models import SealKind
 
         register_choices("seal", SealKind.choices)
+        checks.register(vault_keys_check)
+
+
+def vault_keys_check(**kwargs: Any) -> list[checks.CheckMessage]:
+    """``despacho check`` (and every start) refuses a vault key that is not a Fernet key."""
+    from despacho.seals.vault import check_keys
+
+    problem = check_keys()
+    return [checks.Error(problem, id="seals.E001")] if problem else []

@@ -206,6 +206,8 @@ def certificate_upload(
     """Check the pair and store it: the key decrypted with ``password`` and re-encrypted by
     the vault (the password itself is not kept)."""
     _require_manager(actor, company)
+    if kind not in SealKind.values:
+        raise ValidationError({"kind": _("Elige si es CSD o e.firma.")})
     kind = SealKind(kind)
     parsed = _parse(cer, key, password)
     _check(parsed, company=company, kind=kind)

@@ -48,3 +48,12 @@ def reseal(token: bytes | memoryview) -> bytes:
         return _vault().rotate(bytes(token))
     except InvalidToken:
         raise VaultError("No vault key opens this token.") from None
+
+
+def check_keys() -> str:
+    """ "" if the configured keys make a vault; otherwise why not (for the system check)."""
+    try:
+        _vault()
+    except ImproperlyConfigured as exc:
+        return str(exc)
+    return ""
