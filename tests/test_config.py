@@ -82,6 +82,23 @@ def test_secret_key_from_the_environment_wins_and_writes_nothing(tmp_path, monke
     assert not (tmp_path / "secret_key").exists()
 
 
+def test_the_vault_key_is_generated_once_into_the_data_dir(tmp_path, monkeypatch):
+    from cryptography.fernet import Fernet
+
+    monkeypatch.delenv("DESPACHO_VAULT_KEY", raising=False)
+    first = config.vault_keys(tmp_path)
+    assert len(first) == 1
+    Fernet(first[0])  # a valid Fernet key
+    assert config.vault_keys(tmp_path) == first
+    assert stat.S_IMODE((tmp_path / "vault_key").stat().st_mode) == 0o600
+
+
+def test_vault_keys_from_the_environment_are_newest_first_and_write_nothing(tmp_path, monkeypatch):
+    monkeypatch.setenv("DESPACHO_VAULT_KEY", " nueva , vieja ")
+    assert config.vault_keys(tmp_path) == ["nueva", "vieja"]
+    assert not (tmp_path / "vault_key").exists()
+
+
 @pytest.mark.parametrize(
     ("raw", "expected"), [("1", True), ("sí", True), ("on", True), ("0", False), ("", False)]
 )

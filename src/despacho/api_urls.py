@@ -15,6 +15,7 @@ from despacho.members.api import companies_router, invitations_router, members_r
 from despacho.members.audit_api import audit_router
 from despacho.onboarding.api import imports_router
 from despacho.portal.api import portal_accesses_router
+from despacho.seals.api import certificates_router
 
 DESCRIPTION = """\
 Despacho's REST API. Authenticate with `Authorization: Bearer <key>` (keys are created
@@ -51,4 +52,5 @@ api.add_router("/imports", imports_router)
 api.add_router("/cfdis", cfdis_router)
 api.add_router("/portal-accesses", portal_accesses_router)
 api.add_router("/customers", customers_router)
+api.add_router("/certificates", certificates_router)
 api.add_router("/audit-events", audit_router)

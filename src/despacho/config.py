@@ -67,7 +67,7 @@ def data_dir() -> Path:
     path.mkdir(mode=PRIVATE_DIR_MODE, parents=True, exist_ok=True)
     _restrict(path, PRIVATE_DIR_MODE)
     # Made before this rule (0644 by a common umask): close what is already there.
-    for name in ("despacho.sqlite3", "secret_key"):
+    for name in ("despacho.sqlite3", "secret_key", "vault_key"):
         _restrict(path / name, PRIVATE_FILE_MODE)
     return path
 
@@ -98,6 +98,32 @@ def secret_key(directory: Path) -> str:
             with os.fdopen(fd, "w") as handle:
                 handle.write(secrets.token_urlsafe(64))
     return key_file.read_text().strip()
+
+
+def vault_keys(directory: Path) -> list[str]:
+    """The vault's Fernet keys, newest first: ``DESPACHO_VAULT_KEY`` (comma-separated), or
+    the lines of one generated once into the data directory (``make run``'s embedded mode).
+
+    The first key encrypts; every key decrypts. To rotate, put the new key first and the
+    old after it, run ``despacho vault_rotate``, then drop the old one (docs/apps/seals.md).
+    """
+    from_env = os.environ.get("DESPACHO_VAULT_KEY")
+    if from_env and from_env.strip():
+        return [key.strip() for key in from_env.split(",") if key.strip()]
+    key_file = directory / "vault_key"
+    if not key_file.exists():
+        from cryptography.fernet import Fernet
+
+        # O_EXCL: two processes starting together must not write two different keys.
+        try:
+            fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(Fernet.generate_key().decode() + "\n")
+    lines = key_file.read_text().splitlines()
+    return [line.strip() for line in lines if line.strip()]
 
 
 def email_settings(url: str) -> dict[str, Any]:

@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "despacho.cfdi",
     "despacho.portal",
     "despacho.customers",
+    "despacho.seals",
     "despacho.demo",
 ]
 
@@ -205,6 +206,12 @@ CFDI_ZIP_MAX_RATIO = int(os.environ.get("CFDI_ZIP_MAX_RATIO", 100))
 CFDI_VERIFY_SEALS = config.env_bool("CFDI_VERIFY_SEALS", default=True)
 # Most CFDIs one ZIP download may hold (the archive is streamed; this bounds its duration).
 CFDI_ZIP_DOWNLOAD_MAX = int(os.environ.get("CFDI_ZIP_DOWNLOAD_MAX", 10_000))
+
+# Seals (CSD and e.firma), see docs/apps/seals.md: the vault's keys (newest first) encrypt
+# private keys at rest; sandbox mode accepts SAT's public test certificates, expired or not.
+DESPACHO_VAULT_KEYS = config.vault_keys(DATA_DIR)
+DESPACHO_SEALS_SANDBOX = config.env_bool("DESPACHO_SEALS_SANDBOX", default=False)
+SEALS_MAX_BYTES = 64 * 1024
 
 # The firm's workspace: link invitations and client activations live this many days;
 # CSV onboarding refuses files above these limits (see docs/apps/onboarding.md).

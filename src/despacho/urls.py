@@ -22,5 +22,6 @@ urlpatterns = [
     path("empresas/", include("despacho.firms.urls")),
     path("empresas/", include("despacho.onboarding.urls")),
     path("claves-api/", include("despacho.api.urls")),
+    path("sellos/", include("despacho.seals.urls")),
     path("api/v1/", json_method_not_allowed(api_v1.urls)),
 ]

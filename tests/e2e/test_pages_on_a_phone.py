@@ -27,6 +27,7 @@ from tests.factories import (
     make_user,
     owner_of,
 )
+from tests.seals.samples import stored_certificate
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -89,6 +90,7 @@ def world():
         uso_cfdi="G03",
         emails=["cuentas.por.pagar@universidad-robotica.example.mx"],
     )
+    stored_certificate(company, "30001000000400002434")
     return {
         "company": company,
         "owner": owner,
@@ -127,6 +129,8 @@ def staff_pages(world) -> list[tuple[str, str]]:
         ("clientes-nuevo", "/clientes/nuevo/"),
         ("cliente", f"/clientes/{world['customer'].pk}/"),
         ("cliente-editar", f"/clientes/{world['customer'].pk}/editar/"),
+        ("sellos", "/sellos/"),
+        ("sellos-subir", "/sellos/nuevo/"),
     ]
 
 

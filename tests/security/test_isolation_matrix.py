@@ -71,6 +71,7 @@ from despacho.portal.models import PortalAccess, PortalLink, PortalUser
 from despacho.portal.services.accesses import portal_access_send_many
 from despacho.portal.sessions import SESSION_KEY as PORTAL_SESSION_KEY
 from despacho.portal.sessions import session_start
+from despacho.seals.models import Certificate
 from despacho.tenancy.models import CompanyLink, Membership, Role
 from tests.api.factories import make_key, owner_membership
 from tests.api.operations import Operation, api_operations, openapi_document, sample
@@ -86,6 +87,7 @@ from tests.factories import (
     owner_of,
 )
 from tests.portal.scenario import RECEIVER_PASSWORD, access, issue, person, portal_login
+from tests.seals.samples import stored_certificate
 
 pytestmark = pytest.mark.django_db
 
@@ -169,6 +171,8 @@ class World:
     b_import: Any = None  # a CSV import of B's, validated and ready to confirm
     b_customer: Any = None  # a customer of B's (with its portal access)
     a2_customer: Any = None
+    b_certificate: Any = None  # B's CSD (metadata; its key a vault token)
+    a2_certificate: Any = None
     b_markers: list[str] = field(default_factory=list)
     a2_markers: list[str] = field(default_factory=list)
 
@@ -270,6 +274,8 @@ def build_world() -> World:
     # Customers (issue 15): one of B's and one of A2's, each with its portal access.
     world.b_customer = _customer(world.b_company, b_owner, "CLIENTE MAESTRO RESERVADO DE BETA")
     world.a2_customer = _customer(world.a2_company, owner_of(a), "CLIENTE MAESTRO DE ALFA DOS")
+    world.b_certificate = stored_certificate(world.b_company, "99990000000400000001")
+    world.a2_certificate = stored_certificate(world.a2_company, "99990000000400000002")
     world.b_markers = [
         world.b_company.rfc,
         world.b_company.razon_social,
@@ -289,6 +295,7 @@ def build_world() -> World:
         world.b_customer.rfc,
         "CLIENTE MAESTRO RESERVADO DE BETA",
         "maestro@cliente-reservado-de-beta.example.mx",
+        world.b_certificate.serial,
         *_uuid_markers(world.b_cfdi),
     ]
     world.a2_markers = [
@@ -302,6 +309,7 @@ def build_world() -> World:
         "receptor.alfados@example.mx",
         world.a2_customer.rfc,
         "CLIENTE MAESTRO DE ALFA DOS",
+        world.a2_certificate.serial,
         *_uuid_markers(world.a2_cfdi),
     ]
     return world
@@ -488,6 +496,10 @@ KWARG_REGISTRY: dict[str, Callable[[World, Actor], list[Target]]] = {
         Target("B customer", w.b_customer.pk),
         *_a2(w, actor, "customer", w.a2_customer.pk),
     ],
+    "certificate_id": lambda w, actor: [
+        Target("B certificate", w.b_certificate.pk),
+        *_a2(w, actor, "certificate", w.a2_certificate.pk),
+    ],
     # A send batch is not an object but a key: the page lists the active company's links
     # sent in it, so B's batch shows an empty list, the same page as a batch whose every
     # access was skipped. It may answer; the body check proves nothing of B is there.
@@ -657,6 +669,9 @@ def _snapshot(world: World) -> dict[str, object]:
             )
         ),
         "portal links": PortalLink.objects.filter(access__company__in=out_of_reach).count(),
+        "certificates": sorted(
+            Certificate.objects.filter(company__in=out_of_reach).values_list("pk", "serial")
+        ),
         "api keys": sorted(
             ApiKey.objects.filter(pk__in=[world.a_key.pk, world.b_key.pk]).values_list(
                 "pk", "name", "revoked_at", "expires_at", "permissions"

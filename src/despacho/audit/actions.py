@@ -65,3 +65,6 @@ class Action(models.TextChoices):
     COMPANIES_IMPORTED = "import.completed", _("Empresas importadas desde CSV")
     API_KEY_CREATED = "api_key.created", _("Clave de API creada")
     API_KEY_REVOKED = "api_key.revoked", _("Clave de API revocada")
+    SEAL_UPLOADED = "seal.uploaded", _("Certificado (CSD o e.firma) subido")
+    SEAL_REMOVED = "seal.removed", _("Certificado (CSD o e.firma) eliminado")
+    SEAL_USED = "seal.used", _("Firma con un certificado de la empresa")

@@ -71,6 +71,7 @@ FIELD_LABELS: dict[str, Promise] = {
     "prefix": gettext_lazy("Prefijo"),
     "previous_owner_role": gettext_lazy("Rol del propietario anterior"),
     "profile": gettext_lazy("Perfil"),
+    "purpose": gettext_lazy("Para qué"),
     "quantity": gettext_lazy("Licencias"),
     "razon_social": gettext_lazy("Razón social"),
     "reason": gettext_lazy("Motivo"),
@@ -87,7 +88,11 @@ FIELD_LABELS: dict[str, Promise] = {
     "rfcs": gettext_lazy("RFC"),
     "role": gettext_lazy("Rol"),
     "rows": gettext_lazy("Filas"),
+    "seal": gettext_lazy("Certificado"),
     "sector": gettext_lazy("Sector"),
+    "serial": gettext_lazy("Número de certificado"),
+    "sha256": gettext_lazy("Huella SHA-256 de lo firmado"),
+    "size": gettext_lazy("Bytes firmados"),
     "skipped": gettext_lazy("Omitidas"),
     "status": gettext_lazy("Estado"),
     "subtotal": gettext_lazy("Subtotal"),
@@ -98,6 +103,8 @@ FIELD_LABELS: dict[str, Promise] = {
     "unverified_accepted": gettext_lazy("Aceptada sin verificar"),
     "uso_cfdi": gettext_lazy("Uso CFDI"),
     "uuid": gettext_lazy("UUID"),
+    "valid_from": gettext_lazy("Vigente desde"),
+    "valid_to": gettext_lazy("Vigente hasta"),
     "valid_until": gettext_lazy("Válidas hasta"),
 }
 
@@ -181,6 +188,9 @@ SENTENCES: dict[str, Promise] = {
     Action.COMPANIES_IMPORTED: gettext_lazy("%(actor)s importó empresas desde %(target)s."),
     Action.API_KEY_CREATED: gettext_lazy("%(actor)s creó la clave de API %(target)s."),
     Action.API_KEY_REVOKED: gettext_lazy("%(actor)s revocó la clave de API %(target)s."),
+    Action.SEAL_UPLOADED: gettext_lazy("%(actor)s subió el certificado %(target)s."),
+    Action.SEAL_REMOVED: gettext_lazy("%(actor)s eliminó el certificado %(target)s."),
+    Action.SEAL_USED: gettext_lazy("%(actor)s firmó con el certificado %(target)s."),
 }
 
 # Values that are choices: key -> {raw value: label}. "status" depends on the target.
