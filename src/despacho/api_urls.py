@@ -14,6 +14,7 @@ from despacho.members.api import companies_router, invitations_router, members_r
 from despacho.members.audit_api import audit_router
 from despacho.onboarding.api import imports_router
 from despacho.portal.api import portal_accesses_router
+from despacho.products.api import products_router, sat_router, tax_schemes_router
 
 DESCRIPTION = """\
 Despacho's REST API. Authenticate with `Authorization: Bearer <key>` (keys are created
@@ -50,3 +51,6 @@ api.add_router("/imports", imports_router)
 api.add_router("/cfdis", cfdis_router)
 api.add_router("/portal-accesses", portal_accesses_router)
 api.add_router("/audit-events", audit_router)
+api.add_router("/products", products_router)
+api.add_router("/tax-schemes", tax_schemes_router)
+api.add_router("/sat", sat_router)

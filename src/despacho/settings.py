@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "despacho.onboarding",
     "despacho.cfdi",
     "despacho.portal",
+    "despacho.products",
     "despacho.demo",
 ]
 

@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("despacho.members.invitation_urls")),
     path("portal-accesos/", include("despacho.portal.manage_urls")),
     path("portal/", include("despacho.portal.urls")),
+    path("productos/", include("despacho.products.urls")),
     path("empresas/", include("despacho.firms.urls")),
     path("empresas/", include("despacho.onboarding.urls")),
     path("claves-api/", include("despacho.api.urls")),

@@ -28,7 +28,8 @@ What must hold for every attempt:
 - no body contains B's RFC, razón social, account name, people's and receivers' emails or
   CFDI UUIDs (a portal's public pages may name the company whose portal they are, nothing
   more), no session ends up switched to, or logged into the portal of, a foreign company,
-  and B's memberships, invitations, CFDIs, portal accesses and audit trail are unchanged.
+  and B's memberships, invitations, CFDIs, portal accesses, products, tax schemes and audit
+  trail are unchanged.
 
 Extension points (each later issue adds its line): KWARG_REGISTRY gets a line for every new
 kind of URL argument or API path parameter; ``_api_fill`` for a new body or query field
@@ -68,6 +69,7 @@ from despacho.portal.models import PortalAccess, PortalLink, PortalUser
 from despacho.portal.services.accesses import portal_access_send_many
 from despacho.portal.sessions import SESSION_KEY as PORTAL_SESSION_KEY
 from despacho.portal.sessions import session_start
+from despacho.products.models import Product, TaxScheme
 from despacho.tenancy.models import CompanyLink, Membership, Role
 from tests.api.factories import make_key, owner_membership
 from tests.api.operations import Operation, api_operations, openapi_document, sample
@@ -83,6 +85,7 @@ from tests.factories import (
     owner_of,
 )
 from tests.portal.scenario import RECEIVER_PASSWORD, access, issue, person, portal_login
+from tests.products.factories import make_product, make_scheme
 
 pytestmark = pytest.mark.django_db
 
@@ -164,6 +167,10 @@ class World:
     b_company_link: Any = None  # Gamma, as a firm, invited B's company (pending)
     a2_link: Any = None  # Gamma, as a firm, invited A2 (pending; A's owner answers it)
     b_import: Any = None  # a CSV import of B's, validated and ready to confirm
+    b_product: Any = None  # B's product and tax scheme; A2's, out of members' reach
+    b_scheme: Any = None
+    a2_product: Any = None
+    a2_scheme: Any = None
     b_markers: list[str] = field(default_factory=list)
     a2_markers: list[str] = field(default_factory=list)
 
@@ -248,6 +255,15 @@ def build_world() -> World:
         ).pk
     )
     assert world.b_import.status == ImportStatus.READY, world.b_import.rows
+    # Products and tax schemes of B's and of A2 (named so a leak shows).
+    world.b_scheme = make_scheme(world.b_company, name="ESQUEMA RESERVADO DE BETA")
+    world.b_product = make_product(
+        world.b_company, description="PRODUCTO RESERVADO DE BETA", scheme=world.b_scheme
+    )
+    world.a2_scheme = make_scheme(world.a2_company, name="ESQUEMA RESERVADO DE ALFA DOS")
+    world.a2_product = make_product(
+        world.a2_company, description="PRODUCTO RESERVADO DE ALFA DOS", scheme=world.a2_scheme
+    )
     world.b_markers = [
         world.b_company.rfc,
         world.b_company.razon_social,
@@ -264,6 +280,8 @@ def build_world() -> World:
         gamma_company.razon_social,
         "IMPORTACION RESERVADA DE BETA",
         "importado.beta@example.mx",
+        "PRODUCTO RESERVADO DE BETA",
+        "ESQUEMA RESERVADO DE BETA",
         *_uuid_markers(world.b_cfdi),
     ]
     world.a2_markers = [
@@ -275,6 +293,8 @@ def build_world() -> World:
         "CLIENTE RESERVADO DE ALFA DOS",
         "a2@example.mx",
         "receptor.alfados@example.mx",
+        "PRODUCTO RESERVADO DE ALFA DOS",
+        "ESQUEMA RESERVADO DE ALFA DOS",
         *_uuid_markers(world.a2_cfdi),
     ]
     return world
@@ -457,6 +477,14 @@ KWARG_REGISTRY: dict[str, Callable[[World, Actor], list[Target]]] = {
         *_a2(w, actor, "link to A2", w.a2_link.pk),
     ],
     "job_id": lambda w, actor: [Target("B import", w.b_import.pk)],
+    "product_id": lambda w, actor: [
+        Target("B product", w.b_product.pk),
+        *_a2(w, actor, "product", w.a2_product.pk),
+    ],
+    "scheme_id": lambda w, actor: [
+        Target("B tax scheme", w.b_scheme.pk),
+        *_a2(w, actor, "tax scheme", w.a2_scheme.pk),
+    ],
     # A send batch is not an object but a key: the page lists the active company's links
     # sent in it, so B's batch shows an empty list, the same page as a batch whose every
     # access was skipped. It may answer; the body check proves nothing of B is there.
@@ -481,6 +509,8 @@ def hostile_query(world: World) -> dict[str, str]:
         "cfdi": str(world.b_cfdi.pk),
         "access": str(world.b_access.pk),
         "person": str(world.b_person.pk),
+        "product": str(world.b_product.pk),
+        "tax_scheme": str(world.b_scheme.pk),
         "next": "/",
     }
 
@@ -625,6 +655,14 @@ def _snapshot(world: World) -> dict[str, object]:
             )
         ),
         "portal links": PortalLink.objects.filter(access__company__in=out_of_reach).count(),
+        "products": sorted(
+            Product.objects.filter(company__in=out_of_reach).values_list(
+                "pk", "description", "unit_price", "tax_scheme", "is_active"
+            )
+        ),
+        "tax schemes": sorted(
+            TaxScheme.objects.filter(company__in=out_of_reach).values_list("pk", "name")
+        ),
         "api keys": sorted(
             ApiKey.objects.filter(pk__in=[world.a_key.pk, world.b_key.pk]).values_list(
                 "pk", "name", "revoked_at", "expires_at", "permissions"
@@ -775,6 +813,7 @@ def _api_fill(world: World, company: object) -> Callable[[str], Any]:
         "membership": str(world.b_member.pk),
         "uuid": str(world.b_cfdi.uuid),
         "grants": [{"company": str(company), "profile": str(world.b_profile.pk)}],
+        "tax_scheme": str(world.b_scheme.pk),
     }
     return values.get
 
