@@ -22,7 +22,7 @@ from despacho.api.errors import ApiError, responses
 from despacho.api.idempotency import idempotent
 from despacho.api.pagination import Page, paginate
 from despacho.api.schemas import CURSOR, LIMIT, filter_id, local, object_id, query_text, text
-from despacho.products.catalogs import product_key_search, unit_key_search
+from despacho.products.catalogs import product_key_search, search_ordering, unit_key_search
 from despacho.products.models import (
     PRICE_DIGITS,
     PRICE_PLACES,
@@ -359,7 +359,7 @@ def sat_product_keys(
     """SAT's c_ClaveProdServ, searched accent-blind (needs Datos maestros on the company)."""
     _company(caller(request), company)
     rows, next_cursor = paginate(
-        product_key_search(q or ""), ordering=("code", "id"), limit=limit, cursor=cursor
+        product_key_search(q or ""), ordering=search_ordering(q or ""), limit=limit, cursor=cursor
     )
     items = [CatalogKeyOut(code=k.code, description=k.description) for k in rows]
     return {"items": items, "next_cursor": next_cursor}
@@ -376,7 +376,7 @@ def sat_unit_keys(
     """SAT's c_ClaveUnidad, searched accent-blind (needs Datos maestros on the company)."""
     _company(caller(request), company)
     rows, next_cursor = paginate(
-        unit_key_search(q or ""), ordering=("code", "id"), limit=limit, cursor=cursor
+        unit_key_search(q or ""), ordering=search_ordering(q or ""), limit=limit, cursor=cursor
     )
     items = [CatalogKeyOut(code=k.code, description=k.description) for k in rows]
     return {"items": items, "next_cursor": next_cursor}

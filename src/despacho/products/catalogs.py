@@ -40,7 +40,7 @@ def _load(model: Any, catalog: Catalog, using: str) -> int:
     wanted = descriptions(catalog)
     have = dict(model.objects.using(using).values_list("code", "description"))
     new = [
-        model(code=code, description=text, folded=folded(code, text))
+        model(code=code, description=text, folded=folded(code, text), weight=len(text))
         for code, text in wanted.items()
         if code not in have
     ]
@@ -52,9 +52,12 @@ def _load(model: Any, catalog: Catalog, using: str) -> int:
     for key in renamed:
         key.description = wanted[key.code]
         key.folded = folded(key.code, key.description)
+        key.weight = len(key.description)
     with transaction.atomic(using=using):
         model.objects.using(using).bulk_create(new, batch_size=BATCH)
-        model.objects.using(using).bulk_update(renamed, ["description", "folded"], batch_size=BATCH)
+        model.objects.using(using).bulk_update(
+            renamed, ["description", "folded", "weight"], batch_size=BATCH
+        )
     return len(new) + len(renamed)
 
 
@@ -70,18 +73,29 @@ def catalogs_load_after_migrate(using: str = DEFAULT_DB_ALIAS, **kwargs: Any) ->
         catalogs_load(using=using)
 
 
+def search_ordering(query: str) -> tuple[str, ...]:
+    """A code prefix lists by code; words list the shortest names first (``Café`` before
+    ``Café y té``), then by code. Both end in ``id``, as cursor pages need."""
+    return ("code", "id") if _is_code(fold(query or "").split()) else ("weight", "code", "id")
+
+
+def _is_code(words: list[str]) -> bool:
+    return len(words) == 1 and any(ch.isdigit() for ch in words[0])
+
+
 def catalog_search(qs: QuerySet[K], query: str) -> QuerySet[K]:
     """Keys whose code starts with the query (one word with a digit: ``4321``, ``H8``), or
-    whose folded text holds every word of it."""
+    whose folded text holds every word of it; in ``search_ordering``."""
     words = fold(query or "").split()[:MAX_QUERY_WORDS]
+    ordering = search_ordering(query)
     if not words:
-        return qs.order_by("code")
-    if len(words) == 1 and any(ch.isdigit() for ch in words[0]):
-        return qs.filter(code__startswith=words[0].upper()).order_by("code")
+        return qs.order_by(*ordering)
+    if _is_code(words):
+        return qs.filter(code__startswith=words[0].upper()).order_by(*ordering)
     every_word = Q()
     for word in words:
         every_word &= Q(folded__contains=word)
-    return qs.filter(every_word).order_by("code")
+    return qs.filter(every_word).order_by(*ordering)
 
 
 def product_key_search(query: str) -> QuerySet[ProductKey]:

@@ -28,6 +28,8 @@ class ProductKey(models.Model):
     code = models.CharField(_("clave"), max_length=8, unique=True)
     description = models.TextField(_("descripción"))
     folded = models.TextField(_("búsqueda"), db_index=True)
+    # The description's length: word searches list the shortest (most general) names first.
+    weight = models.PositiveIntegerField(_("peso"), default=0)
 
     class Meta:
         verbose_name = _("clave de producto o servicio")
@@ -43,6 +45,8 @@ class UnitKey(models.Model):
     code = models.CharField(_("clave"), max_length=3, unique=True)
     description = models.TextField(_("nombre"))
     folded = models.TextField(_("búsqueda"), db_index=True)
+    # The description's length: word searches list the shortest (most general) names first.
+    weight = models.PositiveIntegerField(_("peso"), default=0)
 
     class Meta:
         verbose_name = _("clave de unidad")

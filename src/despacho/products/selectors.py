@@ -56,7 +56,7 @@ def product_list(
         for word in words:
             every_word &= Q(description_folded__contains=word)
         if len(words) == 1 and words[0].isdigit():
-            every_word |= Q(clave_prod_serv_id__startswith=words[0])
+            every_word |= Q(clave_prod_serv__code__startswith=words[0])
         qs = qs.filter(every_word)
     return qs.order_by("description_folded", "id")
 

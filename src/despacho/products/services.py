@@ -272,7 +272,7 @@ def _price_checked(value: Decimal) -> Decimal:
             _("Precio unitario: máximo %(n)d decimales, como en el CFDI.") % {"n": PRICE_PLACES},
             "too_many_decimals",
         )
-    if len(value.as_tuple().digits) - max(0, -exponent) > PRICE_DIGITS - PRICE_PLACES:
+    if len(value.as_tuple().digits) + exponent > PRICE_DIGITS - PRICE_PLACES:
         raise field_error("unit_price", _("Precio unitario: es demasiado grande."), "too_large")
     return value
 
