@@ -34,6 +34,7 @@ from despacho.portal.services.accesses import portal_access_create
 from tests.api.factories import active_member, make_key, owner_membership
 from tests.cfdi.cfdi_samples import cfdi_xml, company_with_rfc
 from tests.factories import add_member, invite_link, make_account, valid_rfc
+from tests.products.factories import make_product
 
 # Bounded so CI stays quick; DESPACHO_FUZZ_EXAMPLES=500 for a deeper run by hand.
 EXAMPLES_PER_OPERATION = int(os.environ.get("DESPACHO_FUZZ_EXAMPLES", 25))
@@ -68,7 +69,7 @@ def seeded(
     db: Any, settings: Any, tmp_path: Any, _connection_kept_across_requests: Any
 ) -> dict[str, str]:
     """An account with a company, a CFDI, a member, an invitation, a profile, a link it sent,
-    an import, a portal access and a key."""
+    an import, a portal access, a product with its tax scheme and a key."""
     from django.db import transaction
 
     settings.MEDIA_ROOT = tmp_path / "media"
@@ -98,6 +99,7 @@ def seeded(
     outcome = cfdi_ingest(
         company=company, data=cfdi_xml(emisor=company.rfc, receptor="XAXX010101000")
     )
+    product = make_product(company, description="Café de Chiapas")
     return {
         "token": make_key(owner),
         "company_id": str(company.pk),
@@ -108,6 +110,8 @@ def seeded(
         "link_id": str(sent_link.pk),
         "job_id": str(job.pk),
         "access_id": str(access.pk),
+        "product_id": str(product.pk),
+        "scheme_id": str(product.tax_scheme_id),
     }
 
 

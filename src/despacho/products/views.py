@@ -65,7 +65,7 @@ def product_list_view(request: AppRequest) -> HttpResponse:
     query = form.cleaned_data.get("q", "") if valid else ""
     archived = bool(form.cleaned_data.get("archived")) if valid else False
     products = product_list(
-        viewer=request.user, company=request.workspace.company, query=query, archived=archived
+        viewer=request.user, company=_company(request), query=query, archived=archived
     )
     page = Paginator(products, PAGE_SIZE).get_page(request.GET.get("page"))
     params = request.GET.copy()

@@ -5,158 +5,334 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('tenancy', '0005_link_requested_company_hidden'),
+        ("tenancy", "0005_link_requested_company_hidden"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ProductKey',
+            name="ProductKey",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=8, unique=True, verbose_name='clave')),
-                ('description', models.TextField(verbose_name='descripción')),
-                ('folded', models.TextField(db_index=True, verbose_name='búsqueda')),
-                ('weight', models.PositiveIntegerField(default=0, verbose_name='peso')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=8, unique=True, verbose_name="clave")),
+                ("description", models.TextField(verbose_name="descripción")),
+                ("folded", models.TextField(db_index=True, verbose_name="búsqueda")),
+                ("weight", models.PositiveIntegerField(default=0, verbose_name="peso")),
             ],
             options={
-                'verbose_name': 'clave de producto o servicio',
-                'verbose_name_plural': 'claves de producto o servicio',
+                "verbose_name": "clave de producto o servicio",
+                "verbose_name_plural": "claves de producto o servicio",
             },
         ),
         migrations.CreateModel(
-            name='UnitKey',
+            name="UnitKey",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=3, unique=True, verbose_name='clave')),
-                ('description', models.TextField(verbose_name='nombre')),
-                ('folded', models.TextField(db_index=True, verbose_name='búsqueda')),
-                ('weight', models.PositiveIntegerField(default=0, verbose_name='peso')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=3, unique=True, verbose_name="clave")),
+                ("description", models.TextField(verbose_name="nombre")),
+                ("folded", models.TextField(db_index=True, verbose_name="búsqueda")),
+                ("weight", models.PositiveIntegerField(default=0, verbose_name="peso")),
             ],
             options={
-                'verbose_name': 'clave de unidad',
-                'verbose_name_plural': 'claves de unidad',
+                "verbose_name": "clave de unidad",
+                "verbose_name_plural": "claves de unidad",
             },
         ),
         migrations.CreateModel(
-            name='TaxScheme',
+            name="TaxScheme",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=120, verbose_name='nombre')),
-                ('preset', models.CharField(blank=True, default='', max_length=40, verbose_name='predeterminado')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='creado')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='modificado')),
-                ('company', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='tax_schemes', to='tenancy.company')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=120, verbose_name="nombre")),
+                (
+                    "preset",
+                    models.CharField(
+                        blank=True, default="", max_length=40, verbose_name="predeterminado"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="creado")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="modificado")),
+                (
+                    "company",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="tax_schemes",
+                        to="tenancy.company",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'esquema de impuestos',
-                'verbose_name_plural': 'esquemas de impuestos',
+                "verbose_name": "esquema de impuestos",
+                "verbose_name_plural": "esquemas de impuestos",
             },
         ),
         migrations.CreateModel(
-            name='TaxLine',
+            name="TaxLine",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('position', models.PositiveSmallIntegerField(default=0, verbose_name='orden')),
-                ('kind', models.CharField(choices=[('traslado', 'Traslado'), ('retencion', 'Retención')], max_length=10, verbose_name='tipo')),
-                ('impuesto', models.CharField(choices=[('001', 'ISR'), ('002', 'IVA'), ('003', 'IEPS')], max_length=3, verbose_name='impuesto')),
-                ('tipo_factor', models.CharField(choices=[('Tasa', 'Tasa'), ('Cuota', 'Cuota'), ('Exento', 'Exento')], max_length=6, verbose_name='tipo factor')),
-                ('rate', models.DecimalField(blank=True, decimal_places=6, max_digits=12, null=True, verbose_name='tasa o cuota')),
-                ('scheme', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='lines', to='products.taxscheme')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("position", models.PositiveSmallIntegerField(default=0, verbose_name="orden")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("traslado", "Traslado"), ("retencion", "Retención")],
+                        max_length=10,
+                        verbose_name="tipo",
+                    ),
+                ),
+                (
+                    "impuesto",
+                    models.CharField(
+                        choices=[("001", "ISR"), ("002", "IVA"), ("003", "IEPS")],
+                        max_length=3,
+                        verbose_name="impuesto",
+                    ),
+                ),
+                (
+                    "tipo_factor",
+                    models.CharField(
+                        choices=[("Tasa", "Tasa"), ("Cuota", "Cuota"), ("Exento", "Exento")],
+                        max_length=6,
+                        verbose_name="tipo factor",
+                    ),
+                ),
+                (
+                    "rate",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=6,
+                        max_digits=12,
+                        null=True,
+                        verbose_name="tasa o cuota",
+                    ),
+                ),
+                (
+                    "scheme",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="lines",
+                        to="products.taxscheme",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'impuesto del esquema',
-                'verbose_name_plural': 'impuestos del esquema',
-                'ordering': ['position', 'pk'],
+                "verbose_name": "impuesto del esquema",
+                "verbose_name_plural": "impuestos del esquema",
+                "ordering": ["position", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='Product',
+            name="Product",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('description', models.CharField(max_length=1000, verbose_name='descripción')),
-                ('description_folded', models.CharField(db_index=True, editable=False, max_length=1000)),
-                ('unit', models.CharField(blank=True, default='', max_length=20, verbose_name='unidad')),
-                ('unit_price', models.DecimalField(decimal_places=6, max_digits=24, verbose_name='precio unitario')),
-                ('objeto_imp', models.CharField(max_length=2, verbose_name='objeto de impuesto')),
-                ('is_active', models.BooleanField(default=True, verbose_name='activo')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='creado')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='modificado')),
-                ('company', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='products', to='tenancy.company')),
-                ('clave_prod_serv', models.ForeignKey(db_column='clave_prod_serv', on_delete=django.db.models.deletion.PROTECT, related_name='+', to='products.productkey', to_field='code', verbose_name='clave de producto o servicio')),
-                ('tax_scheme', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='products', to='products.taxscheme', verbose_name='esquema de impuestos')),
-                ('clave_unidad', models.ForeignKey(db_column='clave_unidad', on_delete=django.db.models.deletion.PROTECT, related_name='+', to='products.unitkey', to_field='code', verbose_name='clave de unidad')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("description", models.CharField(max_length=1000, verbose_name="descripción")),
+                (
+                    "description_folded",
+                    models.CharField(db_index=True, editable=False, max_length=1000),
+                ),
+                (
+                    "unit",
+                    models.CharField(blank=True, default="", max_length=20, verbose_name="unidad"),
+                ),
+                (
+                    "unit_price",
+                    models.DecimalField(
+                        decimal_places=6, max_digits=24, verbose_name="precio unitario"
+                    ),
+                ),
+                ("objeto_imp", models.CharField(max_length=2, verbose_name="objeto de impuesto")),
+                ("is_active", models.BooleanField(default=True, verbose_name="activo")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="creado")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="modificado")),
+                (
+                    "company",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="products",
+                        to="tenancy.company",
+                    ),
+                ),
+                (
+                    "clave_prod_serv",
+                    models.ForeignKey(
+                        db_column="clave_prod_serv",
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="products.productkey",
+                        to_field="code",
+                        verbose_name="clave de producto o servicio",
+                    ),
+                ),
+                (
+                    "tax_scheme",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="products",
+                        to="products.taxscheme",
+                        verbose_name="esquema de impuestos",
+                    ),
+                ),
+                (
+                    "clave_unidad",
+                    models.ForeignKey(
+                        db_column="clave_unidad",
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="products.unitkey",
+                        to_field="code",
+                        verbose_name="clave de unidad",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'producto o servicio',
-                'verbose_name_plural': 'productos y servicios',
+                "verbose_name": "producto o servicio",
+                "verbose_name_plural": "productos y servicios",
             },
         ),
         migrations.AddConstraint(
-            model_name='taxscheme',
-            constraint=models.UniqueConstraint(fields=('company', 'name'), name='tax_scheme_name_unique'),
+            model_name="taxscheme",
+            constraint=models.UniqueConstraint(
+                fields=("company", "name"), name="tax_scheme_name_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='taxscheme',
-            constraint=models.UniqueConstraint(condition=models.Q(('preset', ''), _negated=True), fields=('company', 'preset'), name='tax_scheme_preset_once'),
+            model_name="taxscheme",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("preset", ""), _negated=True),
+                fields=("company", "preset"),
+                name="tax_scheme_preset_once",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='taxscheme',
-            constraint=models.CheckConstraint(condition=models.Q(('name', ''), _negated=True), name='tax_scheme_name_present'),
+            model_name="taxscheme",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("name", ""), _negated=True), name="tax_scheme_name_present"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='taxline',
-            constraint=models.UniqueConstraint(fields=('scheme', 'kind', 'impuesto'), name='tax_line_once_per_tax'),
+            model_name="taxline",
+            constraint=models.UniqueConstraint(
+                fields=("scheme", "kind", "impuesto"), name="tax_line_once_per_tax"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='taxline',
-            constraint=models.CheckConstraint(condition=models.Q(('kind__in', ['traslado', 'retencion'])), name='tax_line_kind_known'),
+            model_name="taxline",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("kind__in", ["traslado", "retencion"])),
+                name="tax_line_kind_known",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='taxline',
-            constraint=models.CheckConstraint(condition=models.Q(('impuesto__in', ['001', '002', '003'])), name='tax_line_impuesto_known'),
+            model_name="taxline",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("impuesto__in", ["001", "002", "003"])),
+                name="tax_line_impuesto_known",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='taxline',
-            constraint=models.CheckConstraint(condition=models.Q(('tipo_factor__in', ['Tasa', 'Cuota', 'Exento'])), name='tax_line_factor_known'),
+            model_name="taxline",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("tipo_factor__in", ["Tasa", "Cuota", "Exento"])),
+                name="tax_line_factor_known",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='taxline',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('tipo_factor', 'Exento'), ('rate__isnull', True)), models.Q(models.Q(('tipo_factor', 'Exento'), _negated=True), ('rate__gte', 0)), _connector='OR'), name='tax_line_rate_fits_factor'),
+            model_name="taxline",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("tipo_factor", "Exento"), ("rate__isnull", True)),
+                    models.Q(models.Q(("tipo_factor", "Exento"), _negated=True), ("rate__gte", 0)),
+                    _connector="OR",
+                ),
+                name="tax_line_rate_fits_factor",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='taxline',
-            constraint=models.CheckConstraint(condition=models.Q(('kind', 'retencion'), ('tipo_factor', 'Exento'), _negated=True), name='tax_line_no_exempt_retention'),
+            model_name="taxline",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("kind", "retencion"), ("tipo_factor", "Exento"), _negated=True),
+                name="tax_line_no_exempt_retention",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='taxline',
-            constraint=models.CheckConstraint(condition=models.Q(('kind', 'traslado'), ('impuesto', '001'), _negated=True), name='tax_line_isr_only_withheld'),
+            model_name="taxline",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("kind", "traslado"), ("impuesto", "001"), _negated=True),
+                name="tax_line_isr_only_withheld",
+            ),
         ),
         migrations.AddIndex(
-            model_name='product',
-            index=models.Index(fields=['company', 'is_active', 'description_folded'], name='products_pr_company_64de44_idx'),
+            model_name="product",
+            index=models.Index(
+                fields=["company", "is_active", "description_folded"],
+                name="products_pr_company_64de44_idx",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='product',
-            constraint=models.CheckConstraint(condition=models.Q(('unit_price__gte', 0)), name='product_price_not_negative'),
+            model_name="product",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("unit_price__gte", 0)), name="product_price_not_negative"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='product',
-            constraint=models.CheckConstraint(condition=models.Q(('objeto_imp__regex', '^0[1-8]$')), name='product_objeto_imp_known'),
+            model_name="product",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("objeto_imp__regex", "^0[1-8]$")),
+                name="product_objeto_imp_known",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='product',
-            constraint=models.CheckConstraint(condition=models.Q(('description', ''), _negated=True), name='product_description_present'),
+            model_name="product",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("description", ""), _negated=True),
+                name="product_description_present",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='product',
-            constraint=models.CheckConstraint(condition=models.Q(('objeto_imp', '02'), ('tax_scheme__isnull', True), _negated=True), name='product_objeto_02_has_scheme'),
+            model_name="product",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("objeto_imp", "02"), ("tax_scheme__isnull", True), _negated=True
+                ),
+                name="product_objeto_02_has_scheme",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='product',
-            constraint=models.CheckConstraint(condition=models.Q(('objeto_imp__in', ['01', '03', '04']), ('tax_scheme__isnull', False), _negated=True), name='product_no_scheme_without_taxes'),
+            model_name="product",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("objeto_imp__in", ["01", "03", "04"]),
+                    ("tax_scheme__isnull", False),
+                    _negated=True,
+                ),
+                name="product_no_scheme_without_taxes",
+            ),
         ),
     ]
