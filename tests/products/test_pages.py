@@ -187,3 +187,13 @@ def test_keepers_of_master_data_who_are_not_owners_may_use_the_pages(company):
     client = Client()
     client.force_login(member.user)
     assert client.get(reverse("products:list")).status_code == 200
+
+
+def test_a_forged_scheme_form_is_refused_in_the_apps_spanish(client):
+    response = client.post(
+        reverse("products:scheme_create"),
+        {"name": "Forjado", "lines-TOTAL_FORMS": "50", "lines-INITIAL_FORMS": "0"},
+    )
+    assert response.status_code == 400
+    assert "Impuestos: máximo 6 por esquema." in response.content.decode()
+    assert not TaxScheme.objects.filter(name="Forjado").exists()

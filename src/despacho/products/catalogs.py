@@ -58,6 +58,11 @@ def _load(model: Any, catalog: Catalog, using: str) -> int:
         model.objects.using(using).bulk_update(
             renamed, ["description", "folded", "weight"], batch_size=BATCH
         )
+    connection = connections[using]
+    if (new or renamed) and connection.vendor == "postgresql":
+        # Fresh statistics, or the planner guesses and scans instead of using the indexes.
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
     return len(new) + len(renamed)
 
 

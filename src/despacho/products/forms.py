@@ -127,7 +127,21 @@ class TaxLineForm(forms.Form):
     )
 
 
-TaxLineFormSet = forms.formset_factory(TaxLineForm, extra=0, max_num=6, absolute_max=6)
+class BaseTaxLineFormSet(forms.BaseFormSet):
+    """Six rows at most; its own refusals in the app's Spanish (Django's say "usted")."""
+
+    default_error_messages = {
+        "missing_management_form": _(
+            "Impuestos: faltan datos del formulario; vuelve a abrir la página e inténtalo de nuevo."
+        ),
+        "too_many_forms": _("Impuestos: máximo %(num)d por esquema."),
+        "too_few_forms": _("Impuestos: mínimo %(num)d por esquema."),
+    }
+
+
+TaxLineFormSet = forms.formset_factory(
+    TaxLineForm, formset=BaseTaxLineFormSet, extra=0, max_num=6, absolute_max=6
+)
 
 
 def line_formset(data: Any = None, *, lines: list[LineSpec] | None = None) -> Any:

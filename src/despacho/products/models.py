@@ -27,7 +27,8 @@ class ProductKey(models.Model):
 
     code = models.CharField(_("clave"), max_length=8, unique=True)
     description = models.TextField(_("descripción"))
-    folded = models.TextField(_("búsqueda"), db_index=True)
+    # Code and description, folded; PostgreSQL's trigram index (migration 0002) serves it.
+    folded = models.TextField(_("búsqueda"))
     # The description's length: word searches list the shortest (most general) names first.
     weight = models.PositiveIntegerField(_("peso"), default=0)
 
@@ -44,7 +45,8 @@ class UnitKey(models.Model):
 
     code = models.CharField(_("clave"), max_length=3, unique=True)
     description = models.TextField(_("nombre"))
-    folded = models.TextField(_("búsqueda"), db_index=True)
+    # Code and description, folded; PostgreSQL's trigram index (migration 0002) serves it.
+    folded = models.TextField(_("búsqueda"))
     # The description's length: word searches list the shortest (most general) names first.
     weight = models.PositiveIntegerField(_("peso"), default=0)
 
