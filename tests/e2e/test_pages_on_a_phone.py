@@ -27,6 +27,7 @@ from tests.factories import (
     make_user,
     owner_of,
 )
+from tests.products.factories import make_product
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -78,11 +79,16 @@ def world():
     portal_access_set_password(
         access=access, actor=owner, rfc_confirmation=RECEIVER_RFC, password=RECEIVER_PASSWORD
     )
+    product = make_product(
+        company,
+        description="CAFÉ DE ALTURA DE CHIAPAS EN GRANO, TOSTADO MEDIO, BOLSA DE UN KILOGRAMO",
+    )
     return {
         "company": company,
         "owner": owner,
         "membership": membership,
         "access": access,
+        "product": product,
     }
 
 
@@ -111,6 +117,11 @@ def staff_pages(world) -> list[tuple[str, str]]:
         ("empresas-cliente-nuevo", "/empresas/clientes/nuevo/"),
         ("portal-accesos", "/portal-accesos/"),
         ("portal-acceso", f"/portal-accesos/{world['access'].pk}/"),
+        ("productos", "/productos/"),
+        ("producto-nuevo", "/productos/nuevo/"),
+        ("producto", f"/productos/{world['product'].pk}/"),
+        ("esquemas-de-impuestos", "/productos/impuestos/"),
+        ("esquema-de-impuestos", f"/productos/impuestos/{world['product'].tax_scheme_id}/"),
     ]
 
 
