@@ -171,7 +171,7 @@ def test_creating_and_editing_a_scheme_is_audited_with_its_lines():
     assert scheme.name == "Servicios profesionales"
     created = AuditEvent.objects.get(action=Action.TAX_SCHEME_CREATED)
     assert created.after["lines"][1] == {
-        "kind": "retencion",
+        "tax_kind": "retencion",
         "impuesto": "002",
         "tipo_factor": "Tasa",
         "rate": "0.106667",
@@ -228,3 +228,36 @@ def test_the_database_refuses_a_line_no_service_would_write(kind, tax, factor, r
             tipo_factor=factor,
             rate=None if rate is None else Decimal(rate),
         )
+
+
+@pytest.mark.django_db
+def test_the_bitacora_reads_a_scheme_and_a_product_in_spanish():
+    from despacho.audit.describe import event_changes, event_sentence
+    from tests.products.factories import make_product
+
+    company = make_company(make_account(), razon_social="TOSTADORES DEL SUR")
+    owner = owner_of(company.account)
+    with transaction.atomic():
+        scheme = tax_scheme_create(
+            company=company,
+            actor=owner,
+            name="Honorarios",
+            lines=[IVA16, line(R, Tax.ISR, Factor.TASA, "0.10")],
+        )
+    event = AuditEvent.objects.get(action=Action.TAX_SCHEME_CREATED)
+    assert event_sentence(event).endswith("creó el esquema de impuestos «Honorarios».")
+    (lines,) = [c for c in event_changes(event) if c.label == "Impuestos"]
+    assert lines.after == (
+        "Traslado o retención: Traslado; Impuesto: IVA; Tipo factor: Tasa; "
+        "Tasa o cuota: 0.160000, Traslado o retención: Retención; Impuesto: ISR; "
+        "Tipo factor: Tasa; Tasa o cuota: 0.100000"
+    )
+    make_product(company, description="Asesoría", scheme=scheme)
+    created = AuditEvent.objects.get(action=Action.PRODUCT_CREATED)
+    assert event_sentence(created).endswith("dio de alta el producto «Asesoría».")
+    labels = {c.label: c.after for c in event_changes(created)}
+    assert labels["Objeto de impuesto"] == "02 · Sí objeto de impuesto"
+    assert labels["Clave de unidad"] == "H87"
+    tax_scheme_presets_ensure(company=company)
+    presets = AuditEvent.objects.get(action=Action.TAX_SCHEMES_PRESET)
+    assert "predeterminados de TOSTADORES DEL SUR" in event_sentence(presets)

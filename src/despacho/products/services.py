@@ -60,7 +60,7 @@ def scheme_snapshot(scheme: TaxScheme) -> dict[str, Any]:
         "name": scheme.name,
         "lines": [
             {
-                "kind": line.kind,
+                "tax_kind": line.kind,
                 "impuesto": line.impuesto,
                 "tipo_factor": line.tipo_factor,
                 "rate": None if line.rate is None else str(line.rate),
