@@ -379,7 +379,10 @@ def product_update(*, product: Product, actor: User | None, data: ProductData) -
     company = product.company
     with transaction.atomic():
         product = (
-            Product.objects.select_for_update().select_related("tax_scheme").get(pk=product.pk)
+            # Lock the product's row only: its scheme is the nullable side of an outer join.
+            Product.objects.select_for_update(of=("self",))
+            .select_related("tax_scheme")
+            .get(pk=product.pk)
         )
         before = product_snapshot(product)
         data = product_checked(company, data)
