@@ -45,6 +45,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("cfdi",),
     ("portal",),
     ("customers",),
+    ("products",),
     ("seals",),
     # The project's root: what mounts, configures and starts everything.
     ("urls", "api_urls", "settings", "wsgi", "asgi", "cli", "__main__", "demo"),

@@ -15,6 +15,7 @@ from despacho.members.api import companies_router, invitations_router, members_r
 from despacho.members.audit_api import audit_router
 from despacho.onboarding.api import imports_router
 from despacho.portal.api import portal_accesses_router
+from despacho.products.api import products_router, sat_router, tax_schemes_router
 from despacho.seals.api import certificates_router
 
 DESCRIPTION = """\
@@ -54,3 +55,6 @@ api.add_router("/portal-accesses", portal_accesses_router)
 api.add_router("/customers", customers_router)
 api.add_router("/certificates", certificates_router)
 api.add_router("/audit-events", audit_router)
+api.add_router("/products", products_router)
+api.add_router("/tax-schemes", tax_schemes_router)
+api.add_router("/sat", sat_router)

@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "despacho.cfdi",
     "despacho.portal",
     "despacho.customers",
+    "despacho.products",
     "despacho.seals",
     "despacho.demo",
 ]

@@ -19,6 +19,7 @@ urlpatterns = [
     path("portal-accesos/", include("despacho.portal.manage_urls")),
     path("portal/", include("despacho.portal.urls")),
     path("clientes/", include("despacho.customers.urls")),
+    path("productos/", include("despacho.products.urls")),
     path("empresas/", include("despacho.firms.urls")),
     path("empresas/", include("despacho.onboarding.urls")),
     path("claves-api/", include("despacho.api.urls")),

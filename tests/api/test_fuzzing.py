@@ -35,6 +35,7 @@ from despacho.portal.services.accesses import portal_access_create
 from tests.api.factories import active_member, make_key, owner_membership
 from tests.cfdi.cfdi_samples import cfdi_xml, company_with_rfc
 from tests.factories import add_member, invite_link, make_account, valid_rfc
+from tests.products.factories import make_product
 
 # Bounded so CI stays quick; DESPACHO_FUZZ_EXAMPLES=500 for a deeper run by hand.
 EXAMPLES_PER_OPERATION = int(os.environ.get("DESPACHO_FUZZ_EXAMPLES", 25))
@@ -69,7 +70,7 @@ def seeded(
     db: Any, settings: Any, tmp_path: Any, _connection_kept_across_requests: Any
 ) -> dict[str, str]:
     """An account with a company, a CFDI, a member, an invitation, a profile, a link it sent,
-    an import, a portal access, a customer and a key."""
+    an import, a portal access, a customer, a product with its tax scheme and a key."""
     from django.db import transaction
 
     settings.MEDIA_ROOT = tmp_path / "media"
@@ -108,6 +109,7 @@ def seeded(
         codigo_postal="06600",
         uso_cfdi="S01",
     )
+    product = make_product(company, description="Café de Chiapas")
     return {
         "token": make_key(owner),
         "company_id": str(company.pk),
@@ -119,6 +121,8 @@ def seeded(
         "job_id": str(job.pk),
         "access_id": str(access.pk),
         "customer_id": str(customer.pk),
+        "product_id": str(product.pk),
+        "scheme_id": str(product.tax_scheme_id),
     }
 
 

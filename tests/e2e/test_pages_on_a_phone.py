@@ -27,6 +27,7 @@ from tests.factories import (
     make_user,
     owner_of,
 )
+from tests.products.factories import make_product
 from tests.seals.samples import stored_certificate
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -91,12 +92,17 @@ def world():
         emails=["cuentas.por.pagar@universidad-robotica.example.mx"],
     )
     stored_certificate(company, "30001000000400002434")
+    product = make_product(
+        company,
+        description="CAFÉ DE ALTURA DE CHIAPAS EN GRANO, TOSTADO MEDIO, BOLSA DE UN KILOGRAMO",
+    )
     return {
         "company": company,
         "owner": owner,
         "membership": membership,
         "access": access,
         "customer": customer,
+        "product": product,
     }
 
 
@@ -131,6 +137,11 @@ def staff_pages(world) -> list[tuple[str, str]]:
         ("cliente-editar", f"/clientes/{world['customer'].pk}/editar/"),
         ("sellos", "/sellos/"),
         ("sellos-subir", "/sellos/nuevo/"),
+        ("productos", "/productos/"),
+        ("producto-nuevo", "/productos/nuevo/"),
+        ("producto", f"/productos/{world['product'].pk}/"),
+        ("esquemas-de-impuestos", "/productos/impuestos/"),
+        ("esquema-de-impuestos", f"/productos/impuestos/{world['product'].tax_scheme_id}/"),
     ]
 
 

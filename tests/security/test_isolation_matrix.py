@@ -28,8 +28,8 @@ What must hold for every attempt:
 - no body contains B's RFC, razón social, account name, people's and receivers' emails or
   CFDI UUIDs (a portal's public pages may name the company whose portal they are, nothing
   more), no session ends up switched to, or logged into the portal of, a foreign company,
-  and B's memberships, invitations, CFDIs, portal accesses, customers and audit trail are
-  unchanged.
+  and B's memberships, invitations, CFDIs, portal accesses, customers, certificates,
+  products, tax schemes and audit trail are unchanged.
 
 Extension points (each later issue adds its line): KWARG_REGISTRY gets a line for every new
 kind of URL argument or API path parameter; ``_api_fill`` for a new body or query field
@@ -71,6 +71,7 @@ from despacho.portal.models import PortalAccess, PortalLink, PortalUser
 from despacho.portal.services.accesses import portal_access_send_many
 from despacho.portal.sessions import SESSION_KEY as PORTAL_SESSION_KEY
 from despacho.portal.sessions import session_start
+from despacho.products.models import Product, TaxScheme
 from despacho.seals.models import Certificate
 from despacho.tenancy.models import CompanyLink, Membership, Role
 from tests.api.factories import make_key, owner_membership
@@ -87,6 +88,7 @@ from tests.factories import (
     owner_of,
 )
 from tests.portal.scenario import RECEIVER_PASSWORD, access, issue, person, portal_login
+from tests.products.factories import make_product, make_scheme
 from tests.seals.samples import stored_certificate
 
 pytestmark = pytest.mark.django_db
@@ -173,6 +175,10 @@ class World:
     a2_customer: Any = None
     b_certificate: Any = None  # B's CSD (metadata; its key a vault token)
     a2_certificate: Any = None
+    b_product: Any = None  # B's product and tax scheme; A2's, out of members' reach
+    b_scheme: Any = None
+    a2_product: Any = None
+    a2_scheme: Any = None
     b_markers: list[str] = field(default_factory=list)
     a2_markers: list[str] = field(default_factory=list)
 
@@ -276,6 +282,15 @@ def build_world() -> World:
     world.a2_customer = _customer(world.a2_company, owner_of(a), "CLIENTE MAESTRO DE ALFA DOS")
     world.b_certificate = stored_certificate(world.b_company, "99990000000400000001")
     world.a2_certificate = stored_certificate(world.a2_company, "99990000000400000002")
+    # Products and tax schemes of B's and of A2 (named so a leak shows).
+    world.b_scheme = make_scheme(world.b_company, name="ESQUEMA RESERVADO DE BETA")
+    world.b_product = make_product(
+        world.b_company, description="PRODUCTO RESERVADO DE BETA", scheme=world.b_scheme
+    )
+    world.a2_scheme = make_scheme(world.a2_company, name="ESQUEMA RESERVADO DE ALFA DOS")
+    world.a2_product = make_product(
+        world.a2_company, description="PRODUCTO RESERVADO DE ALFA DOS", scheme=world.a2_scheme
+    )
     world.b_markers = [
         world.b_company.rfc,
         world.b_company.razon_social,
@@ -296,6 +311,8 @@ def build_world() -> World:
         "CLIENTE MAESTRO RESERVADO DE BETA",
         "maestro@cliente-reservado-de-beta.example.mx",
         world.b_certificate.serial,
+        "PRODUCTO RESERVADO DE BETA",
+        "ESQUEMA RESERVADO DE BETA",
         *_uuid_markers(world.b_cfdi),
     ]
     world.a2_markers = [
@@ -310,6 +327,8 @@ def build_world() -> World:
         world.a2_customer.rfc,
         "CLIENTE MAESTRO DE ALFA DOS",
         world.a2_certificate.serial,
+        "PRODUCTO RESERVADO DE ALFA DOS",
+        "ESQUEMA RESERVADO DE ALFA DOS",
         *_uuid_markers(world.a2_cfdi),
     ]
     return world
@@ -500,6 +519,14 @@ KWARG_REGISTRY: dict[str, Callable[[World, Actor], list[Target]]] = {
         Target("B certificate", w.b_certificate.pk),
         *_a2(w, actor, "certificate", w.a2_certificate.pk),
     ],
+    "product_id": lambda w, actor: [
+        Target("B product", w.b_product.pk),
+        *_a2(w, actor, "product", w.a2_product.pk),
+    ],
+    "scheme_id": lambda w, actor: [
+        Target("B tax scheme", w.b_scheme.pk),
+        *_a2(w, actor, "tax scheme", w.a2_scheme.pk),
+    ],
     # A send batch is not an object but a key: the page lists the active company's links
     # sent in it, so B's batch shows an empty list, the same page as a batch whose every
     # access was skipped. It may answer; the body check proves nothing of B is there.
@@ -525,6 +552,8 @@ def hostile_query(world: World) -> dict[str, str]:
         "access": str(world.b_access.pk),
         "person": str(world.b_person.pk),
         "customer": str(world.b_customer.pk),
+        "product": str(world.b_product.pk),
+        "tax_scheme": str(world.b_scheme.pk),
         "next": "/",
     }
 
@@ -671,6 +700,14 @@ def _snapshot(world: World) -> dict[str, object]:
         "portal links": PortalLink.objects.filter(access__company__in=out_of_reach).count(),
         "certificates": sorted(
             Certificate.objects.filter(company__in=out_of_reach).values_list("pk", "serial")
+        ),
+        "products": sorted(
+            Product.objects.filter(company__in=out_of_reach).values_list(
+                "pk", "description", "unit_price", "tax_scheme", "is_active"
+            )
+        ),
+        "tax schemes": sorted(
+            TaxScheme.objects.filter(company__in=out_of_reach).values_list("pk", "name")
         ),
         "api keys": sorted(
             ApiKey.objects.filter(pk__in=[world.a_key.pk, world.b_key.pk]).values_list(
@@ -827,6 +864,7 @@ def _api_fill(world: World, company: object) -> Callable[[str], Any]:
         "membership": str(world.b_member.pk),
         "uuid": str(world.b_cfdi.uuid),
         "grants": [{"company": str(company), "profile": str(world.b_profile.pk)}],
+        "tax_scheme": str(world.b_scheme.pk),
     }
     return values.get
 
