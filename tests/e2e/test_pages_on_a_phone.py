@@ -146,10 +146,17 @@ def staff_pages(world) -> list[tuple[str, str]]:
 
 
 def pages_wider_than(limit: int, page, screenshot, world, prefix: str) -> dict[str, int]:
-    """Open every staff page, save its screenshot, and answer those wider than ``limit``."""
+    """Open every staff page, save its screenshot, and answer those wider than ``limit``.
+
+    Each page must answer 200: the error pages have a heading too, so a page that fails
+    would otherwise pass for one that fits.
+    """
     too_wide = {}
     for name, url in staff_pages(world):
-        page.goto(url)
+        response = page.goto(url)
+        assert response is not None and response.status == 200, f"{name}: {url} answered " + (
+            str(response.status) if response else "nothing"
+        )
         expect(page.locator("main h1")).to_be_visible()
         screenshot(f"{prefix}-{name}", full_page=True)
         width = page.evaluate("document.documentElement.scrollWidth")
