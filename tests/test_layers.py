@@ -44,6 +44,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("onboarding",),
     ("cfdi",),
     ("portal",),
+    ("cartaporte",),
     # The project's root: what mounts, configures and starts everything.
     ("urls", "api_urls", "settings", "wsgi", "asgi", "cli", "__main__", "demo"),
 ]

@@ -7,6 +7,7 @@ from ninja.openapi.docs import Swagger
 
 from despacho.api import errors
 from despacho.api.auth import ApiKeyAuth
+from despacho.cartaporte.api import cartaporte_router
 from despacho.cfdi.api import cfdis_router
 from despacho.firms.api import links_router
 from despacho.members.access_api import permissions_router, profiles_router
@@ -50,3 +51,4 @@ api.add_router("/imports", imports_router)
 api.add_router("/cfdis", cfdis_router)
 api.add_router("/portal-accesses", portal_accesses_router)
 api.add_router("/audit-events", audit_router)
+api.add_router("/cartaporte", cartaporte_router)

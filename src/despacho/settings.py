@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "despacho.onboarding",
     "despacho.cfdi",
     "despacho.portal",
+    "despacho.cartaporte",
     "despacho.demo",
 ]
 

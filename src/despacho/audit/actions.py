@@ -61,3 +61,6 @@ class Action(models.TextChoices):
     COMPANIES_IMPORTED = "import.completed", _("Empresas importadas desde CSV")
     API_KEY_CREATED = "api_key.created", _("Clave de API creada")
     API_KEY_REVOKED = "api_key.revoked", _("Clave de API revocada")
+    CARTAPORTE_ITEM_CREATED = "cartaporte.created", _("Dato de Carta Porte registrado")
+    CARTAPORTE_ITEM_UPDATED = "cartaporte.updated", _("Dato de Carta Porte modificado")
+    CARTAPORTE_ITEM_ARCHIVED = "cartaporte.archived", _("Dato de Carta Porte archivado")

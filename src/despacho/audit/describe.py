@@ -90,6 +90,29 @@ FIELD_LABELS: dict[str, Promise] = {
     "unverified_accepted": gettext_lazy("Aceptada sin verificar"),
     "uuid": gettext_lazy("UUID"),
     "valid_until": gettext_lazy("Válidas hasta"),
+    # Carta Porte's items (cartaporte.services.item_snapshot).
+    "archived_at": gettext_lazy("Archivado"),
+    "configuration": gettext_lazy("Configuración vehicular"),
+    "country": gettext_lazy("País"),
+    "exterior_number": gettext_lazy("Número exterior"),
+    "figure_type": gettext_lazy("Tipo de figura"),
+    "insurer": gettext_lazy("Aseguradora"),
+    "interior_number": gettext_lazy("Número interior"),
+    "license": gettext_lazy("Licencia federal"),
+    "locality": gettext_lazy("Localidad"),
+    "location_type": gettext_lazy("Tipo de ubicación"),
+    "model_year": gettext_lazy("Año modelo"),
+    "municipality": gettext_lazy("Municipio"),
+    "neighborhood": gettext_lazy("Colonia"),
+    "permit_number": gettext_lazy("Número de permiso SCT"),
+    "permit_type": gettext_lazy("Permiso SCT"),
+    "plate": gettext_lazy("Placa"),
+    "policy": gettext_lazy("Póliza"),
+    "postal_code": gettext_lazy("Código postal"),
+    "reference": gettext_lazy("Referencia"),
+    "state": gettext_lazy("Estado"),
+    "street": gettext_lazy("Calle"),
+    "subtype": gettext_lazy("Subtipo de remolque"),
 }
 
 # One sentence per action; %(actor)s is who acted, %(target)s what it acted on.
@@ -168,6 +191,13 @@ SENTENCES: dict[str, Promise] = {
     Action.COMPANIES_IMPORTED: gettext_lazy("%(actor)s importó empresas desde %(target)s."),
     Action.API_KEY_CREATED: gettext_lazy("%(actor)s creó la clave de API %(target)s."),
     Action.API_KEY_REVOKED: gettext_lazy("%(actor)s revocó la clave de API %(target)s."),
+    Action.CARTAPORTE_ITEM_CREATED: gettext_lazy(
+        "%(actor)s registró para Carta Porte: %(target)s."
+    ),
+    Action.CARTAPORTE_ITEM_UPDATED: gettext_lazy(
+        "%(actor)s modificó para Carta Porte: %(target)s."
+    ),
+    Action.CARTAPORTE_ITEM_ARCHIVED: gettext_lazy("%(actor)s archivó de Carta Porte: %(target)s."),
 }
 
 # Values that are choices: key -> {raw value: label}. "status" depends on the target.
