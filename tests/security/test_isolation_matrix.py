@@ -59,6 +59,8 @@ from despacho.access.models import Profile
 from despacho.api.models import ApiKey
 from despacho.api.services import secret_hash
 from despacho.audit.models import AuditEvent
+from despacho.cartaporte.models import Figure, Location, Trailer, Vehicle
+from despacho.cartaporte.services import item_snapshot
 from despacho.cfdi.models import Cfdi
 from despacho.members.models import Invitation
 from despacho.onboarding.models import ImportJob, ImportStatus
@@ -71,6 +73,7 @@ from despacho.portal.sessions import session_start
 from despacho.tenancy.models import CompanyLink, Membership, Role
 from tests.api.factories import make_key, owner_membership
 from tests.api.operations import Operation, api_operations, openapi_document, sample
+from tests.cartaporte.samples import make_item
 from tests.cfdi.cfdi_samples import any_rfc
 from tests.factories import (
     add_member,
@@ -85,6 +88,8 @@ from tests.factories import (
 from tests.portal.scenario import RECEIVER_PASSWORD, access, issue, person, portal_login
 
 pytestmark = pytest.mark.django_db
+
+CARTAPORTE_KINDS = {"location": Location, "vehicle": Vehicle, "trailer": Trailer, "figure": Figure}
 
 LOGIN = reverse("people:login")
 # Where a refusal may send the visitor: the staff login, or the login of the portal asked for.
@@ -164,6 +169,8 @@ class World:
     b_company_link: Any = None  # Gamma, as a firm, invited B's company (pending)
     a2_link: Any = None  # Gamma, as a firm, invited A2 (pending; A's owner answers it)
     b_import: Any = None  # a CSV import of B's, validated and ready to confirm
+    b_cartaporte: dict[str, Any] = field(default_factory=dict)  # B's Carta Porte items by kind
+    a2_cartaporte: dict[str, Any] = field(default_factory=dict)  # A2's
     b_markers: list[str] = field(default_factory=list)
     a2_markers: list[str] = field(default_factory=list)
 
@@ -248,6 +255,14 @@ def build_world() -> World:
         ).pk
     )
     assert world.b_import.status == ImportStatus.READY, world.b_import.rows
+    # Carta Porte items of B's and of A2's (members hold no grant on A2).
+    for kind, model in CARTAPORTE_KINDS.items():
+        world.b_cartaporte[kind] = make_item(
+            model, world.b_company, b_owner, name=f"{kind} RESERVADO DE BETA"
+        )
+        world.a2_cartaporte[kind] = make_item(
+            model, world.a2_company, owner_of(a), name=f"{kind} RESERVADO DE ALFA DOS"
+        )
     world.b_markers = [
         world.b_company.rfc,
         world.b_company.razon_social,
@@ -265,6 +280,7 @@ def build_world() -> World:
         "IMPORTACION RESERVADA DE BETA",
         "importado.beta@example.mx",
         *_uuid_markers(world.b_cfdi),
+        *[f"{kind} RESERVADO DE BETA" for kind in CARTAPORTE_KINDS],
     ]
     world.a2_markers = [
         "Clave de Alfa",  # a manager's key: its name is not for members
@@ -276,6 +292,7 @@ def build_world() -> World:
         "a2@example.mx",
         "receptor.alfados@example.mx",
         *_uuid_markers(world.a2_cfdi),
+        *[f"{kind} RESERVADO DE ALFA DOS" for kind in CARTAPORTE_KINDS],
     ]
     return world
 
@@ -417,6 +434,26 @@ def _portal_slugs(world: World, actor: Actor) -> list[Target]:
     ]
 
 
+def _cartaporte_targets(kind: str) -> Callable[[World, Actor], list[Target]]:
+    def targets(w: World, actor: Actor) -> list[Target]:
+        return [
+            Target(f"B {kind}", w.b_cartaporte[kind].pk),
+            *_a2(w, actor, kind, w.a2_cartaporte[kind].pk),
+        ]
+
+    return targets
+
+
+def _cartaporte_targets(kind: str) -> Callable[[World, Actor], list[Target]]:
+    def targets(w: World, actor: Actor) -> list[Target]:
+        return [
+            Target(f"B {kind}", w.b_cartaporte[kind].pk),
+            *_a2(w, actor, kind, w.a2_cartaporte[kind].pk),
+        ]
+
+    return targets
+
+
 KWARG_REGISTRY: dict[str, Callable[[World, Actor], list[Target]]] = {
     "membership_id": lambda w, actor: [Target("B membership", w.b_member.pk)],
     "invitation_id": lambda w, actor: [Target("B invitation", w.b_invitation.pk)],
@@ -464,6 +501,8 @@ KWARG_REGISTRY: dict[str, Callable[[World, Actor], list[Target]]] = {
         Target("B portal send batch", w.b_batch, refused=False),
         *[t._replace(refused=False) for t in _a2(w, actor, "portal send batch", w.a2_batch)],
     ],
+    # Carta Porte: one argument per kind, in the pages and the API alike.
+    **{f"{kind}_id": _cartaporte_targets(kind) for kind in CARTAPORTE_KINDS},
 }
 
 
@@ -634,6 +673,12 @@ def _snapshot(world: World) -> dict[str, object]:
             CompanyLink.objects.filter(
                 pk__in=[world.b_firm_link.pk, world.b_company_link.pk, world.a2_link.pk]
             ).values_list("pk", "status", "expires_at", "responded_at", "revoked_at")
+        ),
+        "cartaporte": sorted(
+            (type(item).__name__, *values)
+            for model in CARTAPORTE_KINDS.values()
+            for item in model._default_manager.filter(company__in=out_of_reach)
+            for values in [(item.pk, item.archived_at, str(item_snapshot(item)))]
         ),
         "imports": list(
             ImportJob.objects.filter(pk=world.b_import.pk).values_list(

@@ -286,29 +286,34 @@ def _mount(
         f"/{path}",
         response=responses({200: Page[schema_out]}),  # type: ignore[valid-type]
         operation_id=f"cartaporte_{path}_list",
+        url_name=f"cartaporte_{path}",
         summary=f"List the company's {path}",
     )(list_items)
     cartaporte_router.post(
         f"/{path}",
         response=responses({201: schema_out}),
         operation_id=f"cartaporte_{path}_create",
+        url_name=f"cartaporte_{path}",
         summary=f"Create one of the company's {path}",
     )(idempotent(create_item))
     cartaporte_router.get(
         f"/{path}/{{{id_name}}}",
         response=responses({200: schema_out}),
         operation_id=f"cartaporte_{path}_get",
+        url_name=f"cartaporte_{slug}",
     )(get_item)
     cartaporte_router.patch(
         f"/{path}/{{{id_name}}}",
         response=responses({200: schema_out}),
         operation_id=f"cartaporte_{path}_update",
+        url_name=f"cartaporte_{slug}",
         summary="Change some fields (what is omitted stays; every rule is checked again)",
     )(update_item)
     cartaporte_router.post(
         f"/{path}/{{{id_name}}}/archive",
         response=responses({200: schema_out}),
         operation_id=f"cartaporte_{path}_archive",
+        url_name=f"cartaporte_{slug}_archive",
         summary="Archive (hide from the lists; idempotent)",
     )(archive_item)
 
