@@ -34,10 +34,16 @@ def _select(label: Any, choices: list[tuple[str, Any]] | None = None) -> forms.C
     )
 
 
-class AddressForm(forms.Form):
-    """The address fields; set ``codes_url`` to the view that re-draws the dependent ones."""
+class CartaPorteForm(forms.Form):
+    """A Carta Porte form: the template draws ``dependent_fields`` in the htmx block."""
 
-    codes_url = ""
+    dependent_fields: tuple[str, ...] = ()
+
+
+class AddressForm(CartaPorteForm):
+    """The address fields; ``codes_url`` is the view that re-draws the dependent ones."""
+
+    dependent_fields = DEPENDENT_FIELDS
 
     state = _select(_("Estado"))
     postal_code = _text(_("Código postal"), 5, inputmode="numeric", autocomplete="postal-code")
@@ -77,10 +83,6 @@ class AddressForm(forms.Form):
             value = self.initial.get(name, "")
         return str(value or "").strip()
 
-    @property
-    def dependent_fields(self) -> tuple[str, ...]:
-        return DEPENDENT_FIELDS
-
 
 class LocationForm(AddressForm):
     field_order = ["name", "location_type", "rfc", "state", "postal_code", *DEPENDENT_FIELDS]
@@ -90,7 +92,7 @@ class LocationForm(AddressForm):
     rfc = _text(_("RFC del remitente o destinatario"), 13, autocomplete="off")
 
 
-class VehicleForm(forms.Form):
+class VehicleForm(CartaPorteForm):
     name = _text(_("Nombre (opcional)"), 120)
     configuration = _select(_("Configuración vehicular"))
     plate = _text(_("Placa"), 7, autocomplete="off")
@@ -111,7 +113,7 @@ class VehicleForm(forms.Form):
         self.fields["permit_type"].widget.choices = _choices(descriptions(Catalog.TIPO_PERMISO))
 
 
-class TrailerForm(forms.Form):
+class TrailerForm(CartaPorteForm):
     name = _text(_("Nombre (opcional)"), 120)
     subtype = _select(_("Subtipo de remolque"))
     plate = _text(_("Placa"), 7, autocomplete="off")
