@@ -50,7 +50,9 @@ def test_each_list_and_empty_form_opens(owner_client, slug):
 
 
 def test_a_location_is_created_from_the_form_and_listed(owner_client, company):
-    response = owner_client.post(reverse("cartaporte:location_create"), LOCATION)
+    response = owner_client.post(
+        reverse("cartaporte:location_create"), {**LOCATION, "location_type": "destination"}
+    )
     assert response.status_code == 302
     location = Location.objects.get(company=company)
     assert (location.name, location.neighborhood) == ("Bodega Guadalajara", "0003")

@@ -30,7 +30,7 @@ def _text(label: Any, max_length: int, **attrs: Any) -> forms.CharField:
 def _select(label: Any, choices: list[tuple[str, Any]] | None = None) -> forms.CharField:
     """A catalog code picked from a list; the service checks it against the catalog."""
     return forms.CharField(
-        label=label, max_length=8, required=False, widget=forms.Select(choices=choices or [])
+        label=label, max_length=12, required=False, widget=forms.Select(choices=choices or [])
     )
 
 
