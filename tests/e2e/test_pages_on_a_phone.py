@@ -78,6 +78,11 @@ def world():
     portal_access_set_password(
         access=access, actor=owner, rfc_confirmation=RECEIVER_RFC, password=RECEIVER_PASSWORD
     )
+    from despacho.cartaporte.models import Location, Vehicle
+    from tests.cartaporte.samples import make_item
+
+    make_item(Location, company, owner, name="CENTRO DE DISTRIBUCIÓN GUADALAJARA PONIENTE")
+    make_item(Vehicle, company, owner)
     return {
         "company": company,
         "owner": owner,
@@ -111,6 +116,11 @@ def staff_pages(world) -> list[tuple[str, str]]:
         ("empresas-cliente-nuevo", "/empresas/clientes/nuevo/"),
         ("portal-accesos", "/portal-accesos/"),
         ("portal-acceso", f"/portal-accesos/{world['access'].pk}/"),
+        ("carta-porte", "/carta-porte/"),
+        ("carta-porte-ubicaciones", "/carta-porte/ubicaciones/"),
+        ("carta-porte-ubicacion-nueva", "/carta-porte/ubicaciones/nueva/"),
+        ("carta-porte-vehiculos", "/carta-porte/vehiculos/"),
+        ("carta-porte-figura-nueva", "/carta-porte/figuras/nueva/"),
     ]
 
 
