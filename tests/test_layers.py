@@ -46,6 +46,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("portal",),
     ("customers",),
     ("products",),
+    ("cartaporte",),
     ("seals",),
     # The project's root: what mounts, configures and starts everything.
     ("urls", "api_urls", "settings", "wsgi", "asgi", "cli", "__main__", "demo"),

@@ -7,6 +7,7 @@ from ninja.openapi.docs import Swagger
 
 from despacho.api import errors
 from despacho.api.auth import ApiKeyAuth
+from despacho.cartaporte.api import cartaporte_router
 from despacho.cfdi.api import cfdis_router
 from despacho.customers.api import customers_router
 from despacho.firms.api import links_router
@@ -58,3 +59,4 @@ api.add_router("/audit-events", audit_router)
 api.add_router("/products", products_router)
 api.add_router("/tax-schemes", tax_schemes_router)
 api.add_router("/sat", sat_router)
+api.add_router("/cartaporte", cartaporte_router)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 from functools import lru_cache
+from typing import Any
 
 
 class Catalog(StrEnum):
@@ -30,7 +31,6 @@ class Catalog(StrEnum):
     CLAVE_UNIDAD = "C756_c_ClaveUnidad"
     CLAVE_PROD_SERV = "C756_c_ClaveProdServ"
     PERIODICIDAD = "C756_c_Periodicidad"
-    CODIGO_POSTAL = "C756_c_CodigoPostal"
     PAIS = "C756_c_Pais"
     # Nómina 1.2
     TIPO_NOMINA = "C75b_c_TipoNomina"
@@ -44,6 +44,13 @@ class Catalog(StrEnum):
     TIPO_PERMISO = "C592_c_TipoPermiso"
     CONFIG_AUTOTRANSPORTE = "C592_c_ConfigAutotransporte"
     FIGURA_TRANSPORTE = "C592_c_FiguraTransporte"
+    SUB_TIPO_REM = "C592_c_SubTipoRem"
+    # Addresses (CFDI 4.0's catalogs, which Carta Porte 3.1 uses): composite keys
+    ESTADO = "C756_c_Estado"  # code → [país, name]
+    MUNICIPIO = "C756_c_Municipio"  # (municipio, estado) → name
+    LOCALIDAD = "C756_c_Localidad"  # (localidad, estado) → name
+    COLONIA = "C756_c_Colonia"  # (colonia, código postal) → name
+    CODIGO_POSTAL = "C756_c_CodigoPostal"  # CP → [estado, municipio, localidad, …]
 
 
 @lru_cache(maxsize=8192)
@@ -90,3 +97,47 @@ def descriptions(catalog: Catalog) -> dict[str, str]:
         str(code): str(value[0] if isinstance(value, list | tuple) else value)
         for code, value in select_all(str(catalog)).items()
     }
+
+
+def entry(catalog: Catalog, key: str | tuple[str, ...]) -> Any:
+    """The raw row of ``key`` (a code, or a composite key such as ``(municipio, estado)``);
+    None when the catalog does not have it."""
+    from satcfdi.catalogs import select
+
+    try:
+        return select(str(catalog), key)
+    except Exception:  # a damaged catalog database reads as a missing code
+        return None
+
+
+@lru_cache(maxsize=4)
+def _by_second_key(catalog: Catalog) -> dict[str, dict[str, str]]:
+    """A composite-key catalog grouped by the key's second part (estado, or CP)."""
+    from satcfdi.catalogs import select_all
+
+    grouped: dict[str, dict[str, str]] = {}
+    for (code, parent), name in select_all(str(catalog)).items():
+        grouped.setdefault(str(parent), {})[str(code)] = str(name)
+    return grouped
+
+
+def children(catalog: Catalog, parent: str) -> dict[str, str]:
+    """The codes under ``parent`` of a composite-key catalog, with their names, by code:
+    a state's municipios or localidades (MUNICIPIO, LOCALIDAD), a CP's colonias (COLONIA)."""
+    return dict(sorted(_by_second_key(catalog).get(parent, {}).items()))
+
+
+def mexican_states() -> dict[str, str]:
+    """c_Estado's states of Mexico (the catalog also lists the USA's and Canada's)."""
+    return {
+        code: str(row[1])
+        for code, row in sorted(_states().items())
+        if isinstance(row, list | tuple) and row and row[0] == "MEX"
+    }
+
+
+@lru_cache(maxsize=1)
+def _states() -> dict[str, Any]:
+    from satcfdi.catalogs import select_all
+
+    return {str(code): value for code, value in select_all(str(Catalog.ESTADO)).items()}

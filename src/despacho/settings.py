@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "despacho.portal",
     "despacho.customers",
     "despacho.products",
+    "despacho.cartaporte",
     "despacho.seals",
     "despacho.demo",
 ]

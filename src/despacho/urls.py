@@ -22,6 +22,7 @@ urlpatterns = [
     path("productos/", include("despacho.products.urls")),
     path("empresas/", include("despacho.firms.urls")),
     path("empresas/", include("despacho.onboarding.urls")),
+    path("carta-porte/", include("despacho.cartaporte.urls")),
     path("claves-api/", include("despacho.api.urls")),
     path("sellos/", include("despacho.seals.urls")),
     path("api/v1/", json_method_not_allowed(api_v1.urls)),

@@ -27,12 +27,14 @@ from schemathesis.specs.openapi.checks import (
 
 from despacho.access.catalog import Perm
 from despacho.access.services import profile_create
+from despacho.cartaporte.models import Figure, Location, Trailer, Vehicle
 from despacho.cfdi.services import cfdi_ingest
 from despacho.customers.services import customer_create
 from despacho.members.models import Invitation
 from despacho.onboarding.services import import_start, import_validate
 from despacho.portal.services.accesses import portal_access_create
 from tests.api.factories import active_member, make_key, owner_membership
+from tests.cartaporte.samples import make_item
 from tests.cfdi.cfdi_samples import cfdi_xml, company_with_rfc
 from tests.factories import add_member, invite_link, make_account, valid_rfc
 from tests.products.factories import make_product
@@ -97,6 +99,15 @@ def seeded(
         access = portal_access_create(
             company=company, actor=owner.user, rfc="EKU9003173C9", email="r@example.mx"
         ).access
+    cartaporte = {
+        f"{kind}_id": str(make_item(model, company, owner.user).pk)
+        for kind, model in (
+            ("location", Location),
+            ("vehicle", Vehicle),
+            ("trailer", Trailer),
+            ("figure", Figure),
+        )
+    }
     outcome = cfdi_ingest(
         company=company, data=cfdi_xml(emisor=company.rfc, receptor="XAXX010101000")
     )
@@ -123,6 +134,7 @@ def seeded(
         "customer_id": str(customer.pk),
         "product_id": str(product.pk),
         "scheme_id": str(product.tax_scheme_id),
+        **cartaporte,
     }
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
+from despacho.cartaporte.models import Location, Vehicle
+from tests.cartaporte.samples import make_item
 from tests.cfdi.cfdi_samples import (
     NOMINA_EKU,
     PAGO_EKU,
@@ -96,6 +98,8 @@ def world():
         company,
         description="CAFÉ DE ALTURA DE CHIAPAS EN GRANO, TOSTADO MEDIO, BOLSA DE UN KILOGRAMO",
     )
+    make_item(Location, company, owner, name="CENTRO DE DISTRIBUCIÓN GUADALAJARA PONIENTE")
+    make_item(Vehicle, company, owner)
     return {
         "company": company,
         "owner": owner,
@@ -142,6 +146,11 @@ def staff_pages(world) -> list[tuple[str, str]]:
         ("producto", f"/productos/{world['product'].pk}/"),
         ("esquemas-de-impuestos", "/productos/impuestos/"),
         ("esquema-de-impuestos", f"/productos/impuestos/{world['product'].tax_scheme_id}/"),
+        ("carta-porte", "/carta-porte/"),
+        ("carta-porte-ubicaciones", "/carta-porte/ubicaciones/"),
+        ("carta-porte-ubicacion-nueva", "/carta-porte/ubicaciones/nueva/"),
+        ("carta-porte-vehiculos", "/carta-porte/vehiculos/"),
+        ("carta-porte-figura-nueva", "/carta-porte/figuras/nueva/"),
     ]
 
 

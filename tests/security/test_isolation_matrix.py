@@ -60,6 +60,8 @@ from despacho.access.models import Profile
 from despacho.api.models import ApiKey
 from despacho.api.services import secret_hash
 from despacho.audit.models import AuditEvent
+from despacho.cartaporte.models import Figure, Location, Trailer, Vehicle
+from despacho.cartaporte.services import item_snapshot
 from despacho.cfdi.models import Cfdi
 from despacho.customers.models import Customer
 from despacho.customers.services import customer_create
@@ -76,6 +78,7 @@ from despacho.seals.models import Certificate
 from despacho.tenancy.models import CompanyLink, Membership, Role
 from tests.api.factories import make_key, owner_membership
 from tests.api.operations import Operation, api_operations, openapi_document, sample
+from tests.cartaporte.samples import make_item
 from tests.cfdi.cfdi_samples import any_rfc
 from tests.factories import (
     add_member,
@@ -92,6 +95,8 @@ from tests.products.factories import make_product, make_scheme
 from tests.seals.samples import stored_certificate
 
 pytestmark = pytest.mark.django_db
+
+CARTAPORTE_KINDS = {"location": Location, "vehicle": Vehicle, "trailer": Trailer, "figure": Figure}
 
 LOGIN = reverse("people:login")
 # Where a refusal may send the visitor: the staff login, or the login of the portal asked for.
@@ -179,6 +184,8 @@ class World:
     b_scheme: Any = None
     a2_product: Any = None
     a2_scheme: Any = None
+    b_cartaporte: dict[str, Any] = field(default_factory=dict)  # B's Carta Porte items by kind
+    a2_cartaporte: dict[str, Any] = field(default_factory=dict)  # A2's
     b_markers: list[str] = field(default_factory=list)
     a2_markers: list[str] = field(default_factory=list)
 
@@ -291,6 +298,14 @@ def build_world() -> World:
     world.a2_product = make_product(
         world.a2_company, description="PRODUCTO RESERVADO DE ALFA DOS", scheme=world.a2_scheme
     )
+    # Carta Porte items of B's and of A2's (members hold no grant on A2).
+    for kind, model in CARTAPORTE_KINDS.items():
+        world.b_cartaporte[kind] = make_item(
+            model, world.b_company, b_owner, name=f"{kind} RESERVADO DE BETA"
+        )
+        world.a2_cartaporte[kind] = make_item(
+            model, world.a2_company, owner_of(a), name=f"{kind} RESERVADO DE ALFA DOS"
+        )
     world.b_markers = [
         world.b_company.rfc,
         world.b_company.razon_social,
@@ -314,6 +329,7 @@ def build_world() -> World:
         "PRODUCTO RESERVADO DE BETA",
         "ESQUEMA RESERVADO DE BETA",
         *_uuid_markers(world.b_cfdi),
+        *[f"{kind} RESERVADO DE BETA" for kind in CARTAPORTE_KINDS],
     ]
     world.a2_markers = [
         "Clave de Alfa",  # a manager's key: its name is not for members
@@ -330,6 +346,7 @@ def build_world() -> World:
         "PRODUCTO RESERVADO DE ALFA DOS",
         "ESQUEMA RESERVADO DE ALFA DOS",
         *_uuid_markers(world.a2_cfdi),
+        *[f"{kind} RESERVADO DE ALFA DOS" for kind in CARTAPORTE_KINDS],
     ]
     return world
 
@@ -471,6 +488,26 @@ def _portal_slugs(world: World, actor: Actor) -> list[Target]:
     ]
 
 
+def _cartaporte_targets(kind: str) -> Callable[[World, Actor], list[Target]]:
+    def targets(w: World, actor: Actor) -> list[Target]:
+        return [
+            Target(f"B {kind}", w.b_cartaporte[kind].pk),
+            *_a2(w, actor, kind, w.a2_cartaporte[kind].pk),
+        ]
+
+    return targets
+
+
+def _cartaporte_targets(kind: str) -> Callable[[World, Actor], list[Target]]:
+    def targets(w: World, actor: Actor) -> list[Target]:
+        return [
+            Target(f"B {kind}", w.b_cartaporte[kind].pk),
+            *_a2(w, actor, kind, w.a2_cartaporte[kind].pk),
+        ]
+
+    return targets
+
+
 KWARG_REGISTRY: dict[str, Callable[[World, Actor], list[Target]]] = {
     "membership_id": lambda w, actor: [Target("B membership", w.b_member.pk)],
     "invitation_id": lambda w, actor: [Target("B invitation", w.b_invitation.pk)],
@@ -534,6 +571,8 @@ KWARG_REGISTRY: dict[str, Callable[[World, Actor], list[Target]]] = {
         Target("B portal send batch", w.b_batch, refused=False),
         *[t._replace(refused=False) for t in _a2(w, actor, "portal send batch", w.a2_batch)],
     ],
+    # Carta Porte: one argument per kind, in the pages and the API alike.
+    **{f"{kind}_id": _cartaporte_targets(kind) for kind in CARTAPORTE_KINDS},
 }
 
 
@@ -723,6 +762,12 @@ def _snapshot(world: World) -> dict[str, object]:
             Customer.objects.filter(company__in=out_of_reach).values_list(
                 "pk", "razon_social", "regimen_fiscal", "uso_cfdi", "emails", "is_active"
             )
+        ),
+        "cartaporte": sorted(
+            (type(item).__name__, *values)
+            for model in CARTAPORTE_KINDS.values()
+            for item in model._default_manager.filter(company__in=out_of_reach)
+            for values in [(item.pk, item.archived_at, str(item_snapshot(item)))]
         ),
         "imports": list(
             ImportJob.objects.filter(pk=world.b_import.pk).values_list(

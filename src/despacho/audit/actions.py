@@ -75,3 +75,6 @@ class Action(models.TextChoices):
     TAX_SCHEME_CREATED = "tax_scheme.created", _("Esquema de impuestos creado")
     TAX_SCHEME_UPDATED = "tax_scheme.updated", _("Esquema de impuestos modificado")
     TAX_SCHEMES_PRESET = "tax_scheme.presets", _("Esquemas de impuestos predeterminados creados")
+    CARTAPORTE_ITEM_CREATED = "cartaporte.created", _("Dato de Carta Porte registrado")
+    CARTAPORTE_ITEM_UPDATED = "cartaporte.updated", _("Dato de Carta Porte modificado")
+    CARTAPORTE_ITEM_ARCHIVED = "cartaporte.archived", _("Dato de Carta Porte archivado")

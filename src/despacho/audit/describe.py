@@ -118,6 +118,29 @@ FIELD_LABELS: dict[str, Promise] = {
     "valid_from": gettext_lazy("Vigente desde"),
     "valid_to": gettext_lazy("Vigente hasta"),
     "valid_until": gettext_lazy("Válidas hasta"),
+    # Carta Porte's items (cartaporte.services.item_snapshot).
+    "archived_at": gettext_lazy("Archivado"),
+    "configuration": gettext_lazy("Configuración vehicular"),
+    "country": gettext_lazy("País"),
+    "exterior_number": gettext_lazy("Número exterior"),
+    "figure_type": gettext_lazy("Tipo de figura"),
+    "insurer": gettext_lazy("Aseguradora"),
+    "interior_number": gettext_lazy("Número interior"),
+    "license": gettext_lazy("Licencia federal"),
+    "locality": gettext_lazy("Localidad"),
+    "location_type": gettext_lazy("Tipo de ubicación"),
+    "model_year": gettext_lazy("Año modelo"),
+    "municipality": gettext_lazy("Municipio"),
+    "neighborhood": gettext_lazy("Colonia"),
+    "permit_number": gettext_lazy("Número de permiso SCT"),
+    "permit_type": gettext_lazy("Permiso SCT"),
+    "plate": gettext_lazy("Placa"),
+    "policy": gettext_lazy("Póliza"),
+    "postal_code": gettext_lazy("Código postal"),
+    "reference": gettext_lazy("Referencia"),
+    "state": gettext_lazy("Estado"),
+    "street": gettext_lazy("Calle"),
+    "subtype": gettext_lazy("Subtipo de remolque"),
 }
 
 # One sentence per action; %(actor)s is who acted, %(target)s what it acted on.
@@ -212,6 +235,13 @@ SENTENCES: dict[str, Promise] = {
     Action.TAX_SCHEMES_PRESET: gettext_lazy(
         "Se crearon los esquemas de impuestos predeterminados de %(target)s."
     ),
+    Action.CARTAPORTE_ITEM_CREATED: gettext_lazy(
+        "%(actor)s registró para Carta Porte: %(target)s."
+    ),
+    Action.CARTAPORTE_ITEM_UPDATED: gettext_lazy(
+        "%(actor)s modificó para Carta Porte: %(target)s."
+    ),
+    Action.CARTAPORTE_ITEM_ARCHIVED: gettext_lazy("%(actor)s archivó de Carta Porte: %(target)s."),
 }
 
 # Values that are choices: key -> {raw value: label}. "status" depends on the target.
