@@ -647,3 +647,36 @@ def test_the_pdf_of_a_cfdi_stored_unverified_carries_the_warning_through_the_vie
     assert response.status_code == 200
     assert "SELLO NO VÁLIDO" in printed_text(response.content)
     assert "sello-no-valido" in pdf_key(cfdi)
+
+
+# --- documents that are not valid CFDI: drafts and test-environment stamps -----------------
+
+
+def without_timbre(data: bytes) -> bytes:
+    root = etree.fromstring(data)
+    for tfd in root.iter("{http://www.sat.gob.mx/TimbreFiscalDigital}TimbreFiscalDigital"):
+        tfd.getparent().remove(tfd)
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+
+
+def test_a_document_stamped_with_a_sat_test_certificate_says_it_has_no_fiscal_validity():
+    # Stamped in a PAC's test environment: its timbre is signed by SAT certificate 3000…
+    pdf = render_pdf(sample(INGRESO_HE))
+    pages = [page.extract_text() for page in pdf_pages(pdf)]
+    assert all("SIN VALIDEZ FISCAL" in page for page in pages)
+    assert "BORRADOR" not in printed_text(pdf)
+
+
+def test_a_document_stamped_by_the_sat_in_production_carries_no_mark():
+    text = printed_text(render_pdf(sample(INGRESO_REAL)))
+    assert "SIN VALIDEZ FISCAL" not in text and "BORRADOR" not in text
+
+
+def test_a_draft_without_timbre_is_previewed_as_borrador_without_the_timbres_section():
+    pdf = render_pdf(without_timbre(sample(INGRESO_REAL)))
+    pages = [page.extract_text() for page in pdf_pages(pdf)]
+    assert all("BORRADOR" in page for page in pages)
+    text = printed_text(pdf)
+    assert "COMISION RECARGA IDMX" in text
+    assert "Sello digital del SAT" not in text
+    assert "SIN VALIDEZ FISCAL" not in text

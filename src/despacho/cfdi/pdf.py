@@ -57,7 +57,7 @@ from despacho.cfdi.presentation import amount_text, decimal_or_none
 from despacho.satcatalogs import Catalog, labelled
 
 # Bump when the layout changes: cached PDFs of the old layout are then ignored.
-RENDERER_VERSION = "2"
+RENDERER_VERSION = "3"
 
 TFD_VERSIONS = ("1.0", "1.1")
 
@@ -219,6 +219,29 @@ _ALERT = ParagraphStyle(
 )
 
 
+# Marks printed across every page of a document that is not a valid CFDI: a draft previewed
+# before stamping, and a document stamped in a test environment (the sandbox PAC or a real
+# PAC's demo service), whose timbre SAT's test certificates sign: their numbers start with 3
+# (30001000000…), the production ones with 0.
+DRAFT_MARK = "BORRADOR"
+TEST_STAMP_MARK = "SIN VALIDEZ FISCAL"
+WATERMARK = colors.Color(0.72, 0.11, 0.11, alpha=0.13)
+
+
+def test_stamped(content: CfdiContent) -> bool:
+    """True when the timbre was signed by one of SAT's test certificates."""
+    return content.timbre.get("NoCertificadoSAT", "").startswith("3")
+
+
+def watermark_of(content: CfdiContent) -> str:
+    """What to print across each page: a draft's mark, a test stamp's, or nothing."""
+    if not content.timbre.get("UUID"):
+        return DRAFT_MARK
+    if test_stamped(content):
+        return TEST_STAMP_MARK
+    return ""
+
+
 def _seal_warning() -> list[Any]:
     banner = Table(
         [[Paragraph(f"{SEAL_INVALID}. {escape(SEAL_INVALID_WHY)}", _ALERT)]], colWidths=[WIDTH]
@@ -259,6 +282,9 @@ def _header(content: CfdiContent, status: str, *, seal_invalid: bool = False) ->
         right.append(Paragraph(f'<font color="#b91c1c"><b>{escape(str(label))}</b></font>', _BASE))
     if seal_invalid:
         right.append(_p(SEAL_INVALID, _ALERT))
+    mark = watermark_of(content)
+    if mark:
+        right.append(_p(mark, _ALERT))
     table = Table([[left, right]], colWidths=[WIDTH * 0.58, WIDTH * 0.42])
     table.setStyle(
         TableStyle(
@@ -928,6 +954,15 @@ def _timbre(content: CfdiContent, cadena_tfd: str, url: str) -> list[Any]:
 
 def _footer(canvas: Any, doc: Any) -> None:
     canvas.saveState()
+    mark = getattr(doc, "watermark", "")
+    if mark:  # drawn first, under the page's content, on every page
+        canvas.saveState()
+        canvas.setFont("Helvetica-Bold", 64 if len(mark) < 12 else 48)
+        canvas.setFillColor(WATERMARK)
+        canvas.translate(PAGE_W / 2, PAGE_H / 2)
+        canvas.rotate(50)
+        canvas.drawCentredString(0, 0, mark)
+        canvas.restoreState()
     canvas.setFont("Helvetica", 6.5)
     canvas.setFillColor(RULE)
     canvas.drawString(MARGIN, 7 * mm, "Este documento es una representación impresa de un CFDI.")
@@ -987,7 +1022,8 @@ def render_pdf(
     seal_verified: bool | None = None,
     compress: bool = True,
 ) -> bytes:
-    """The printed CFDI of an original XML (already validated at ingestion).
+    """The printed CFDI of an original XML (already validated at ingestion), or the preview
+    of a draft's XML (no timbre yet: marked BORRADOR, without the timbre's section).
 
     ``seal_verified`` is the stored CFDI's: False (stored unverified because someone
     confirmed it) prints the same warning the staff pages show, on every page.
@@ -1021,6 +1057,7 @@ def render_pdf(
         invariant=1,
     )
     doc.seal_invalid = seal_invalid
+    doc.watermark = watermark_of(content)
     story: list[Any] = [
         *(_seal_warning() if seal_invalid else []),
         *_header(content, status, seal_invalid=seal_invalid),
@@ -1031,7 +1068,7 @@ def render_pdf(
         *_payments(content),
         *_nomina(content),
         *_carta_porte(content),
-        *_timbre(content, _cadena_tfd(root), url),
+        *(_timbre(content, _cadena_tfd(root), url) if content.timbre.get("UUID") else []),
     ]
     doc.build(story, onFirstPage=_footer, onLaterPages=_footer, canvasmaker=_NumberedCanvas)
     return buffer.getvalue()
