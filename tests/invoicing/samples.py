@@ -24,8 +24,10 @@ from despacho.invoicing.documents import (
     TASA,
     Concept,
     Document,
+    DocumentTax,
     Header,
     Issuer,
+    PaidDocument,
     Receiver,
     TaxLine,
 )
@@ -95,6 +97,30 @@ def concept(
         objeto_imp=objeto_imp or ("02" if taxes else "01"),
         taxes=taxes,
         descuento=D(descuento),
+    )
+
+
+def paid_document(
+    uuid: str,
+    saldo: str,
+    pagado: str,
+    *taxes: DocumentTax,
+    moneda: str = "MXN",
+    equivalencia: str = "1",
+    parcialidad: int = 1,
+    **more: str,
+) -> PaidDocument:
+    """A DoctoRelacionado: objeto 02 when it carries taxes, 01 otherwise."""
+    return PaidDocument(
+        id_documento=uuid,
+        moneda=moneda,
+        num_parcialidad=parcialidad,
+        imp_saldo_ant=D(saldo),
+        imp_pagado=D(pagado),
+        equivalencia=D(equivalencia),
+        taxes=taxes,
+        objeto_imp="02" if taxes else "01",
+        **more,
     )
 
 

@@ -20,7 +20,7 @@ from despacho.invoicing.amounts import (
     prorated_document_taxes,
     tax_limits,
 )
-from despacho.invoicing.documents import Concept, DocumentTax, PaidDocument, Payment
+from despacho.invoicing.documents import Concept, DocumentTax, Payment
 from tests.invoicing.samples import (
     IEPS_8,
     IEPS_265,
@@ -32,6 +32,7 @@ from tests.invoicing.samples import (
     RET_ISR_RESICO,
     RET_IVA,
     concept,
+    paid_document,
 )
 
 D = Decimal
@@ -211,19 +212,6 @@ def test_a_payment_over_the_balance_or_not_positive_is_refused(paid, code, says)
     assert _messages(caught) == [says]
 
 
-def _paid(uuid, saldo, pagado, *taxes, moneda="MXN", equivalencia="1", parcialidad=1):
-    return PaidDocument(
-        id_documento=uuid,
-        moneda=moneda,
-        num_parcialidad=parcialidad,
-        imp_saldo_ant=D(saldo),
-        imp_pagado=D(pagado),
-        equivalencia=D(equivalencia),
-        taxes=taxes,
-        objeto_imp="02" if taxes else "01",
-    )
-
-
 def test_payment_taxes_and_totals_convert_each_document_to_the_payment_and_to_pesos():
     # An MXN invoice of 1,160 (IVA 16 %) paid in two parts, and a USD invoice of 116 paid in
     # MXN at 20 pesos per dollar (EquivalenciaDR 0.05 dollars per peso).
@@ -232,8 +220,8 @@ def test_payment_taxes_and_totals_convert_each_document_to_the_payment_and_to_pe
         forma_pago="03",
         moneda="MXN",
         documents=(
-            _paid(UUID_A, "1160.00", "580.00", DocumentTax(IVA16, D("500.00"))),
-            _paid(
+            paid_document(UUID_A, "1160.00", "580.00", DocumentTax(IVA16, D("500.00"))),
+            paid_document(
                 UUID_B,
                 "116.00",
                 "116.00",
@@ -249,7 +237,7 @@ def test_payment_taxes_and_totals_convert_each_document_to_the_payment_and_to_pe
         moneda="USD",
         tipo_cambio=D("20.000000"),
         documents=(
-            _paid(
+            paid_document(
                 UUID_A,
                 "580.00",
                 "580.00",
@@ -283,7 +271,7 @@ def test_a_stated_monto_below_what_the_documents_were_paid_is_refused():
         forma_pago="03",
         moneda="MXN",
         monto=D("100.00"),
-        documents=(_paid(UUID_A, "500.00", "200.00"),),
+        documents=(paid_document(UUID_A, "500.00", "200.00"),),
     )
     with pytest.raises(ValidationError) as caught:
         payments_amounts((payment,))
@@ -298,7 +286,7 @@ def test_retenciones_of_a_payment_reach_the_totals():
         forma_pago="03",
         moneda="MXN",
         documents=(
-            _paid(
+            paid_document(
                 UUID_A,
                 "1060.00",
                 "1060.00",
@@ -315,7 +303,7 @@ def test_retenciones_of_a_payment_reach_the_totals():
     }
 
 
-def test_a_partial_payment_carries_the_invoices_taxes_in_the_proportion_paid():
+def test_a_partial_payment_carries_the_invoices_taxes_in_the_proportionpaid_document():
     invoice = invoice_amounts(
         concepts=(concept("1000", "1", IVA16, RET_ISR_10), concept("200", "1", IVA_EXENTO)),
         moneda="MXN",

@@ -22,7 +22,6 @@ from despacho.invoicing.documents import (
     GlobalInformation,
     Goods,
     GoodsMove,
-    PaidDocument,
     Payment,
     Relation,
     Stop,
@@ -48,6 +47,7 @@ from tests.invoicing.samples import (
     header,
     invoice,
     issuer,
+    paid_document,
     receiver,
     sign,
     stamped,
@@ -214,24 +214,21 @@ def test_a_payment_with_two_payments_partial_and_foreign_currency_documents():
         moneda="MXN",
         num_operacion="SPEI-1",
         documents=(
-            PaidDocument(
-                id_documento=INVOICE_A,
-                moneda="MXN",
-                num_parcialidad=1,
-                imp_saldo_ant=D("1160.00"),
-                imp_pagado=D("580.00"),
+            paid_document(
+                INVOICE_A,
+                "1160.00",
+                "580.00",
+                DocumentTax(IVA16, D("500.00")),
                 serie="A",
                 folio="7",
-                taxes=(DocumentTax(IVA16, D("500.00")),),
             ),
-            PaidDocument(
-                id_documento=INVOICE_USD,
+            paid_document(
+                INVOICE_USD,
+                "116.00",
+                "116.00",
+                DocumentTax(IVA16, D("100.00")),
                 moneda="USD",
-                num_parcialidad=1,
-                imp_saldo_ant=D("116.00"),
-                imp_pagado=D("116.00"),
-                equivalencia=D("0.05"),
-                taxes=(DocumentTax(IVA16, D("100.00")),),
+                equivalencia="0.05",
             ),
         ),
     )
@@ -240,22 +237,10 @@ def test_a_payment_with_two_payments_partial_and_foreign_currency_documents():
         forma_pago="02",
         moneda="MXN",
         documents=(
-            PaidDocument(
-                id_documento=INVOICE_A,
-                moneda="MXN",
-                num_parcialidad=2,
-                imp_saldo_ant=D("580.00"),
-                imp_pagado=D("580.00"),
-                taxes=(DocumentTax(IVA16, D("500.00")),),
+            paid_document(
+                INVOICE_A, "580.00", "580.00", DocumentTax(IVA16, D("500.00")), parcialidad=2
             ),
-            PaidDocument(
-                id_documento=INVOICE_B,
-                moneda="MXN",
-                num_parcialidad=1,
-                imp_saldo_ant=D("300.00"),
-                imp_pagado=D("100.00"),
-                objeto_imp="01",
-            ),
+            paid_document(INVOICE_B, "300.00", "100.00"),
         ),
     )
     document = Document(
@@ -312,16 +297,7 @@ def test_a_payment_over_the_balance_is_refused_before_any_xml():
         fecha_pago=datetime(2026, 11, 10, 12, 0),
         forma_pago="03",
         moneda="MXN",
-        documents=(
-            PaidDocument(
-                id_documento=INVOICE_A,
-                moneda="MXN",
-                num_parcialidad=3,
-                imp_saldo_ant=D("100.00"),
-                imp_pagado=D("150.00"),
-                objeto_imp="01",
-            ),
-        ),
+        documents=(paid_document(INVOICE_A, "100.00", "150.00", parcialidad=3),),
     )
     document = Document(
         header=header("P"), issuer=issuer(), receiver=receiver(), payments=(payment,)
