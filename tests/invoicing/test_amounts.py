@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from despacho.invoicing.amounts import (
     amounts_check,
+    document_amounts,
     importe_limits,
     invoice_amounts,
     payment_balance,
@@ -20,7 +21,7 @@ from despacho.invoicing.amounts import (
     prorated_document_taxes,
     tax_limits,
 )
-from despacho.invoicing.documents import Concept, DocumentTax, Payment
+from despacho.invoicing.documents import Concept, Document, DocumentTax, Payment, TaxLine
 from tests.invoicing.samples import (
     IEPS_8,
     IEPS_265,
@@ -32,7 +33,10 @@ from tests.invoicing.samples import (
     RET_ISR_RESICO,
     RET_IVA,
     concept,
+    header,
+    issuer,
     paid_document,
+    receiver,
 )
 
 D = Decimal
@@ -393,3 +397,105 @@ def test_random_concepts_always_reconcile_within_sats_limits(items):
             for t in c.taxes
             if t.line.retencion and t.line.impuesto == group.impuesto
         )
+
+
+def test_a_cuota_is_charged_per_unit_of_the_quantity():
+    ieps_cuota = TaxLine("003", "Cuota", D("6.455500"))
+    amounts = invoice_amounts(concepts=(concept("25.50", "40", ieps_cuota),), moneda="MXN")
+    (tax,) = amounts.concepts[0].taxes
+    assert (tax.base, tax.importe) == (D("40"), D("258.22"))
+
+
+@pytest.mark.parametrize(
+    ("document", "code", "says"),
+    [
+        (
+            Document(header=header("I"), issuer=issuer(), receiver=receiver()),
+            "no_concepts",
+            "Conceptos: el comprobante necesita al menos un concepto.",
+        ),
+        (
+            Document(
+                header=header("I", moneda="USD"),
+                issuer=issuer(),
+                receiver=receiver(),
+                concepts=(concept(),),
+            ),
+            "tipo_cambio_required",
+            "Tipo de cambio: es obligatorio y mayor que cero para la moneda USD.",
+        ),
+        (
+            Document(header=header("P"), issuer=issuer(), receiver=receiver()),
+            "no_payments",
+            "Pagos: el complemento de pago necesita al menos un pago.",
+        ),
+        (
+            Document(
+                header=header("P"),
+                issuer=issuer(),
+                receiver=receiver(),
+                payments=(
+                    Payment(
+                        fecha_pago=datetime(2026, 11, 10, 12, 0),
+                        forma_pago="03",
+                        moneda="MXN",
+                        documents=(),
+                    ),
+                ),
+            ),
+            "payment_without_documents",
+            "Pago 1, Documentos relacionados: indica al menos una factura pagada.",
+        ),
+    ],
+)
+def test_a_document_missing_what_its_type_needs_is_refused(document, code, says):
+    with pytest.raises(ValidationError) as caught:
+        document_amounts(document)
+    assert caught.value.code == code
+    assert _messages(caught) == [says]
+
+
+@st.composite
+def partial_payments(draw: st.DrawFn) -> tuple[Concept, list[Decimal]]:
+    """An invoice's concept and the amounts it is paid in, never more than its total."""
+    item = draw(concepts().filter(lambda c: c.taxes))
+    total = invoice_amounts(concepts=(item,), moneda="MXN").total
+    assume(total > D("0.05"))
+    parts, left = [], total
+    for _ in range(draw(st.integers(min_value=1, max_value=5))):
+        if left <= 0:
+            break
+        cents = draw(st.integers(min_value=1, max_value=int(left * 100)))
+        parts.append(D(cents) / 100)
+        left -= D(cents) / 100
+    return item, parts
+
+
+@settings(max_examples=40, deadline=None)
+@given(partial_payments())
+def test_partial_payments_leave_the_balance_the_total_minus_what_was_paid(case):
+    item, parts = case
+    invoice = invoice_amounts(concepts=(item,), moneda="MXN")
+    saldo = invoice.total
+    payments = []
+    for n, paid in enumerate(parts, 1):
+        taxes = prorated_document_taxes(invoice=invoice, total=invoice.total, imp_pagado=paid)
+        payments.append(
+            Payment(
+                fecha_pago=datetime(2026, 11, n, 12, 0),
+                forma_pago="03",
+                moneda="MXN",
+                documents=(paid_document(UUID_A, str(saldo), str(paid), *taxes, parcialidad=n),),
+            )
+        )
+        saldo -= paid
+    computed = payments_amounts(tuple(payments))
+    insolutos = [p.documents[0].imp_saldo_insoluto for p in computed.payments]
+    assert insolutos[-1] == invoice.total - sum(parts)
+    assert all(b >= 0 for b in insolutos)
+    assert computed.totales["MontoTotalPagos"] == sum(parts)
+    for payment in computed.payments:
+        for tax in payment.documents[0].taxes:
+            assert tax.base <= next(
+                t.base for t in invoice.concepts[0].taxes if t.line.impuesto == tax.line.impuesto
+            )

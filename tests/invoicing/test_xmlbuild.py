@@ -13,7 +13,11 @@ from lxml import etree
 
 from despacho.cfdi.parsing import CFDI4, PAGOS20, parse_xml, read_index
 from despacho.cfdi.seals import SealCheck, seal_check
-from despacho.invoicing.amounts import document_amounts, invoice_amounts
+from despacho.invoicing.amounts import (
+    document_amounts,
+    invoice_amounts,
+    prorated_document_taxes,
+)
 from despacho.invoicing.documents import (
     Address,
     CartaPorte,
@@ -52,7 +56,7 @@ from tests.invoicing.samples import (
     sign,
     stamped,
 )
-from tests.invoicing.test_amounts import concept_lists
+from tests.invoicing.test_amounts import concept_lists, partial_payments
 
 D = Decimal
 CARTA_PORTE31 = "http://www.sat.gob.mx/CartaPorte31"
@@ -394,3 +398,28 @@ def test_the_xsd_refusal_carries_the_schemas_message():
     assert caught.value.code == "xsd_invalid"
     assert "Exportacion" in caught.value.messages[0]
     assert caught.value.messages[0].startswith("El XML no cumple el esquema XSD del SAT:")
+
+
+@settings(max_examples=20, deadline=None)
+@given(partial_payments())
+def test_random_partial_payments_always_validate_against_sats_xsd(case):
+    item, parts = case
+    amounts = invoice_amounts(concepts=(item,), moneda="MXN")
+    saldo, payments = amounts.total, []
+    for n, paid in enumerate(parts, 1):
+        taxes = prorated_document_taxes(invoice=amounts, total=amounts.total, imp_pagado=paid)
+        payments.append(
+            Payment(
+                fecha_pago=datetime(2026, 11, n, 12, 0),
+                forma_pago="03",
+                moneda="MXN",
+                documents=(paid_document(INVOICE_A, str(saldo), str(paid), *taxes, parcialidad=n),),
+            )
+        )
+        saldo -= paid
+    document = Document(
+        header=header("P"), issuer=issuer(), receiver=receiver(), payments=tuple(payments)
+    )
+    root = parse_xml(_issue(document))
+    monto_total = _node(root, ".//pago20:Totales").get("MontoTotalPagos")
+    assert D(monto_total) == sum(parts)

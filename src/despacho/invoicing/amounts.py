@@ -572,9 +572,36 @@ class DocumentAmounts:
     payments: PaymentsAmounts | None
 
 
+def _header_check(document: Document) -> None:
+    header = document.header
+    if header.tipo == "P":
+        if not document.payments:
+            raise _refuse(
+                _("Pagos: el complemento de pago necesita al menos un pago."), "no_payments"
+            )
+        for n, payment in enumerate(document.payments, 1):
+            if not payment.documents:
+                raise _refuse(
+                    _("Pago %(n)s, Documentos relacionados: indica al menos una factura pagada.")
+                    % {"n": n},
+                    "payment_without_documents",
+                )
+        return
+    if not document.concepts:
+        raise _refuse(_("Conceptos: el comprobante necesita al menos un concepto."), "no_concepts")
+    foreign = header.tipo in ("I", "E") and header.moneda not in ("MXN", "XXX")
+    if foreign and (header.tipo_cambio is None or header.tipo_cambio <= 0):
+        raise _refuse(
+            _("Tipo de cambio: es obligatorio y mayor que cero para la moneda %(m)s.")
+            % {"m": header.moneda},
+            "tipo_cambio_required",
+        )
+
+
 def document_amounts(document: Document) -> DocumentAmounts:
     """All the amounts of ``document``, checked as a PAC checks them."""
     header = document.header
+    _header_check(document)
     if header.tipo in ("P", "T"):
         invoice = invoice_amounts(concepts=document.concepts, moneda="XXX")
     else:
