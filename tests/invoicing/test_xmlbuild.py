@@ -423,3 +423,12 @@ def test_random_partial_payments_always_validate_against_sats_xsd(case):
     root = parse_xml(_issue(document))
     monto_total = _node(root, ".//pago20:Totales").get("MontoTotalPagos")
     assert D(monto_total) == sum(parts)
+
+
+def test_the_xsd_check_reads_with_the_repositorys_hardened_parser():
+    hostile = (
+        b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><x>&e;</x>'
+    )
+    with pytest.raises(ValidationError) as caught:
+        validate_against_xsd(hostile)
+    assert caught.value.code == "doctype"

@@ -12,7 +12,7 @@ holding the key may sign in tests.
 from __future__ import annotations
 
 import base64
-import functools
+import threading
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
@@ -26,6 +26,7 @@ from satcfdi.create.cfd import cartaporte31, cfdi40, pago20
 from satcfdi.models import Certificate
 
 from despacho.cfdi.parsing import parse_xml
+from despacho.cfdi.refusals import Refusal
 from despacho.invoicing.amounts import (
     DocumentAmounts,
     InvoiceAmounts,
@@ -380,25 +381,34 @@ def _schema_parser() -> etree.XMLParser:
     return parser
 
 
-@functools.lru_cache(maxsize=1)
+_compiled = threading.local()
+
+
 def cfdi_schema() -> etree.XMLSchema:
-    """SAT's CFDI 4.0, Pagos 2.0, Carta Porte 3.1 and TFD 1.1 schemas, compiled once per
-    process from the local files (imports resolved beside them, never fetched)."""
-    imports = "".join(
-        f'<xs:import namespace="{ns}" schemaLocation="{path.as_uri()}"/>'
-        for ns, path in XSD_FILES.items()
-    )
-    wrapper = (
-        '<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema" '
-        f'targetNamespace="urn:despacho:cfdi-issuing">{imports}</xs:schema>'
-    )
-    root = etree.fromstring(wrapper.encode(), _schema_parser(), base_url=_CFD.as_uri() + "/")
-    return etree.XMLSchema(root)
+    """SAT's CFDI 4.0, Pagos 2.0, Carta Porte 3.1 and TFD 1.1 schemas, compiled from the
+    local files (imports resolved beside them, never fetched) once per thread: an lxml
+    validator keeps its error log, so threads do not share one."""
+    schema = getattr(_compiled, "schema", None)
+    if schema is None:
+        imports = "".join(
+            f'<xs:import namespace="{ns}" schemaLocation="{path.as_uri()}"/>'
+            for ns, path in XSD_FILES.items()
+        )
+        wrapper = (
+            '<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema" '
+            f'targetNamespace="urn:despacho:cfdi-issuing">{imports}</xs:schema>'
+        )
+        root = etree.fromstring(wrapper.encode(), _schema_parser(), base_url=_CFD.as_uri() + "/")
+        schema = _compiled.schema = etree.XMLSchema(root)
+    return schema
 
 
 def validate_against_xsd(xml: bytes) -> None:
     """Refuse XML that SAT's XSD refuses, with the schema's own message."""
-    root = parse_xml(xml)
+    try:
+        root = parse_xml(xml)
+    except Refusal as refusal:
+        raise ValidationError(refusal.message, code=str(refusal.code)) from None
     schema = cfdi_schema()
     if not schema.validate(root):
         error = schema.error_log.last_error
