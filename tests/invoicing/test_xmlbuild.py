@@ -42,6 +42,7 @@ from despacho.invoicing.xmlbuild import (
 )
 from tests.invoicing.samples import (
     EKU,
+    IVA0,
     IVA16,
     IVA_EXENTO,
     RET_ISR_10,
@@ -209,6 +210,30 @@ def test_a_foreign_currency_invoice_states_its_exchange_rate():
         "17.250000",
         "116.00",
     )
+
+
+def test_an_export_to_a_foreign_receiver_names_its_country_and_tax_id():
+    document = Document(
+        header=header(exportacion="02", moneda="USD", tipo_cambio=D("17.250000")),
+        issuer=issuer(),
+        receiver=receiver(
+            rfc="XEXX010101000",
+            nombre="ACME CORPORATION",
+            regimen_fiscal="616",
+            domicilio_fiscal="42501",
+            uso_cfdi="S01",
+            residencia_fiscal="USA",
+            num_reg_id_trib="123456789",
+        ),
+        concepts=(concept("1000", "3", IVA0),),
+    )
+    root = parse_xml(_issue(document))
+    receptor = _node(root, "cfdi:Receptor")
+    assert (receptor.get("ResidenciaFiscal"), receptor.get("NumRegIdTrib")) == (
+        "USA",
+        "123456789",
+    )
+    assert (root.get("Exportacion"), root.get("Total")) == ("02", "3000.00")
 
 
 def test_a_payment_with_two_payments_partial_and_foreign_currency_documents():
