@@ -499,3 +499,16 @@ def test_partial_payments_leave_the_balance_the_total_minus_what_was_paid(case):
             assert tax.base <= next(
                 t.base for t in invoice.concepts[0].taxes if t.line.impuesto == tax.line.impuesto
             )
+
+
+def test_a_paid_amount_with_more_decimals_than_its_currency_is_refused():
+    payment = Payment(
+        fecha_pago=datetime(2026, 11, 10, 12, 0),
+        forma_pago="03",
+        moneda="MXN",
+        documents=(paid_document(UUID_A, "500.00", "200.005"),),
+    )
+    with pytest.raises(ValidationError) as caught:
+        payments_amounts((payment,))
+    assert caught.value.code == "amount_decimals"
+    assert _messages(caught) == ["Documento 1, Importe pagado: admite hasta 2 decimales en MXN."]

@@ -443,6 +443,14 @@ def _document_amounts(document: PaidDocument, position: int) -> PaidDocumentAmou
             "objeto_02_without_taxes",
         )
     decimals = currency_decimals(document.moneda)
+    for label, value in ((_("Saldo anterior"), document.imp_saldo_ant),
+                         (_("Importe pagado"), document.imp_pagado)):  # fmt: skip
+        if value != round_amount(value, decimals):
+            raise _refuse(
+                _("Documento %(n)s, %(field)s: admite hasta %(d)s decimales en %(m)s.")
+                % {"n": position, "field": label, "d": decimals, "m": document.moneda},
+                "amount_decimals",
+            )
     taxes = tuple(
         TaxAmount(
             line=t.line,
