@@ -65,39 +65,38 @@ def motivo_label(motivo: Motivo) -> str:
     }[motivo]
 
 
+def _field_error(field: str, message: str, code: str) -> ValidationError:
+    return ValidationError({field: ValidationError(message, code=code)})
+
+
 def validate_motivo(*, motivo: str, folio_sustitucion: str = "", uuid: str = "") -> Motivo:
     """The motive, checked with its FolioSustitucion; ValidationError naming the rule."""
     try:
         known = Motivo(motivo)
     except ValueError:
-        raise ValidationError(
-            {
-                "motivo": _(
-                    "El motivo de cancelación debe ser 01, 02, 03 o 04 (c_MotivoCancelacion)."
-                )
-            },
-            code="motivo_unknown",
+        raise _field_error(
+            "motivo",
+            _("El motivo de cancelación debe ser 01, 02, 03 o 04 (c_MotivoCancelacion)."),
+            "motivo_unknown",
         ) from None
     substitute = (folio_sustitucion or "").strip().lower()
     if known is Motivo.ERRORES_CON_RELACION and not substitute:
-        raise ValidationError(
-            {
-                "folio_sustitucion": _(
-                    "El motivo 01 requiere el folio fiscal (UUID) del CFDI que sustituye al "
-                    "cancelado."
-                )
-            },
-            code="folio_sustitucion_required",
+        raise _field_error(
+            "folio_sustitucion",
+            _("El motivo 01 requiere el folio fiscal (UUID) del CFDI que sustituye al cancelado."),
+            "folio_sustitucion_required",
         )
     if known is not Motivo.ERRORES_CON_RELACION and substitute:
-        raise ValidationError(
-            {"folio_sustitucion": _("Solo el motivo 01 lleva folio de sustitución.")},
-            code="folio_sustitucion_not_allowed",
+        raise _field_error(
+            "folio_sustitucion",
+            _("Solo el motivo 01 lleva folio de sustitución."),
+            "folio_sustitucion_not_allowed",
         )
     if substitute and substitute == uuid.strip().lower():
-        raise ValidationError(
-            {"folio_sustitucion": _("Un CFDI no puede sustituirse a sí mismo.")},
-            code="folio_sustitucion_self",
+        raise _field_error(
+            "folio_sustitucion",
+            _("Un CFDI no puede sustituirse a sí mismo."),
+            "folio_sustitucion_self",
         )
     return known
 

@@ -189,16 +189,34 @@ def _verify_xmldsig(root: etree._Element) -> Certificate:
     try:
         der = base64.b64decode(certificate_b64)
         public_key = x509.load_der_x509_certificate(der).public_key()
-        assert isinstance(public_key, rsa.RSAPublicKey)
-        public_key.verify(
-            base64.b64decode(signature_value),
-            etree.tostring(signed_info, method="c14n"),
-            padding.PKCS1v15(),
-            hashes.SHA1(),  # noqa: S303 - SAT's Cancelacion is signed RSA-SHA1
-        )
-    except (InvalidSignature, ValueError, AssertionError):
+        signature_bytes = base64.b64decode(signature_value)
+    except ValueError:
         raise refused from None
-    return Certificate.load_certificate(der)
+    if not isinstance(public_key, rsa.RSAPublicKey):
+        raise refused
+    for signed in _signed_info_forms(signed_info):
+        try:
+            public_key.verify(
+                signature_bytes,
+                signed,
+                padding.PKCS1v15(),
+                hashes.SHA1(),  # noqa: S303 - SAT's Cancelacion is signed RSA-SHA1
+            )
+        except InvalidSignature:
+            continue
+        return Certificate.load_certificate(der)
+    raise refused
+
+
+def _signed_info_forms(signed_info: etree._Element) -> list[bytes]:
+    """SignedInfo canonicalized as found, and with stray ``xmlns=""`` children put back in
+    the XMLDSig namespace: satcfdi writes Transforms that way but signs them in it."""
+    as_found = etree.tostring(signed_info, method="c14n")
+    repaired = etree.fromstring(etree.tostring(signed_info))
+    for element in repaired.iter():
+        if isinstance(element.tag, str) and not element.tag.startswith("{"):
+            element.tag = f"{{{DS}}}{element.tag}"
+    return [as_found, etree.tostring(repaired, method="c14n")]
 
 
 def _acuse(*, rfc_emisor: str, statuses: dict[str, str], moment: datetime) -> bytes:

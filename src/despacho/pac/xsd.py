@@ -37,7 +37,7 @@ XS = "http://www.w3.org/2001/XMLSchema"
 class _LocalOnly(etree.Resolver):
     """Schema imports may only reach files under SAT's schema directory."""
 
-    def resolve(self, system_url, public_id, context):  # type: ignore[no-untyped-def]
+    def resolve(self, system_url, public_id, context):
         path = Path(system_url.removeprefix("file://")).resolve()
         if "://" in system_url and not system_url.startswith("file://"):
             raise etree.XMLSchemaParseError(f"remote schema refused: {system_url}")
