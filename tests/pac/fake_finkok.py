@@ -193,6 +193,9 @@ def _handler(fake: FakeFinkok) -> type[BaseHTTPRequestHandler]:
             pass
 
         def do_POST(self) -> None:
+            if self.path not in OPERATIONS:
+                self._send(404, b"<html><body>Not Found</body></html>", "text/html")
+                return
             try:
                 operation, fields = self._read()
                 body = fake.answer(operation, fields).encode()
@@ -200,14 +203,16 @@ def _handler(fake: FakeFinkok) -> type[BaseHTTPRequestHandler]:
             except AssertionError as refusal:
                 body = _fault(str(refusal)).encode()
                 status = 500
+            self._send(status, body, "text/xml; charset=utf-8")
+
+        def _send(self, status: int, body: bytes, content_type: str) -> None:
             self.send_response(status)
-            self.send_header("Content-Type", "text/xml; charset=utf-8")
+            self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)
 
         def _read(self) -> tuple[str, dict[str, str]]:
-            assert self.path in OPERATIONS, f"unknown service {self.path}"
             assert self.headers["Content-Type"].startswith("text/xml")
             length = int(self.headers["Content-Length"])
             envelope = parse_xml(self.rfile.read(length))

@@ -244,3 +244,11 @@ def test_an_answer_with_a_doctype_is_not_parsed(fake):
         server.shutdown()
         server.server_close()
     assert caught.value.code == "respuesta"
+
+
+def test_a_wrong_base_url_is_named_and_not_retried(fake):
+    with pytest.raises(PacError) as caught:
+        finkok(fake.base_url + "/otra-ruta").stamp(unstamped())
+    assert caught.value.code == "404"
+    assert "DESPACHO_PAC_URL" in caught.value.message_es
+    assert caught.value.retryable is False

@@ -116,6 +116,15 @@ class FinkokPac(Finkok):
                 _("El PAC tuvo un error interno. Inténtalo de nuevo en unos minutos."),
                 retryable=True,
             )
+        if 400 <= response.status_code < 500:
+            raise PacError(
+                str(response.status_code),
+                _(
+                    "El PAC respondió con el error HTTP %(status)s: revisa la dirección "
+                    "configurada en DESPACHO_PAC_URL."
+                )
+                % {"status": response.status_code},
+            )
         try:
             root = parse_xml(response.content)
         except Refusal:
