@@ -11,7 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from despacho.cfdi.parsing import parse_xml
-from despacho.pac.base import CancelCode, PacError, get_pac
+from despacho.pac.base import CancelCode, Pac, PacError, get_pac
 from despacho.pac.finkok import FinkokPac
 from tests.pac.cfdis import cancellation_request
 from tests.pac.fake_finkok import (
@@ -45,6 +45,7 @@ def test_settings_choose_finkok_with_its_url_and_account(settings):
     assert isinstance(pac, FinkokPac)
     assert pac.get_service_url("stamp") == "http://127.0.0.1:9/servicios/soap/stamp.wsdl"
     assert pac.timeout == 7
+    assert isinstance(pac, Pac)
 
 
 def test_stamping_returns_finkoks_xml_byte_for_byte(fake):

@@ -26,6 +26,7 @@ pytestmark = pytest.mark.django_db
 
 ISSUED = datetime(2025, 12, 1, 16, 0, tzinfo=UTC)  # Monday, 10:00 in Mexico City
 WEEK_LATER = ISSUED + timedelta(days=7)
+FECHA = datetime(2025, 12, 1, 9, 55)  # the CFDI's Fecha, local time, five minutes before
 RECEPTOR = "URE180429TM6"
 
 
@@ -34,7 +35,8 @@ def at(moment: datetime) -> SandboxPac:
 
 
 def stamped(unit_price: str = "5000.00", **kwargs) -> Stamped:
-    return at(ISSUED).stamp(sealed_cfdi(unit_price=Decimal(unit_price), **kwargs))
+    xml = sealed_cfdi(unit_price=Decimal(unit_price), fecha=FECHA, **kwargs)
+    return at(ISSUED).stamp(xml)
 
 
 def status(pac: SandboxPac, document: Stamped, total: str = "5800.00"):
@@ -158,7 +160,9 @@ def test_motive_01_needs_a_substitute_that_relates_with_tipo_relacion_04():
 
 def test_motive_01_with_its_substitute_cancels():
     document = stamped(unit_price="100.00")
-    substitute_xml = _relating(sealed_cfdi(unit_price=Decimal("100.00"), folio="2"), document)
+    substitute_xml = _relating(
+        sealed_cfdi(unit_price=Decimal("100.00"), folio="2", fecha=FECHA), document
+    )
     substitute = at(ISSUED).stamp(substitute_xml)
     request = cancellation_request(document.uuid, motivo="01", folio_sustitucion=substitute.uuid)
 

@@ -6,12 +6,13 @@ import base64
 from datetime import UTC, datetime
 
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 from lxml import etree
 from satcfdi.models import Certificate
 from satcfdi.transform import xslt_transform
 
 from despacho.cfdi.parsing import TFD, parse_xml
-from despacho.pac.base import PacError, get_pac
+from despacho.pac.base import Pac, PacError, get_pac
 from despacho.pac.sandbox import (
     SANDBOX_CERTIFICATE_STEM,
     SANDBOX_RFC_PROV_CERTIF,
@@ -38,7 +39,15 @@ def timbre_of(xml: bytes) -> etree._Element:
 
 
 def test_the_default_pac_is_the_sandbox():
-    assert get_pac().name == "sandbox"
+    pac = get_pac()
+    assert pac.name == "sandbox"
+    assert isinstance(pac, Pac)
+
+
+def test_an_unknown_pac_in_settings_stops_with_a_clear_error(settings):
+    settings.DESPACHO_PAC = "otro"
+    with pytest.raises(ImproperlyConfigured):
+        get_pac()
 
 
 def test_a_cfdi_sealed_with_the_expired_sat_test_csd_is_stamped_and_still_validates():
@@ -149,3 +158,20 @@ def test_a_cfdi_33_is_refused():
     with pytest.raises(PacError) as caught:
         sandbox().stamp(xml)
     assert caught.value.code == "version"
+
+
+@pytest.mark.parametrize(
+    "fecha",
+    [datetime(2026, 11, 28, 9, 59, 0), datetime(2026, 12, 1, 10, 6, 0)],
+    ids=["more than 72 hours old", "in the future"],
+)
+def test_a_fecha_outside_the_72_hours_before_stamping_is_refused(fecha):
+    with pytest.raises(PacError) as caught:
+        sandbox().stamp(sealed_cfdi(fecha=fecha))
+    assert caught.value.code == "fecha"
+    assert "72 horas" in caught.value.message_es
+
+
+def test_the_fecha_is_read_in_the_local_time_of_the_place_of_issue():
+    # LugarExpedicion 42501 is on Mexico City's clock: 72 hours before 10:00:05 passes.
+    assert sandbox().stamp(sealed_cfdi(fecha=datetime(2026, 11, 28, 10, 0, 6)))

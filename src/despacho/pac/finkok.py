@@ -22,7 +22,6 @@ from __future__ import annotations
 import base64
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
 
 import requests
 from django.utils.translation import gettext as _
@@ -149,7 +148,7 @@ class FinkokPac(Finkok):
 
     # Stamping -----------------------------------------------------------------------
 
-    def stamp(self, xml: bytes, accept: Any = None) -> Stamped:
+    def stamp(self, xml: bytes) -> Stamped:
         """Stamp the sealed bytes; a CFDI Finkok already stamped returns its first stamp."""
         root = self._call("stamp", "stamp", {"xml": base64.b64encode(xml).decode()})
         incidences = _incidences(root)

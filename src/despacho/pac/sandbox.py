@@ -23,6 +23,7 @@ import base64
 import functools
 import hashlib
 import uuid as uuid_module
+import zoneinfo
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -37,7 +38,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from lxml import etree
 from satcfdi.models import Certificate, Signer
-from satcfdi.transform import xslt_transform
+from satcfdi.transform import get_timezone, xslt_transform
 
 from despacho.cfdi.parsing import CFDI4, CFDI_ZONE, TFD, parse_xml, read_index
 from despacho.cfdi.refusals import Refusal
@@ -71,6 +72,10 @@ TFD_LOCATION = (
     "http://www.sat.gob.mx/sitio_internet/cfd/TimbreFiscalDigital/TimbreFiscalDigitalv11.xsd"
 )
 CARTA_PORTE31 = "http://www.sat.gob.mx/CartaPorte31"
+#: A CFDI is stamped within 72 hours of its Fecha (SAT; Finkok's incidence 401).
+STAMP_WINDOW = timedelta(hours=72)
+#: Clocks differ: a Fecha up to this much after the PAC's clock still passes.
+CLOCK_SKEW = timedelta(minutes=5)
 
 
 @functools.cache
@@ -156,6 +161,27 @@ def _check_issuer_certificate(root: etree._Element) -> None:
             "certificado_rfc",
             _("El certificado con que se selló el CFDI es de %(cert)s, no del RFC emisor %(rfc)s.")
             % {"cert": certificate.rfc, "rfc": emisor_rfc},
+        )
+
+
+def _check_fecha(root: etree._Element, now: datetime) -> None:
+    """Fecha, in the local time of LugarExpedicion, lies within 72 hours before ``now``."""
+    try:
+        zone = zoneinfo.ZoneInfo(str(get_timezone(root.get("LugarExpedicion", ""))))
+    except Exception:
+        zone = CFDI_ZONE  # a postal code satcfdi does not place: Mexico City's clock
+    try:
+        fecha = datetime.fromisoformat(root.get("Fecha", "")).replace(tzinfo=zone)
+    except ValueError:
+        raise _refuse("fecha", _("La Fecha del CFDI no es una fecha válida.")) from None
+    if not now - STAMP_WINDOW <= fecha <= now + CLOCK_SKEW:
+        raise _refuse(
+            "fecha",
+            _(
+                "La Fecha de emisión debe estar dentro de las 72 horas anteriores al timbrado "
+                "(el CFDI dice %(fecha)s)."
+            )
+            % {"fecha": root.get("Fecha", "")},
         )
 
 
@@ -306,6 +332,7 @@ class SandboxPac:
             )
         _check_issuer_certificate(root)
         moment = self.clock().replace(microsecond=0)
+        _check_fecha(root, moment)
         _add_timbre(root, stamp_uuid=str(uuid_module.uuid4()), moment=moment)
         index = read_index(root)
         if seal_check(root, index) is not SealCheck.VERIFIED:
