@@ -123,7 +123,7 @@ def signed_cancellation(
             kind=SealKind.CSD,
             data=data,
             actor=actor,
-            purpose=f"Cancelación {uuids}",
+            purpose=f"Cancelación (XMLDSig RSA-SHA1) {uuids}",
             certificate=certificate,
             algorithm="sha1",
         )

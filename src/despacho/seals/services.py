@@ -346,7 +346,6 @@ def seal_sign(
                 "purpose": purpose[:200],
                 "size": len(data),
                 "sha256": hashlib.sha256(data).hexdigest(),
-                "algorithm": algorithm,
             },
         )
     return signature
