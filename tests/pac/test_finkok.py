@@ -195,6 +195,16 @@ def test_a_refused_cancellation_is_a_spanish_error(fake):
     assert "usuario o la contraseña del PAC" in caught.value.message_es
 
 
+def test_a_cancellation_refused_without_a_code_quotes_finkok(fake):
+    fake.cancel_error = "UUID No encontrado"
+    with pytest.raises(PacError) as caught:
+        finkok(fake.base_url).cancel(request_xml=cancellation_request(stamped_uuid()))
+    assert caught.value.code == "cancel"
+    assert caught.value.message_es == (
+        "El PAC rechazó la operación (código cancel): UUID No encontrado"
+    )
+
+
 def test_status_reads_sats_consulta(fake):
     fake.sat = {
         "CodigoEstatus": "S - Comprobante obtenido satisfactoriamente.",

@@ -193,8 +193,11 @@ class FinkokPac(Finkok):
             if uuid:
                 statuses[uuid] = (folio.findtext(f"{{{APPS}}}EstatusUUID") or "").strip()
         if not statuses:
-            code, _sep, message = _text(root, "CodEstatus").partition(" - ")
-            raise _incidence_error({code or "cancel": message or _text(root, "CodEstatus")})
+            status_text = _text(root, "CodEstatus") or _text(root, "error")
+            code, dash, message = status_text.partition(" - ")
+            if not (dash and code.isdigit()):
+                code, message = "cancel", status_text
+            raise _incidence_error({code: message})
         return CancelAnswer(statuses=statuses, acuse=_text(root, "Acuse").encode("utf-8"))
 
     def status(self, *, uuid: str, emisor_rfc: str, receptor_rfc: str, total: Decimal) -> SatStatus:
