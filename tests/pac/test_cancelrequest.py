@@ -17,11 +17,9 @@ from despacho.pac.base import CancelCode, Estado, PacError
 from despacho.pac.cancelrequest import CancelFolio, cancellation_xml, signed_cancellation
 from despacho.pac.models import SandboxDocument
 from despacho.pac.sandbox import SandboxPac
-from despacho.seals.models import SealKind
-from despacho.seals.services import certificate_upload
 from tests.factories import make_account, owner_of
 from tests.pac.cfdis import EKU, sealed_cfdi, signer
-from tests.seals.samples import company_of, pair
+from tests.seals.samples import company_of, pair, upload_sample
 
 pytestmark = pytest.mark.django_db
 
@@ -34,15 +32,7 @@ FECHA = datetime(2025, 12, 1, 9, 55)
 def company(settings):
     settings.DESPACHO_SEALS_SANDBOX = True  # SAT's test CSD expired in 2023
     company = company_of(make_account(), EKU)
-    sample = pair(EKU, "csd")
-    certificate_upload(
-        company=company,
-        actor=owner_of(company.account),
-        kind=SealKind.CSD,
-        cer=sample.cer,
-        key=sample.key,
-        password=sample.password,
-    )
+    upload_sample(company, EKU)
     return company
 
 
