@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "despacho.products",
     "despacho.cartaporte",
     "despacho.seals",
+    "despacho.pac",
     "despacho.demo",
 ]
 
@@ -214,6 +215,14 @@ CFDI_ZIP_DOWNLOAD_MAX = int(os.environ.get("CFDI_ZIP_DOWNLOAD_MAX", 10_000))
 DESPACHO_VAULT_KEYS = config.vault_keys(DATA_DIR)
 DESPACHO_SEALS_SANDBOX = config.env_bool("DESPACHO_SEALS_SANDBOX", default=False)
 SEALS_MAX_BYTES = 64 * 1024
+
+# The PAC that stamps and cancels (docs/apps/pac.md): "sandbox" (default: stamps locally,
+# SIN VALIDEZ FISCAL) or "finkok" with its account and base URL.
+DESPACHO_PAC = os.environ.get("DESPACHO_PAC", "sandbox").strip().lower() or "sandbox"
+DESPACHO_PAC_URL = os.environ.get("DESPACHO_PAC_URL", "https://demo-facturacion.finkok.com")
+DESPACHO_PAC_USER = os.environ.get("DESPACHO_PAC_USER", "")
+DESPACHO_PAC_PASSWORD = os.environ.get("DESPACHO_PAC_PASSWORD", "")
+DESPACHO_PAC_TIMEOUT = float(os.environ.get("DESPACHO_PAC_TIMEOUT", 30))
 
 # The firm's workspace: link invitations and client activations live this many days;
 # CSV onboarding refuses files above these limits (see docs/apps/onboarding.md).

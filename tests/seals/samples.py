@@ -11,8 +11,9 @@ from django.utils import timezone
 from despacho.samples import CSD_SAMPLES_DIR
 from despacho.seals import vault
 from despacho.seals.models import Certificate, SealKind
+from despacho.seals.services import certificate_upload
 from despacho.tenancy.models import Account, Company
-from tests.factories import make_company
+from tests.factories import make_company, owner_of
 
 EKU = "EKU9003173C9"
 CACX = "CACX7605101P8"
@@ -53,4 +54,17 @@ def stored_certificate(company: Company, serial: str) -> Certificate:
         valid_to=now + timedelta(days=700),
         certificate_der=b"",
         sealed_key=vault.seal(b"not a key"),
+    )
+
+
+def upload_sample(company: Company, rfc: str, kind: str = "csd") -> Certificate:
+    """The sample pair of ``rfc`` uploaded to ``company`` by its owner (sandbox mode on)."""
+    sample = pair(rfc, kind)
+    return certificate_upload(
+        company=company,
+        actor=owner_of(company.account),
+        kind=SealKind(kind),
+        cer=sample.cer,
+        key=sample.key,
+        password=sample.password,
     )

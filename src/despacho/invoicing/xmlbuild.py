@@ -12,16 +12,12 @@ holding the key may sign in tests.
 from __future__ import annotations
 
 import base64
-import threading
 from collections.abc import Callable
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
-import satcfdi
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
-from lxml import etree
 from satcfdi.create.cfd import cartaporte31, cfdi40, pago20
 from satcfdi.models import Certificate
 
@@ -43,20 +39,9 @@ from despacho.invoicing.documents import (
     Receiver,
     local_time,
 )
+from despacho.pac.xsd import xsd_errors
 
 Signer = Callable[[bytes], bytes]
-
-_SCHEMAS = Path(satcfdi.__file__).parent / "transform" / "schemas" / "www.sat.gob.mx"
-_CFD = _SCHEMAS / "sitio_internet" / "cfd"
-# Namespace → SAT's XSD as satcfdi ships it: the comprobante and the complements we issue.
-XSD_FILES = {
-    "http://www.sat.gob.mx/cfd/4": _CFD / "4" / "cfdv40.xsd",
-    "http://www.sat.gob.mx/Pagos20": _CFD / "Pagos" / "Pagos20.xsd",
-    "http://www.sat.gob.mx/CartaPorte31": _CFD / "CartaPorte" / "CartaPorte31.xsd",
-    "http://www.sat.gob.mx/TimbreFiscalDigital": _CFD
-    / "TimbreFiscalDigital"
-    / "TimbreFiscalDigitalv11.xsd",
-}
 
 
 def _text(value: str) -> str | None:
@@ -360,61 +345,15 @@ def issue_xml(*, document: Document, certificate_der: bytes, sign: Signer) -> by
     return seal(comprobante=comprobante, cadena=cadena_original(comprobante), sign=sign)
 
 
-class _LocalOnly(etree.Resolver):
-    """Refuse any schema outside satcfdi's copy of SAT's site (no network, no other file)."""
-
-    def resolve(self, system_url: str, public_id: str, context: object) -> Any:
-        path = Path(system_url.removeprefix("file://")).resolve()
-        if not path.is_relative_to(_SCHEMAS.resolve()):
-            raise ValidationError(
-                _("El esquema %(url)s no es uno de los del SAT.") % {"url": system_url},
-                code="xsd_not_local",
-            )
-        return self.resolve_filename(str(path), context)
-
-
-def _schema_parser() -> etree.XMLParser:
-    parser = etree.XMLParser(
-        resolve_entities=False, no_network=True, load_dtd=False, huge_tree=True
-    )
-    parser.resolvers.add(_LocalOnly())
-    return parser
-
-
-_compiled = threading.local()
-
-
-def cfdi_schema() -> etree.XMLSchema:
-    """SAT's CFDI 4.0, Pagos 2.0, Carta Porte 3.1 and TFD 1.1 schemas, compiled from the
-    local files (imports resolved beside them, never fetched) once per thread: an lxml
-    validator keeps its error log, so threads do not share one."""
-    schema = getattr(_compiled, "schema", None)
-    if schema is None:
-        imports = "".join(
-            f'<xs:import namespace="{ns}" schemaLocation="{path.as_uri()}"/>'
-            for ns, path in XSD_FILES.items()
-        )
-        wrapper = (
-            '<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema" '
-            f'targetNamespace="urn:despacho:cfdi-issuing">{imports}</xs:schema>'
-        )
-        root = etree.fromstring(wrapper.encode(), _schema_parser(), base_url=_CFD.as_uri() + "/")
-        schema = _compiled.schema = etree.XMLSchema(root)
-    return schema
-
-
 def validate_against_xsd(xml: bytes) -> None:
-    """Refuse XML that SAT's XSD refuses, with the schema's own message."""
+    """Refuse XML that SAT's XSD refuses, with the schema's own message (``pac.xsd``)."""
     try:
         root = parse_xml(xml)
     except Refusal as refusal:
         raise ValidationError(refusal.message, code=str(refusal.code)) from None
-    schema = cfdi_schema()
-    if not schema.validate(root):
-        error = schema.error_log.last_error
-        message = error.message if error is not None else ""
+    errors = xsd_errors(root, limit=1)
+    if errors:
         raise ValidationError(
-            _("El XML no cumple el esquema XSD del SAT: %(message)s (línea %(line)s).")
-            % {"message": message, "line": getattr(error, "line", "?")},
+            _("El XML no cumple el esquema XSD del SAT: %(message)s.") % {"message": errors[0]},
             code="xsd_invalid",
         )

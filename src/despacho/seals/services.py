@@ -31,6 +31,11 @@ from despacho.seals.models import Certificate, SealKind
 from despacho.tenancy.models import Company
 
 KIND_NAMES = {SealKind.CSD: "CSD", SealKind.FIEL: "e.firma"}
+# The hashes seal_sign signs with: SHA-256 for CFDI seals, SHA-1 for SAT's XMLDSig requests.
+SIGNATURE_HASHES: dict[str, type[hashes.HashAlgorithm]] = {
+    "sha256": hashes.SHA256,
+    "sha1": hashes.SHA1,
+}
 
 
 @dataclass(frozen=True)
@@ -298,8 +303,12 @@ def seal_sign(
     actor: User | None,
     purpose: str,
     certificate: Certificate | None = None,
+    algorithm: str = "sha256",
 ) -> bytes:
     """Sign ``data`` (RSA PKCS#1 v1.5, SHA-256) with the company's seal of ``kind``.
+
+    ``algorithm="sha1"`` is for the one SAT request signed RSA-SHA1 (the XMLDSig of a
+    Cancelacion, ``pac/cancelrequest.py``); everything else (the CFDI's Sello) is SHA-256.
 
     The key is decrypted in this function's memory only and the use is audited: who
     (``actor``; None for the system), what (``purpose``, the data's size and SHA-256, the
@@ -309,6 +318,8 @@ def seal_sign(
     the document; it must be the company's and of ``kind``.
     """
     kind = SealKind(kind)
+    if algorithm not in SIGNATURE_HASHES:
+        raise ValueError(f"unsupported signature algorithm {algorithm!r}")
     if certificate is None:
         certificate = signing_certificate(company=company, kind=kind)
     elif certificate.company_id != company.pk or certificate.kind != kind:
@@ -320,7 +331,7 @@ def seal_sign(
         vault.unseal(certificate.sealed_key), password=None, unsafe_skip_rsa_key_validation=True
     )
     assert isinstance(private_key, rsa.RSAPrivateKey)
-    signature = private_key.sign(data, padding.PKCS1v15(), hashes.SHA256())
+    signature = private_key.sign(data, padding.PKCS1v15(), SIGNATURE_HASHES[algorithm]())
     del private_key
     with transaction.atomic():
         audit_record(

@@ -1,0 +1,1 @@
+"""PAC adapters (stamp, recover, cancel, status) and SAT's cancellation rules: docs/apps/pac.md."""
