@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.core.files.storage import default_storage
+from django.db import transaction
 
 from despacho.cfdi.parsing import (
     CFDI3,
@@ -20,6 +21,7 @@ from despacho.cfdi.parsing import (
     paid_amount,
     parse_xml,
     payroll_amounts,
+    relations_of,
     tax_amounts,
 )
 from despacho.cfdi.refusals import Refusal
@@ -110,3 +112,41 @@ def _refill(
         model.objects.bulk_update(batch, fields)
         updated += len(batch)
     return updated, unreadable
+
+
+def fill_relations(*, queryset: Any = None) -> tuple[int, int]:
+    """Rebuild the relations index (``CfdiRelation``) of the rows from their stored XML.
+
+    For CFDIs stored before the index existed (``despacho cfdi_reindex``): each batch's
+    old relations are replaced in one delete and one insert. (indexed rows, unreadable).
+    """
+    from despacho.cfdi.models import Cfdi, CfdiRelation, relation_row
+
+    rows = queryset if queryset is not None else Cfdi.objects.all()
+    batch: list[Any] = []
+    done = unreadable = 0
+
+    def flush() -> None:
+        with transaction.atomic():
+            CfdiRelation.objects.filter(cfdi__in=[row for row, _found in batch]).delete()
+            CfdiRelation.objects.bulk_create(
+                [relation_row(cfdi=row, relation=rel) for row, found in batch for rel in found]
+            )
+        batch.clear()
+
+    for row in rows.only("id", "company_id", "xml_path").iterator(chunk_size=BATCH):
+        try:
+            with default_storage.open(row.xml_path, "rb") as handle:
+                root = parse_xml(handle.read())
+        except (OSError, Refusal) as exc:
+            logger.warning("CFDI %s: cannot re-read %s (%s)", row.pk, row.xml_path, exc)
+            unreadable += 1
+            continue
+        ns = CFDI4 if root.tag == f"{{{CFDI4}}}Comprobante" else CFDI3
+        batch.append((row, relations_of(root, ns)))
+        done += 1
+        if len(batch) >= BATCH:
+            flush()
+    if batch:
+        flush()
+    return done, unreadable
