@@ -48,6 +48,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("products",),
     ("cartaporte",),
     ("seals",),
+    ("invoicing",),
     # The project's root: what mounts, configures and starts everything.
     ("urls", "api_urls", "settings", "wsgi", "asgi", "cli", "__main__", "demo"),
 ]

@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "despacho.products",
     "despacho.cartaporte",
     "despacho.seals",
+    "despacho.invoicing",
     "despacho.demo",
 ]
 

@@ -138,7 +138,9 @@ def test_a_credit_note_is_a_dependent_and_a_substitution_is_not():
     )
     ingest(
         company,
-        with_relations(cfdi_xml(emisor=company.rfc, receptor=CUSTOMER), relacionados("04", invoice)),
+        with_relations(
+            cfdi_xml(emisor=company.rfc, receptor=CUSTOMER), relacionados("04", invoice)
+        ),
     )
     relation = CfdiRelation.objects.get(cfdi__uuid=credit_note)
     assert (relation.kind, relation.tipo_relacion) == (RelationKind.RELACIONADO, "01")

@@ -270,7 +270,9 @@ class CfdiRelation(models.Model):
     imp_saldo_ant = models.DecimalField(
         _("saldo anterior"), max_digits=24, decimal_places=6, null=True
     )
-    imp_pagado = models.DecimalField(_("importe pagado"), max_digits=24, decimal_places=6, null=True)
+    imp_pagado = models.DecimalField(
+        _("importe pagado"), max_digits=24, decimal_places=6, null=True
+    )
     imp_saldo_insoluto = models.DecimalField(
         _("saldo insoluto"), max_digits=24, decimal_places=6, null=True
     )

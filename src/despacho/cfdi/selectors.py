@@ -310,9 +310,11 @@ def ppd_balance(*, company: Company, uuid: uuid_module.UUID | str) -> Decimal:
     )
     if total is None:
         raise CfdiNotFound
-    paid = _live_relations(company, wanted).filter(kind=RelationKind.PAGO).aggregate(
-        paid=Coalesce(Sum("imp_pagado"), Value(Decimal(0)))
-    )["paid"]
+    paid = (
+        _live_relations(company, wanted)
+        .filter(kind=RelationKind.PAGO)
+        .aggregate(paid=Coalesce(Sum("imp_pagado"), Value(Decimal(0))))["paid"]
+    )
     return total - paid
 
 

@@ -5,34 +5,99 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cfdi', '0006_payment_amounts'),
-        ('tenancy', '0005_link_requested_company_hidden'),
+        ("cfdi", "0006_payment_amounts"),
+        ("tenancy", "0005_link_requested_company_hidden"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='CfdiRelation',
+            name="CfdiRelation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('related_uuid', models.UUIDField(verbose_name='UUID relacionado')),
-                ('kind', models.CharField(choices=[('relacionado', 'CFDI relacionado'), ('pago', 'Documento pagado')], max_length=12, verbose_name='tipo de relación')),
-                ('tipo_relacion', models.CharField(blank=True, max_length=2, verbose_name='TipoRelacion')),
-                ('num_parcialidad', models.PositiveIntegerField(null=True, verbose_name='número de parcialidad')),
-                ('imp_saldo_ant', models.DecimalField(decimal_places=6, max_digits=24, null=True, verbose_name='saldo anterior')),
-                ('imp_pagado', models.DecimalField(decimal_places=6, max_digits=24, null=True, verbose_name='importe pagado')),
-                ('imp_saldo_insoluto', models.DecimalField(decimal_places=6, max_digits=24, null=True, verbose_name='saldo insoluto')),
-                ('moneda_dr', models.CharField(blank=True, max_length=3, verbose_name='moneda del documento')),
-                ('equivalencia_dr', models.DecimalField(decimal_places=6, max_digits=24, null=True, verbose_name='equivalencia')),
-                ('cfdi', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='relations', to='cfdi.cfdi', verbose_name='CFDI')),
-                ('company', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='tenancy.company', verbose_name='empresa')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("related_uuid", models.UUIDField(verbose_name="UUID relacionado")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("relacionado", "CFDI relacionado"), ("pago", "Documento pagado")],
+                        max_length=12,
+                        verbose_name="tipo de relación",
+                    ),
+                ),
+                (
+                    "tipo_relacion",
+                    models.CharField(blank=True, max_length=2, verbose_name="TipoRelacion"),
+                ),
+                (
+                    "num_parcialidad",
+                    models.PositiveIntegerField(null=True, verbose_name="número de parcialidad"),
+                ),
+                (
+                    "imp_saldo_ant",
+                    models.DecimalField(
+                        decimal_places=6, max_digits=24, null=True, verbose_name="saldo anterior"
+                    ),
+                ),
+                (
+                    "imp_pagado",
+                    models.DecimalField(
+                        decimal_places=6, max_digits=24, null=True, verbose_name="importe pagado"
+                    ),
+                ),
+                (
+                    "imp_saldo_insoluto",
+                    models.DecimalField(
+                        decimal_places=6, max_digits=24, null=True, verbose_name="saldo insoluto"
+                    ),
+                ),
+                (
+                    "moneda_dr",
+                    models.CharField(blank=True, max_length=3, verbose_name="moneda del documento"),
+                ),
+                (
+                    "equivalencia_dr",
+                    models.DecimalField(
+                        decimal_places=6, max_digits=24, null=True, verbose_name="equivalencia"
+                    ),
+                ),
+                (
+                    "cfdi",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="relations",
+                        to="cfdi.cfdi",
+                        verbose_name="CFDI",
+                    ),
+                ),
+                (
+                    "company",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="tenancy.company",
+                        verbose_name="empresa",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'relación de CFDI',
-                'verbose_name_plural': 'relaciones de CFDI',
-                'indexes': [models.Index(fields=['company', 'related_uuid'], name='cfdirelation_company_related')],
-                'constraints': [models.CheckConstraint(condition=models.Q(('kind__in', ['relacionado', 'pago'])), name='cfdirelation_kind_valid')],
+                "verbose_name": "relación de CFDI",
+                "verbose_name_plural": "relaciones de CFDI",
+                "indexes": [
+                    models.Index(
+                        fields=["company", "related_uuid"], name="cfdirelation_company_related"
+                    )
+                ],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("kind__in", ["relacionado", "pago"])),
+                        name="cfdirelation_kind_valid",
+                    )
+                ],
             },
         ),
     ]
