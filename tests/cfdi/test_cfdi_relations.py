@@ -36,6 +36,19 @@ def pago_complement(*, invoice: str, parcialidad: int, saldo_ant: str, pagado: s
     )
 
 
+def pago(emisor: str, **payment: object) -> bytes:
+    """A Pago (tipo P) of ``emisor`` with one payment to one invoice (see pago_complement)."""
+    return cfdi_xml(
+        emisor=emisor,
+        receptor=CUSTOMER,
+        tipo="P",
+        total="0",
+        subtotal="0",
+        moneda="XXX",
+        complement=pago_complement(**payment),  # type: ignore[arg-type]
+    )
+
+
 def relacionados(tipo_relacion: str, *uuids: str) -> str:
     return (
         f'<cfdi:CfdiRelacionados TipoRelacion="{tipo_relacion}">'
@@ -78,24 +91,8 @@ def test_the_real_payment_sample_pays_the_real_invoice_in_full():
 def test_two_partial_payments_leave_the_balance_their_last_saldo_insoluto():
     company = issuer()
     invoice = ingest(company, cfdi_xml(emisor=company.rfc, receptor=CUSTOMER, total="1000.00"))
-    first = cfdi_xml(
-        emisor=company.rfc,
-        receptor=CUSTOMER,
-        tipo="P",
-        total="0",
-        subtotal="0",
-        moneda="XXX",
-        complement=pago_complement(invoice=invoice, parcialidad=1, saldo_ant="1000", pagado="400"),
-    )
-    second = cfdi_xml(
-        emisor=company.rfc,
-        receptor=CUSTOMER,
-        tipo="P",
-        total="0",
-        subtotal="0",
-        moneda="XXX",
-        complement=pago_complement(invoice=invoice, parcialidad=2, saldo_ant="600", pagado="250"),
-    )
+    first = pago(company.rfc, invoice=invoice, parcialidad=1, saldo_ant="1000", pagado="400")
+    second = pago(company.rfc, invoice=invoice, parcialidad=2, saldo_ant="600", pagado="250")
     ingest(company, first)
     assert ppd_balance(company=company, uuid=invoice) == Decimal("600")
     ingest(company, second)
@@ -108,17 +105,7 @@ def test_a_cancelled_payment_no_longer_counts_nor_blocks():
     invoice = ingest(company, cfdi_xml(emisor=company.rfc, receptor=CUSTOMER, total="500.00"))
     payment = ingest(
         company,
-        cfdi_xml(
-            emisor=company.rfc,
-            receptor=CUSTOMER,
-            tipo="P",
-            total="0",
-            subtotal="0",
-            moneda="XXX",
-            complement=pago_complement(
-                invoice=invoice, parcialidad=1, saldo_ant="500", pagado="500"
-            ),
-        ),
+        pago(company.rfc, invoice=invoice, parcialidad=1, saldo_ant="500", pagado="500"),
     )
     Cfdi.objects.filter(uuid=payment).update(status=Status.CANCELACION_EN_PROCESO)
     assert ppd_balance(company=company, uuid=invoice) == Decimal(0)  # not cancelled yet
@@ -171,17 +158,7 @@ def test_relations_are_scoped_by_company():
     # Another company's payment naming the same UUID does not touch this company's balance.
     ingest(
         other,
-        cfdi_xml(
-            emisor=other.rfc,
-            receptor=CUSTOMER,
-            tipo="P",
-            total="0",
-            subtotal="0",
-            moneda="XXX",
-            complement=pago_complement(
-                invoice=invoice, parcialidad=1, saldo_ant="300", pagado="300"
-            ),
-        ),
+        pago(other.rfc, invoice=invoice, parcialidad=1, saldo_ant="300", pagado="300"),
     )
     assert ppd_balance(company=company, uuid=invoice) == Decimal("300.00")
     assert live_dependents(company=company, uuid=invoice) == []
@@ -198,17 +175,7 @@ def test_a_batch_indexes_its_relations_in_one_insert():
         (
             f"pago{n}.xml",
             io.BytesIO(
-                cfdi_xml(
-                    emisor=company.rfc,
-                    receptor=CUSTOMER,
-                    tipo="P",
-                    total="0",
-                    subtotal="0",
-                    moneda="XXX",
-                    complement=pago_complement(
-                        invoice=invoice, parcialidad=n, saldo_ant="100", pagado="10"
-                    ),
-                )
+                pago(company.rfc, invoice=invoice, parcialidad=n, saldo_ant="100", pagado="10")
             ),
         )
         for n in range(1, 6)

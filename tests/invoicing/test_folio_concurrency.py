@@ -8,13 +8,12 @@ each once, none skipped. The same then holds when some attempts roll back mid-wa
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.db import connection, transaction
+from django.db import transaction
 
 from despacho.invoicing.models import Draft, Series
 from despacho.invoicing.services.drafts import draft_stamping_begin
+from tests.concurrency import at_once
 from tests.factories import make_own_company, owner_of
 from tests.invoicing.helpers import make_draft, make_series
 
@@ -23,34 +22,13 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 CONNECTIONS = 20
 
 
-def _at_once(calls):
-    barrier = threading.Barrier(len(calls))
-    outcomes: list[object] = [None] * len(calls)
-
-    def run(index, call):
-        try:
-            barrier.wait(timeout=30)
-            outcomes[index] = call()
-        except Exception as exc:
-            outcomes[index] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return outcomes
-
-
 def test_twenty_connections_take_distinct_contiguous_folios():
     company = make_own_company()
     series = make_series(company, "A", is_default=True)
     owner = owner_of(company.account)
     drafts = [make_draft(company) for _ in range(CONNECTIONS)]
 
-    outcomes = _at_once(
+    outcomes = at_once(
         [lambda d=d: draft_stamping_begin(draft=d, actor=owner).folio for d in drafts]
     )
 
@@ -78,7 +56,7 @@ def test_attempts_that_roll_back_give_their_folios_back_under_concurrency():
                 raise PacDown
             return folio
 
-    outcomes = _at_once([lambda d=d, n=n: stamp(d, fail=n % 3 == 0) for n, d in enumerate(drafts)])
+    outcomes = at_once([lambda d=d, n=n: stamp(d, fail=n % 3 == 0) for n, d in enumerate(drafts)])
 
     folios = sorted(o for o in outcomes if isinstance(o, int))
     failures = [o for o in outcomes if isinstance(o, PacDown)]

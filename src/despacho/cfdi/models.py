@@ -15,6 +15,7 @@ documents of one issuer right.
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -299,16 +300,5 @@ class CfdiRelation(models.Model):
 
 def relation_row(*, cfdi: Cfdi, relation: RelationIndex) -> CfdiRelation:
     """The index row of one relation read from ``cfdi``'s XML (not saved)."""
-    return CfdiRelation(
-        company_id=cfdi.company_id,
-        cfdi=cfdi,
-        related_uuid=relation.related_uuid,
-        kind=relation.kind,
-        tipo_relacion=relation.tipo_relacion,
-        num_parcialidad=relation.num_parcialidad,
-        imp_saldo_ant=relation.imp_saldo_ant,
-        imp_pagado=relation.imp_pagado,
-        imp_saldo_insoluto=relation.imp_saldo_insoluto,
-        moneda_dr=relation.moneda_dr,
-        equivalencia_dr=relation.equivalencia_dr,
-    )
+    # RelationIndex's fields are the row's columns, named alike.
+    return CfdiRelation(company_id=cfdi.company_id, cfdi=cfdi, **asdict(relation))

@@ -87,31 +87,50 @@ def fill_free_text_fields(model: Any, *, queryset: Any = None) -> tuple[int, int
     return _refill(model, queryset, free_text_fields, FREE_TEXT_FIELDS)
 
 
-def _refill(
-    model: Any, queryset: Any, read: Callable[[bytes], dict[str, Any]], fields: tuple[str, ...]
+def _reread(
+    rows: Any,
+    read: Callable[[bytes], Any],
+    write: Callable[[list[tuple[Any, Any]]], None],
+    columns: tuple[str, ...] = ("id", "xml_path"),
 ) -> tuple[int, int]:
-    rows = queryset if queryset is not None else model.objects.all()
-    batch: list[Any] = []
-    updated = unreadable = 0
-    for row in rows.only("id", "xml_path").iterator(chunk_size=BATCH):
+    """Read each row's stored XML and hand (row, what was read) to ``write`` in batches;
+    (rows written, rows whose original could not be read)."""
+    batch: list[tuple[Any, Any]] = []
+    done = unreadable = 0
+    for row in rows.only(*columns).iterator(chunk_size=BATCH):
         try:
             with default_storage.open(row.xml_path, "rb") as handle:
-                amounts = read(handle.read())
+                found = read(handle.read())
         except (OSError, Refusal) as exc:
             logger.warning("CFDI %s: cannot re-read %s (%s)", row.pk, row.xml_path, exc)
             unreadable += 1
             continue
-        for name, value in amounts.items():
-            setattr(row, name, value)
-        batch.append(row)
+        batch.append((row, found))
         if len(batch) >= BATCH:
-            model.objects.bulk_update(batch, fields)
-            updated += len(batch)
+            write(batch)
+            done += len(batch)
             batch.clear()
     if batch:
-        model.objects.bulk_update(batch, fields)
-        updated += len(batch)
-    return updated, unreadable
+        write(batch)
+        done += len(batch)
+    return done, unreadable
+
+
+def _refill(
+    model: Any, queryset: Any, read: Callable[[bytes], dict[str, Any]], fields: tuple[str, ...]
+) -> tuple[int, int]:
+    def write(batch: list[tuple[Any, dict[str, Any]]]) -> None:
+        for row, amounts in batch:
+            for name, value in amounts.items():
+                setattr(row, name, value)
+        model.objects.bulk_update([row for row, _amounts in batch], fields)
+
+    return _reread(queryset if queryset is not None else model.objects.all(), read, write)
+
+
+def _relations(data: bytes) -> tuple[Any, ...]:
+    root = parse_xml(data)
+    return relations_of(root, CFDI4 if root.tag == f"{{{CFDI4}}}Comprobante" else CFDI3)
 
 
 def fill_relations(*, queryset: Any = None) -> tuple[int, int]:
@@ -122,31 +141,12 @@ def fill_relations(*, queryset: Any = None) -> tuple[int, int]:
     """
     from despacho.cfdi.models import Cfdi, CfdiRelation, relation_row
 
-    rows = queryset if queryset is not None else Cfdi.objects.all()
-    batch: list[Any] = []
-    done = unreadable = 0
-
-    def flush() -> None:
+    def write(batch: list[tuple[Any, tuple[Any, ...]]]) -> None:
         with transaction.atomic():
             CfdiRelation.objects.filter(cfdi__in=[row for row, _found in batch]).delete()
             CfdiRelation.objects.bulk_create(
                 [relation_row(cfdi=row, relation=rel) for row, found in batch for rel in found]
             )
-        batch.clear()
 
-    for row in rows.only("id", "company_id", "xml_path").iterator(chunk_size=BATCH):
-        try:
-            with default_storage.open(row.xml_path, "rb") as handle:
-                root = parse_xml(handle.read())
-        except (OSError, Refusal) as exc:
-            logger.warning("CFDI %s: cannot re-read %s (%s)", row.pk, row.xml_path, exc)
-            unreadable += 1
-            continue
-        ns = CFDI4 if root.tag == f"{{{CFDI4}}}Comprobante" else CFDI3
-        batch.append((row, relations_of(root, ns)))
-        done += 1
-        if len(batch) >= BATCH:
-            flush()
-    if batch:
-        flush()
-    return done, unreadable
+    rows = queryset if queryset is not None else Cfdi.objects.all()
+    return _reread(rows, _relations, write, columns=("id", "company_id", "xml_path"))

@@ -14,7 +14,7 @@ receptor; ``draft_stamping_failed`` returns the draft to editing with the PAC's 
 from __future__ import annotations
 
 import uuid as uuid_module
-from dataclasses import replace
+from dataclasses import fields, replace
 from decimal import Decimal
 from typing import Any
 
@@ -554,22 +554,18 @@ def _tax_json(lines: list[LineSpec]) -> list[dict[str, Any]]:
     ]
 
 
+# DraftData's parts that are child rows; the rest are the Draft's own columns.
+_CHILDREN = ("concepts", "relations", "payments", "carta_porte")
+
+
+def _values(source: Any, spec: type, *, skip: tuple[str, ...] = ()) -> dict[str, Any]:
+    """``source``'s values of the spec dataclass's fields. Specs and rows name their fields
+    alike, so this copies a spec onto a row and a row back into a spec."""
+    return {f.name: getattr(source, f.name) for f in fields(spec) if f.name not in skip}
+
+
 def _header_fields(data: DraftData) -> dict[str, Any]:
-    return {
-        "tipo": data.tipo,
-        "customer": data.customer,
-        "series": data.series,
-        "fecha": data.fecha,
-        "forma_pago": data.forma_pago,
-        "metodo_pago": data.metodo_pago,
-        "uso_cfdi": data.uso_cfdi,
-        "exportacion": data.exportacion,
-        "moneda": data.moneda,
-        "tipo_cambio": data.tipo_cambio,
-        "global_periodicidad": data.global_periodicidad,
-        "global_meses": data.global_meses,
-        "global_anio": data.global_anio,
-    }
+    return _values(data, DraftData, skip=_CHILDREN)
 
 
 def _write_children(draft: Draft, data: DraftData, taxes: list[list[LineSpec]]) -> None:
@@ -582,48 +578,22 @@ def _write_children(draft: Draft, data: DraftData, taxes: list[list[LineSpec]]) 
         DraftConcept(
             draft=draft,
             position=position,
-            product=spec.product,
-            clave_prod_serv=spec.clave_prod_serv,
-            clave_unidad=spec.clave_unidad,
-            no_identificacion=spec.no_identificacion,
-            unidad=spec.unidad,
+            **_values(spec, ConceptSpec, skip=("taxes", "descripcion")),
             descripcion=" ".join(spec.descripcion.split()),
-            cantidad=spec.cantidad,
-            valor_unitario=spec.valor_unitario,
-            descuento=spec.descuento,
-            objeto_imp=spec.objeto_imp,
             taxes=_tax_json(lines),
         )
         for position, (spec, lines) in enumerate(zip(data.concepts, taxes, strict=True), start=1)
     )
     DraftRelation.objects.bulk_create(
-        DraftRelation(draft=draft, tipo_relacion=spec.tipo_relacion, uuid=spec.uuid)
-        for spec in data.relations
+        DraftRelation(draft=draft, **_values(spec, RelationSpec)) for spec in data.relations
     )
     for position, spec in enumerate(data.payments, start=1):
         payment = DraftPayment.objects.create(
-            draft=draft,
-            position=position,
-            fecha_pago=spec.fecha_pago,
-            forma_pago=spec.forma_pago,
-            moneda=spec.moneda,
-            tipo_cambio=spec.tipo_cambio,
-            monto=spec.monto,
-            num_operacion=spec.num_operacion,
+            draft=draft, position=position, **_values(spec, PaymentSpec, skip=("documents",))
         )
         DraftPaymentDocument.objects.bulk_create(
             DraftPaymentDocument(
-                payment=payment,
-                position=number,
-                related_uuid=document.related_uuid,
-                serie=document.serie,
-                folio=document.folio,
-                moneda_dr=document.moneda_dr,
-                equivalencia_dr=document.equivalencia_dr,
-                num_parcialidad=document.num_parcialidad,
-                imp_saldo_ant=document.imp_saldo_ant,
-                imp_pagado=document.imp_pagado,
-                objeto_imp_dr=document.objeto_imp_dr,
+                payment=payment, position=number, **_values(document, PaymentDocumentSpec)
             )
             for number, document in enumerate(spec.documents, start=1)
         )
@@ -631,35 +601,15 @@ def _write_children(draft: Draft, data: DraftData, taxes: list[list[LineSpec]]) 
     if carta is None:
         return
     DraftCartaPorte.objects.create(
-        draft=draft,
-        vehicle=carta.vehicle,
-        trailer=carta.trailer,
-        transp_internac=carta.transp_internac,
+        draft=draft, **_values(carta, CartaPorteSpec, skip=("stops", "goods", "figures"))
     )
     DraftStop.objects.bulk_create(
-        DraftStop(
-            draft=draft,
-            position=position,
-            location=stop.location,
-            fecha_hora=stop.fecha_hora,
-            distancia_recorrida=stop.distancia_recorrida,
-        )
+        DraftStop(draft=draft, position=position, **_values(stop, StopSpec))
         for position, stop in enumerate(carta.stops, start=1)
     )
     DraftFigure.objects.bulk_create(DraftFigure(draft=draft, figure=f) for f in carta.figures)
     DraftGoods.objects.bulk_create(
-        DraftGoods(
-            draft=draft,
-            position=position,
-            bienes_transp=goods.bienes_transp,
-            descripcion=goods.descripcion.strip(),
-            cantidad=goods.cantidad,
-            clave_unidad=goods.clave_unidad,
-            peso_kg=goods.peso_kg,
-            material_peligroso=goods.material_peligroso,
-            valor_mercancia=goods.valor_mercancia,
-            moneda=goods.moneda,
-        )
+        DraftGoods(draft=draft, position=position, **_values(goods, GoodsSpec))
         for position, goods in enumerate(carta.goods, start=1)
     )
 
@@ -813,69 +763,31 @@ def draft_clone(
 
 
 def _header_of(draft: Draft) -> DraftData:
-    return DraftData(
-        tipo=draft.tipo,
-        customer=draft.customer,
-        series=draft.series if draft.series is not None and draft.series.is_active else None,
-        forma_pago=draft.forma_pago,
-        metodo_pago=draft.metodo_pago,
-        uso_cfdi=draft.uso_cfdi,
-        exportacion=draft.exportacion,
-        moneda=draft.moneda,
-        tipo_cambio=draft.tipo_cambio,
-        global_periodicidad=draft.global_periodicidad,
-        global_meses=draft.global_meses,
-        global_anio=draft.global_anio,
-    )
+    header = DraftData(**_values(draft, DraftData, skip=(*_CHILDREN, "fecha")))
+    if header.series is not None and not header.series.is_active:
+        return replace(header, series=None)  # the new draft takes the tipo's default
+    return header
 
 
 def _concept_spec(concept: DraftConcept) -> ConceptSpec:
-    return ConceptSpec(
-        clave_prod_serv=concept.clave_prod_serv,
-        clave_unidad=concept.clave_unidad,
-        descripcion=concept.descripcion,
-        cantidad=concept.cantidad,
-        valor_unitario=concept.valor_unitario,
-        objeto_imp=concept.objeto_imp,
-        descuento=concept.descuento,
-        product=concept.product,
-        no_identificacion=concept.no_identificacion,
-        unidad=concept.unidad,
-        taxes=tuple(
-            LineSpec(
-                line["kind"],
-                line["impuesto"],
-                line["tipo_factor"],
-                None if line["rate"] is None else Decimal(line["rate"]),
-            )
-            for line in concept.taxes
-        ),
+    taxes = tuple(
+        LineSpec(
+            line["kind"],
+            line["impuesto"],
+            line["tipo_factor"],
+            None if line["rate"] is None else Decimal(line["rate"]),
+        )
+        for line in concept.taxes
     )
+    return ConceptSpec(**_values(concept, ConceptSpec, skip=("taxes",)), taxes=taxes)
 
 
 def _payment_spec(payment: DraftPayment) -> PaymentSpec:
-    return PaymentSpec(
-        fecha_pago=payment.fecha_pago,
-        forma_pago=payment.forma_pago,
-        monto=payment.monto,
-        moneda=payment.moneda,
-        tipo_cambio=payment.tipo_cambio,
-        num_operacion=payment.num_operacion,
-        documents=tuple(
-            PaymentDocumentSpec(
-                related_uuid=str(d.related_uuid),
-                num_parcialidad=d.num_parcialidad,
-                imp_saldo_ant=d.imp_saldo_ant,
-                imp_pagado=d.imp_pagado,
-                moneda_dr=d.moneda_dr,
-                equivalencia_dr=d.equivalencia_dr,
-                serie=d.serie,
-                folio=d.folio,
-                objeto_imp_dr=d.objeto_imp_dr,
-            )
-            for d in payment.documents.all()
-        ),
+    documents = tuple(
+        PaymentDocumentSpec(**_values(document, PaymentDocumentSpec))
+        for document in payment.documents.all()
     )
+    return PaymentSpec(**_values(payment, PaymentSpec, skip=("documents",)), documents=documents)
 
 
 def _carta_porte_spec(draft: Draft) -> CartaPorteSpec | None:
@@ -885,27 +797,12 @@ def _carta_porte_spec(draft: Draft) -> CartaPorteSpec | None:
     if header is None:
         return None
     return CartaPorteSpec(
-        vehicle=header.vehicle,
-        trailer=header.trailer,
-        transp_internac=header.transp_internac,
+        **_values(header, CartaPorteSpec, skip=("stops", "goods", "figures")),
         stops=tuple(
-            StopSpec(stop.location, stop.fecha_hora, stop.distancia_recorrida)
-            for stop in draft.stops.select_related("location")
+            StopSpec(**_values(stop, StopSpec)) for stop in draft.stops.select_related("location")
         ),
         figures=tuple(row.figure for row in draft.figures.select_related("figure")),
-        goods=tuple(
-            GoodsSpec(
-                bienes_transp=goods.bienes_transp,
-                descripcion=goods.descripcion,
-                cantidad=goods.cantidad,
-                clave_unidad=goods.clave_unidad,
-                peso_kg=goods.peso_kg,
-                material_peligroso=goods.material_peligroso,
-                valor_mercancia=goods.valor_mercancia,
-                moneda=goods.moneda,
-            )
-            for goods in draft.goods.all()
-        ),
+        goods=tuple(GoodsSpec(**_values(goods, GoodsSpec)) for goods in draft.goods.all()),
     )
 
 
@@ -915,7 +812,7 @@ def draft_data_of(draft: Draft) -> DraftData:
     return replace(
         _header_of(draft),
         concepts=tuple(_concept_spec(c) for c in draft.concepts.select_related("product")),
-        relations=tuple(RelationSpec(r.tipo_relacion, str(r.uuid)) for r in draft.relations.all()),
+        relations=tuple(RelationSpec(**_values(r, RelationSpec)) for r in draft.relations.all()),
         payments=tuple(_payment_spec(p) for p in draft.payments.prefetch_related("documents")),
         carta_porte=_carta_porte_spec(draft),
     )
