@@ -64,7 +64,6 @@ from despacho.tenancy.models import Company
 MAX_CONCEPTS = 500
 ONE = Decimal(1)
 # ObjetoImp: 02 breaks taxes down; 01, 03 and 04 carry none (as products' schemes).
-_OBJETO_WITH_TAXES = ("02", "05", "06", "07", "08")
 _OBJETO_WITHOUT_TAXES = ("01", "03", "04")
 
 
