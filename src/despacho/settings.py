@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "despacho.cartaporte",
     "despacho.seals",
     "despacho.pac",
+    "despacho.invoicing",
     "despacho.demo",
 ]
 

@@ -8,40 +8,21 @@ the service; ``seat_take_lock`` locks the account row, so the second waits for
 the first to commit, counts again, and is refused.
 """
 
-import threading
-
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection
 
 from despacho.access.models import Profile
 from despacho.members.services.members import GrantSpec, member_add, member_reactivate
 from despacho.members.services.seats import seat_summary
 from despacho.tenancy.models import MembershipStatus, Role
+from tests.concurrency import at_once
 from tests.factories import make_account, make_company, make_membership, set_included_seats
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
 def _race(*calls):
-    barrier = threading.Barrier(len(calls))
-    outcomes: list[object] = [None] * len(calls)
-
-    def run(index, call):
-        try:
-            barrier.wait(timeout=30)
-            outcomes[index] = call()
-        except ValidationError as exc:
-            outcomes[index] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return outcomes
+    return at_once(calls, catching=(ValidationError,))
 
 
 def test_two_admins_adding_people_for_the_last_seat_exactly_one_succeeds():

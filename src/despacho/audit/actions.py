@@ -78,3 +78,8 @@ class Action(models.TextChoices):
     CARTAPORTE_ITEM_CREATED = "cartaporte.created", _("Dato de Carta Porte registrado")
     CARTAPORTE_ITEM_UPDATED = "cartaporte.updated", _("Dato de Carta Porte modificado")
     CARTAPORTE_ITEM_ARCHIVED = "cartaporte.archived", _("Dato de Carta Porte archivado")
+    SERIES_CREATED = "series.created", _("Serie de folios creada")
+    DRAFT_CREATED = "draft.created", _("Borrador de CFDI creado")
+    DRAFT_UPDATED = "draft.updated", _("Borrador de CFDI modificado")
+    DRAFT_DELETED = "draft.deleted", _("Borrador de CFDI eliminado")
+    DRAFT_FOLIO_TAKEN = "draft.folio_taken", _("Folio asignado a un borrador")

@@ -141,6 +141,19 @@ FIELD_LABELS: dict[str, Promise] = {
     "state": gettext_lazy("Estado"),
     "street": gettext_lazy("Calle"),
     "subtype": gettext_lazy("Subtipo de remolque"),
+    # Series and drafts (invoicing.services).
+    "cloned_from": gettext_lazy("Copiado de"),
+    "code": gettext_lazy("Serie"),
+    "concepts": gettext_lazy("Conceptos"),
+    "customer": gettext_lazy("Cliente"),
+    "folio": gettext_lazy("Folio"),
+    "is_default": gettext_lazy("Por omisión"),
+    "moneda": gettext_lazy("Moneda"),
+    "next_folio": gettext_lazy("Siguiente folio"),
+    "payments": gettext_lazy("Pagos"),
+    "relations": gettext_lazy("CFDI relacionados"),
+    "series": gettext_lazy("Serie"),
+    "tipo": gettext_lazy("Tipo de comprobante"),
 }
 
 # One sentence per action; %(actor)s is who acted, %(target)s what it acted on.
@@ -242,6 +255,11 @@ SENTENCES: dict[str, Promise] = {
         "%(actor)s modificó para Carta Porte: %(target)s."
     ),
     Action.CARTAPORTE_ITEM_ARCHIVED: gettext_lazy("%(actor)s archivó de Carta Porte: %(target)s."),
+    Action.SERIES_CREATED: gettext_lazy("%(actor)s creó la %(target)s."),
+    Action.DRAFT_CREATED: gettext_lazy("%(actor)s creó el %(target)s."),
+    Action.DRAFT_UPDATED: gettext_lazy("%(actor)s modificó el %(target)s."),
+    Action.DRAFT_DELETED: gettext_lazy("%(actor)s eliminó el %(target)s."),
+    Action.DRAFT_FOLIO_TAKEN: gettext_lazy("%(actor)s asignó folio al %(target)s."),
 }
 
 # Values that are choices: key -> {raw value: label}. "status" depends on the target.

@@ -15,7 +15,9 @@ documents of one issuer right.
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models
@@ -25,6 +27,9 @@ from django.utils.translation import gettext_lazy as _
 
 from despacho.access.catalog import Perm
 from despacho.tenancy.models import Company
+
+if TYPE_CHECKING:
+    from despacho.cfdi.parsing import RelationIndex
 
 
 class Direction(models.TextChoices):
@@ -237,3 +242,63 @@ class Cfdi(models.Model):
     def uuid_text(self) -> str:
         """The UUID as the SAT prints it (upper case)."""
         return str(self.uuid).upper()
+
+
+class RelationKind(models.TextChoices):
+    RELACIONADO = "relacionado", _("CFDI relacionado")
+    PAGO = "pago", _("Documento pagado")
+
+
+class CfdiRelation(models.Model):
+    """One document a stored CFDI points to, read from its XML at ingestion.
+
+    ``relacionado``: a CfdiRelacionado with its TipoRelacion (a credit note's invoice, a
+    substitution's original); ``pago``: a Pagos DoctoRelacionado with what the payment
+    settled of that invoice. Indexed by ``(company, related_uuid)``: "who points at this
+    invoice" is the question (its PPD balance, whether it may be cancelled).
+    """
+
+    company = models.ForeignKey(
+        Company, on_delete=models.CASCADE, related_name="+", verbose_name=_("empresa")
+    )
+    cfdi = models.ForeignKey(
+        Cfdi, on_delete=models.CASCADE, related_name="relations", verbose_name=_("CFDI")
+    )
+    related_uuid = models.UUIDField(_("UUID relacionado"))
+    kind = models.CharField(_("tipo de relación"), max_length=12, choices=RelationKind.choices)
+    tipo_relacion = models.CharField(_("TipoRelacion"), max_length=2, blank=True)
+    num_parcialidad = models.PositiveIntegerField(_("número de parcialidad"), null=True)
+    imp_saldo_ant = models.DecimalField(
+        _("saldo anterior"), max_digits=24, decimal_places=6, null=True
+    )
+    imp_pagado = models.DecimalField(
+        _("importe pagado"), max_digits=24, decimal_places=6, null=True
+    )
+    imp_saldo_insoluto = models.DecimalField(
+        _("saldo insoluto"), max_digits=24, decimal_places=6, null=True
+    )
+    moneda_dr = models.CharField(_("moneda del documento"), max_length=3, blank=True)
+    equivalencia_dr = models.DecimalField(
+        _("equivalencia"), max_digits=24, decimal_places=6, null=True
+    )
+
+    class Meta:
+        verbose_name = _("relación de CFDI")
+        verbose_name_plural = _("relaciones de CFDI")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=["relacionado", "pago"]), name="cfdirelation_kind_valid"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["company", "related_uuid"], name="cfdirelation_company_related"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.cfdi_id} → {self.related_uuid} ({self.kind})"
+
+
+def relation_row(*, cfdi: Cfdi, relation: RelationIndex) -> CfdiRelation:
+    """The index row of one relation read from ``cfdi``'s XML (not saved)."""
+    # RelationIndex's fields are the row's columns, named alike.
+    return CfdiRelation(company_id=cfdi.company_id, cfdi=cfdi, **asdict(relation))

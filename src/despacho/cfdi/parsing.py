@@ -140,6 +140,23 @@ class CfdiIndex:
     # What a Pago (tipo P) paid, from its Pagos complement (None for any other tipo).
     pagos_monto: Decimal | None = None
     pagos_moneda: str = ""
+    # The documents it relates to (CfdiRelacionados, Pagos' DoctoRelacionado).
+    relations: tuple[RelationIndex, ...] = ()
+
+
+@dataclass(frozen=True)
+class RelationIndex:
+    """One document a comprobante points to: a CfdiRelacionado or a Pago's DoctoRelacionado."""
+
+    kind: str  # "relacionado" or "pago" (values of cfdi.models.RelationKind)
+    related_uuid: str  # lower case, canonical
+    tipo_relacion: str = ""  # c_TipoRelacion, for "relacionado"
+    num_parcialidad: int | None = None
+    imp_saldo_ant: Decimal | None = None
+    imp_pagado: Decimal | None = None
+    imp_saldo_insoluto: Decimal | None = None
+    moneda_dr: str = ""
+    equivalencia_dr: Decimal | None = None
 
 
 # CFDI 3.2's Moneda was free text. What real files write there, folded (lower case,
@@ -383,6 +400,59 @@ def paid_amount(root: etree._Element, ns: str) -> tuple[Decimal | None, str]:
     return in_mxn.quantize(Decimal("0.000001")), "MXN"
 
 
+def _canonical_uuid(raw: str | None) -> str | None:
+    text = (raw or "").strip()
+    return str(uuid_module.UUID(text)) if _UUID_RE.match(text) else None
+
+
+def _optional_amount(raw: str | None) -> Decimal | None:
+    return None if raw is None or not raw.strip() else _lenient_amount(raw)
+
+
+def _parcialidad(raw: str | None) -> int | None:
+    text = (raw or "").strip()
+    return int(text) if text.isdigit() and len(text) <= 9 else None
+
+
+def relations_of(root: etree._Element, ns: str) -> tuple[RelationIndex, ...]:
+    """What the comprobante relates to: its CfdiRelacionados and its Pagos' DoctoRelacionado.
+
+    CFDI 3.3 has one CfdiRelacionados node, 4.0 one per TipoRelacion; Pagos 1.0 writes
+    TipoCambioDR where 2.0 writes EquivalenciaDR (both kept as ``equivalencia_dr``). A
+    related UUID that is not one is skipped: the index only points at real documents.
+    """
+    found: list[RelationIndex] = []
+    for group in root.iterchildren(f"{{{ns}}}CfdiRelacionados"):
+        tipo_relacion = (group.get("TipoRelacion") or "").strip()[:2]
+        for related in group.iterchildren(f"{{{ns}}}CfdiRelacionado"):
+            uuid = _canonical_uuid(related.get("UUID"))
+            if uuid is not None:
+                found.append(RelationIndex("relacionado", uuid, tipo_relacion=tipo_relacion))
+    for complemento in root.iterchildren(f"{{{ns}}}Complemento"):
+        for pagos_ns in (PAGOS20, PAGOS10):
+            for docto in complemento.iterfind(
+                f"{{{pagos_ns}}}Pagos/{{{pagos_ns}}}Pago/{{{pagos_ns}}}DoctoRelacionado"
+            ):
+                uuid = _canonical_uuid(docto.get("IdDocumento"))
+                if uuid is None:
+                    continue
+                found.append(
+                    RelationIndex(
+                        "pago",
+                        uuid,
+                        num_parcialidad=_parcialidad(docto.get("NumParcialidad")),
+                        imp_saldo_ant=_optional_amount(docto.get("ImpSaldoAnt")),
+                        imp_pagado=_optional_amount(docto.get("ImpPagado")),
+                        imp_saldo_insoluto=_optional_amount(docto.get("ImpSaldoInsoluto")),
+                        moneda_dr=(docto.get("MonedaDR") or "").strip().upper()[:3],
+                        equivalencia_dr=_optional_amount(
+                            docto.get("EquivalenciaDR") or docto.get("TipoCambioDR")
+                        ),
+                    )
+                )
+    return tuple(found)
+
+
 def read_index(root: etree._Element) -> CfdiIndex:
     """The index fields of a stamped CFDI; Refusal (not a CFDI, not stamped) otherwise."""
     tag = root.tag if isinstance(root.tag, str) else ""
@@ -461,4 +531,5 @@ def read_index(root: etree._Element) -> CfdiIndex:
         **payroll_amounts(root, ns),
         pagos_monto=pagos_monto,
         pagos_moneda=pagos_moneda,
+        relations=relations_of(root, ns),
     )

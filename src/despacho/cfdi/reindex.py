@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.core.files.storage import default_storage
+from django.db import transaction
 
 from despacho.cfdi.parsing import (
     CFDI3,
@@ -20,6 +21,7 @@ from despacho.cfdi.parsing import (
     paid_amount,
     parse_xml,
     payroll_amounts,
+    relations_of,
     tax_amounts,
 )
 from despacho.cfdi.refusals import Refusal
@@ -85,28 +87,66 @@ def fill_free_text_fields(model: Any, *, queryset: Any = None) -> tuple[int, int
     return _refill(model, queryset, free_text_fields, FREE_TEXT_FIELDS)
 
 
-def _refill(
-    model: Any, queryset: Any, read: Callable[[bytes], dict[str, Any]], fields: tuple[str, ...]
+def _reread(
+    rows: Any,
+    read: Callable[[bytes], Any],
+    write: Callable[[list[tuple[Any, Any]]], None],
+    columns: tuple[str, ...] = ("id", "xml_path"),
 ) -> tuple[int, int]:
-    rows = queryset if queryset is not None else model.objects.all()
-    batch: list[Any] = []
-    updated = unreadable = 0
-    for row in rows.only("id", "xml_path").iterator(chunk_size=BATCH):
+    """Read each row's stored XML and hand (row, what was read) to ``write`` in batches;
+    (rows written, rows whose original could not be read)."""
+    batch: list[tuple[Any, Any]] = []
+    done = unreadable = 0
+    for row in rows.only(*columns).iterator(chunk_size=BATCH):
         try:
             with default_storage.open(row.xml_path, "rb") as handle:
-                amounts = read(handle.read())
+                found = read(handle.read())
         except (OSError, Refusal) as exc:
             logger.warning("CFDI %s: cannot re-read %s (%s)", row.pk, row.xml_path, exc)
             unreadable += 1
             continue
-        for name, value in amounts.items():
-            setattr(row, name, value)
-        batch.append(row)
+        batch.append((row, found))
         if len(batch) >= BATCH:
-            model.objects.bulk_update(batch, fields)
-            updated += len(batch)
+            write(batch)
+            done += len(batch)
             batch.clear()
     if batch:
-        model.objects.bulk_update(batch, fields)
-        updated += len(batch)
-    return updated, unreadable
+        write(batch)
+        done += len(batch)
+    return done, unreadable
+
+
+def _refill(
+    model: Any, queryset: Any, read: Callable[[bytes], dict[str, Any]], fields: tuple[str, ...]
+) -> tuple[int, int]:
+    def write(batch: list[tuple[Any, dict[str, Any]]]) -> None:
+        for row, amounts in batch:
+            for name, value in amounts.items():
+                setattr(row, name, value)
+        model.objects.bulk_update([row for row, _amounts in batch], fields)
+
+    return _reread(queryset if queryset is not None else model.objects.all(), read, write)
+
+
+def _relations(data: bytes) -> tuple[Any, ...]:
+    root = parse_xml(data)
+    return relations_of(root, CFDI4 if root.tag == f"{{{CFDI4}}}Comprobante" else CFDI3)
+
+
+def fill_relations(*, queryset: Any = None) -> tuple[int, int]:
+    """Rebuild the relations index (``CfdiRelation``) of the rows from their stored XML.
+
+    For CFDIs stored before the index existed (``despacho cfdi_reindex``): each batch's
+    old relations are replaced in one delete and one insert. (indexed rows, unreadable).
+    """
+    from despacho.cfdi.models import Cfdi, CfdiRelation, relation_row
+
+    def write(batch: list[tuple[Any, tuple[Any, ...]]]) -> None:
+        with transaction.atomic():
+            CfdiRelation.objects.filter(cfdi__in=[row for row, _found in batch]).delete()
+            CfdiRelation.objects.bulk_create(
+                [relation_row(cfdi=row, relation=rel) for row, found in batch for rel in found]
+            )
+
+    rows = queryset if queryset is not None else Cfdi.objects.all()
+    return _reread(rows, _relations, write, columns=("id", "company_id", "xml_path"))

@@ -33,7 +33,15 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from despacho.access.decisions import can
-from despacho.cfdi.models import CATEGORY_PERM, Category, Cfdi, Tipo
+from despacho.cfdi.models import (
+    CATEGORY_PERM,
+    Category,
+    Cfdi,
+    CfdiRelation,
+    RelationKind,
+    Status,
+    Tipo,
+)
 from despacho.cfdi.parsing import CFDI_ZONE
 from despacho.errors import NotFound
 from despacho.people.models import Viewer
@@ -219,10 +227,7 @@ def cfdi_for(*, viewer: Viewer, company: Company | None, uuid: uuid_module.UUID 
     """The company's CFDI with that UUID if the viewer's grant opens its category."""
     if company is None:
         raise CfdiNotFound
-    try:
-        wanted = uuid if isinstance(uuid, uuid_module.UUID) else uuid_module.UUID(str(uuid))
-    except ValueError:
-        raise CfdiNotFound from None
+    wanted = _uuid_or_not_found(uuid)
     cfdi = Cfdi.objects.filter(company=company, uuid=wanted).first()
     if cfdi is None:
         raise CfdiNotFound
@@ -273,3 +278,58 @@ def cfdi_zip_selection(
             params={"limit": f"{limit:,}", "count": f"{count:,}"},
         )
     return cfdis
+
+
+# --- what points at a document (the relations index) ----------------------------------------
+
+
+def _uuid_or_not_found(uuid: uuid_module.UUID | str) -> uuid_module.UUID:
+    try:
+        return uuid if isinstance(uuid, uuid_module.UUID) else uuid_module.UUID(str(uuid))
+    except ValueError:
+        raise CfdiNotFound from None
+
+
+def _live_relations(company: Company, uuid: uuid_module.UUID) -> QuerySet[CfdiRelation]:
+    # Live: not cancelled. A dependent whose cancellation is still in process counts.
+    return CfdiRelation.objects.filter(company=company, related_uuid=uuid).exclude(
+        cfdi__status=Status.CANCELADO
+    )
+
+
+def ppd_balance(*, company: Company, uuid: uuid_module.UUID | str) -> Decimal:
+    """What remains to be paid of the company's invoice: its Total less every ImpPagado of
+    the company's live payment complements that pay it; CfdiNotFound if it is not stored.
+
+    Scoped by the company only: callers (the issuing services) have already checked the
+    viewer's grant. ImpPagado is in the invoice's currency (MonedaDR), so no conversion.
+    """
+    wanted = _uuid_or_not_found(uuid)
+    total = (
+        Cfdi.objects.filter(company=company, uuid=wanted).values_list("total", flat=True).first()
+    )
+    if total is None:
+        raise CfdiNotFound
+    paid = (
+        _live_relations(company, wanted)
+        .filter(kind=RelationKind.PAGO)
+        .aggregate(paid=Coalesce(Sum("imp_pagado"), Value(Decimal(0))))["paid"]
+    )
+    return total - paid
+
+
+def live_dependents(*, company: Company, uuid: uuid_module.UUID | str) -> list[Cfdi]:
+    """The company's live payment complements and credit notes that relate to the document.
+
+    A CFDI with live dependents cannot be cancelled until they are (SAT refuses it): the
+    cancelling page names these. Oldest first; empty for a UUID nobody points at.
+    """
+    wanted = _uuid_or_not_found(uuid)
+    dependents = _live_relations(company, wanted).filter(
+        Q(kind=RelationKind.PAGO) | Q(kind=RelationKind.RELACIONADO, cfdi__tipo=Tipo.EGRESO)
+    )
+    return list(
+        Cfdi.objects.filter(pk__in=dependents.values("cfdi_id"))
+        .exclude(uuid=wanted)
+        .order_by("fecha", "id")
+    )

@@ -33,7 +33,15 @@ from despacho.access.decisions import can
 from despacho.audit.actions import Action
 from despacho.audit.services import audit_record
 from despacho.cfdi.archives import Incoming, incoming_documents
-from despacho.cfdi.models import CATEGORY_PERM, Cfdi, Direction, classify, storage_key
+from despacho.cfdi.models import (
+    CATEGORY_PERM,
+    Cfdi,
+    CfdiRelation,
+    Direction,
+    classify,
+    relation_row,
+    storage_key,
+)
 from despacho.cfdi.parsing import CfdiIndex, parse_xml, read_index
 from despacho.cfdi.refusals import Refusal, RefusalCode, unreadable
 from despacho.cfdi.seals import SealCheck, seal_check
@@ -232,6 +240,17 @@ def _row(
     )
 
 
+def _index_relations(company: Company, stored: list[tuple[_Ready, Cfdi]]) -> None:
+    """One insert for the relations of every CFDI just stored (none when they relate nothing)."""
+    rows = [
+        relation_row(cfdi=row, relation=relation)
+        for ready, row in stored
+        for relation in ready.index.relations
+    ]
+    if rows:
+        CfdiRelation.objects.bulk_create(rows)
+
+
 def _announce_stored(company: Company, rows: list[Cfdi]) -> None:
     """Tell the apps above which rows were stored, inside the transaction that stored them."""
     if rows:
@@ -253,6 +272,7 @@ def _store_one(company: Company, ready: _Ready, row: Cfdi) -> IngestOutcome:
     try:
         with transaction.atomic():
             row.save(force_insert=True)
+            _index_relations(company, [(ready, row)])
             _announce_stored(company, [row])
     except IntegrityError:
         # Someone stored the same UUID between our check and our insert.
@@ -342,6 +362,7 @@ def _store_chunk(
             )
         with transaction.atomic():
             Cfdi.objects.bulk_create([row for _ready, row in staged])
+            _index_relations(company, staged)
             _announce_stored(company, [row for _ready, row in staged])
     except IntegrityError:
         for _ready, row in staged:

@@ -1,0 +1,95 @@
+"""Reads of invoicing's data, always scoped: ``Perm.FACTURAR`` on the company, its own rows.
+
+Another company's draft is the same 404 as a missing one. A viewer without Facturar is
+refused with the reasons ``access.decisions.explain`` gives (a 403 that says why).
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+
+from despacho.access.catalog import Perm
+from despacho.access.decisions import can, explain
+from despacho.errors import NotFound
+from despacho.invoicing.models import Draft, Series
+from despacho.people.models import Viewer
+from despacho.tenancy.models import Company
+
+
+class InvoicingForbidden(PermissionDenied):
+    """The viewer does not hold Perm.FACTURAR on the company; ``codes`` say why."""
+
+    def __init__(self, message: str, codes: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.message = message
+        self.codes = codes
+
+
+class DraftNotFound(NotFound):
+    """Missing, or another company's: the same answer."""
+
+
+class SeriesNotFound(NotFound):
+    """Missing, or another company's: the same answer."""
+
+
+def invoicing_company(*, viewer: Viewer, company: Company | None) -> Company:
+    """The company if the viewer may issue for it (Facturar); InvoicingForbidden otherwise."""
+    if company is not None and can(viewer, company, Perm.FACTURAR):
+        return company
+    lead = _("Tu acceso a esta empresa no incluye %(perm)s.") % {"perm": Perm.FACTURAR.label}
+    if company is None:
+        raise InvoicingForbidden(lead, ("no_company",))
+    explanation = explain(viewer, company, Perm.FACTURAR)
+    if explanation.allowed:  # the person may; this request's decisions were narrowed (a key)
+        raise InvoicingForbidden(lead, ("key_scope",))
+    reasons = " ".join(reason.message for reason in explanation.reasons)
+    raise InvoicingForbidden(f"{lead} {reasons}".strip(), tuple(explanation.codes))
+
+
+def draft_list(*, viewer: Viewer, company: Company | None) -> QuerySet[Draft]:
+    """The company's drafts not yet issued, the most recently touched first."""
+    company = invoicing_company(viewer=viewer, company=company)
+    return (
+        Draft.objects.filter(company=company)
+        .exclude(status="issued")
+        .select_related("customer", "series")
+        .order_by("-updated_at", "-id")
+    )
+
+
+def draft_for(*, viewer: Viewer, company: Company | None, draft_id: int) -> Draft:
+    """One of the company's drafts; DraftNotFound for a missing one or anyone else's."""
+    company = invoicing_company(viewer=viewer, company=company)
+    draft = (
+        Draft.objects.select_related("company__account", "customer", "series")
+        .filter(pk=draft_id, company=company)
+        .first()
+    )
+    if draft is None:
+        raise DraftNotFound(_("No existe ese borrador."))
+    return draft
+
+
+def series_list(*, viewer: Viewer, company: Company | None) -> QuerySet[Series]:
+    """The company's series, active ones first."""
+    company = invoicing_company(viewer=viewer, company=company)
+    return Series.objects.filter(company=company).order_by("-is_active", "code", "id")
+
+
+def series_for(*, viewer: Viewer, company: Company | None, series_id: int) -> Series:
+    company = invoicing_company(viewer=viewer, company=company)
+    series = Series.objects.filter(pk=series_id, company=company).first()
+    if series is None:
+        raise SeriesNotFound(_("No existe esa serie."))
+    return series
+
+
+def series_default(*, company: Company, tipo: str) -> Series | None:
+    """The active series a new draft of ``tipo`` takes: the tipo's default, else the
+    default for any tipo, else None (the person chooses)."""
+    candidates = Series.objects.filter(company=company, is_active=True, is_default=True)
+    by_tipo = {series.tipo: series for series in candidates.filter(tipo__in=[tipo, ""])}
+    return by_tipo.get(tipo) or by_tipo.get("")

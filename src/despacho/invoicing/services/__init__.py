@@ -1,0 +1,1 @@
+"""Writes of invoicing: series and folios (``series``), drafts (``drafts``)."""
