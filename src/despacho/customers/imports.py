@@ -8,10 +8,12 @@ Against the company: an RFC that is already its customer is **skipped, never upd
 an import never overwrites what someone edited by hand, and re-uploading the same file
 adds nothing. The checks against the database are one query per list of RFCs.
 
-Creation writes a chunk with one bulk insert of customers, one of their audit events,
-and gives every new customer with a real RFC its download-portal access through the
-portal's bulk service (``portal_accesses_ensure``) — as ``customer_create`` does, never
-for generic RFCs nor for the company's own RFC.
+Creation writes a chunk with one bulk insert of customers and gives every new customer
+with a real RFC its download-portal access through the portal's bulk service
+(``portal_accesses_ensure``, one audit event per chunk) — as ``customer_create`` does,
+never for generic RFCs nor for the company's own RFC. The Bitácora gets one summary
+event per import (``customers.imported``), not one per customer: the result file names
+every row, and 10,000 snapshots would cost more than the import itself.
 """
 
 from __future__ import annotations
@@ -25,10 +27,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from despacho.audit.actions import Action
-from despacho.audit.services import audit_event, audit_record_many
 from despacho.customers.models import EXTRANJERO, Customer
 from despacho.customers.selectors import customers_company
-from despacho.customers.services import customer_checked, customer_rfc_checked, customer_snapshot
+from despacho.customers.services import customer_checked, customer_rfc_checked
 from despacho.onboarding.csvfile import Layout
 from despacho.onboarding.engine import ImportKind, chunks, row_error, row_outcome
 from despacho.onboarding.models import ImportJob
@@ -232,19 +233,6 @@ def customers_write_chunk(job: ImportJob, chunk: list[dict[str, Any]]) -> list[d
         )
         outcomes.append(row_outcome(CUSTOMERS, row, "created"))
     customers = Customer.objects.bulk_create(new)
-    audit_record_many(
-        [
-            audit_event(
-                actor=actor,
-                action=Action.CUSTOMER_CREATED,
-                account=company.account,
-                company=company,
-                target=customer,
-                after=customer_snapshot(customer),
-            )
-            for customer in customers
-        ]
-    )
     portal_accesses_ensure(
         company=company,
         receivers=[(c.rfc, c.razon_social) for c in customers if not c.is_generic],

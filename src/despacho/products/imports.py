@@ -9,7 +9,8 @@ one, the company's default scheme (the preset IVA 16 %).
 
 A product's natural key is its clave de producto o servicio with its description
 (accent- and case-blind): a row repeating one of the file, or one the company already
-has, is skipped, never updated, so re-uploading a file adds nothing.
+has, is skipped, never updated, so re-uploading a file adds nothing. Creation is one bulk
+insert per chunk; the Bitácora gets one summary event per import (``products.imported``).
 """
 
 from __future__ import annotations
@@ -24,7 +25,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from despacho.audit.actions import Action
-from despacho.audit.services import audit_event, audit_record_many
 from despacho.onboarding.csvfile import Layout
 from despacho.onboarding.engine import ImportKind, chunks, row_error, row_outcome
 from despacho.onboarding.models import ImportJob
@@ -34,7 +34,6 @@ from despacho.products.selectors import products_company
 from despacho.products.services import (
     ProductData,
     product_checked,
-    product_snapshot,
     tax_scheme_presets_ensure,
 )
 from despacho.tenancy.models import Account, Company
@@ -254,23 +253,7 @@ def products_write_chunk(job: ImportJob, chunk: list[dict[str, Any]]) -> list[di
             )
         )
         outcomes.append(row_outcome(PRODUCTS, row, "created"))
-    products = Product.objects.bulk_create(new)
-    schemes = {s.pk: s for s in TaxScheme.objects.filter(company=company)}
-    for product in products:  # the snapshot names the scheme: no query per product
-        product.tax_scheme = schemes.get(product.tax_scheme_id) if product.tax_scheme_id else None
-    audit_record_many(
-        [
-            audit_event(
-                actor=job.confirmed_by,
-                action=Action.PRODUCT_CREATED,
-                account=company.account,
-                company=company,
-                target=product,
-                after=product_snapshot(product),
-            )
-            for product in products
-        ]
-    )
+    Product.objects.bulk_create(new)
     return outcomes
 
 
