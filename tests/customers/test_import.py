@@ -20,6 +20,7 @@ from despacho.onboarding.rows import EXAMPLE_RFC
 from despacho.portal.models import Origin, PortalAccess
 from tests.customers.helpers import real_rfc, register
 from tests.factories import make_account, make_company, make_grant, make_membership, owner_of
+from tests.import_files import confirm, csv_upload, upload, xlsx_upload
 
 pytestmark = pytest.mark.django_db
 
@@ -38,38 +39,16 @@ def client(company):
     return client
 
 
-def _csv(rows, *, name="clientes.csv", header=HEADER):
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(header)
-    writer.writerows(rows)
-    return SimpleUploadedFile(name, buffer.getvalue().encode("utf-8-sig"), "text/csv")
+def _csv(rows, *, header=HEADER):
+    return csv_upload(header, rows, name="clientes.csv")
 
 
-def _xlsx(rows, *, name="clientes.xlsx", header=HEADER):
-    workbook = openpyxl.Workbook()
-    sheet = workbook.active
-    sheet.append(header)
-    for row in rows:
-        sheet.append(row)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return SimpleUploadedFile(name, buffer.getvalue(), "application/octet-stream")
-
-
-def _upload(client, upload, capture):
-    with capture(execute=True):
-        response = client.post(reverse("customers:import_start"), {"file": upload})
-    assert response.status_code == 302, response.content.decode()
-    return ImportJob.objects.latest("pk")
+def _upload(client, file, capture):
+    return upload(client, "customers", file, capture)
 
 
 def _confirm(client, job, capture):
-    with capture(execute=True):
-        response = client.post(reverse("customers:import_confirm", args=[job.pk]))
-    assert response.status_code == 302
-    job.refresh_from_db()
-    return job
+    return confirm(client, "customers", job, capture)
 
 
 def _good(rfc=None, name="COMERCIALIZADORA DEL NORTE", email="compras@norte.example.mx"):
@@ -176,7 +155,7 @@ def test_an_xlsx_file_imports_like_a_csv_and_keeps_the_cps_leading_zero(
 ):
     rfc = real_rfc()
     row = [rfc, "DISTRIBUIDORA DEL CENTRO", 601, 6600, "G03", "ventas@centro.example.mx"]
-    job = _upload(client, _xlsx([row]), django_capture_on_commit_callbacks)
+    job = _upload(client, xlsx_upload(HEADER, [row]), django_capture_on_commit_callbacks)
     assert job.encoding == "xlsx"
     assert job.rows[0]["errors"] == []
     assert job.rows[0]["values"]["codigo_postal"] == "06600"

@@ -4,22 +4,19 @@ or the company's default, duplicates by clave and description, idempotent re-upl
 
 from __future__ import annotations
 
-import csv
-import io
 from decimal import Decimal
 
-import openpyxl
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from despacho.audit.models import AuditEvent
-from despacho.onboarding.models import ImportJob, ImportStatus
+from despacho.onboarding.models import ImportStatus
 from despacho.products.models import Product
 from tests.factories import make_account, make_company, make_grant, make_membership, owner_of
+from tests.import_files import confirm, csv_upload, upload, xlsx_upload
 from tests.products.factories import make_product, make_scheme
 
 pytestmark = pytest.mark.django_db
@@ -39,36 +36,16 @@ def client(company):
     return client
 
 
-def _csv(rows, *, header=HEADER):
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";")
-    writer.writerow(header)
-    writer.writerows(rows)
-    return SimpleUploadedFile("productos.csv", buffer.getvalue().encode("cp1252"), "text/csv")
+def _csv(rows):
+    return csv_upload(HEADER, rows, name="productos.csv", delimiter=";", encoding="cp1252")
 
 
-def _xlsx(rows, *, header=HEADER):
-    workbook = openpyxl.Workbook()
-    workbook.active.append(header)
-    for row in rows:
-        workbook.active.append(row)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return SimpleUploadedFile("productos.xlsx", buffer.getvalue())
-
-
-def _upload(client, upload, capture):
-    with capture(execute=True):
-        response = client.post(reverse("products:import_start"), {"file": upload})
-    assert response.status_code == 302, response.content.decode()
-    return ImportJob.objects.latest("pk")
+def _upload(client, file, capture):
+    return upload(client, "products", file, capture)
 
 
 def _confirm(client, job, capture):
-    with capture(execute=True):
-        assert client.post(reverse("products:import_confirm", args=[job.pk])).status_code == 302
-    job.refresh_from_db()
-    return job
+    return confirm(client, "products", job, capture)
 
 
 def test_good_rows_are_created_and_bad_ones_say_which_field_breaks_which_rule(
@@ -141,7 +118,7 @@ def test_an_xlsx_file_keeps_the_keys_leading_zeros(
 ):
     job = _upload(
         client,
-        _xlsx([[1010101, "H87", "Producto", 12.5, 1, None]]),
+        xlsx_upload(HEADER, [[1010101, "H87", "Producto", 12.5, 1, None]]),
         django_capture_on_commit_callbacks,
     )
     assert job.rows[0]["errors"] == [], job.rows

@@ -158,13 +158,3 @@ IMPORT_PAGES = ImportPages(
     help_template="customers/_import_help.html",
     confirm_label=gettext_lazy("Importar clientes"),
 )
-import_start_view = require_perm(Perm.DATOS_MAESTROS)(
-    require_http_methods(["GET", "POST"])(never_cache(IMPORT_PAGES.start))
-)
-import_template_view = require_perm(Perm.DATOS_MAESTROS)(require_GET(IMPORT_PAGES.template_csv))
-import_template_xlsx_view = require_perm(Perm.DATOS_MAESTROS)(
-    require_GET(IMPORT_PAGES.template_xlsx)
-)
-import_job_view = require_perm(Perm.DATOS_MAESTROS)(require_GET(IMPORT_PAGES.job))
-import_confirm_view = require_perm(Perm.DATOS_MAESTROS)(require_POST(IMPORT_PAGES.confirm))
-import_report_view = require_perm(Perm.DATOS_MAESTROS)(require_GET(IMPORT_PAGES.report))

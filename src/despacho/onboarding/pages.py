@@ -2,9 +2,9 @@
 XLSX), review with progress, confirmation and result file, the same for every kind.
 
 An app mounts them by building one ``ImportPages`` (its kind, its URL namespace, how to
-find the company the viewer may import into) and wrapping each view with its own
-permission guard; see ``customers/views.py``. The firm's client import keeps its own
-pages (``onboarding/views.py``) on the same engine.
+find the company the viewer may import into) and adding ``urlpatterns(guard)`` to its
+routes with its own permission guard; see ``customers/urls.py``. The firm's client
+import keeps its own pages (``onboarding/views.py``) on the same engine.
 """
 
 from __future__ import annotations
@@ -17,8 +17,10 @@ from typing import Any
 from django.conf import settings
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import URLPattern, path, reverse
 from django.utils.functional import Promise
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from despacho.csvexport import csv_rows
 from despacho.http import flash_and_redirect
@@ -174,3 +176,34 @@ class ImportPages:
         )
         response["Content-Disposition"] = f'attachment; filename="importacion-{job.pk}.csv"'
         return response
+
+    def urlpatterns(self, guard: Callable[[Callable[..., HttpResponse]], Any]) -> list[URLPattern]:
+        """The six routes under ``importar/``, each view wrapped by the app's ``guard``."""
+        return [
+            path(
+                "importar/",
+                guard(require_http_methods(["GET", "POST"])(never_cache(self.start))),
+                name="import_start",
+            ),
+            path(
+                "importar/plantilla.csv",
+                guard(require_GET(self.template_csv)),
+                name="import_template",
+            ),
+            path(
+                "importar/plantilla.xlsx",
+                guard(require_GET(self.template_xlsx)),
+                name="import_template_xlsx",
+            ),
+            path("importar/<int:job_id>/", guard(require_GET(self.job)), name="import_job"),
+            path(
+                "importar/<int:job_id>/confirmar/",
+                guard(require_POST(self.confirm)),
+                name="import_confirm",
+            ),
+            path(
+                "importar/<int:job_id>/resultado.csv",
+                guard(require_GET(self.report)),
+                name="import_report",
+            ),
+        ]
