@@ -10,11 +10,14 @@ import io
 import openpyxl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from despacho.audit.models import AuditEvent
 from despacho.customers.models import Customer
+from despacho.onboarding import engine
 from despacho.onboarding.models import ImportJob, ImportStatus
 from despacho.onboarding.rows import EXAMPLE_RFC
 from despacho.portal.models import Origin, PortalAccess
@@ -205,3 +208,45 @@ def test_without_datos_maestros_the_import_is_refused(company):
     response = client.post(reverse("customers:import_start"), {"file": _csv([_good()])})
     assert response.status_code == 403
     assert not ImportJob.objects.exists()
+
+
+def test_a_customer_registered_between_review_and_confirmation_is_skipped_not_doubled(
+    client, company, django_capture_on_commit_callbacks
+):
+    rfc = real_rfc()
+    job = _upload(client, _csv([_good(rfc), _good()]), django_capture_on_commit_callbacks)
+    assert job.valid_rows == 2
+    register(company, rfc=rfc, razon_social="REGISTRADO A MANO")
+    job = _confirm(client, job, django_capture_on_commit_callbacks)
+    assert (job.created_rows, job.skipped_rows) == (1, 1)
+    assert job.report[0]["outcome"] == "skipped"
+    assert "ya es cliente de esta empresa" in job.report[0]["reason"]
+    assert Customer.objects.get(company=company, rfc=rfc).razon_social == "REGISTRADO A MANO"
+
+
+def test_checking_and_creating_take_the_same_queries_for_5_rows_as_for_50(company):
+    kind = engine.import_kind("customers")
+    actor = owner_of(company.account)
+
+    def run(n):
+        lines = "".join(
+            f"{real_rfc()},CLIENTE {n}-{i},601,06600,G03,c{n}-{i}@x.mx\r\n" for i in range(n)
+        )
+        data = (",".join(HEADER) + "\r\n" + lines).encode()
+        job = engine.import_start(
+            kind=kind,
+            firm=company.account,
+            company=company,
+            actor=actor,
+            file_name="c.csv",
+            data=data,
+        )
+        with CaptureQueriesContext(connection) as validating:
+            engine.import_validate(job_id=job.pk)
+        engine.import_confirm(job=job, actor=actor)
+        with CaptureQueriesContext(connection) as creating:
+            job = engine.import_create(job_id=job.pk)
+        assert job.created_rows == n
+        return len(validating), len(creating)
+
+    assert run(5) == run(50)
