@@ -31,10 +31,11 @@ django.setup()
 from django.core.exceptions import ValidationError  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
-from django.test.utils import CaptureQueriesContext, override_settings  # noqa: E402
+from django.test.utils import override_settings  # noqa: E402
 from stdnum.mx import rfc as stdnum_rfc  # noqa: E402
 from tests.factories import make_account, make_company, owner_of  # noqa: E402
 
+from bench.phases import timed  # noqa: E402
 from despacho.customers.models import Customer  # noqa: E402
 from despacho.onboarding import engine  # noqa: E402
 from despacho.portal.models import PortalAccess  # noqa: E402
@@ -102,32 +103,29 @@ def run(rows: int) -> None:
     data = make_file(rows, seed)
     print(f"database: {connection.vendor}; rows: {rows}; file: {len(data) / 1e6:.1f} MB")
 
-    with CaptureQueriesContext(connection) as q:
-        start = time.perf_counter()
-        job = engine.import_start(
+    job, read_s = timed(
+        "read + store",
+        lambda: engine.import_start(
             kind=kind,
             firm=account,
             company=company,
             actor=actor,
             file_name="bench.csv",
             data=data,
-        )
-        read_s = time.perf_counter() - start
-    print(f"{'read + store':<14} {read_s:8.2f} s {len(q):6d} queries")
-
-    with CaptureQueriesContext(connection) as q:
-        start = time.perf_counter()
-        job = engine.import_validate(job_id=job.pk)
-        validate_s = time.perf_counter() - start
-    print(f"{'validation':<14} {validate_s:8.2f} s {len(q):6d} queries  ({job.valid_rows} valid)")
-
+        ),
+    )
+    job, validate_s = timed(
+        "validation",
+        lambda: engine.import_validate(job_id=job.pk),
+        lambda j: f"{j.valid_rows} valid",
+    )
     with transaction.atomic():
         engine.import_confirm(job=job, actor=actor)
-    with CaptureQueriesContext(connection) as q:
-        start = time.perf_counter()
-        job = engine.import_create(job_id=job.pk)
-        create_s = time.perf_counter() - start
-    print(f"{'creation':<14} {create_s:8.2f} s {len(q):6d} queries  ({job.created_rows} created)")
+    job, create_s = timed(
+        "creation",
+        lambda: engine.import_create(job_id=job.pk),
+        lambda j: f"{j.created_rows} created",
+    )
     total = read_s + validate_s + create_s
     print(f"{'total':<14} {total:8.2f} s  (goal < {GOAL_SECONDS:.0f} s on PostgreSQL)")
     customers = Customer.objects.filter(company=company).count()

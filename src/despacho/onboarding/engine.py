@@ -388,21 +388,23 @@ def import_report_lines(
 ) -> Iterator[list[Any]]:
     """The result (after creation) or the review (before), one line per row of the file."""
     if job.status in (ImportStatus.DONE, ImportStatus.FAILED) and job.report:
-        for item in job.report:
-            yield [
-                item["line"],
-                *(item.get(name, "") for name in kind.report_fields),
-                str(labels.get(item["outcome"], item["outcome"])),
-                item["reason"],
-            ]
-        return
-    for row in job.rows:
-        outcome = "invalid" if row["errors"] else "valid"
+        items = job.report
+    else:
+        items = [
+            row_outcome(
+                kind,
+                row,
+                "invalid" if row["errors"] else "valid",
+                " ".join(e["message"] for e in row["errors"]),
+            )
+            for row in job.rows
+        ]
+    for item in items:
         yield [
-            row["line"],
-            *(row["values"].get(name, "") for name in kind.report_fields),
-            str(labels[outcome]),
-            " ".join(e["message"] for e in row["errors"]),
+            item["line"],
+            *(item.get(name, "") for name in kind.report_fields),
+            str(labels.get(item["outcome"], item["outcome"])),
+            item["reason"],
         ]
 
 
