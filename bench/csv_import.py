@@ -28,13 +28,13 @@ import django
 
 django.setup()
 
-from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
-from django.test.utils import CaptureQueriesContext  # noqa: E402
+from django.test.utils import override_settings  # noqa: E402
 from stdnum.mx import rfc as stdnum_rfc  # noqa: E402
 from tests.factories import make_account, make_company, owner_of  # noqa: E402
 
+from bench.phases import timed  # noqa: E402
 from despacho.onboarding import services  # noqa: E402
 from despacho.onboarding.models import ImportJob  # noqa: E402
 
@@ -68,7 +68,14 @@ def make_file(n: int, seed: int) -> bytes:
 def main(rows: int) -> None:
     call_command("migrate", verbosity=0)
     # Queue, don't run: validation and creation are called below, emails are not measured.
-    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    # (override_settings, not assignment: the task backends are reset on setting_changed.)
+    with override_settings(
+        TASKS={"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    ):
+        run(rows)
+
+
+def run(rows: int) -> None:
     seed = int(time.time())
     with transaction.atomic():
         firm = make_account(name=f"Despacho bench {seed}")
@@ -77,25 +84,22 @@ def main(rows: int) -> None:
     data = make_file(rows, seed)
     print(f"database: {connection.vendor}; rows: {rows}; file: {len(data) / 1e6:.1f} MB")
 
-    with CaptureQueriesContext(connection) as q:
-        start = time.perf_counter()
-        job = services.import_start(firm=firm, actor=actor, file_name="bench.csv", data=data)
-        read_s = time.perf_counter() - start
-    print(f"{'read + store':<14} {read_s:8.2f} s {len(q):6d} queries")
-
-    with CaptureQueriesContext(connection) as q:
-        start = time.perf_counter()
-        job = services.import_validate(job_id=job.pk)
-        validate_s = time.perf_counter() - start
-    print(f"{'validation':<14} {validate_s:8.2f} s {len(q):6d} queries  ({job.valid_rows} valid)")
-
+    job, read_s = timed(
+        "read + store",
+        lambda: services.import_start(firm=firm, actor=actor, file_name="bench.csv", data=data),
+    )
+    job, validate_s = timed(
+        "validation",
+        lambda: services.import_validate(job_id=job.pk),
+        lambda j: f"{j.valid_rows} valid",
+    )
     with transaction.atomic():
         services.import_confirm(job=job, actor=actor)
-    with CaptureQueriesContext(connection) as q:
-        start = time.perf_counter()
-        job = services.import_create(job_id=job.pk)
-        create_s = time.perf_counter() - start
-    print(f"{'creation':<14} {create_s:8.2f} s {len(q):6d} queries  ({job.created_rows} created)")
+    job, create_s = timed(
+        "creation",
+        lambda: services.import_create(job_id=job.pk),
+        lambda j: f"{j.created_rows} created",
+    )
     print(f"{'total':<14} {read_s + validate_s + create_s:8.2f} s")
     assert ImportJob.objects.get(pk=job.pk).created_rows == rows
 

@@ -66,6 +66,7 @@ from despacho.cfdi.models import Cfdi
 from despacho.customers.models import Customer
 from despacho.customers.services import customer_create
 from despacho.members.models import Invitation
+from despacho.onboarding import engine
 from despacho.onboarding.models import ImportJob, ImportStatus
 from despacho.onboarding.services import import_start, import_validate
 from despacho.portal.identity import PortalIdentity
@@ -80,6 +81,7 @@ from tests.api.factories import make_key, owner_membership
 from tests.api.operations import Operation, api_operations, openapi_document, sample
 from tests.cartaporte.samples import make_item
 from tests.cfdi.cfdi_samples import any_rfc
+from tests.customers.helpers import real_rfc
 from tests.factories import (
     add_member,
     invite_link,
@@ -176,6 +178,8 @@ class World:
     b_company_link: Any = None  # Gamma, as a firm, invited B's company (pending)
     a2_link: Any = None  # Gamma, as a firm, invited A2 (pending; A's owner answers it)
     b_import: Any = None  # a CSV import of B's, validated and ready to confirm
+    b_customer_import: Any = None  # a customers import of B's company, ready to confirm
+    a2_customer_import: Any = None  # one of A2's (A's company the members hold no grant on)
     b_customer: Any = None  # a customer of B's (with its portal access)
     a2_customer: Any = None
     b_certificate: Any = None  # B's CSD (metadata; its key a vault token)
@@ -191,6 +195,23 @@ class World:
 
     def company_of_slug(self, slug: str) -> Any:
         return {c.slug: c for c in (self.a_company, self.a2_company, self.b_company)}[slug]
+
+
+def _customer_import(company: Any, actor: Any, name: str) -> ImportJob:
+    job = engine.import_start(
+        kind=engine.import_kind("customers"),
+        firm=company.account,
+        company=company,
+        actor=actor,
+        file_name=f"clientes-{name.lower()}.csv",
+        data=(
+            "rfc,razon_social,regimen_fiscal,codigo_postal,uso_cfdi\r\n"
+            f"{real_rfc()},CLIENTE IMPORTADO RESERVADO DE {name},601,06600,G03\r\n"
+        ).encode(),
+    )
+    job = engine.import_validate(job_id=job.pk)
+    assert job.status == ImportStatus.READY and job.valid_rows == 1, job.rows
+    return job
 
 
 def _customer(company: Any, actor: Any, name: str) -> Customer:
@@ -289,6 +310,9 @@ def build_world() -> World:
     world.a2_customer = _customer(world.a2_company, owner_of(a), "CLIENTE MAESTRO DE ALFA DOS")
     world.b_certificate = stored_certificate(world.b_company, "99990000000400000001")
     world.a2_certificate = stored_certificate(world.a2_company, "99990000000400000002")
+    # Customer imports of B's company and of A2, validated (their rows name B's data).
+    world.b_customer_import = _customer_import(world.b_company, b_owner, "BETA")
+    world.a2_customer_import = _customer_import(world.a2_company, owner_of(a), "ALFA DOS")
     # Products and tax schemes of B's and of A2 (named so a leak shows).
     world.b_scheme = make_scheme(world.b_company, name="ESQUEMA RESERVADO DE BETA")
     world.b_product = make_product(
@@ -547,7 +571,11 @@ KWARG_REGISTRY: dict[str, Callable[[World, Actor], list[Target]]] = {
         Target("a link to B's company", w.b_company_link.pk),
         *_a2(w, actor, "link to A2", w.a2_link.pk),
     ],
-    "job_id": lambda w, actor: [Target("B import", w.b_import.pk)],
+    "job_id": lambda w, actor: [
+        Target("B import", w.b_import.pk),
+        Target("B customers import", w.b_customer_import.pk),
+        *_a2(w, actor, "customers import", w.a2_customer_import.pk),
+    ],
     "customer_id": lambda w, actor: [
         Target("B customer", w.b_customer.pk),
         *_a2(w, actor, "customer", w.a2_customer.pk),
@@ -769,10 +797,10 @@ def _snapshot(world: World) -> dict[str, object]:
             for item in model._default_manager.filter(company__in=out_of_reach)
             for values in [(item.pk, item.archived_at, str(item_snapshot(item)))]
         ),
-        "imports": list(
-            ImportJob.objects.filter(pk=world.b_import.pk).values_list(
-                "status", "confirmed_at", "processed_rows", "created_rows"
-            )
+        "imports": sorted(
+            ImportJob.objects.filter(
+                pk__in=[world.b_import.pk, world.b_customer_import.pk, world.a2_customer_import.pk]
+            ).values_list("pk", "status", "confirmed_at", "processed_rows", "created_rows")
         ),
     }
 

@@ -63,6 +63,8 @@ class Action(models.TextChoices):
     CLIENT_ACCOUNT_CREATED = "client_account.created", _("Cuenta de cliente creada")
     CLIENT_ACCOUNT_ACTIVATED = "client_account.activated", _("Cuenta de cliente activada")
     COMPANIES_IMPORTED = "import.completed", _("Empresas importadas desde CSV")
+    CUSTOMERS_IMPORTED = "customers.imported", _("Clientes importados desde un archivo")
+    PRODUCTS_IMPORTED = "products.imported", _("Productos importados desde un archivo")
     API_KEY_CREATED = "api_key.created", _("Clave de API creada")
     API_KEY_REVOKED = "api_key.revoked", _("Clave de API revocada")
     SEAL_UPLOADED = "seal.uploaded", _("Certificado (CSD o e.firma) subido")

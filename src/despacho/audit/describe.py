@@ -234,6 +234,8 @@ SENTENCES: dict[str, Promise] = {
         "%(actor)s activó la cuenta de cliente de %(target)s."
     ),
     Action.COMPANIES_IMPORTED: gettext_lazy("%(actor)s importó empresas desde %(target)s."),
+    Action.CUSTOMERS_IMPORTED: gettext_lazy("%(actor)s importó clientes desde %(target)s."),
+    Action.PRODUCTS_IMPORTED: gettext_lazy("%(actor)s importó productos desde %(target)s."),
     Action.API_KEY_CREATED: gettext_lazy("%(actor)s creó la clave de API %(target)s."),
     Action.API_KEY_REVOKED: gettext_lazy("%(actor)s revocó la clave de API %(target)s."),
     Action.SEAL_UPLOADED: gettext_lazy("%(actor)s subió el certificado %(target)s."),

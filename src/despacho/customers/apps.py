@@ -9,6 +9,8 @@ class CustomersConfig(AppConfig):
 
     def ready(self) -> None:
         from despacho.audit.describe import register_choices
+        from despacho.customers.imports import CUSTOMERS
+        from despacho.onboarding.engine import import_kind_register
         from despacho.satcatalogs import Catalog, descriptions
         from despacho.tenancy.uso_cfdi import uso_choices
 
@@ -16,3 +18,4 @@ class CustomersConfig(AppConfig):
         register_choices("uso_cfdi", uso_choices())
         register_choices("forma_pago", sorted(descriptions(Catalog.FORMA_PAGO).items()))
         register_choices("metodo_pago", sorted(descriptions(Catalog.METODO_PAGO).items()))
+        import_kind_register(CUSTOMERS)

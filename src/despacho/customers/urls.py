@@ -2,6 +2,8 @@
 
 from django.urls import path
 
+from despacho.access.catalog import Perm
+from despacho.access.guards import require_perm
 from despacho.customers import views
 
 app_name = "customers"
@@ -12,3 +14,4 @@ urlpatterns = [
     path("<int:customer_id>/editar/", views.customer_edit_view, name="edit"),
     path("<int:customer_id>/estado/", views.customer_active_view, name="active"),
 ]
+urlpatterns += views.IMPORT_PAGES.urlpatterns(require_perm(Perm.DATOS_MAESTROS))

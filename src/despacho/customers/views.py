@@ -12,6 +12,7 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -33,8 +34,10 @@ from despacho.customers.services import (
     customer_set_active,
     customer_update,
 )
+from despacho.onboarding.pages import ImportPages
 from despacho.portal.selectors import portal_manage_allowed
 from despacho.satcatalogs import Catalog, labelled
+from despacho.tenancy.models import Company
 from despacho.workspace.request import AppRequest
 
 PAGE_SIZE = 50
@@ -136,3 +139,22 @@ def customer_active_view(request: AppRequest, customer_id: int) -> HttpResponse:
         % {"rfc": customer.rfc},
     )
     return redirect("customers:detail", customer_id=customer.pk)
+
+
+# --- imports from a CSV or XLSX file (the import engine's "customers" kind) ---------------
+
+
+def _import_company(request: AppRequest) -> Company:
+    return customers_company(viewer=request.user, company=request.workspace.company)
+
+
+IMPORT_PAGES = ImportPages(
+    kind_name="customers",
+    namespace="customers",
+    company_of=_import_company,
+    title=gettext_lazy("Importar clientes"),
+    back_url="customers:list",
+    back_label=gettext_lazy("Volver a Clientes"),
+    help_template="customers/_import_help.html",
+    confirm_label=gettext_lazy("Importar clientes"),
+)

@@ -11,7 +11,11 @@ class OnboardingConfig(AppConfig):
         from despacho.audit.describe import register_choices
         from despacho.members.models import InvitationKind
         from despacho.members.tasks import invitation_email_register
+        from despacho.onboarding.engine import import_kind_register
         from despacho.onboarding.models import ImportStatus
+        from despacho.onboarding.services import CLIENTS
+
+        import_kind_register(CLIENTS)
 
         register_choices("status", ImportStatus.choices, target="onboarding.importjob")
         invitation_email_register(

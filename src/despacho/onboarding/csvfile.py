@@ -17,9 +17,12 @@ import codecs
 import csv
 import io
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from despacho.textsearch import fold
 
@@ -37,7 +40,30 @@ TEMPLATE_COLUMNS = ("nombre", "rfc", "telefono", "email", "codigo_postal", "regi
 DELIMITERS = (",", ";", "\t")
 MAX_FIELD_CHARS = 1000
 
-_ALIASES = {alias: column for column, aliases in COLUMNS.items() for alias in aliases}
+
+@dataclass(frozen=True)
+class Layout:
+    """The columns one kind of import reads: each canonical name with its accepted headers,
+    which must be present, the template's order, and what one row holds (for messages)."""
+
+    columns: Mapping[str, tuple[str, ...]]
+    required: tuple[str, ...]
+    template: tuple[str, ...]
+    one_per_row: str | Promise  # "agrega una empresa por fila"
+    # Columns a spreadsheet may have turned into numbers, losing leading zeros (CP 06000).
+    digits: Mapping[str, int] = field(default_factory=dict)
+
+    def aliases(self) -> dict[str, str]:
+        return {alias: column for column, names in self.columns.items() for alias in names}
+
+
+CLIENTS_LAYOUT = Layout(
+    columns=COLUMNS,
+    required=REQUIRED_COLUMNS,
+    template=TEMPLATE_COLUMNS,
+    one_per_row=gettext_lazy("agrega una empresa por fila"),
+    digits={"codigo_postal": 5},
+)
 
 
 class UnreadableFile(Exception):
@@ -144,64 +170,15 @@ def header_key(name: str) -> str:
     return " ".join(re.sub(r"[^0-9a-z]+", " ", folded).split())
 
 
-def read(data: bytes, *, max_rows: int) -> ParsedFile:
+def read(data: bytes, *, max_rows: int, layout: Layout = CLIENTS_LAYOUT) -> ParsedFile:
     """Decode, sniff, and read every non-blank row into canonical columns."""
     text, encoding = decode(data)
     delimiter = sniff_delimiter(text)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
-        records = iter(reader)
-        header: list[str] | None = None
-        header_row = 0
-        for number, record in enumerate(records, start=1):
-            if any(cell.strip() for cell in record):
-                header, header_row = record, number
-                break
-        if header is None:
-            raise UnreadableFile(_("El archivo está vacío."), code="empty")
-        positions: dict[str, int] = {}
-        for index, name in enumerate(header):
-            column = _ALIASES.get(header_key(name))
-            if column and column not in positions:
-                positions[column] = index
-        missing = [c for c in REQUIRED_COLUMNS if c not in positions]
-        if missing:
-            raise UnreadableFile(
-                _(
-                    "Faltan columnas en la primera fila: %(missing)s. La plantilla tiene: "
-                    "%(columns)s."
-                )
-                % {"missing": ", ".join(missing), "columns": ", ".join(TEMPLATE_COLUMNS)},
-                code="missing_columns",
-            )
-        parsed = ParsedFile(
-            encoding=encoding,
-            delimiter=delimiter,
-            columns=sorted(positions, key=positions.__getitem__),
+        return parse_records(
+            reader, layout=layout, max_rows=max_rows, encoding=encoding, delimiter=delimiter
         )
-        for number, record in enumerate(records, start=header_row + 1):
-            if not any(cell.strip() for cell in record):
-                continue
-            if len(parsed.rows) >= max_rows:
-                raise UnreadableFile(
-                    _("El archivo tiene más de %(max)d filas. Divídelo en archivos más pequeños.")
-                    % {"max": max_rows},
-                    code="too_many_rows",
-                )
-            values = {}
-            for column, index in positions.items():
-                cell = record[index] if index < len(record) else ""
-                if len(cell) > MAX_FIELD_CHARS:
-                    raise UnreadableFile(
-                        _(
-                            "La fila %(row)d tiene una celda de %(length)d caracteres; el máximo "
-                            "es %(max)d. Revisa que el separador y las comillas estén bien."
-                        )
-                        % {"row": number, "length": len(cell), "max": MAX_FIELD_CHARS},
-                        code="cell_too_long",
-                    )
-                values[column] = cell.strip()
-            parsed.rows.append((number, values))
     except csv.Error as exc:
         raise UnreadableFile(
             _(
@@ -211,9 +188,66 @@ def read(data: bytes, *, max_rows: int) -> ParsedFile:
             % {"row": reader.line_num},
             code="csv_error",
         ) from exc
+
+
+def parse_records(
+    records: Iterable[list[str]], *, layout: Layout, max_rows: int, encoding: str, delimiter: str
+) -> ParsedFile:
+    """Every non-blank record after the header, by canonical column (CSV and XLSX alike)."""
+    rows = iter(records)
+    header: list[str] | None = None
+    header_row = 0
+    for number, record in enumerate(rows, start=1):
+        if any(cell.strip() for cell in record):
+            header, header_row = record, number
+            break
+    if header is None:
+        raise UnreadableFile(_("El archivo está vacío."), code="empty")
+    aliases = layout.aliases()
+    positions: dict[str, int] = {}
+    for index, name in enumerate(header):
+        column = aliases.get(header_key(name))
+        if column and column not in positions:
+            positions[column] = index
+    missing = [c for c in layout.required if c not in positions]
+    if missing:
+        raise UnreadableFile(
+            _("Faltan columnas en la primera fila: %(missing)s. La plantilla tiene: %(columns)s.")
+            % {"missing": ", ".join(missing), "columns": ", ".join(layout.template)},
+            code="missing_columns",
+        )
+    parsed = ParsedFile(
+        encoding=encoding,
+        delimiter=delimiter,
+        columns=sorted(positions, key=positions.__getitem__),
+    )
+    for number, record in enumerate(rows, start=header_row + 1):
+        if not any(cell.strip() for cell in record):
+            continue
+        if len(parsed.rows) >= max_rows:
+            raise UnreadableFile(
+                _("El archivo tiene más de %(max)d filas. Divídelo en archivos más pequeños.")
+                % {"max": max_rows},
+                code="too_many_rows",
+            )
+        values = {}
+        for column, index in positions.items():
+            cell = record[index] if index < len(record) else ""
+            if len(cell) > MAX_FIELD_CHARS:
+                raise UnreadableFile(
+                    _(
+                        "La fila %(row)d tiene una celda de %(length)d caracteres; el máximo "
+                        "es %(max)d. Revisa que el separador y las comillas estén bien."
+                    )
+                    % {"row": number, "length": len(cell), "max": MAX_FIELD_CHARS},
+                    code="cell_too_long",
+                )
+            values[column] = cell.strip()
+        parsed.rows.append((number, values))
     if not parsed.rows:
         raise UnreadableFile(
-            _("El archivo solo tiene la fila de encabezados; agrega una empresa por fila."),
+            _("El archivo solo tiene la fila de encabezados; %(hint)s.")
+            % {"hint": layout.one_per_row},
             code="no_rows",
         )
     return parsed

@@ -7,7 +7,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from despacho.tenancy.models import Account
+from despacho.tenancy.models import Account, Company
 
 
 class ImportStatus(models.TextChoices):
@@ -30,8 +30,21 @@ class ImportJob(models.Model):
     show progress while the task runs.
     """
 
+    # What the file holds (a kind of ``onboarding.engine``); "clients" for the firm's imports
+    # from before kinds existed, so their rows stay readable.
+    kind = models.CharField(_("tipo"), max_length=20, default="clients")
+    # The account the job belongs to (the firm for client imports, the company's account
+    # otherwise) and, for company-scoped kinds (customers, products), the company.
     firm = models.ForeignKey(
         Account, on_delete=models.CASCADE, related_name="import_jobs", verbose_name=_("despacho")
+    )
+    company = models.ForeignKey(
+        Company,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("empresa"),
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
@@ -64,7 +77,10 @@ class ImportJob(models.Model):
         verbose_name = _("importación de empresas")
         verbose_name_plural = _("importaciones de empresas")
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["firm", "-created_at"])]
+        indexes = [
+            models.Index(fields=["firm", "-created_at"]),
+            models.Index(fields=["company", "kind", "-created_at"], name="import_company_kind"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(processed_rows__lte=models.F("total_rows")),
@@ -74,6 +90,13 @@ class ImportJob(models.Model):
 
     def __str__(self) -> str:
         return f"{self.file_name} ({self.get_status_display()})"
+
+    @property
+    def status_label(self) -> str:
+        """The status as the page shows it: the creating step names what the kind creates."""
+        if self.status == ImportStatus.CREATING and self.kind != "clients":
+            return str(_("Importando"))
+        return self.get_status_display()
 
     @property
     def is_running(self) -> bool:

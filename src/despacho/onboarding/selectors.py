@@ -1,4 +1,5 @@
-"""Reads of onboarding data, scoped by the firm the viewer manages."""
+"""Reads of onboarding data, scoped by the firm the viewer manages (the client kind of the
+import engine; ``engine.import_jobs_of`` and ``engine.import_job_of`` serve every kind)."""
 
 from __future__ import annotations
 
@@ -8,29 +9,26 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from despacho.errors import NotFound
-from despacho.onboarding.models import ImportJob, ImportStatus
+from despacho.onboarding import engine
+from despacho.onboarding.engine import ImportNotFound
+from despacho.onboarding.models import ImportJob
 from despacho.tenancy.models import Account
 
+__all__ = ["ImportNotFound", "import_job_for", "import_jobs", "import_report_rows"]
 
-class ImportNotFound(NotFound):
-    """The import does not exist or belongs to another firm (indistinguishable)."""
+
+def _clients() -> engine.ImportKind:
+    return engine.import_kind("clients")
 
 
 def import_jobs(*, firm: Account) -> QuerySet[ImportJob]:
-    """The firm's recent imports, without their (large) rows."""
-    return ImportJob.objects.filter(firm=firm).defer("rows", "report").order_by("-created_at")
+    """The firm's recent client imports, without their (large) rows."""
+    return engine.import_jobs_of(kind=_clients(), firm=firm)
 
 
 def import_job_for(*, firm: Account, job_id: int | str, with_rows: bool = False) -> ImportJob:
-    """One import of the firm; ImportNotFound otherwise."""
-    qs = ImportJob.objects.filter(firm=firm)
-    if not with_rows:
-        qs = qs.defer("rows", "report")
-    try:
-        return qs.get(pk=int(job_id))
-    except (ImportJob.DoesNotExist, ValueError, TypeError):
-        raise ImportNotFound from None
+    """One client import of the firm; ImportNotFound otherwise."""
+    return engine.import_job_of(kind=_clients(), firm=firm, job_id=job_id, with_rows=with_rows)
 
 
 REPORT_HEADER = [
@@ -52,25 +50,4 @@ OUTCOME_LABELS = {
 
 def import_report_rows(job: ImportJob) -> Iterator[list[Any]]:
     """The result (after creation) or the review (before), one line per row of the file."""
-    if job.status in (ImportStatus.DONE, ImportStatus.FAILED) and job.report:
-        for item in job.report:
-            yield [
-                item["line"],
-                item["nombre"],
-                item["rfc"],
-                item["email"],
-                str(OUTCOME_LABELS.get(item["outcome"], item["outcome"])),
-                item["reason"],
-            ]
-        return
-    for row in job.rows:
-        values = row["values"]
-        outcome = "invalid" if row["errors"] else "valid"
-        yield [
-            row["line"],
-            values.get("nombre", ""),
-            values.get("rfc", ""),
-            values.get("email", ""),
-            str(OUTCOME_LABELS[outcome]),
-            " ".join(e["message"] for e in row["errors"]),
-        ]
+    return engine.import_report_lines(_clients(), job, OUTCOME_LABELS)

@@ -7,7 +7,8 @@ firm (already accepted), the activation invitations and one audit event per comp
 in the client's account — a fixed number of queries whatever the number of rows.
 Activation emails go out after commit, one task per batch.
 
-Imports run in two background tasks (``onboarding.tasks``): validation, which stores
+Imports are the ``CLIENTS`` kind of the import engine (``onboarding.engine``), which
+runs them in two background tasks (``onboarding.tasks``): validation, which stores
 every row with its errors for the preview, and creation, which writes the valid rows
 in chunks of ``CREATE_CHUNK``. Each chunk is one transaction, so every row is whole
 (person, account, company, link and invitation, or nothing); if a chunk fails its rows
@@ -18,17 +19,18 @@ not. The firm's Bitácora gets one summary event per import.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections.abc import Callable
+from dataclasses import replace
+from functools import partial
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
-from django.db import DatabaseError, IntegrityError, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from despacho.access.selectors import manager_membership
 from despacho.audit.actions import Action
@@ -36,9 +38,12 @@ from despacho.audit.services import audit_event, audit_record, audit_record_many
 from despacho.firms.services import link_invite
 from despacho.members.models import Invitation, InvitationKind, invitation_validity
 from despacho.members.services.accounts import company_snapshot
-from despacho.onboarding.csvfile import UnreadableFile, read
-from despacho.onboarding.models import ImportJob, ImportStatus
+from despacho.onboarding import engine
+from despacho.onboarding.csvfile import CLIENTS_LAYOUT
+from despacho.onboarding.engine import ImportKind, row_outcome
+from despacho.onboarding.models import ImportJob
 from despacho.onboarding.rows import (
+    EXAMPLE_ROW,
     ClientRow,
     FieldError,
     check_row,
@@ -284,216 +289,72 @@ def client_account_create(
     return company
 
 
-# --- CSV imports -------------------------------------------------------------------------
+# --- CSV imports: the client kind of the import engine -----------------------------------
+
+
+def _clients_chunk(
+    job: ImportJob,
+    chunk: list[dict[str, Any]],
+    writer: Callable[..., list[Company]] = clients_write,
+) -> list[dict[str, Any]]:
+    """Re-check a chunk of client rows against the database and write the ones still free."""
+    rows = [ClientRow.from_values(row["values"], line=row["line"]) for row in chunk]
+    ready, outcomes = _recheck(job.firm, job.confirmed_by, chunk, rows)
+    writer(firm=job.firm, actor=job.confirmed_by, rows=ready)
+    return outcomes
+
+
+def _clients_checked(
+    job: ImportJob, rows: list[tuple[int, dict[str, str]]], progress: Callable[[int], None]
+) -> list[dict[str, Any]]:
+    return validate_rows(firm=job.firm, rows=rows, on_progress=progress)
+
+
+def _clients_authorized(actor: User, firm: Account, company: Company | None) -> None:
+    manager_membership(account=firm, actor=actor)
+
+
+CLIENTS = ImportKind(
+    name="clients",
+    layout=CLIENTS_LAYOUT,
+    example=EXAMPLE_ROW,
+    check_rows=_clients_checked,
+    write_chunk=_clients_chunk,
+    authorize=_clients_authorized,
+    summary_action=Action.COMPANIES_IMPORTED,
+    report_fields=("nombre", "rfc", "email"),
+    report_labels=(gettext_lazy("nombre"), gettext_lazy("rfc"), gettext_lazy("email")),
+    company_scoped=False,
+    template_name="plantilla-empresas",
+    conflict_message=gettext_lazy(
+        "Otra operación registró este RFC o correo al mismo tiempo; no se creó."
+    ),
+)
 
 
 def import_start(
     *, firm: Account, actor: User, file_name: str, data: bytes, size: int | None = None
 ) -> ImportJob:
-    """Read the uploaded file and queue its validation; UnreadableFile says why it can't be.
-
-    ``size`` is the upload's real size: callers read at most one byte past the limit, so
-    ``data`` alone cannot say how big a refused file was.
-    """
-    manager_membership(account=firm, actor=actor)
-    limit = settings.IMPORT_MAX_BYTES
-    real_size = max(len(data), size or 0)
-    if real_size > limit:
-        if real_size > len(data) or size is not None:
-            message = _(
-                "El archivo pesa %(size)s MB; el máximo es %(max)s MB. Divídelo en partes."
-            ) % {"size": f"{real_size / 1048576:.1f}", "max": f"{limit / 1048576:.0f}"}
-        else:  # a capped read with no size given: all we know is that it is too big
-            message = _("El archivo pesa más de %(max)s MB, el máximo. Divídelo en partes.") % {
-                "max": f"{limit / 1048576:.0f}"
-            }
-        raise UnreadableFile(message, code="too_large")
-    parsed = read(data, max_rows=settings.IMPORT_MAX_ROWS)
-    with transaction.atomic():
-        job = ImportJob.objects.create(
-            firm=firm,
-            created_by=actor,
-            file_name=file_name[:255],
-            file_sha256=hashlib.sha256(data).hexdigest(),
-            encoding=parsed.encoding,
-            delimiter=parsed.delimiter,
-            status=ImportStatus.VALIDATING,
-            total_rows=len(parsed.rows),
-            rows=[{"line": line, "values": values, "errors": []} for line, values in parsed.rows],
-        )
-        job_id = job.pk
-        transaction.on_commit(lambda: _enqueue("import_validate_task", job_id))
-    return job
-
-
-def _enqueue(name: str, job_id: int) -> None:
-    from despacho.onboarding import tasks
-
-    getattr(tasks, name).enqueue(job_id=job_id)
-
-
-def import_validate(*, job_id: int) -> ImportJob:
-    """Validate every row of the job (background work), storing each row's errors."""
-    job = ImportJob.objects.select_related("firm").get(pk=job_id)
-    if job.status != ImportStatus.VALIDATING:
-        return job
-
-    def progress(done: int) -> None:
-        ImportJob.objects.filter(pk=job.pk).update(processed_rows=done)
-
-    rows = validate_rows(
-        firm=job.firm,
-        rows=[(row["line"], row["values"]) for row in job.rows],
-        on_progress=progress,
+    """Read the uploaded client file and queue its validation (``engine.import_start``)."""
+    return engine.import_start(
+        kind=CLIENTS, firm=firm, actor=actor, file_name=file_name, data=data, size=size
     )
-    invalid = sum(1 for row in rows if row["errors"])
-    ImportJob.objects.filter(pk=job.pk).update(
-        rows=rows,
-        status=ImportStatus.READY,
-        processed_rows=len(rows),
-        valid_rows=len(rows) - invalid,
-        invalid_rows=invalid,
-        validated_at=timezone.now(),
-    )
-    job.refresh_from_db()
-    return job
 
 
-@transaction.atomic
-def import_confirm(*, job: ImportJob, actor: User) -> ImportJob:
-    """Start creating the valid rows of a reviewed import (once: a second click changes nothing)."""
-    manager_membership(account=job.firm, actor=actor)
-    started = ImportJob.objects.filter(
-        pk=job.pk, status=ImportStatus.READY, valid_rows__gt=0
-    ).update(
-        status=ImportStatus.CREATING,
-        confirmed_by=actor,
-        confirmed_at=timezone.now(),
-        processed_rows=0,
-    )
-    if not started:
-        raise ValidationError(
-            _("Esta importación no tiene filas por crear o ya se confirmó."), code="not_ready"
-        )
-    job_id = job.pk
-    transaction.on_commit(lambda: _enqueue("import_create_task", job_id))
-    job.refresh_from_db()
-    return job
-
-
-def _outcome(row: dict[str, Any], outcome: str, reason: str = "") -> dict[str, Any]:
-    values = row["values"]
-    return {
-        "line": row["line"],
-        "nombre": values.get("nombre", ""),
-        "rfc": values.get("rfc", ""),
-        "email": values.get("email", ""),
-        "outcome": outcome,
-        "reason": reason,
-    }
+import_validate = engine.import_validate
+import_confirm = engine.import_confirm
 
 
 def import_create(
     *, job_id: int, writer: Callable[..., list[Company]] = clients_write
 ) -> ImportJob:
-    """Create the job's valid rows in chunks; the report says, row by row, what happened."""
-    job = ImportJob.objects.select_related("firm", "confirmed_by").get(pk=job_id)
-    if job.status != ImportStatus.CREATING:
-        return job
-    report: list[dict[str, Any]] = [
-        _outcome(row, "skipped", " ".join(e["message"] for e in row["errors"]))
-        for row in job.rows
-        if row["errors"]
-    ]
-    valid = [row for row in job.rows if not row["errors"]]
-    created = 0
-    processed = len(report)
-    try:
-        for start in range(0, len(valid), CREATE_CHUNK):
-            chunk = valid[start : start + CREATE_CHUNK]
-            outcomes = _create_chunk(job, chunk, writer)
-            report.extend(outcomes)
-            created += sum(1 for o in outcomes if o["outcome"] == "created")
-            processed += len(chunk)
-            ImportJob.objects.filter(pk=job.pk).update(
-                processed_rows=min(processed, job.total_rows),
-                created_rows=created,
-                skipped_rows=len(report) - created,
-                report=report,
-            )
-    except Exception as exc:  # the task must leave a truthful report, whatever happened
-        logger.exception("import %s stopped", job.pk)
-        done = {o["line"] for o in report}
-        report.extend(
-            _outcome(row, "not_created", _("No se creó: la importación se detuvo antes."))
-            for row in valid
-            if row["line"] not in done
-        )
-        ImportJob.objects.filter(pk=job.pk).update(
-            status=ImportStatus.FAILED,
-            error=_(
-                "La importación se detuvo por un error (%(error)s). Las filas marcadas como "
-                "creadas sí se crearon completas; las demás no. Sube el archivo de nuevo para "
-                "crear las que faltan."
-            )
-            % {"error": type(exc).__name__},
-            report=sorted(report, key=lambda o: o["line"]),
-            created_rows=created,
-            skipped_rows=len(report) - created,
-            finished_at=timezone.now(),
-        )
-        _summary_event(job, created)
-        job.refresh_from_db()
-        return job
-    ImportJob.objects.filter(pk=job.pk).update(
-        status=ImportStatus.DONE,
-        report=sorted(report, key=lambda o: o["line"]),
-        processed_rows=job.total_rows,
-        created_rows=created,
-        skipped_rows=len(report) - created,
-        finished_at=timezone.now(),
-    )
-    _summary_event(job, created)
-    job.refresh_from_db()
-    return job
+    """Create the valid client rows of a confirmed import in chunks of ``CREATE_CHUNK``."""
+    kind = replace(CLIENTS, write_chunk=partial(_clients_chunk, writer=writer))
+    return engine.import_create(job_id=job_id, kind=kind, chunk_size=CREATE_CHUNK)
 
 
-def _summary_event(job: ImportJob, created: int) -> None:
-    with transaction.atomic():
-        audit_record(
-            actor=job.confirmed_by,
-            action=Action.COMPANIES_IMPORTED,
-            account=job.firm,
-            target=job,
-            after={
-                "file": job.file_name,
-                "rows": job.total_rows,
-                "created": created,
-                "skipped": job.total_rows - created,
-            },
-        )
-
-
-def _create_chunk(
-    job: ImportJob, chunk: list[dict[str, Any]], writer: Callable[..., list[Company]]
-) -> list[dict[str, Any]]:
-    """Write a chunk whole; if it fails, row by row, so one bad row cannot sink the others."""
-    rows = [ClientRow.from_values(row["values"], line=row["line"]) for row in chunk]
-    try:
-        with transaction.atomic():
-            ready, outcomes = _recheck(job.firm, job.confirmed_by, chunk, rows)
-            writer(firm=job.firm, actor=job.confirmed_by, rows=ready)
-        return outcomes
-    except (IntegrityError, DatabaseError):
-        if len(chunk) == 1:
-            return [
-                _outcome(
-                    chunk[0],
-                    "skipped",
-                    _("Otra operación registró este RFC o correo al mismo tiempo; no se creó."),
-                )
-            ]
-    return [outcome for single_row in chunk for outcome in _create_chunk(job, [single_row], writer)]
+def _outcome(row: dict[str, Any], outcome: str, reason: str = "") -> dict[str, Any]:
+    return row_outcome(CLIENTS, row, outcome, reason)
 
 
 def _recheck(

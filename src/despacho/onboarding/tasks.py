@@ -1,11 +1,11 @@
-"""Background work of CSV imports (django-tasks: in-process in the embedded mode and tests,
-the database worker in production)."""
+"""Background work of imports (django-tasks: in-process in the embedded mode and tests,
+the database worker in production). One pair of tasks serves every kind of the engine."""
 
 from __future__ import annotations
 
 from django_tasks import task
 
-from despacho.onboarding.services import import_create, import_validate
+from despacho.onboarding.engine import import_create, import_validate
 
 
 @task()
@@ -16,5 +16,5 @@ def import_validate_task(job_id: int) -> int:
 
 @task()
 def import_create_task(job_id: int) -> int:
-    """Create the valid rows of a confirmed import; how many companies were created."""
+    """Create the valid rows of a confirmed import; how many rows were created."""
     return import_create(job_id=job_id).created_rows

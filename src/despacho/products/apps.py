@@ -10,11 +10,14 @@ class ProductsConfig(AppConfig):
 
     def ready(self) -> None:
         from despacho.audit.describe import register_choices
+        from despacho.onboarding.engine import import_kind_register
         from despacho.products.catalogs import catalogs_load_after_migrate
+        from despacho.products.imports import PRODUCTS
         from despacho.products.models import Factor, LineKind, Tax
         from despacho.products.taxrules import OBJETO_IMP_NEEDS_SCHEME
         from despacho.satcatalogs import Catalog, labelled
 
+        import_kind_register(PRODUCTS)
         register_choices("tax_kind", LineKind.choices)
         register_choices("impuesto", Tax.choices)
         register_choices("tipo_factor", Factor.choices)

@@ -5,7 +5,7 @@ c_ObjetoImp) or of ``taxrules``; refusals name the field and the rule in Spanish
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Sequence, Set
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -277,10 +277,24 @@ def _price_checked(value: Decimal) -> Decimal:
     return value
 
 
-def product_checked(company: Company, data: ProductData) -> ProductData:
-    """The data, normalised, if SAT's catalogs and the company's schemes admit it."""
+def product_checked(
+    company: Company,
+    data: ProductData,
+    *,
+    product_keys: Set[str] | None = None,
+    unit_keys: Set[str] | None = None,
+) -> ProductData:
+    """The data, normalised, if SAT's catalogs and the company's schemes admit it.
+
+    A bulk caller (the products import) passes the keys of the file that exist in the
+    catalogs, read in one query each, instead of one query per row.
+    """
     clave = (data.clave_prod_serv or "").strip()
-    if not ProductKey.objects.filter(code=clave).exists():
+    if not (
+        clave in product_keys
+        if product_keys is not None
+        else ProductKey.objects.filter(code=clave).exists()
+    ):
         raise field_error(
             "clave_prod_serv",
             _(
@@ -291,7 +305,11 @@ def product_checked(company: Company, data: ProductData) -> ProductData:
             "unknown_product_key",
         )
     unidad = (data.clave_unidad or "").strip().upper()
-    if not UnitKey.objects.filter(code=unidad).exists():
+    if not (
+        unidad in unit_keys
+        if unit_keys is not None
+        else UnitKey.objects.filter(code=unidad).exists()
+    ):
         raise field_error(
             "clave_unidad",
             _("Clave de unidad: «%(code)s» no está en el catálogo c_ClaveUnidad del SAT.")

@@ -2,6 +2,8 @@
 
 from django.urls import path
 
+from despacho.access.catalog import Perm
+from despacho.access.guards import require_perm
 from despacho.products import views
 
 app_name = "products"
@@ -16,3 +18,4 @@ urlpatterns = [
     path("sat/claves/", views.product_keys_view, name="product_keys"),
     path("sat/unidades/", views.unit_keys_view, name="unit_keys"),
 ]
+urlpatterns += views.IMPORT_PAGES.urlpatterns(require_perm(Perm.DATOS_MAESTROS))

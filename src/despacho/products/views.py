@@ -12,12 +12,14 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from despacho.access.catalog import Perm
 from despacho.access.guards import require_perm
 from despacho.forms import form_errors_from
+from despacho.onboarding.pages import ImportPages
 from despacho.products.catalogs import product_key_search, unit_key_search
 from despacho.products.forms import (
     ProductFilterForm,
@@ -238,3 +240,17 @@ def product_keys_view(request: AppRequest) -> HttpResponse:
 def unit_keys_view(request: AppRequest) -> HttpResponse:
     keys = unit_key_search(_query(request, "clave_unidad"))[:SUGGESTIONS]
     return render(request, "products/_key_options.html", {"keys": keys})
+
+
+# --- imports from a CSV or XLSX file (the import engine's "products" kind) ----------------
+
+IMPORT_PAGES = ImportPages(
+    kind_name="products",
+    namespace="products",
+    company_of=_company,
+    title=gettext_lazy("Importar productos y servicios"),
+    back_url="products:list",
+    back_label=gettext_lazy("Volver a Productos"),
+    help_template="products/_import_help.html",
+    confirm_label=gettext_lazy("Importar productos"),
+)

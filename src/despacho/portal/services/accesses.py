@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import uuid as uuid_module
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -141,15 +141,23 @@ def receiver_rfc_checked(value: str) -> str:
 # ---------------------------------------------------------------- creation
 
 
-def portal_accesses_ensure(*, company: Company, receivers: Iterable[tuple[str, str]]) -> int:
-    """Create the missing automatic accesses for (RFC, name) receivers of issued CFDIs.
+def portal_accesses_ensure(
+    *,
+    company: Company,
+    receivers: Iterable[tuple[str, str]],
+    emails: Mapping[str, str] | None = None,
+    actor: User | None = None,
+) -> int:
+    """Create the missing automatic accesses for (RFC, name) receivers, in bulk.
 
-    Runs inside the ingestion's transaction (called by ``portal_accesses_for_stored``
-    when ``cfdi`` announces the rows it stored). Generic RFCs, the company's own RFC and
-    malformed RFCs are skipped; an RFC that already has an access is left as it is.
+    Runs inside the caller's transaction: the ingestion's (``portal_accesses_for_stored``
+    when ``cfdi`` announces the rows it stored) or a customers import's, which also gives
+    each RFC's email and its actor. Generic RFCs, the company's own RFC and malformed RFCs
+    are skipped; an RFC that already has an access is left as it is.
     """
     if not transaction.get_connection().in_atomic_block:
-        raise RuntimeError("portal_accesses_ensure must run inside the ingestion's transaction")
+        raise RuntimeError("portal_accesses_ensure must run inside the caller's transaction")
+    emails = emails or {}
     wanted: dict[str, str] = {}
     for rfc, name in receivers:
         rfc = normalize_rfc(rfc or "")
@@ -173,6 +181,7 @@ def portal_accesses_ensure(*, company: Company, receivers: Iterable[tuple[str, s
             rfc=rfc,
             name=wanted[rfc][:300],
             name_folded=fold(wanted[rfc][:300]),
+            email=emails.get(rfc, ""),
             origin=Origin.AUTO,
         )
         for rfc in missing
@@ -180,7 +189,7 @@ def portal_accesses_ensure(*, company: Company, receivers: Iterable[tuple[str, s
     # A concurrent ingestion may create the same RFC: the unique constraint decides.
     PortalAccess.objects.bulk_create(accesses, ignore_conflicts=True)
     audit_record(
-        actor=None,
+        actor=actor,
         action=Action.PORTAL_ACCESSES_AUTO_CREATED,
         account=company.account,
         company=company,
