@@ -139,6 +139,9 @@ PRODUCTION = {
     "SECRET_KEY": "prueba-" + "k" * 60,
     "ALLOWED_HOSTS": "despacho.example",
     "SITE_URL": "https://despacho.example",
+    "DESPACHO_PAC": "finkok",
+    "DESPACHO_PAC_USER": "despacho",
+    "DESPACHO_PAC_PASSWORD": "secreta",
 }
 
 
@@ -149,6 +152,13 @@ def test_deploy_checks_are_silent_with_production_settings(tmp_path):
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
+
+
+def test_deploy_checks_warn_that_the_sandbox_pac_stamps_without_fiscal_validity(tmp_path):
+    environ = {**PRODUCTION, "DESPACHO_DATA_DIR": str(tmp_path), "DESPACHO_PAC": "sandbox"}
+    result = _despacho(["check", "--deploy", "--fail-level", "WARNING"], environ)
+    assert result.returncode != 0
+    assert "pac.W001" in result.stdout + result.stderr
 
 
 def test_production_hashes_passwords_with_argon2(tmp_path):

@@ -214,12 +214,16 @@ CFDI_ZIP_DOWNLOAD_MAX = int(os.environ.get("CFDI_ZIP_DOWNLOAD_MAX", 10_000))
 # Seals (CSD and e.firma), see docs/apps/seals.md: the vault's keys (newest first) encrypt
 # private keys at rest; sandbox mode accepts SAT's public test certificates, expired or not.
 DESPACHO_VAULT_KEYS = config.vault_keys(DATA_DIR)
-DESPACHO_SEALS_SANDBOX = config.env_bool("DESPACHO_SEALS_SANDBOX", default=False)
 SEALS_MAX_BYTES = 64 * 1024
 
 # The PAC that stamps and cancels (docs/apps/pac.md): "sandbox" (default: stamps locally,
 # SIN VALIDEZ FISCAL) or "finkok" with its account and base URL.
 DESPACHO_PAC = os.environ.get("DESPACHO_PAC", "sandbox").strip().lower() or "sandbox"
+# With the sandbox PAC, SAT's public test certificates (expired since 2023) are accepted
+# too, so a fresh `make run` can issue; a real PAC gets real rules unless told otherwise.
+DESPACHO_SEALS_SANDBOX = config.env_bool(
+    "DESPACHO_SEALS_SANDBOX", default=DESPACHO_PAC == "sandbox"
+)
 DESPACHO_PAC_URL = os.environ.get("DESPACHO_PAC_URL", "https://demo-facturacion.finkok.com")
 DESPACHO_PAC_USER = os.environ.get("DESPACHO_PAC_USER", "")
 DESPACHO_PAC_PASSWORD = os.environ.get("DESPACHO_PAC_PASSWORD", "")
