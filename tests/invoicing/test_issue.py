@@ -4,7 +4,9 @@ byte, audited and emailed; failures keep the draft and its folio."""
 from __future__ import annotations
 
 import hashlib
-from datetime import timedelta
+from datetime import datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core import mail
@@ -15,24 +17,38 @@ from django.utils import timezone
 from despacho.access.catalog import Perm
 from despacho.audit.actions import Action
 from despacho.audit.models import AuditEvent
+from despacho.cartaporte.models import Figure, Location, Vehicle
 from despacho.cfdi.models import Cfdi
 from despacho.cfdi.parsing import parse_xml
+from despacho.cfdi.selectors import ppd_balance
 from despacho.customers.models import Customer
-from despacho.invoicing.models import DraftStatus
+from despacho.invoicing.models import Draft, DraftStatus
 from despacho.invoicing.selectors import InvoicingForbidden
 from despacho.invoicing.services.issue import (
     IssueFailed,
+    cfdi_resend,
     draft_issue,
     draft_preview_pdf,
     issue_checks,
 )
+from despacho.invoicing.specs import (
+    CartaPorteSpec,
+    GoodsSpec,
+    PaymentDocumentSpec,
+    PaymentSpec,
+    RelationSpec,
+    StopSpec,
+)
+from despacho.invoicing.tasks import drafts_issue_task
 from despacho.pac.models import SandboxDocument
 from despacho.seals.models import Certificate
+from tests.cartaporte.samples import make_item
 from tests.customers.helpers import real_rfc
 from tests.factories import make_grant, make_membership, owner_of
+from tests.invoicing.helpers import concept
 from tests.invoicing.issuing import customer_of, issuing_company, ready_draft, sandbox
 from tests.pac.fake_finkok import PASSWORD, USERNAME, running_fake_finkok
-from tests.smtp import free_port
+from tests.smtp import SITE_URL, free_port, text_of
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("sandbox")]
 __all__ = ["sandbox"]
@@ -273,3 +289,152 @@ def test_a_viewer_without_facturar_cannot_issue():
     with pytest.raises(InvoicingForbidden) as caught:
         draft_issue(draft=draft, actor=clerk.user)
     assert "Facturar" in caught.value.message
+
+
+# --- each tipo through the sandbox ------------------------------------------------------------
+
+MEXICO = ZoneInfo("America/Mexico_City")
+CFDI4 = "{http://www.sat.gob.mx/cfd/4}"
+PAGO20 = "{http://www.sat.gob.mx/Pagos20}"
+
+
+def _issued(company, **changes) -> Cfdi:
+    return draft_issue(draft=ready_draft(company, **changes), actor=owner_of(company.account))
+
+
+def test_a_credit_note_relates_the_invoice_with_tipo_relacion_01():
+    company = issuing_company()
+    customer = customer_of(company)
+    invoice = _issued(company, customer=customer)
+    note = _issued(
+        company,
+        tipo="E",
+        customer=customer,
+        concepts=(
+            concept(
+                clave_prod_serv="84111506",
+                descripcion="Descuento por pronto pago",
+                valor_unitario=Decimal("100.00"),
+            ),
+        ),
+        relations=(RelationSpec("01", invoice.uuid_text),),
+    )
+    root = parse_xml(_stored_bytes(note))
+    assert root.get("TipoDeComprobante") == "E"
+    related = root.find(f"{CFDI4}CfdiRelacionados")
+    assert related.get("TipoRelacion") == "01"
+    assert related.find(f"{CFDI4}CfdiRelacionado").get("UUID").lower() == invoice.uuid_text.lower()
+
+
+def _payment(invoice_uuid: str, number: int, saldo: str, pagado: str) -> PaymentSpec:
+    return PaymentSpec(
+        fecha_pago=datetime(2026, 2, number, 12, tzinfo=MEXICO),
+        forma_pago="03",
+        monto=Decimal(pagado),
+        documents=(PaymentDocumentSpec(invoice_uuid, number, Decimal(saldo), Decimal(pagado)),),
+    )
+
+
+def _pago(company, customer, payment: PaymentSpec) -> Cfdi:
+    return _issued(company, tipo="P", customer=customer, forma_pago="", metodo_pago="",
+                   uso_cfdi="CP01", moneda="XXX", concepts=(), payments=(payment,))  # fmt: skip
+
+
+def test_two_partial_payments_of_a_ppd_invoice_lower_its_balance_and_an_overpayment_is_refused():
+    company = issuing_company()
+    customer = customer_of(company)
+    invoice = _issued(company, customer=customer, forma_pago="99", metodo_pago="PPD")
+    assert invoice.total == Decimal("1160.00")
+    assert ppd_balance(company=company, uuid=invoice.uuid) == Decimal("1160.00")
+    first = _pago(company, customer, _payment(invoice.uuid_text, 1, "1160.00", "500.00"))
+    assert ppd_balance(company=company, uuid=invoice.uuid) == Decimal("660.00")
+    _pago(company, customer, _payment(invoice.uuid_text, 2, "660.00", "400.00"))
+    assert ppd_balance(company=company, uuid=invoice.uuid) == Decimal("260.00")
+    docto = parse_xml(_stored_bytes(first)).find(f".//{PAGO20}DoctoRelacionado")
+    assert docto.get("NumParcialidad") == "1"
+    assert Decimal(docto.get("ImpSaldoInsoluto")) == Decimal("660.00")
+    with pytest.raises(ValidationError) as caught:
+        ready_draft(company, tipo="P", customer=customer, forma_pago="", metodo_pago="",
+                    uso_cfdi="CP01", moneda="XXX", concepts=(),
+                    payments=(_payment(invoice.uuid_text, 3, "1160.00", "300.00"),))  # fmt: skip
+    assert _refusal(caught.value, "payments").code == "payment_exceeds_balance"
+
+
+def test_a_traslado_carries_its_carta_porte_through_the_sandbox():
+    company = issuing_company()
+    origin = make_item(Location, company)
+    destination = make_item(Location, company, name="Bodega Zapopan", location_type="destination")
+    spec = CartaPorteSpec(
+        vehicle=make_item(Vehicle, company),
+        stops=(
+            StopSpec(origin, datetime(2026, 2, 1, 8, tzinfo=MEXICO)),
+            StopSpec(destination, datetime(2026, 2, 1, 12, tzinfo=MEXICO), Decimal("25.5")),
+        ),
+        goods=(GoodsSpec("50201706", "Café en grano", Decimal("10"), "KGM", Decimal("10.000")),),
+        figures=(make_item(Figure, company),),
+    )
+    cfdi = _issued(company, tipo="T", forma_pago="", metodo_pago="", uso_cfdi="S01",
+                   concepts=(concept(valor_unitario=Decimal(0), objeto_imp="01", taxes=()),),
+                   carta_porte=spec)  # fmt: skip
+    root = parse_xml(_stored_bytes(cfdi))
+    assert root.get("TipoDeComprobante") == "T"
+    carta = root.find(".//{http://www.sat.gob.mx/CartaPorte31}CartaPorte")
+    assert carta.get("TotalDistRec") == "25.5" or Decimal(carta.get("TotalDistRec")) == Decimal(
+        "25.5"
+    )
+    assert carta.get("IdCCP").startswith("CCC")
+
+
+# --- re-sending and the email over SMTP -------------------------------------------------------
+
+
+def test_a_stamped_cfdi_is_resent_to_other_addresses_each_audited(
+    django_capture_on_commit_callbacks,
+):
+    company = issuing_company()
+    cfdi = _issued(company)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        cfdi_resend(cfdi=cfdi, actor=owner_of(company.account),
+                    emails=["pagos@norte.example.mx", " Conta@Norte.example.mx "])  # fmt: skip
+    assert sorted(m.to[0] for m in mail.outbox) == [
+        "conta@norte.example.mx",
+        "pagos@norte.example.mx",
+    ]
+    assert AuditEvent.objects.filter(action=Action.CFDI_DELIVERED).count() == 3
+
+
+def test_resending_to_an_invalid_address_is_refused_naming_it():
+    company = issuing_company()
+    cfdi = _issued(company)
+    with pytest.raises(ValidationError) as caught:
+        cfdi_resend(cfdi=cfdi, actor=owner_of(company.account), emails=["no-es-correo"])
+    refusal = _refusal(caught.value, "email")
+    assert refusal.code == "invalid_email"
+    assert "no-es-correo" in refusal.message
+
+
+def test_the_issue_email_travels_over_smtp_with_xml_pdf_and_the_portal_link(
+    smtp_inbox, django_capture_on_commit_callbacks
+):
+    company = issuing_company()
+    with django_capture_on_commit_callbacks(execute=True):
+        cfdi = _issued(company)
+    [message] = smtp_inbox.messages
+    assert message["To"] == "compras@norte.example.mx"
+    attachments = {part.get_filename(): part for part in message.iter_attachments()}
+    xml = attachments[f"{cfdi.uuid_text}.xml"].get_content()
+    assert (xml if isinstance(xml, bytes) else xml.encode()) == _stored_bytes(cfdi)
+    assert attachments[f"{cfdi.uuid_text}.pdf"].get_content().startswith(b"%PDF")
+    assert f"{SITE_URL}/portal/{company.slug}/" in text_of(message)
+
+
+def test_a_batch_issues_every_draft_and_reports_each_failure():
+    company = issuing_company()
+    good = ready_draft(company)
+    bad = ready_draft(company, customer=customer_of(company))
+    Customer.objects.filter(pk=bad.customer_id).update(codigo_postal="00001")
+    result = drafts_issue_task.enqueue([good.pk, bad.pk], owner_of(company.account).pk)
+    outcome = result.return_value
+    assert outcome[str(good.pk)] == Draft.objects.get(pk=good.pk).cfdi.uuid_text
+    assert "c_CodigoPostal" in outcome[str(bad.pk)]
