@@ -298,11 +298,11 @@ def draft_issue(*, draft: Draft, actor: User) -> Cfdi:
 # --- re-sending and batches -------------------------------------------------------------------
 
 
-def cfdi_resend(*, cfdi: Cfdi, actor: User, emails: Sequence[str]) -> None:
+def cfdi_resend(*, cfdi: Cfdi, actor: User, emails: Sequence[str]) -> list[str]:
     """Email a stamped CFDI (XML, PDF, portal link) to other addresses, each checked and
-    audited; Facturar on its company is required."""
+    audited; Facturar on its company is required. Returns the normalized addresses."""
     invoicing_company(viewer=actor, company=cfdi.company)
-    cfdi_deliver_many(actor=actor, cfdi=cfdi, emails=emails)
+    return cfdi_deliver_many(actor=actor, cfdi=cfdi, emails=emails)
 
 
 def drafts_issue_many(*, drafts: Sequence[Draft], actor: User) -> dict[int, str]:
