@@ -43,7 +43,7 @@ from despacho.invoicing.services.drafts import (
 from despacho.invoicing.xmlbuild import build_comprobante, issue_xml
 from despacho.pac.base import PacError, Stamped, get_pac
 from despacho.people.models import User, Viewer
-from despacho.portal.services.delivery import cfdi_deliver_many
+from despacho.portal.services.delivery import cfdi_deliver_many, deliverable
 from despacho.products.services import field_error
 from despacho.seals.models import Certificate, SealKind
 from despacho.seals.services import seal_sign, signing_certificate
@@ -265,7 +265,7 @@ def _store(draft: Draft, actor: User, stamped: Stamped) -> Cfdi:
             },
         )
         customer = draft.customer
-        if customer is not None and customer.emails:
+        if customer is not None and customer.emails and deliverable(cfdi):
             cfdi_deliver_many(actor=actor, cfdi=cfdi, emails=customer.emails)
     return cfdi
 
