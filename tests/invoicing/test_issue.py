@@ -4,6 +4,7 @@ byte, audited and emailed; failures keep the draft and its folio."""
 from __future__ import annotations
 
 import hashlib
+import io
 from datetime import datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -13,6 +14,7 @@ from django.core import mail
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.utils import timezone
+from pypdf import PdfReader
 
 from despacho.access.catalog import Perm
 from despacho.audit.actions import Action
@@ -54,6 +56,10 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("sandbox")]
 __all__ = ["sandbox"]
 
 
+def _text_of(pdf: bytes) -> str:
+    return " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+
+
 def _stored_bytes(cfdi: Cfdi) -> bytes:
     with default_storage.open(cfdi.xml_path, "rb") as handle:
         return handle.read()
@@ -85,7 +91,9 @@ def test_the_preview_is_a_borrador_pdf_without_folio_or_seal():
     company = issuing_company()
     draft = ready_draft(company)
     pdf = draft_preview_pdf(draft=draft, viewer=owner_of(company.account))
-    assert pdf.startswith(b"%PDF")
+    text = _text_of(pdf)
+    assert "BORRADOR" in text
+    assert "Servicio de contabilidad, enero" in text
     draft.refresh_from_db()
     assert draft.folio is None
     assert not AuditEvent.objects.filter(action=Action.SEAL_USED).exists()
@@ -425,7 +433,9 @@ def test_the_issue_email_travels_over_smtp_with_xml_pdf_and_the_portal_link(
     attachments = {part.get_filename(): part for part in message.iter_attachments()}
     xml = attachments[f"{cfdi.uuid_text}.xml"].get_content()
     assert (xml if isinstance(xml, bytes) else xml.encode()) == _stored_bytes(cfdi)
-    assert attachments[f"{cfdi.uuid_text}.pdf"].get_content().startswith(b"%PDF")
+    printed = _text_of(attachments[f"{cfdi.uuid_text}.pdf"].get_content())
+    assert "SIN VALIDEZ FISCAL" in printed
+    assert "BORRADOR" not in printed
     assert f"{SITE_URL}/portal/{company.slug}/" in text_of(message)
 
 
