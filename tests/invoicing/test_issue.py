@@ -136,6 +136,17 @@ def test_a_pac_refusal_through_finkok_keeps_the_draft_and_its_folio_with_the_spa
     assert not Cfdi.objects.exists()
 
 
+def test_an_invoice_is_stamped_through_finkok_and_stored_as_finkok_answered(settings, fake):
+    _finkok(settings, fake.base_url)
+    fake.stamp_any = True
+    company = issuing_company()
+    cfdi = draft_issue(draft=ready_draft(company), actor=owner_of(company.account))
+    assert fake.operations() == ["stamp"]
+    [answer] = fake.stamped.values()
+    assert _stored_bytes(cfdi) == answer
+    assert not SandboxDocument.objects.exists()
+
+
 def test_an_unreachable_pac_keeps_the_draft_and_the_retry_reuses_the_folio(settings):
     _finkok(settings, f"http://127.0.0.1:{free_port()}")
     company = issuing_company()
