@@ -16,7 +16,7 @@ import logging
 from collections.abc import Sequence
 from datetime import timedelta
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
@@ -326,4 +326,6 @@ def drafts_issue_many(*, drafts: Sequence[Draft], actor: User) -> dict[int, str]
             results[draft.pk] = draft_issue(draft=draft, actor=actor).uuid_text
         except ValidationError as error:
             results[draft.pk] = " ".join(error.messages)
+        except PermissionDenied as error:
+            results[draft.pk] = str(error)
     return results
