@@ -104,6 +104,7 @@ def _catalog_attributes() -> tuple[dict[tuple[str, str], list[tuple[str, Catalog
     return checks, used - unplaced
 
 
+@functools.cache  # the same bytes for every thread's compilation
 def _without_large_enumerations(path: Path, namespace: str) -> bytes:
     """The catalog schema with the placed large types' enumerations removed."""
     placed = _catalog_attributes()[1]
