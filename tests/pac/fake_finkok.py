@@ -15,9 +15,11 @@ from __future__ import annotations
 import base64
 import hashlib
 import threading
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from xml.sax.saxutils import escape
@@ -72,6 +74,9 @@ class FakeFinkok:
     cancel_codes: dict[str, str] = field(default_factory=dict)  # UUID → EstatusUUID
     cancel_error: str = ""  # CodEstatus of a refused cancellation
     sat: dict[str, str] = field(default_factory=dict)
+    # Stamp any sealed CFDI (not only the fixture's), with a timbre signed by the sandbox's
+    # test certificate: for the issuing service's tests, whose CFDIs are their own.
+    stamp_any: bool = False
 
     def operations(self) -> list[str]:
         return [operation for operation, _ in self.requests]
@@ -106,6 +111,9 @@ class FakeFinkok:
             return _stamp_result(
                 operation, xml=previous, incidences=[("307", "El CFDI contiene un timbre previo")]
             )
+        if self.stamp_any:
+            self.stamped[digest] = _timbre_added(root)
+            return _stamp_result(operation, xml=self.stamped[digest])
         assert cfdi == unstamped(), "the fake only stamps the CFDI of its fixture"
         self.stamped[digest] = finkok_stamped()
         return _stamp_result(operation, xml=self.stamped[digest])
@@ -149,6 +157,13 @@ class FakeFinkok:
             return _envelope(CANCEL_NS, "get_sat_status", "<s0:error>UUID no encontrado</s0:error>")
         sat = "".join(f"<s0:{k}>{escape(v)}</s0:{k}>" for k, v in self.sat.items())
         return _envelope(CANCEL_NS, "get_sat_status", f"<s0:sat>{sat}</s0:sat>")
+
+
+def _timbre_added(root: etree._Element) -> bytes:
+    from despacho.pac.sandbox import _add_timbre  # the sandbox's TFD, without its database
+
+    _add_timbre(root, stamp_uuid=str(uuid.uuid4()), moment=datetime.now(UTC))
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
 
 
 def _envelope(namespace: str, operation: str, result: str) -> str:

@@ -154,6 +154,10 @@ FIELD_LABELS: dict[str, Promise] = {
     "relations": gettext_lazy("CFDI relacionados"),
     "series": gettext_lazy("Serie"),
     "tipo": gettext_lazy("Tipo de comprobante"),
+    # Issuing (invoicing.services.issue).
+    "draft": gettext_lazy("Borrador"),
+    "issuer": gettext_lazy("Emitió"),
+    "serie": gettext_lazy("Serie"),
 }
 
 # One sentence per action; %(actor)s is who acted, %(target)s what it acted on.
@@ -185,6 +189,7 @@ SENTENCES: dict[str, Promise] = {
     Action.SEATS_PURCHASED: gettext_lazy("%(actor)s registró una compra de licencias."),
     Action.CFDI_INGESTED: gettext_lazy("%(actor)s guardó CFDI en el repositorio."),
     Action.CFDI_DELIVERED: gettext_lazy("%(actor)s envió por correo el CFDI %(target)s."),
+    Action.CFDI_ISSUED: gettext_lazy("%(actor)s emitió (timbró) el CFDI %(target)s."),
     Action.PORTAL_ACCESS_CREATED: gettext_lazy("%(actor)s creó el acceso al portal de %(target)s."),
     Action.PORTAL_ACCESSES_AUTO_CREATED: gettext_lazy(
         "Se crearon accesos al portal para los receptores de los CFDI guardados."
