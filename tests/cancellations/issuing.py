@@ -8,8 +8,10 @@ what it does.)
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
+
+from django.utils import timezone
 
 from despacho.cfdi.models import Cfdi
 from despacho.cfdi.services import cfdi_ingest
@@ -33,9 +35,10 @@ from tests.seals.samples import EKU, company_of, upload_sample
 
 D = Decimal
 #: When the test documents are stamped: long enough ago that no "within the first business
-#: day" exemption (regla 2.7.1.35, fracción IX) applies when they are cancelled now.
-STAMPED_AT = datetime(2026, 11, 2, 17, 0, tzinfo=UTC)
-#: When they are cancelled (a week later).
+#: day" exemption (regla 2.7.1.35, fracción IX) applies when they are cancelled, now or at
+#: CANCEL_AT.
+STAMPED_AT = (timezone.now() - timedelta(days=10)).replace(microsecond=0)
+#: When the service tests cancel them (a week later, three days before now).
 CANCEL_AT = STAMPED_AT + timedelta(days=7)
 
 
