@@ -61,9 +61,7 @@ def _concept(valor_unitario: str) -> Concept:
     )
 
 
-def issue(
-    company: Company, document: Document, *, at: datetime = STAMPED_AT
-) -> Cfdi:
+def issue(company: Company, document: Document, *, at: datetime = STAMPED_AT) -> Cfdi:
     """Seal ``document`` with the company's CSD, stamp it in the sandbox at ``at``, store it."""
     owner = owner_of(company.account)
     certificate = signing_certificate(company=company, kind=SealKind.CSD)

@@ -141,8 +141,8 @@ def test_a_key_narrowed_without_cancelar_is_403_key_scope(company):
 def test_cancelar_without_ventas_does_not_see_the_document(company):
     small = invoice(company, unit_price="100.00")
     member = active_member(company.account, [company], "consulta")
-    from despacho.access.models import Grant
     from despacho.access.catalog import to_mask
+    from despacho.access.models import Grant
 
     Grant.objects.filter(membership=member).update(
         added=to_mask({Perm.CANCELAR}), removed=to_mask({Perm.VENTAS})

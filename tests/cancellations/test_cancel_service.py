@@ -161,7 +161,12 @@ def test_with_acceptance_the_request_waits_and_the_receivers_yes_cancels(company
     assert cancellation.needs_acceptance
     assert status_of(big) == Status.CANCELACION_EN_PROCESO
 
-    assert cancellation_refresh(cancellation=cancellation, pac=at(CANCEL_AT + timedelta(hours=1))).state == State.EN_PROCESO
+    assert (
+        cancellation_refresh(
+            cancellation=cancellation, pac=at(CANCEL_AT + timedelta(hours=1))
+        ).state
+        == State.EN_PROCESO
+    )
     sandbox_receiver_answer(str(big.uuid), accept=True, now=CANCEL_AT + timedelta(hours=2))
     refreshed = cancellation_refresh(
         cancellation=cancellation, pac=at(CANCEL_AT + timedelta(hours=3))

@@ -56,9 +56,7 @@ def test_the_transitions_table_names_every_state():
     assert all(not TRANSITIONS[state] for state in FINAL_STATES)
 
 
-@pytest.mark.parametrize(
-    ("start", "to"), list(itertools.product(State.values, State.values))
-)
+@pytest.mark.parametrize(("start", "to"), list(itertools.product(State.values, State.values)))
 def test_every_move_is_taken_if_legal_and_refused_otherwise(start, to):
     cancellation = _cancellation(start)
     if to in TRANSITIONS[start]:

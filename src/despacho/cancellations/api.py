@@ -100,9 +100,7 @@ class CancellationOut(Schema):
         )
 
 
-@cancellations_router.post(
-    "/{uuid}/cancellation", response=responses({201: CancellationOut})
-)
+@cancellations_router.post("/{uuid}/cancellation", response=responses({201: CancellationOut}))
 @idempotent
 def cancellation_create(
     request: HttpRequest, uuid: str, payload: CancellationIn, company: str = COMPANY
@@ -118,7 +116,7 @@ def cancellation_create(
     try:
         cancellation = cancellation_request(
             cfdi=found.cfdi,
-            actor=principal.user,  # type: ignore[arg-type]
+            actor=principal.user,
             motivo=payload.motivo,
             folio_sustitucion=payload.folio_sustitucion,
         )

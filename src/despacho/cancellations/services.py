@@ -93,7 +93,7 @@ class CancellationPreview:
 
 def _code_message(code: str) -> str:
     """SAT's EstatusUUID of a refused folio, in Spanish."""
-    messages = {
+    messages: dict[str, str] = {
         CancelCode.NOT_OF_ISSUER: _("El SAT indica que el folio fiscal no pertenece al emisor."),
         CancelCode.NOT_APPLICABLE: _("El SAT indica que el CFDI no aplica para cancelación."),
         CancelCode.NOT_FOUND: _(
@@ -149,8 +149,7 @@ def _require_cancellable(cfdi: Cfdi) -> None:
 
 def _dependents_error(dependents: list[Cfdi]) -> ValidationError:
     names = "; ".join(
-        f"{d.tipo_label} {d.serie}{d.folio} ({d.uuid_text})".replace("  ", " ")
-        for d in dependents
+        f"{d.tipo_label} {d.serie}{d.folio} ({d.uuid_text})".replace("  ", " ") for d in dependents
     )
     return ValidationError(
         _(
@@ -310,9 +309,7 @@ def cancellation_request(
     """
     cfdi = _reachable(cfdi=cfdi, viewer=actor)
     _require_cancellable(cfdi)
-    known = validate_motivo(
-        motivo=motivo, folio_sustitucion=folio_sustitucion, uuid=str(cfdi.uuid)
-    )
+    known = validate_motivo(motivo=motivo, folio_sustitucion=folio_sustitucion, uuid=str(cfdi.uuid))
     substitute = (folio_sustitucion or "").strip().lower()
     if known is Motivo.ERRORES_CON_RELACION:
         _check_substitute(cfdi, substitute)
@@ -519,4 +516,3 @@ def cancellations_refresh_pending(*, pac: Pac | None = None) -> int:
         if cancellation_refresh(cancellation=cancellation, pac=pac).state != before:
             changed += 1
     return changed
-

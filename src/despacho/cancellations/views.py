@@ -46,7 +46,7 @@ def cancellation_panel(request: HttpRequest, cfdi: Cfdi) -> Mapping[str, Any] | 
     """The detail page's cancellation panel for issued CFDIs; None for received ones."""
     if cfdi.direction != Direction.EMITIDO:
         return None
-    may_cancel = can(request.user, cfdi.company, Perm.CANCELAR)  # type: ignore[arg-type]
+    may_cancel = can(request.user, cfdi.company, Perm.CANCELAR)
     requests = cancellations_of(cfdi)
     offer = may_cancel and cfdi.status == Status.VIGENTE and not any(r.is_open for r in requests)
     if not requests and not offer:
@@ -117,9 +117,7 @@ def cancel_refresh(request: AppRequest, uuid: UUID) -> HttpResponse:
         messages.info(request, _("Este CFDI no tiene una cancelación en curso."))
     else:
         refreshed = cancellation_refresh(cancellation=pending)
-        messages.info(
-            request, _("Cancelación: %(state)s.") % {"state": refreshed.state_label}
-        )
+        messages.info(request, _("Cancelación: %(state)s.") % {"state": refreshed.state_label})
     return redirect("cfdi:detail", uuid=cfdi.uuid)
 
 

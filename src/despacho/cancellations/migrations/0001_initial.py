@@ -7,85 +7,254 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('cfdi', '0007_relations_index'),
-        ('tenancy', '0005_link_requested_company_hidden'),
+        ("cfdi", "0007_relations_index"),
+        ("tenancy", "0005_link_requested_company_hidden"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Cancellation',
+            name="Cancellation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('motivo', models.CharField(choices=[('01', '01 · Comprobante emitido con errores con relación'), ('02', '02 · Comprobante emitido con errores sin relación'), ('03', '03 · No se llevó a cabo la operación'), ('04', '04 · Operación nominativa relacionada en una factura global')], max_length=2, verbose_name='motivo')),
-                ('folio_sustitucion', models.CharField(blank=True, max_length=36, verbose_name='folio de sustitución')),
-                ('state', models.CharField(choices=[('solicitada', 'Solicitada'), ('en_proceso', 'En proceso (esperando al receptor)'), ('cancelada', 'Cancelada'), ('rechazada', 'Rechazada por el receptor'), ('plazo_vencido', 'Cancelada por plazo vencido'), ('error', 'No procedió')], default='solicitada', max_length=16, verbose_name='estado')),
-                ('needs_acceptance', models.BooleanField(verbose_name='requiere aceptación del receptor')),
-                ('reasons', models.JSONField(default=list, verbose_name='razones')),
-                ('sat_code', models.CharField(blank=True, max_length=16, verbose_name='código del SAT')),
-                ('message', models.TextField(blank=True, verbose_name='mensaje')),
-                ('acuse_path', models.CharField(blank=True, max_length=255, verbose_name='acuse')),
-                ('requested_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='solicitada')),
-                ('updated_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='actualizada')),
-                ('finished_at', models.DateTimeField(blank=True, null=True, verbose_name='concluida')),
-                ('cfdi', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='cancellations', to='cfdi.cfdi', verbose_name='CFDI')),
-                ('company', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='tenancy.company', verbose_name='empresa')),
-                ('requested_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='solicitada por')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "motivo",
+                    models.CharField(
+                        choices=[
+                            ("01", "01 · Comprobante emitido con errores con relación"),
+                            ("02", "02 · Comprobante emitido con errores sin relación"),
+                            ("03", "03 · No se llevó a cabo la operación"),
+                            ("04", "04 · Operación nominativa relacionada en una factura global"),
+                        ],
+                        max_length=2,
+                        verbose_name="motivo",
+                    ),
+                ),
+                (
+                    "folio_sustitucion",
+                    models.CharField(
+                        blank=True, max_length=36, verbose_name="folio de sustitución"
+                    ),
+                ),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("solicitada", "Solicitada"),
+                            ("en_proceso", "En proceso (esperando al receptor)"),
+                            ("cancelada", "Cancelada"),
+                            ("rechazada", "Rechazada por el receptor"),
+                            ("plazo_vencido", "Cancelada por plazo vencido"),
+                            ("error", "No procedió"),
+                        ],
+                        default="solicitada",
+                        max_length=16,
+                        verbose_name="estado",
+                    ),
+                ),
+                (
+                    "needs_acceptance",
+                    models.BooleanField(verbose_name="requiere aceptación del receptor"),
+                ),
+                ("reasons", models.JSONField(default=list, verbose_name="razones")),
+                (
+                    "sat_code",
+                    models.CharField(blank=True, max_length=16, verbose_name="código del SAT"),
+                ),
+                ("message", models.TextField(blank=True, verbose_name="mensaje")),
+                ("acuse_path", models.CharField(blank=True, max_length=255, verbose_name="acuse")),
+                (
+                    "requested_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="solicitada"
+                    ),
+                ),
+                (
+                    "updated_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="actualizada"
+                    ),
+                ),
+                (
+                    "finished_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="concluida"),
+                ),
+                (
+                    "cfdi",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="cancellations",
+                        to="cfdi.cfdi",
+                        verbose_name="CFDI",
+                    ),
+                ),
+                (
+                    "company",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="tenancy.company",
+                        verbose_name="empresa",
+                    ),
+                ),
+                (
+                    "requested_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="solicitada por",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'cancelación',
-                'verbose_name_plural': 'cancelaciones',
+                "verbose_name": "cancelación",
+                "verbose_name_plural": "cancelaciones",
             },
         ),
         migrations.CreateModel(
-            name='CancellationStep',
+            name="CancellationStep",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('state', models.CharField(choices=[('solicitada', 'Solicitada'), ('en_proceso', 'En proceso (esperando al receptor)'), ('cancelada', 'Cancelada'), ('rechazada', 'Rechazada por el receptor'), ('plazo_vencido', 'Cancelada por plazo vencido'), ('error', 'No procedió')], max_length=16, verbose_name='estado')),
-                ('at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='momento')),
-                ('message', models.TextField(blank=True, verbose_name='mensaje')),
-                ('cancellation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='steps', to='cancellations.cancellation', verbose_name='cancelación')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("solicitada", "Solicitada"),
+                            ("en_proceso", "En proceso (esperando al receptor)"),
+                            ("cancelada", "Cancelada"),
+                            ("rechazada", "Rechazada por el receptor"),
+                            ("plazo_vencido", "Cancelada por plazo vencido"),
+                            ("error", "No procedió"),
+                        ],
+                        max_length=16,
+                        verbose_name="estado",
+                    ),
+                ),
+                (
+                    "at",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="momento"),
+                ),
+                ("message", models.TextField(blank=True, verbose_name="mensaje")),
+                (
+                    "cancellation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="steps",
+                        to="cancellations.cancellation",
+                        verbose_name="cancelación",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'paso de cancelación',
-                'verbose_name_plural': 'pasos de cancelación',
-                'ordering': ['at', 'id'],
+                "verbose_name": "paso de cancelación",
+                "verbose_name_plural": "pasos de cancelación",
+                "ordering": ["at", "id"],
             },
         ),
         migrations.AddIndex(
-            model_name='cancellation',
-            index=models.Index(fields=['state', 'updated_at'], name='cancellation_state_updated'),
+            model_name="cancellation",
+            index=models.Index(fields=["state", "updated_at"], name="cancellation_state_updated"),
         ),
         migrations.AddIndex(
-            model_name='cancellation',
-            index=models.Index(fields=['company', 'cfdi', '-requested_at'], name='cancellation_cfdi'),
+            model_name="cancellation",
+            index=models.Index(
+                fields=["company", "cfdi", "-requested_at"], name="cancellation_cfdi"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='cancellation',
-            constraint=models.UniqueConstraint(condition=models.Q(('state__in', ['solicitada', 'en_proceso'])), fields=('cfdi',), name='cancellation_one_open_per_cfdi'),
+            model_name="cancellation",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("state__in", ["solicitada", "en_proceso"])),
+                fields=("cfdi",),
+                name="cancellation_one_open_per_cfdi",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='cancellation',
-            constraint=models.CheckConstraint(condition=models.Q(('state__in', ['solicitada', 'en_proceso', 'cancelada', 'rechazada', 'plazo_vencido', 'error'])), name='cancellation_state_valid'),
+            model_name="cancellation",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "state__in",
+                        [
+                            "solicitada",
+                            "en_proceso",
+                            "cancelada",
+                            "rechazada",
+                            "plazo_vencido",
+                            "error",
+                        ],
+                    )
+                ),
+                name="cancellation_state_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='cancellation',
-            constraint=models.CheckConstraint(condition=models.Q(('motivo__in', ['01', '02', '03', '04'])), name='cancellation_motivo_valid'),
+            model_name="cancellation",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("motivo__in", ["01", "02", "03", "04"])),
+                name="cancellation_motivo_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='cancellation',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('motivo', '01'), models.Q(('folio_sustitucion', ''), _negated=True)), models.Q(models.Q(('motivo', '01'), _negated=True), ('folio_sustitucion', '')), _connector='OR'), name='cancellation_substitute_only_for_01'),
+            model_name="cancellation",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("motivo", "01"), models.Q(("folio_sustitucion", ""), _negated=True)),
+                    models.Q(models.Q(("motivo", "01"), _negated=True), ("folio_sustitucion", "")),
+                    _connector="OR",
+                ),
+                name="cancellation_substitute_only_for_01",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='cancellation',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('finished_at__isnull', True), ('state__in', ['solicitada', 'en_proceso'])), models.Q(('finished_at__isnull', False), ('state__in', ['cancelada', 'rechazada', 'plazo_vencido', 'error'])), _connector='OR'), name='cancellation_finished_when_final'),
+            model_name="cancellation",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(
+                        ("finished_at__isnull", True), ("state__in", ["solicitada", "en_proceso"])
+                    ),
+                    models.Q(
+                        ("finished_at__isnull", False),
+                        ("state__in", ["cancelada", "rechazada", "plazo_vencido", "error"]),
+                    ),
+                    _connector="OR",
+                ),
+                name="cancellation_finished_when_final",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='cancellationstep',
-            constraint=models.CheckConstraint(condition=models.Q(('state__in', ['solicitada', 'en_proceso', 'cancelada', 'rechazada', 'plazo_vencido', 'error'])), name='cancellationstep_state_valid'),
+            model_name="cancellationstep",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "state__in",
+                        [
+                            "solicitada",
+                            "en_proceso",
+                            "cancelada",
+                            "rechazada",
+                            "plazo_vencido",
+                            "error",
+                        ],
+                    )
+                ),
+                name="cancellationstep_state_valid",
+            ),
         ),
     ]
