@@ -9,21 +9,10 @@ from despacho.access.catalog import Perm
 from despacho.cancellations.models import Cancellation, State
 from despacho.cfdi.models import Cfdi, Status
 from tests.api.factories import active_member, make_key, owner_membership
-from tests.cancellations.issuing import invoice, issuing_company, payment
+from tests.cancellations.issuing import invoice, payment
 from tests.factories import make_account
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _sandbox(settings, tmp_path):
-    settings.DESPACHO_SEALS_SANDBOX = True
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
-@pytest.fixture
-def company():
-    return issuing_company()
 
 
 def client_for(token: str) -> Client:

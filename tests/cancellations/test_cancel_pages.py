@@ -12,21 +12,10 @@ from pypdf import PdfReader
 from despacho.access.catalog import Perm
 from despacho.cancellations.models import Cancellation, State
 from despacho.cfdi.models import Cfdi, Status
-from tests.cancellations.issuing import invoice, issuing_company, payment
+from tests.cancellations.issuing import invoice, payment
 from tests.factories import make_account, make_grant, make_membership, owner_of
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _sandbox(settings, tmp_path):
-    settings.DESPACHO_SEALS_SANDBOX = True
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
-@pytest.fixture
-def company():
-    return issuing_company()
 
 
 def login(user) -> Client:

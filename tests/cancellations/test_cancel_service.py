@@ -23,21 +23,10 @@ from despacho.cfdi.models import Cfdi, Status
 from despacho.cfdi.selectors import CfdiNotFound
 from despacho.invoicing.documents import Relation
 from despacho.pac.sandbox import SandboxPac, sandbox_receiver_answer
-from tests.cancellations.issuing import CANCEL_AT, invoice, issuing_company, payment
+from tests.cancellations.issuing import CANCEL_AT, invoice, payment
 from tests.factories import make_account, make_company, make_grant, make_membership, owner_of
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _sandbox(settings, tmp_path):
-    settings.DESPACHO_SEALS_SANDBOX = True  # SAT's test CSD expired in 2023
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
-@pytest.fixture
-def company():
-    return issuing_company()
 
 
 def at(moment):

@@ -128,6 +128,12 @@ def open_cancellation(cfdi: Cfdi) -> Cancellation | None:
     return Cancellation.objects.filter(cfdi=cfdi, state__in=OPEN_STATES).first()
 
 
+def _open_error() -> ValidationError:
+    return ValidationError(
+        _("Este CFDI ya tiene una solicitud de cancelación en curso."), code="cancellation_open"
+    )
+
+
 def _require_cancellable(cfdi: Cfdi) -> None:
     if cfdi.direction != Direction.EMITIDO:
         raise ValidationError(
@@ -135,10 +141,7 @@ def _require_cancellable(cfdi: Cfdi) -> None:
             code="not_issued",
         )
     if open_cancellation(cfdi) is not None:
-        raise ValidationError(
-            _("Este CFDI ya tiene una solicitud de cancelación en curso."),
-            code="cancellation_open",
-        )
+        raise _open_error()
     if cfdi.status != Status.VIGENTE:
         raise ValidationError(
             _("Solo se cancela un CFDI vigente; este está: %(status)s.")
@@ -418,10 +421,7 @@ def _record_request(
                 },
             )
     except IntegrityError:  # another request for this CFDI won the race
-        raise ValidationError(
-            _("Este CFDI ya tiene una solicitud de cancelación en curso."),
-            code="cancellation_open",
-        ) from None
+        raise _open_error() from None
     return cancellation
 
 
