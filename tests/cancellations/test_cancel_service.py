@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from datetime import timedelta
 
 import pytest
@@ -22,9 +23,12 @@ from despacho.cancellations.services import (
 from despacho.cfdi.models import Cfdi, Status
 from despacho.cfdi.selectors import CfdiNotFound
 from despacho.invoicing.documents import Relation
+from despacho.pac.finkok import FinkokPac
 from despacho.pac.sandbox import SandboxPac, sandbox_receiver_answer
 from tests.cancellations.issuing import CANCEL_AT, invoice, payment
+from tests.cfdi.cfdi_samples import any_rfc
 from tests.factories import make_account, make_company, make_grant, make_membership, owner_of
+from tests.portal.scenario import issue as issue_synthetic
 
 pytestmark = pytest.mark.django_db
 
@@ -276,3 +280,40 @@ def test_another_tenants_owner_gets_not_found(company):
     stranger = owner_of(make_account())
     with pytest.raises(CfdiNotFound):
         cancel(small, actor=stranger)
+
+
+# --- what the PAC and SAT answer ----------------------------------------------------------
+
+
+def test_a_uuid_sat_does_not_know_ends_in_error_with_sats_reason_and_stays_vigente(company):
+    # Stored in the repository but never stamped by this PAC: SAT answers 205.
+    unknown = issue_synthetic(company, any_rfc(), total="5000.00")
+
+    cancellation = cancel(unknown)
+
+    assert cancellation.state == State.ERROR
+    assert cancellation.sat_code == "205"
+    assert "205" in cancellation.message
+    assert status_of(unknown) == Status.VIGENTE
+    assert AuditEvent.objects.get(action=Action.CANCELLATION_FINISHED).after["status"] == "error"
+
+
+def test_a_pac_that_does_not_answer_leaves_the_request_open_until_sats_consulta_settles_it(
+    company,
+):
+    small = invoice(company, unit_price="100.00")
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    silent = FinkokPac(base_url=f"http://127.0.0.1:{port}", username="u", password="p", timeout=2)
+
+    cancellation = cancellation_request(
+        cfdi=small, actor=owner_of(company.account), motivo="02", now=CANCEL_AT, pac=silent
+    )
+
+    assert cancellation.state == State.SOLICITADA
+    assert "No fue posible conectar con el PAC" in cancellation.message
+    settled = cancellation_refresh(cancellation=cancellation, pac=at(CANCEL_AT))
+    assert settled.state == State.ERROR
+    assert "no registró la solicitud" in settled.message
+    assert status_of(small) == Status.VIGENTE

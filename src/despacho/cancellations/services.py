@@ -344,6 +344,7 @@ def cancellation_request(
         if error.retryable:  # the PAC may have received it: SAT's consulta will tell
             Cancellation.objects.filter(pk=cancellation.pk).update(message=error.message_es)
             cancellation.message = error.message_es
+            cancellation_refresh_later(cancellation)
             return cancellation
         return cancellation_advance(
             cancellation=cancellation,
