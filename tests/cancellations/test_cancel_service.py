@@ -11,6 +11,7 @@ from django.core.files.storage import default_storage
 
 from despacho.access.catalog import Perm
 from despacho.audit.actions import Action
+from despacho.audit.describe import event_changes, event_sentence
 from despacho.audit.models import AuditEvent
 from despacho.cancellations.models import Cancellation, State
 from despacho.cancellations.services import (
@@ -86,6 +87,12 @@ def test_the_request_and_its_outcome_are_audited_and_the_acuse_stored(company):
     assert requested.actor == owner
     assert requested.after["motivo"] == "03"
     assert finished.after["status"] == State.CANCELADA
+    assert event_sentence(requested) == (
+        f"{owner.full_name} solicitó la cancelación del Ingreso A1 {small.uuid}."
+    )
+    assert event_sentence(finished) == f"Concluyó la cancelación del Ingreso A1 {small.uuid}."
+    changes = {c.label: c.after for c in event_changes(finished)}
+    assert changes["Estado"] == "Cancelada"
     with default_storage.open(cancellation.acuse_path, "rb") as handle:
         acuse = handle.read()
     assert str(small.uuid).upper().encode() in acuse

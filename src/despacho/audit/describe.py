@@ -268,8 +268,8 @@ SENTENCES: dict[str, Promise] = {
     Action.DRAFT_UPDATED: gettext_lazy("%(actor)s modificó el %(target)s."),
     Action.DRAFT_DELETED: gettext_lazy("%(actor)s eliminó el %(target)s."),
     Action.DRAFT_FOLIO_TAKEN: gettext_lazy("%(actor)s asignó folio al %(target)s."),
-    Action.CANCELLATION_REQUESTED: gettext_lazy("%(actor)s solicitó cancelar el %(target)s."),
-    Action.CANCELLATION_FINISHED: gettext_lazy("Concluyó la cancelación del %(target)s."),
+    Action.CANCELLATION_REQUESTED: gettext_lazy("%(actor)s solicitó la %(target)s."),
+    Action.CANCELLATION_FINISHED: gettext_lazy("Concluyó la %(target)s."),
 }
 
 # Values that are choices: key -> {raw value: label}. "status" depends on the target.

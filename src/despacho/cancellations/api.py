@@ -29,6 +29,7 @@ from despacho.cancellations.selectors import (
 )
 from despacho.cancellations.services import CancelForbidden, cancellation_request
 from despacho.cfdi.models import Status as CfdiStatus
+from despacho.cfdi.selectors import cfdi_for
 
 cancellations_router = Router(tags=["cancellations"])
 
@@ -112,10 +113,10 @@ def cancellation_create(
     """
     principal = caller(request)
     target = company_param(principal, company)
-    found = cancellation_for(viewer=principal.user, company=target, uuid=uuid)
+    cfdi = cfdi_for(viewer=principal.user, company=target, uuid=uuid)
     try:
         cancellation = cancellation_request(
-            cfdi=found.cfdi,
+            cfdi=cfdi,
             actor=principal.user,
             motivo=payload.motivo,
             folio_sustitucion=payload.folio_sustitucion,

@@ -267,7 +267,7 @@ def cancellation_advance(
         before = locked.state
         locked.state = to
         locked.updated_at = moment
-        locked.message = message or locked.message
+        locked.message = message
         if sat_code is not None:
             locked.sat_code = sat_code
         if to in FINAL_STATES:

@@ -91,11 +91,8 @@ def cancel_confirm(request: AppRequest, uuid: UUID) -> HttpResponse:
             form_errors_from(form, exc)
         else:
             level = messages.error if cancellation.state == "error" else messages.success
-            level(
-                request,
-                _("Cancelación: %(state)s. %(message)s")
-                % {"state": cancellation.state_label, "message": cancellation.message},
-            )
+            summary = _("Cancelación: %(state)s.") % {"state": cancellation.state_label}
+            level(request, f"{summary} {cancellation.message}".strip())
             return redirect("cfdi:detail", uuid=cfdi.uuid)
     return render(
         request,
