@@ -340,10 +340,22 @@ def cancellation_request(
             now=moment,
         )
         answer = pac.cancel(request_xml=request_xml)
+    except ValidationError as error:  # the CSD could not sign (its key, the vault)
+        return cancellation_advance(
+            cancellation=cancellation,
+            to=State.ERROR,
+            message=" ".join(error.messages),
+            sat_code="firma",
+            actor=actor,
+        )
     except PacError as error:
         if error.retryable:  # the PAC may have received it: SAT's consulta will tell
-            Cancellation.objects.filter(pk=cancellation.pk).update(message=error.message_es)
-            cancellation.message = error.message_es
+            pending = _(
+                "El PAC no confirmó la solicitud: %(reason)s Usa «Consultar en el SAT» para "
+                "saber si la recibió."
+            ) % {"reason": error.message_es}
+            Cancellation.objects.filter(pk=cancellation.pk).update(message=pending)
+            cancellation.message = pending
             cancellation_refresh_later(cancellation)
             return cancellation
         return cancellation_advance(
