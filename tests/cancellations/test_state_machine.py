@@ -9,6 +9,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from despacho.audit.actions import Action
 from despacho.audit.models import AuditEvent
@@ -107,3 +109,26 @@ def test_a_final_state_without_its_moment_is_refused():
     cancellation = _cancellation(State.EN_PROCESO)
     with pytest.raises(IntegrityError), transaction.atomic():
         Cancellation.objects.filter(pk=cancellation.pk).update(state=State.CANCELADA)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(walk=st.lists(st.sampled_from(State.values), max_size=6))
+def test_any_walk_keeps_state_history_and_cfdi_status_in_step(walk):
+    cfdi = issue(make_company(make_account()), any_rfc())
+    with transaction.atomic():
+        cancellation = _cancellation(State.SOLICITADA, cfdi=cfdi)
+        taken = [State.SOLICITADA]
+        for to in walk:
+            try:
+                cancellation = cancellation_advance(cancellation=cancellation, to=to)
+            except ValidationError:
+                assert to not in TRANSITIONS[taken[-1]]
+            else:
+                assert to in TRANSITIONS[taken[-1]]
+                taken.append(to)
+        stored = Cancellation.objects.get(pk=cancellation.pk)
+        assert stored.state == taken[-1]
+        assert list(stored.steps.values_list("state", flat=True)) == taken[1:]
+        expected = CFDI_STATUS_AFTER.get(taken[-1], Status.VIGENTE)
+        assert Cfdi.objects.get(pk=cfdi.pk).status == expected
+        transaction.set_rollback(True)
