@@ -50,6 +50,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("seals",),
     ("pac",),
     ("invoicing",),
+    ("cancellations",),
     # The project's root: what mounts, configures and starts everything.
     ("urls", "api_urls", "settings", "wsgi", "asgi", "cli", "__main__", "demo"),
 ]

@@ -7,6 +7,7 @@ from ninja.openapi.docs import Swagger
 
 from despacho.api import errors
 from despacho.api.auth import ApiKeyAuth
+from despacho.cancellations.api import cancellations_router
 from despacho.cartaporte.api import cartaporte_router
 from despacho.cfdi.api import cfdis_router
 from despacho.customers.api import customers_router
@@ -53,6 +54,7 @@ api.add_router("/invitations", invitations_router)
 api.add_router("/links", links_router)
 api.add_router("/imports", imports_router)
 api.add_router("/cfdis", cfdis_router)
+api.add_router("/cfdis", cancellations_router)
 api.add_router("/portal-accesses", portal_accesses_router)
 api.add_router("/customers", customers_router)
 api.add_router("/certificates", certificates_router)

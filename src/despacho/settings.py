@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "despacho.seals",
     "despacho.pac",
     "despacho.invoicing",
+    "despacho.cancellations",
     "despacho.demo",
 ]
 

@@ -14,6 +14,7 @@ urlpatterns = [
     path("bitacora/", include("despacho.members.audit_urls")),
     path("cfdi/", include("despacho.cfdi.urls")),
     path("cfdi/", include("despacho.portal.delivery_urls")),
+    path("cfdi/", include("despacho.cancellations.urls")),
     path("", include("despacho.members.urls")),
     path("", include("despacho.members.invitation_urls")),
     path("portal-accesos/", include("despacho.portal.manage_urls")),

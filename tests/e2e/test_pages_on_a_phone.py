@@ -120,6 +120,7 @@ def staff_pages(world) -> list[tuple[str, str]]:
         ("cfdi-nomina", "/cfdi/nomina/"),
         ("cfdi-detalle-pago", f"/cfdi/{SAMPLE_UUIDS[PAGO_EKU]}/"),
         ("cfdi-detalle-nomina", f"/cfdi/{SAMPLE_UUIDS[NOMINA_EKU]}/"),
+        ("cfdi-cancelar", f"/cfdi/{SAMPLE_UUIDS[PAGO_EKU]}/cancelar/"),
         ("cfdi-subir", "/cfdi/"),
         ("cfdi-informes", "/cfdi/informes/"),
         ("usuarios", "/usuarios/"),

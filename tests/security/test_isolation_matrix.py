@@ -60,6 +60,7 @@ from despacho.access.models import Profile
 from despacho.api.models import ApiKey
 from despacho.api.services import secret_hash
 from despacho.audit.models import AuditEvent
+from despacho.cancellations.models import Cancellation
 from despacho.cartaporte.models import Figure, Location, Trailer, Vehicle
 from despacho.cartaporte.services import item_snapshot
 from despacho.cfdi.models import Cfdi
@@ -763,6 +764,9 @@ def _snapshot(world: World) -> dict[str, object]:
         "membership": (member.role, member.status),
         "invitation": (invitation.status, invitation.token_hash),
         "cfdis": sorted(Cfdi.objects.filter(company=world.b_company).values_list("uuid", "status")),
+        "cancellations": sorted(
+            Cancellation.objects.filter(company__in=out_of_reach).values_list("pk", "state")
+        ),
         "audit": AuditEvent.objects.filter(account=world.b_company.account).count(),
         "portal accesses": sorted(
             PortalAccess.objects.filter(company__in=out_of_reach).values_list(

@@ -59,6 +59,10 @@ STATUS_BY_CODE: dict[str, int] = {
     "duplicate_rfc": CONFLICT,
     "duplicate_tax_id": CONFLICT,
     "access_disabled": CONFLICT,
+    # Cancelling a CFDI (cancellations.services): its current state or its dependents.
+    "cancellation_open": CONFLICT,
+    "not_vigente": CONFLICT,
+    "live_dependents": CONFLICT,
     # Who may act: authenticated, but this person (or key) may not do it.
     "not_manager": FORBIDDEN,
     "owner_only": FORBIDDEN,

@@ -86,3 +86,5 @@ class Action(models.TextChoices):
     DRAFT_UPDATED = "draft.updated", _("Borrador de CFDI modificado")
     DRAFT_DELETED = "draft.deleted", _("Borrador de CFDI eliminado")
     DRAFT_FOLIO_TAKEN = "draft.folio_taken", _("Folio asignado a un borrador")
+    CANCELLATION_REQUESTED = "cancellation.requested", _("Cancelación de CFDI solicitada")
+    CANCELLATION_FINISHED = "cancellation.finished", _("Cancelación de CFDI concluida")

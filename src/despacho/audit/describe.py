@@ -158,6 +158,12 @@ FIELD_LABELS: dict[str, Promise] = {
     "draft": gettext_lazy("Borrador"),
     "issuer": gettext_lazy("Emitió"),
     "serie": gettext_lazy("Serie"),
+    # Cancellations (cancellations.services).
+    "motivo": gettext_lazy("Motivo de cancelación"),
+    "folio_sustitucion": gettext_lazy("Folio fiscal que lo sustituye"),
+    "needs_acceptance": gettext_lazy("Requiere aceptación del receptor"),
+    "sat_code": gettext_lazy("Código del SAT"),
+    "message": gettext_lazy("Mensaje"),
 }
 
 # One sentence per action; %(actor)s is who acted, %(target)s what it acted on.
@@ -267,6 +273,8 @@ SENTENCES: dict[str, Promise] = {
     Action.DRAFT_UPDATED: gettext_lazy("%(actor)s modificó el %(target)s."),
     Action.DRAFT_DELETED: gettext_lazy("%(actor)s eliminó el %(target)s."),
     Action.DRAFT_FOLIO_TAKEN: gettext_lazy("%(actor)s asignó folio al %(target)s."),
+    Action.CANCELLATION_REQUESTED: gettext_lazy("%(actor)s solicitó la %(target)s."),
+    Action.CANCELLATION_FINISHED: gettext_lazy("Concluyó la %(target)s."),
 }
 
 # Values that are choices: key -> {raw value: label}. "status" depends on the target.
