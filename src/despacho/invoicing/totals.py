@@ -1,0 +1,41 @@
+"""The editor's live totals: what a draft's form says, computed by the engine.
+
+Separate from ``selectors`` because it runs the services' checks (``draft_checked``)
+first, and the services import the selectors.
+"""
+
+from __future__ import annotations
+
+from despacho.invoicing.amounts import InvoiceAmounts, amounts_check, invoice_amounts
+from despacho.invoicing.documents import Concept, TaxLine
+from despacho.invoicing.selectors import invoicing_company
+from despacho.invoicing.services.drafts import draft_checked
+from despacho.invoicing.specs import DraftData
+from despacho.people.models import Viewer
+from despacho.tenancy.models import Company
+
+
+def draft_amounts(*, viewer: Viewer, company: Company | None, data: DraftData) -> InvoiceAmounts:
+    """The amounts of what a draft's form says, computed by the engine (the editor's live
+    totals); a ValidationError names the field the engine refuses."""
+    company = invoicing_company(viewer=viewer, company=company)
+    taxes = draft_checked(company, data)
+    concepts = tuple(
+        Concept(
+            clave_prod_serv=spec.clave_prod_serv,
+            cantidad=spec.cantidad,
+            clave_unidad=spec.clave_unidad,
+            descripcion=spec.descripcion,
+            valor_unitario=spec.valor_unitario,
+            objeto_imp=spec.objeto_imp,
+            descuento=spec.descuento,
+            taxes=tuple(
+                TaxLine(line.impuesto, line.tipo_factor, line.rate, line.kind == "retencion")
+                for line in lines
+            ),
+        )
+        for spec, lines in zip(data.concepts, taxes, strict=True)
+    )
+    amounts = invoice_amounts(concepts=concepts, moneda=data.moneda or "MXN")
+    amounts_check(amounts)
+    return amounts
