@@ -11,6 +11,7 @@ from despacho.cartaporte.api import cartaporte_router
 from despacho.cfdi.api import cfdis_router
 from despacho.customers.api import customers_router
 from despacho.firms.api import links_router
+from despacho.invoicing.api import drafts_router, resend_router, series_router
 from despacho.members.access_api import permissions_router, profiles_router
 from despacho.members.api import companies_router, invitations_router, members_router, seats_router
 from despacho.members.audit_api import audit_router
@@ -60,3 +61,6 @@ api.add_router("/products", products_router)
 api.add_router("/tax-schemes", tax_schemes_router)
 api.add_router("/sat", sat_router)
 api.add_router("/cartaporte", cartaporte_router)
+api.add_router("/drafts", drafts_router)
+api.add_router("/series", series_router)
+api.add_router("/cfdis", resend_router)  # /cfdis/{uuid}/resend: issuing's, above cfdi

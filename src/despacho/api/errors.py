@@ -53,6 +53,9 @@ STATUS_BY_CODE: dict[str, int] = {
     "expired": CONFLICT,
     "not_accepted": CONFLICT,
     "not_ready": CONFLICT,
+    # Issuing: a draft being stamped or already issued; a draft holding a folio.
+    "not_editable": CONFLICT,
+    "folio_taken": CONFLICT,
     "duplicate_rfc": CONFLICT,
     "duplicate_tax_id": CONFLICT,
     "access_disabled": CONFLICT,

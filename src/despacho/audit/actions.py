@@ -30,6 +30,7 @@ class Action(models.TextChoices):
     SEATS_PURCHASED = "seats.purchased", _("Licencias compradas")
     CFDI_INGESTED = "cfdi.ingested", _("CFDI guardados")
     CFDI_DELIVERED = "cfdi.delivered", _("CFDI enviado por correo")
+    CFDI_ISSUED = "cfdi.issued", _("CFDI emitido (timbrado)")
     PORTAL_ACCESS_CREATED = "portal.access_created", _("Acceso al portal creado")
     PORTAL_ACCESSES_AUTO_CREATED = (
         "portal.accesses_auto_created",

@@ -185,6 +185,7 @@ SENTENCES: dict[str, Promise] = {
     Action.SEATS_PURCHASED: gettext_lazy("%(actor)s registró una compra de licencias."),
     Action.CFDI_INGESTED: gettext_lazy("%(actor)s guardó CFDI en el repositorio."),
     Action.CFDI_DELIVERED: gettext_lazy("%(actor)s envió por correo el CFDI %(target)s."),
+    Action.CFDI_ISSUED: gettext_lazy("%(actor)s emitió (timbró) el CFDI %(target)s."),
     Action.PORTAL_ACCESS_CREATED: gettext_lazy("%(actor)s creó el acceso al portal de %(target)s."),
     Action.PORTAL_ACCESSES_AUTO_CREATED: gettext_lazy(
         "Se crearon accesos al portal para los receptores de los CFDI guardados."

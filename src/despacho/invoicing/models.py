@@ -148,6 +148,9 @@ class Draft(models.Model):
     receptor_tax_id = models.CharField(_("NumRegIdTrib"), max_length=40, blank=True)
     receptor_pais = models.CharField(_("residencia fiscal"), max_length=3, blank=True)
     last_error = models.TextField(_("último error"), blank=True)
+    # The exact sealed XML of the latest attempt, kept before the PAC is called: a retry
+    # first asks the PAC for the stamp of these bytes (``Pac.recover``).
+    sealed_xml = models.BinaryField(_("XML sellado del último intento"), null=True, editable=False)
     uuid = models.UUIDField(_("UUID"), null=True, blank=True)
     xml_sha256 = models.CharField(_("SHA-256 del XML timbrado"), max_length=64, blank=True)
     cfdi = models.ForeignKey(

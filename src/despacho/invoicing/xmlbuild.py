@@ -253,10 +253,10 @@ def _carta_porte(cp: CartaPorte) -> cartaporte31.CartaPorte:
 
 
 def build_comprobante(
-    *, document: Document, amounts: DocumentAmounts, certificate_der: bytes
+    *, document: Document, amounts: DocumentAmounts, certificate_der: bytes | None
 ) -> cfdi40.Comprobante:
     """satcfdi's Comprobante of ``document`` with ``amounts`` and the CSD's number and
-    certificate, not yet sealed."""
+    certificate, not yet sealed (without a certificate: a draft's preview)."""
     header, issuer = document.header, document.issuer
     relations = [
         cfdi40.CfdiRelacionados(tipo_relacion=r.tipo_relacion, cfdi_relacionado=list(r.uuids))
@@ -319,6 +319,8 @@ def build_comprobante(
             fecha=fecha,
         )
         _write_invoice_amounts(comprobante, amounts.invoice)
+    if certificate_der is None:
+        return comprobante
     certificate = Certificate.load_certificate(certificate_der)
     comprobante["NoCertificado"] = certificate.certificate_number
     comprobante["Certificado"] = base64.b64encode(certificate_der).decode("ascii")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
@@ -28,18 +30,7 @@ def delivery_default_email(cfdi: Cfdi) -> str:
     return access.email if access is not None else ""
 
 
-@transaction.atomic
-def cfdi_deliver(*, actor: User, cfdi: Cfdi, email: str) -> str:
-    """Queue the email that delivers the CFDI (XML + PDF + portal link); returns the address."""
-    if not can(actor, cfdi.company, Perm.VENTAS):
-        raise ValidationError(
-            _("Enviar CFDI: necesitas el permiso Ventas en esta empresa."), code="permission"
-        )
-    if not deliverable(cfdi):
-        raise ValidationError(
-            _("Enviar CFDI: solo se envían los CFDI de ventas que emitió la empresa."),
-            code="not_deliverable",
-        )
+def _address_checked(email: str) -> str:
     address = normalize_email(email or "")
     try:
         validate_email(address)
@@ -52,15 +43,48 @@ def cfdi_deliver(*, actor: User, cfdi: Cfdi, email: str) -> str:
                 )
             }
         ) from None
-    audit_record(
-        actor=actor,
-        action=Action.CFDI_DELIVERED,
-        account=cfdi.company.account,
-        company=cfdi.company,
-        target=cfdi,
-        after={"uuid": cfdi.uuid_text, "to": address},
-    )
+    return address
+
+
+@transaction.atomic
+def cfdi_deliver_many(*, actor: User, cfdi: Cfdi, emails: Sequence[str]) -> list[str]:
+    """Queue one email per address delivering the CFDI (XML + PDF + portal link), after
+    the transaction commits; every address is checked first. Returns the addresses."""
+    if not can(actor, cfdi.company, Perm.VENTAS):
+        raise ValidationError(
+            _("Enviar CFDI: necesitas el permiso Ventas en esta empresa."), code="permission"
+        )
+    if not deliverable(cfdi):
+        raise ValidationError(
+            _("Enviar CFDI: solo se envían los CFDI de ventas que emitió la empresa."),
+            code="not_deliverable",
+        )
+    addresses = list(dict.fromkeys(_address_checked(email) for email in emails))
+    if not addresses:
+        raise ValidationError(
+            {
+                "email": ValidationError(
+                    _("Correo electrónico: escribe al menos una dirección."), code="required"
+                )
+            }
+        )
     from despacho.portal.tasks import cfdi_delivery_send
 
-    transaction.on_commit(lambda: cfdi_delivery_send.enqueue(cfdi.pk, address))
-    return address
+    for address in addresses:
+        audit_record(
+            actor=actor,
+            action=Action.CFDI_DELIVERED,
+            account=cfdi.company.account,
+            company=cfdi.company,
+            target=cfdi,
+            after={"uuid": cfdi.uuid_text, "to": address},
+        )
+        transaction.on_commit(
+            lambda address=address: cfdi_delivery_send.enqueue(cfdi.pk, address)  # type: ignore[misc]
+        )
+    return addresses
+
+
+def cfdi_deliver(*, actor: User, cfdi: Cfdi, email: str) -> str:
+    """Queue the email that delivers the CFDI (XML + PDF + portal link); returns the address."""
+    return cfdi_deliver_many(actor=actor, cfdi=cfdi, emails=[email])[0]

@@ -1,0 +1,212 @@
+"""A draft's rows turned into the engine's ``Document``: what is built, sealed and stamped.
+
+The company is the issuer (its RFC, razón social, régimen and código postal as
+LugarExpedicion); the receptor comes from the draft's snapshot (taken when stamping begins)
+or, for a preview, from the customer as it is now. Names go upper case, as SAT registers
+them (CFDI 4.0 compares the receptor's Nombre with the RFC's registered name). The generic
+RFC of the público en general takes LugarExpedicion as its DomicilioFiscalReceptor (SAT's
+rule for XAXX010101000).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from despacho.customers.models import PUBLICO_EN_GENERAL
+from despacho.invoicing.documents import (
+    CartaPorte,
+    Concept,
+    Document,
+    GlobalInformation,
+    Goods,
+    Header,
+    Issuer,
+    PaidDocument,
+    Payment,
+    Receiver,
+    Relation,
+    TaxLine,
+    figure_from,
+    new_id_ccp,
+    stop_from_location,
+    truck_from,
+)
+from despacho.invoicing.models import Draft, DraftCartaPorte
+from despacho.products.models import LineKind
+
+KG_PER_TONNE = Decimal(1000)
+
+
+def _issuer(draft: Draft) -> Issuer:
+    company = draft.company
+    return Issuer(
+        rfc=company.rfc,
+        nombre=company.razon_social.upper(),
+        regimen_fiscal=company.regimen_fiscal,
+        lugar_expedicion=company.codigo_postal,
+    )
+
+
+def _receiver(draft: Draft) -> Receiver:
+    if draft.receptor_rfc:  # the snapshot taken when stamping began
+        rfc, nombre, regimen = draft.receptor_rfc, draft.receptor_nombre, draft.receptor_regimen
+        cp, tax_id, pais = draft.receptor_cp, draft.receptor_tax_id, draft.receptor_pais
+    else:
+        customer = draft.customer
+        if customer is None:
+            rfc = nombre = regimen = cp = tax_id = pais = ""
+        else:
+            rfc, nombre, regimen = customer.rfc, customer.razon_social, customer.regimen_fiscal
+            cp, tax_id, pais = customer.codigo_postal, customer.tax_id, customer.pais
+    if rfc == PUBLICO_EN_GENERAL:
+        cp = draft.company.codigo_postal
+    return Receiver(
+        rfc=rfc,
+        nombre=nombre.upper(),
+        regimen_fiscal=regimen,
+        domicilio_fiscal=cp,
+        uso_cfdi=draft.uso_cfdi,
+        residencia_fiscal=pais,
+        num_reg_id_trib=tax_id,
+    )
+
+
+def _header(draft: Draft, fecha: datetime) -> Header:
+    relations: dict[str, list[str]] = {}
+    for relation in draft.relations.all():
+        relations.setdefault(relation.tipo_relacion, []).append(str(relation.uuid).upper())
+    informacion_global = None
+    if draft.global_periodicidad and draft.global_anio is not None:
+        informacion_global = GlobalInformation(
+            periodicidad=draft.global_periodicidad,
+            meses=draft.global_meses,
+            ano=draft.global_anio,
+        )
+    return Header(
+        tipo=draft.tipo,
+        fecha=fecha,
+        serie=draft.series.code if draft.series is not None else "",
+        folio=str(draft.folio) if draft.folio is not None else "",
+        forma_pago=draft.forma_pago,
+        metodo_pago=draft.metodo_pago,
+        moneda=draft.moneda,
+        tipo_cambio=draft.tipo_cambio,
+        exportacion=draft.exportacion,
+        informacion_global=informacion_global,
+        relations=tuple(Relation(kind, tuple(uuids)) for kind, uuids in relations.items()),
+    )
+
+
+def _concepts(draft: Draft) -> tuple[Concept, ...]:
+    return tuple(
+        Concept(
+            clave_prod_serv=row.clave_prod_serv,
+            cantidad=row.cantidad,
+            clave_unidad=row.clave_unidad,
+            descripcion=row.descripcion,
+            valor_unitario=row.valor_unitario,
+            objeto_imp=row.objeto_imp,
+            taxes=tuple(
+                TaxLine(
+                    impuesto=line["impuesto"],
+                    tipo_factor=line["tipo_factor"],
+                    tasa_o_cuota=None if line["rate"] is None else Decimal(line["rate"]),
+                    retencion=line["kind"] == LineKind.RETENCION,
+                )
+                for line in row.taxes
+            ),
+            descuento=row.descuento,
+            no_identificacion=row.no_identificacion,
+            unidad=row.unidad,
+        )
+        for row in draft.concepts.order_by("position")
+    )
+
+
+def _payments(draft: Draft) -> tuple[Payment, ...]:
+    return tuple(
+        Payment(
+            fecha_pago=payment.fecha_pago,
+            forma_pago=payment.forma_pago,
+            moneda=payment.moneda,
+            tipo_cambio=payment.tipo_cambio,
+            monto=payment.monto,
+            num_operacion=payment.num_operacion,
+            documents=tuple(
+                PaidDocument(
+                    id_documento=str(document.related_uuid).upper(),
+                    moneda=document.moneda_dr,
+                    num_parcialidad=document.num_parcialidad,
+                    imp_saldo_ant=document.imp_saldo_ant,
+                    imp_pagado=document.imp_pagado,
+                    objeto_imp=document.objeto_imp_dr,
+                    serie=document.serie,
+                    folio=document.folio,
+                    equivalencia=document.equivalencia_dr or Decimal(1),
+                )
+                for document in payment.documents.all()
+            ),
+        )
+        for payment in draft.payments.prefetch_related("documents")
+    )
+
+
+def _carta_porte(draft: Draft) -> CartaPorte | None:
+    header = (
+        DraftCartaPorte.objects.filter(draft=draft).select_related("vehicle", "trailer").first()
+    )
+    if header is None:
+        return None
+    stops = list(draft.stops.select_related("location").order_by("position"))
+    goods = tuple(
+        Goods(
+            bienes_transp=row.bienes_transp,
+            descripcion=row.descripcion,
+            cantidad=row.cantidad,
+            clave_unidad=row.clave_unidad,
+            peso_en_kg=row.peso_kg,
+            material_peligroso="Sí" if row.material_peligroso else "",
+        )
+        for row in draft.goods.order_by("position")
+    )
+    # The vehicle's own weight is not stored: PesoBrutoVehicular states the load in tonnes.
+    load = sum((g.peso_en_kg for g in goods), Decimal(0)) / KG_PER_TONNE
+    trailers = (header.trailer,) if header.trailer is not None else ()
+    return CartaPorte(
+        id_ccp=header.id_ccp or new_id_ccp(),
+        stops=tuple(
+            stop_from_location(
+                stop.location,
+                tipo="Origen" if number == 0 else "Destino",
+                number=number if number else 1,
+                fecha_hora=stop.fecha_hora,
+                distancia_recorrida=stop.distancia_recorrida,
+            )
+            for number, stop in enumerate(stops)
+        ),
+        goods=goods,
+        truck=truck_from(
+            header.vehicle,
+            peso_bruto_vehicular=max(load.quantize(Decimal("0.01")), Decimal("0.01")),
+            trailers=trailers,
+        ),
+        figures=tuple(figure_from(row.figure) for row in draft.figures.select_related("figure")),
+        transp_internac="Sí" if header.transp_internac else "No",
+    )
+
+
+def document_of(draft: Draft, *, fecha: datetime | None = None) -> Document:
+    """The ``Document`` the draft says, dated ``fecha`` (the draft's own, else the moment
+    given: the caller passes the stamping moment)."""
+    moment = draft.fecha or fecha
+    if moment is None:
+        raise ValueError("a document needs its fecha")
+    return Document(
+        header=_header(draft, moment),
+        issuer=_issuer(draft),
+        receiver=_receiver(draft),
+        concepts=_concepts(draft),
+        payments=_payments(draft) if draft.tipo == "P" else (),
+        carta_porte=_carta_porte(draft),
+    )
