@@ -4,12 +4,14 @@ preview, clone, delete, stamp) and who may open them."""
 
 from __future__ import annotations
 
+import io
 from decimal import Decimal
 from typing import Any
 
 import pytest
 from django.test import Client
 from django.urls import reverse
+from pypdf import PdfReader
 
 from despacho.access.catalog import Perm
 from despacho.cartaporte.models import Figure, Location, Vehicle
@@ -20,6 +22,7 @@ from tests.cartaporte.samples import make_item
 from tests.customers.helpers import register
 from tests.factories import make_grant, make_membership, make_own_company, owner_of
 from tests.invoicing.helpers import make_draft, make_series
+from tests.invoicing.issuing import issuing_company, ready_draft, sandbox  # noqa: F401
 from tests.products.factories import make_product, make_scheme
 
 pytestmark = pytest.mark.django_db
@@ -27,6 +30,10 @@ pytestmark = pytest.mark.django_db
 INGRESO_HE = (CFDI_SAMPLES_DIR / "ingreso_satcfdi_he951128469_iva16_stamped.xml").read_bytes()
 INGRESO_HE_UUID = "6d7434a6-e3f2-47ad-9e4c-08849946afa0"
 SECTIONS = ("concepts", "relations", "payments", "documents", "stops", "goods")
+
+
+def printed_text(pdf: bytes) -> str:
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
 
 
 def logged_in(user: Any) -> Client:
@@ -368,6 +375,55 @@ def test_cloning_and_deleting_a_draft(company, owner):
     assert "Eliminar" in owner.get(reverse("invoicing:delete", args=[clone.pk])).content.decode()
     assert owner.post(reverse("invoicing:delete", args=[clone.pk])).status_code == 302
     assert not Draft.objects.filter(pk=clone.pk).exists()
+
+
+# --- preview and stamping through the sandbox ------------------------------------------------
+
+
+def test_the_preview_says_borrador_and_stamping_lands_on_the_stored_cfdi(sandbox):
+    company = issuing_company()
+    owner = logged_in(owner_of(company.account))
+    draft = ready_draft(company)
+    preview = owner.get(reverse("invoicing:preview", args=[draft.pk]))
+    assert preview["Content-Type"] == "application/pdf"
+    assert "BORRADOR" in printed_text(preview.content)
+
+    response = owner.post(reverse("invoicing:issue", args=[draft.pk]))
+    draft.refresh_from_db()
+    assert draft.status == "issued" and draft.cfdi is not None
+    assert response["Location"] == reverse("cfdi:detail", args=[draft.cfdi.uuid])
+    detail = owner.get(response["Location"]).content.decode()
+    assert "CFDI timbrado" in detail
+    assert "Clonar como borrador" in detail
+    listed = owner.get(reverse("invoicing:home")).content.decode()
+    assert reverse("cfdi:detail", args=[draft.cfdi.uuid]) in listed
+
+    cloned = owner.post(reverse("invoicing:cfdi_clone", args=[draft.cfdi.uuid]))
+    clone = Draft.objects.latest("id")
+    assert cloned["Location"] == reverse("invoicing:edit", args=[clone.pk])
+    assert (clone.customer, clone.folio) == (draft.customer, None)
+
+
+def test_a_refused_stamping_returns_to_the_draft_with_the_spanish_reason(sandbox):
+    company = issuing_company(csd=False)
+    owner = logged_in(owner_of(company.account))
+    draft = ready_draft(company)
+    response = owner.post(reverse("invoicing:issue", args=[draft.pk]), follow=True)
+    assert response.redirect_chain[-1][0] == reverse("invoicing:edit", args=[draft.pk])
+    assert "CSD" in response.content.decode()
+    draft.refresh_from_db()
+    assert draft.status == "draft"
+
+
+def test_a_user_without_facturar_sees_no_clone_button_on_the_cfdi(sandbox):
+    company = issuing_company()
+    draft = ready_draft(company)
+    owner = logged_in(owner_of(company.account))
+    owner.post(reverse("invoicing:issue", args=[draft.pk]))
+    draft.refresh_from_db()
+    seller = logged_in(member_with(company, "consulta"))
+    page = seller.get(reverse("cfdi:detail", args=[draft.cfdi.uuid])).content.decode()
+    assert "Clonar como borrador" not in page
 
 
 # --- who may ------------------------------------------------------------------------------
