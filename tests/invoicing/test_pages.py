@@ -22,10 +22,11 @@ from tests.cartaporte.samples import make_item
 from tests.customers.helpers import register
 from tests.factories import make_grant, make_membership, make_own_company, owner_of
 from tests.invoicing.helpers import make_draft, make_series
-from tests.invoicing.issuing import issuing_company, ready_draft, sandbox  # noqa: F401
+from tests.invoicing.issuing import issuing_company, ready_draft, sandbox
 from tests.products.factories import make_product, make_scheme
 
 pytestmark = pytest.mark.django_db
+__all__ = ["sandbox"]  # the fixture, used by name
 
 INGRESO_HE = (CFDI_SAMPLES_DIR / "ingreso_satcfdi_he951128469_iva16_stamped.xml").read_bytes()
 INGRESO_HE_UUID = "6d7434a6-e3f2-47ad-9e4c-08849946afa0"
@@ -380,7 +381,8 @@ def test_cloning_and_deleting_a_draft(company, owner):
 # --- preview and stamping through the sandbox ------------------------------------------------
 
 
-def test_the_preview_says_borrador_and_stamping_lands_on_the_stored_cfdi(sandbox):
+@pytest.mark.usefixtures("sandbox")
+def test_the_preview_says_borrador_and_stamping_lands_on_the_stored_cfdi():
     company = issuing_company()
     owner = logged_in(owner_of(company.account))
     draft = ready_draft(company)
@@ -404,7 +406,8 @@ def test_the_preview_says_borrador_and_stamping_lands_on_the_stored_cfdi(sandbox
     assert (clone.customer, clone.folio) == (draft.customer, None)
 
 
-def test_a_refused_stamping_returns_to_the_draft_with_the_spanish_reason(sandbox):
+@pytest.mark.usefixtures("sandbox")
+def test_a_refused_stamping_returns_to_the_draft_with_the_spanish_reason():
     company = issuing_company(csd=False)
     owner = logged_in(owner_of(company.account))
     draft = ready_draft(company)
@@ -415,7 +418,8 @@ def test_a_refused_stamping_returns_to_the_draft_with_the_spanish_reason(sandbox
     assert draft.status == "draft"
 
 
-def test_a_user_without_facturar_sees_no_clone_button_on_the_cfdi(sandbox):
+@pytest.mark.usefixtures("sandbox")
+def test_a_user_without_facturar_sees_no_clone_button_on_the_cfdi():
     company = issuing_company()
     draft = ready_draft(company)
     owner = logged_in(owner_of(company.account))
