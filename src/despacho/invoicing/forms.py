@@ -24,7 +24,7 @@ from despacho.cartaporte.models import Figure, Location, Trailer, Vehicle
 from despacho.customers.models import Customer
 from despacho.forms import catalog_choices, form_errors_from
 from despacho.invoicing.models import Draft, Series
-from despacho.invoicing.services.drafts import draft_data_of
+from despacho.invoicing.services.drafts import draft_data_of, tax_json
 from despacho.invoicing.specs import (
     CartaPorteSpec,
     ConceptSpec,
@@ -209,19 +209,8 @@ def taxes_from_json(text: str) -> tuple[LineSpec, ...]:
 
 
 def taxes_to_json(taxes: tuple[LineSpec, ...] | None) -> str:
-    if taxes is None:
-        return ""
-    return json.dumps(
-        [
-            {
-                "kind": t.kind,
-                "impuesto": t.impuesto,
-                "tipo_factor": t.tipo_factor,
-                "rate": None if t.rate is None else str(t.rate),
-            }
-            for t in taxes
-        ]
-    )
+    """A concept row's hidden tax lines ("" for "the product's scheme")."""
+    return "" if taxes is None else json.dumps(tax_json(list(taxes)))
 
 
 def _amount(value: Decimal | None) -> Decimal:

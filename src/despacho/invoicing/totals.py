@@ -7,9 +7,9 @@ first, and the services import the selectors.
 from __future__ import annotations
 
 from despacho.invoicing.amounts import InvoiceAmounts, amounts_check, invoice_amounts
-from despacho.invoicing.documents import Concept, TaxLine
+from despacho.invoicing.assemble import concept_of
 from despacho.invoicing.selectors import invoicing_company
-from despacho.invoicing.services.drafts import draft_checked
+from despacho.invoicing.services.drafts import draft_checked, tax_json
 from despacho.invoicing.specs import DraftData
 from despacho.people.models import Viewer
 from despacho.tenancy.models import Company
@@ -21,20 +21,7 @@ def draft_amounts(*, viewer: Viewer, company: Company | None, data: DraftData) -
     company = invoicing_company(viewer=viewer, company=company)
     taxes = draft_checked(company, data)
     concepts = tuple(
-        Concept(
-            clave_prod_serv=spec.clave_prod_serv,
-            cantidad=spec.cantidad,
-            clave_unidad=spec.clave_unidad,
-            descripcion=spec.descripcion,
-            valor_unitario=spec.valor_unitario,
-            objeto_imp=spec.objeto_imp,
-            descuento=spec.descuento,
-            taxes=tuple(
-                TaxLine(line.impuesto, line.tipo_factor, line.rate, line.kind == "retencion")
-                for line in lines
-            ),
-        )
-        for spec, lines in zip(data.concepts, taxes, strict=True)
+        concept_of(spec, tax_json(lines)) for spec, lines in zip(data.concepts, taxes, strict=True)
     )
     amounts = invoice_amounts(concepts=concepts, moneda=data.moneda or "MXN")
     amounts_check(amounts)

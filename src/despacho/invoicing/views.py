@@ -66,6 +66,12 @@ TIPO_TITLES = {
 }
 
 
+def _refused(request: AppRequest, exc: ValidationError) -> None:
+    """A service's refusal as error messages on the next page, one per reason."""
+    for message in exc.messages:
+        messages.error(request, message)
+
+
 def _draft(request: AppRequest, draft_id: int) -> Draft:
     return draft_for(viewer=request.user, company=request.workspace.company, draft_id=draft_id)
 
@@ -343,8 +349,7 @@ def draft_preview_view(request: AppRequest, draft_id: int) -> HttpResponse:
     try:
         pdf = draft_preview_pdf(draft=draft, viewer=request.user)
     except ValidationError as exc:
-        for message in exc.messages:
-            messages.error(request, message)
+        _refused(request, exc)
         return redirect("invoicing:edit", draft_id=draft.pk)
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="borrador-{draft.pk}.pdf"'
@@ -369,8 +374,7 @@ def draft_delete_view(request: AppRequest, draft_id: int) -> HttpResponse:
         try:
             draft_delete(draft=draft, actor=request.user)
         except ValidationError as exc:
-            for message in exc.messages:
-                messages.error(request, message)
+            _refused(request, exc)
             return redirect("invoicing:edit", draft_id=draft.pk)
         messages.success(request, _("Borrador eliminado."))
         return redirect("invoicing:home")
@@ -386,8 +390,7 @@ def draft_issue_view(request: AppRequest, draft_id: int) -> HttpResponse:
     try:
         cfdi = draft_issue(draft=draft, actor=request.user)
     except ValidationError as exc:
-        for message in exc.messages:
-            messages.error(request, message)
+        _refused(request, exc)
         return redirect("invoicing:edit", draft_id=draft.pk)
     messages.success(
         request,
@@ -404,8 +407,7 @@ def cfdi_clone_view(request: AppRequest, uuid: UUID) -> HttpResponse:
     try:
         clone = draft_clone(company=company, actor=request.user, source_uuid=str(uuid))
     except ValidationError as exc:
-        for message in exc.messages:
-            messages.error(request, message)
+        _refused(request, exc)
         return redirect(reverse("cfdi:detail", kwargs={"uuid": uuid}))
     messages.success(request, _("Borrador creado a partir del CFDI."))
     return redirect("invoicing:edit", draft_id=clone.pk)
