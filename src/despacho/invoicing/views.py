@@ -57,6 +57,13 @@ from despacho.products.catalogs import product_key_search
 from despacho.workspace.request import AppRequest
 
 PICKER_SIZE = 20
+# What a new draft starts with: SAT's Guía asks a Pago for CP01 (and XXX), a traslado for
+# XXX; a traslado of one's own goods is usually S01.
+NEW_MONEDA = {"I": "MXN", "E": "MXN", "P": "XXX", "T": "XXX"}
+NEW_USO = {"P": "CP01", "T": "S01"}
+# The customer's defaults the header takes when the customer is chosen (I and E only: a
+# Pago states its forms per payment and its uso is CP01).
+CUSTOMER_DEFAULTS = ("forma_pago", "metodo_pago", "uso_cfdi")
 MAX_ROWS = 500
 TIPO_TITLES = {
     "I": _("Factura"),
@@ -123,7 +130,7 @@ def draft_new_view(request: AppRequest) -> HttpResponse:
         messages.error(request, _("Tipo de comprobante: elige factura, nota, pago o traslado."))
         return redirect("invoicing:home")
     company = invoicing_company(viewer=request.user, company=request.workspace.company)
-    data = DraftData(tipo=tipo, moneda="XXX" if tipo in ("P", "T") else "MXN")
+    data = DraftData(tipo=tipo, moneda=NEW_MONEDA[tipo], uso_cfdi=NEW_USO.get(tipo, ""))
     draft = draft_create(company=company, actor=request.user, data=data)
     return redirect("invoicing:edit", draft_id=draft.pk)
 
@@ -226,9 +233,9 @@ def draft_customer_view(request: AppRequest, draft_id: int) -> HttpResponse:
     probe = DraftEditor(data, draft=draft)
     probe.header.is_valid()
     customer = probe.header.cleaned_data.get("customer")
-    if customer is not None:
-        for name in ("forma_pago", "metodo_pago", "uso_cfdi"):
-            if getattr(customer, name, "") and name in probe.header.fields:
+    if customer is not None and draft.tipo in ("I", "E"):
+        for name in CUSTOMER_DEFAULTS:
+            if getattr(customer, name):
                 data[name] = getattr(customer, name)
     editor = DraftEditor(data, draft=draft)
     editor.header.is_valid()
