@@ -37,6 +37,7 @@ from tests.api.factories import active_member, make_key, owner_membership
 from tests.cartaporte.samples import make_item
 from tests.cfdi.cfdi_samples import cfdi_xml, company_with_rfc
 from tests.factories import add_member, invite_link, make_account, valid_rfc
+from tests.invoicing.helpers import make_draft
 from tests.products.factories import make_product
 
 # Bounded so CI stays quick; DESPACHO_FUZZ_EXAMPLES=500 for a deeper run by hand.
@@ -121,6 +122,7 @@ def seeded(
         uso_cfdi="S01",
     )
     product = make_product(company, description="Café de Chiapas")
+    draft = make_draft(company, customer=customer, actor=owner.user, uso_cfdi="S01")
     return {
         "token": make_key(owner),
         "company_id": str(company.pk),
@@ -133,6 +135,7 @@ def seeded(
         "access_id": str(access.pk),
         "customer_id": str(customer.pk),
         "product_id": str(product.pk),
+        "draft_id": str(draft.pk),
         "scheme_id": str(product.tax_scheme_id),
         **cartaporte,
     }

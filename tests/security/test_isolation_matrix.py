@@ -184,6 +184,8 @@ class World:
     a2_customer_import: Any = None  # one of A2's (A's company the members hold no grant on)
     b_customer: Any = None  # a customer of B's (with its portal access)
     a2_customer: Any = None
+    b_draft: Any = None  # a draft of B's, to its customer
+    a2_draft: Any = None
     b_certificate: Any = None  # B's CSD (metadata; its key a vault token)
     a2_certificate: Any = None
     b_product: Any = None  # B's product and tax scheme; A2's, out of members' reach
@@ -312,6 +314,9 @@ def build_world() -> World:
     # Customers (issue 15): one of B's and one of A2's, each with its portal access.
     world.b_customer = _customer(world.b_company, b_owner, "CLIENTE MAESTRO RESERVADO DE BETA")
     world.a2_customer = _customer(world.a2_company, owner_of(a), "CLIENTE MAESTRO DE ALFA DOS")
+    # Drafts (issue 16): one of B's and one of A2's, each to its company's customer.
+    world.b_draft = make_draft(world.b_company, customer=world.b_customer, actor=b_owner)
+    world.a2_draft = make_draft(world.a2_company, customer=world.a2_customer, actor=owner_of(a))
     world.b_certificate = stored_certificate(world.b_company, "99990000000400000001")
     world.a2_certificate = stored_certificate(world.a2_company, "99990000000400000002")
     # Customer imports of B's company and of A2, validated (their rows name B's data).
@@ -586,6 +591,10 @@ KWARG_REGISTRY: dict[str, Callable[[World, Actor], list[Target]]] = {
     "customer_id": lambda w, actor: [
         Target("B customer", w.b_customer.pk),
         *_a2(w, actor, "customer", w.a2_customer.pk),
+    ],
+    "draft_id": lambda w, actor: [
+        Target("B draft", w.b_draft.pk),
+        *_a2(w, actor, "draft", w.a2_draft.pk),
     ],
     "certificate_id": lambda w, actor: [
         Target("B certificate", w.b_certificate.pk),
@@ -954,6 +963,7 @@ def _api_fill(world: World, company: object) -> Callable[[str], Any]:
         "uuid": str(world.b_cfdi.uuid),
         "grants": [{"company": str(company), "profile": str(world.b_profile.pk)}],
         "tax_scheme": str(world.b_scheme.pk),
+        "emails": ["matriz@example.mx"],  # a resend's addresses: valid, so the path decides
     }
     return values.get
 

@@ -154,6 +154,10 @@ FIELD_LABELS: dict[str, Promise] = {
     "relations": gettext_lazy("CFDI relacionados"),
     "series": gettext_lazy("Serie"),
     "tipo": gettext_lazy("Tipo de comprobante"),
+    # Issuing (invoicing.services.issue).
+    "draft": gettext_lazy("Borrador"),
+    "issuer": gettext_lazy("Emitió"),
+    "serie": gettext_lazy("Serie"),
 }
 
 # One sentence per action; %(actor)s is who acted, %(target)s what it acted on.

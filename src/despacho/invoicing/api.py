@@ -69,6 +69,7 @@ COMPANY = query_text(max_length=20, description="The company's id (GET /companie
 ID = text(max_length=20, description="An id of the company's.")
 AMOUNT: Any = Field(max_digits=24, decimal_places=6)
 M = TypeVar("M", bound=Model)
+MIN_YEAR, MAX_YEAR = 2000, 2100
 
 # --- schemas ------------------------------------------------------------------------------------
 
@@ -315,8 +316,23 @@ def _owned(model: type[M], company: Company, value: str | None, field: str) -> M
     return found
 
 
-def _aware(moment: datetime) -> datetime:
-    """A naive moment is Mexico City's wall clock, as CFDI dates are written."""
+def _required(model: type[M], company: Company, value: str | None, field: str) -> M:
+    """As ``_owned``, and an empty id is refused the same way (422 ``unknown``)."""
+    found = _owned(model, company, value or "-", field)
+    assert found is not None  # _owned refuses what it does not find
+    return found
+
+
+def _aware(moment: datetime, field: str) -> datetime:
+    """A naive moment is Mexico City's wall clock, as CFDI dates are written; years far
+    from now are refused before any conversion can overflow."""
+    if not MIN_YEAR <= moment.year <= MAX_YEAR:
+        raise field_error(
+            field,
+            _("%(field)s: la fecha debe estar entre %(min)d y %(max)d.")
+            % {"field": field, "min": MIN_YEAR, "max": MAX_YEAR},
+            "date_out_of_range",
+        )
     return timezone.make_aware(moment, CFDI_ZONE) if timezone.is_naive(moment) else moment
 
 
@@ -341,7 +357,7 @@ def _concept(company: Company, item: ConceptIn) -> ConceptSpec:
 
 def _payment(item: PaymentIn) -> PaymentSpec:
     return PaymentSpec(
-        fecha_pago=_aware(item.fecha_pago),
+        fecha_pago=_aware(item.fecha_pago, "payments"),
         forma_pago=item.forma_pago,
         monto=item.monto,
         moneda=item.moneda,
@@ -357,18 +373,13 @@ def _carta_porte(company: Company, item: CartaPorteIn | None) -> CartaPorteSpec 
     field = "carta_porte"
     stops = []
     for stop in item.stops:
-        location = _owned(Location, company, stop.location, field)
-        assert location is not None
-        stops.append(StopSpec(location, _aware(stop.fecha_hora), stop.distancia_recorrida))
-    vehicle = _owned(Vehicle, company, item.vehicle, field)
-    if vehicle is None:
-        raise field_error(field, _("Carta Porte: elige el vehículo."), "vehicle_required")
-    figures = tuple(_owned(Figure, company, f, field) for f in item.figures)
+        location = _required(Location, company, stop.location, field)
+        stops.append(StopSpec(location, _aware(stop.fecha_hora, field), stop.distancia_recorrida))
     return CartaPorteSpec(
-        vehicle=vehicle,
+        vehicle=_required(Vehicle, company, item.vehicle, field),
         stops=tuple(stops),
         goods=tuple(GoodsSpec(**g.dict()) for g in item.goods),
-        figures=tuple(f for f in figures if f is not None),
+        figures=tuple(_required(Figure, company, f, field) for f in item.figures),
         trailer=_owned(Trailer, company, item.trailer, field),
         transp_internac=item.transp_internac,
     )
@@ -379,7 +390,7 @@ def _data(company: Company, body: DraftBody) -> DraftData:
         tipo=body.tipo,
         customer=_owned(Customer, company, body.customer, "customer"),
         series=_owned(Series, company, body.series, "series"),
-        fecha=_aware(body.fecha) if body.fecha is not None else None,
+        fecha=_aware(body.fecha, "fecha") if body.fecha is not None else None,
         forma_pago=body.forma_pago,
         metodo_pago=body.metodo_pago,
         uso_cfdi=body.uso_cfdi,
