@@ -194,8 +194,6 @@ class World:
     a2_scheme: Any = None
     b_cartaporte: dict[str, Any] = field(default_factory=dict)  # B's Carta Porte items by kind
     a2_cartaporte: dict[str, Any] = field(default_factory=dict)  # A2's
-    b_draft: Any = None  # a draft of B's (Facturar, issue 16); A2's out of members' reach
-    a2_draft: Any = None
     b_markers: list[str] = field(default_factory=list)
     a2_markers: list[str] = field(default_factory=list)
 
@@ -339,9 +337,6 @@ def build_world() -> World:
         world.a2_cartaporte[kind] = make_item(
             model, world.a2_company, owner_of(a), name=f"{kind} RESERVADO DE ALFA DOS"
         )
-    # Drafts of B's and of A2's (issue 16), each with its customer and a concept.
-    world.b_draft = make_draft(world.b_company, customer=world.b_customer)
-    world.a2_draft = make_draft(world.a2_company, customer=world.a2_customer)
     world.b_markers = [
         world.b_company.rfc,
         world.b_company.razon_social,
@@ -614,10 +609,6 @@ KWARG_REGISTRY: dict[str, Callable[[World, Actor], list[Target]]] = {
     "batch": lambda w, actor: [
         Target("B portal send batch", w.b_batch, refused=False),
         *[t._replace(refused=False) for t in _a2(w, actor, "portal send batch", w.a2_batch)],
-    ],
-    "draft_id": lambda w, actor: [
-        Target("B draft", w.b_draft.pk),
-        *_a2(w, actor, "draft", w.a2_draft.pk),
     ],
     # Carta Porte: one argument per kind, in the pages and the API alike.
     **{f"{kind}_id": _cartaporte_targets(kind) for kind in CARTAPORTE_KINDS},
