@@ -311,6 +311,54 @@ def test_a_payment_shows_the_ppd_invoices_balance_and_refuses_paying_more():
     assert document.imp_saldo_insoluto == Decimal("10000.00")
 
 
+def test_a_payment_complement_carries_several_payments_each_with_its_documents():
+    company, customer = he_company()
+    owner = logged_in(owner_of(company.account))
+    draft = new_draft(owner, "P")
+    assert draft.uso_cfdi == "CP01"
+    paid = {"related_uuid": INGRESO_HE_UUID, "objeto_imp_dr": "01"}
+    data = editor_post(
+        {"customer": customer.pk, "uso_cfdi": "CP01", "moneda": "XXX", "exportacion": "01"},
+        payments=[
+            {
+                "fecha_pago": "2026-02-01T12:00",
+                "forma_pago": "03",
+                "moneda": "MXN",
+                "monto": "5000",
+            },
+            {
+                "fecha_pago": "2026-02-15T12:00",
+                "forma_pago": "01",
+                "moneda": "MXN",
+                "monto": "2000",
+            },
+        ],
+        documents=[
+            {
+                **paid,
+                "payment": "1",
+                "num_parcialidad": "1",
+                "imp_saldo_ant": "17852.75",
+                "imp_pagado": "5000",
+            },
+            {
+                **paid,
+                "payment": "2",
+                "num_parcialidad": "2",
+                "imp_saldo_ant": "12852.75",
+                "imp_pagado": "2000",
+            },
+        ],
+    )
+    assert owner.post(reverse("invoicing:edit", args=[draft.pk]), data).status_code == 302
+    payments = list(draft.payments.order_by("position"))
+    assert [p.monto for p in payments] == [Decimal("5000"), Decimal("2000")]
+    assert [d.imp_saldo_insoluto for p in payments for d in p.documents.all()] == [
+        Decimal("12852.75"),
+        Decimal("10852.75"),
+    ]
+
+
 def test_a_traslado_takes_its_carta_porte_from_the_prepared_locations_vehicle_and_figures(
     company, owner
 ):
