@@ -48,6 +48,7 @@ CREDIT_NOTE_RELATIONS = [
     ("03", _("03 — Devolución de mercancía sobre facturas o traslados previos")),
     ("07", _("07 — CFDI por aplicación de anticipo")),
 ]
+GLOBAL_FIELDS = ("global_periodicidad", "global_meses", "global_anio")
 SECTIONS = ("concepts", "relations", "payments", "carta_porte")
 
 
@@ -119,8 +120,9 @@ class HeaderForm(forms.Form):
         fields["exportacion"].choices = catalog_choices(Catalog.EXPORTACION)[1:]
         fields["moneda"].choices = catalog_choices(Catalog.MONEDA)[1:]
         fields["global_periodicidad"].choices = catalog_choices(Catalog.PERIODICIDAD)
-        if tipo in ("P", "T"):  # a Pago states its forms per payment; a traslado none
-            for name in ("forma_pago", "metodo_pago"):
+        if tipo in ("P", "T"):  # a Pago states its forms per payment; a traslado none;
+            # neither is a factura global (InformacionGlobal)
+            for name in ("forma_pago", "metodo_pago", "publico_general", *GLOBAL_FIELDS):
                 del fields[name]
 
 
@@ -539,7 +541,7 @@ class DraftEditor:
             payments=self._payments(),
             carta_porte=self._carta_porte(),
         )
-        if head.get("publico_general"):
+        if head.get("publico_general"):  # only I and E have it
             data = replace(
                 data,
                 global_periodicidad=head.get("global_periodicidad") or "",

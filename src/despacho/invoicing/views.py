@@ -26,6 +26,7 @@ from despacho.access.guards import require_perm
 from despacho.forms import form_errors_from
 from despacho.invoicing.forms import (
     FORMSETS,
+    GLOBAL_FIELDS,
     DraftEditor,
     SeriesForm,
     row_form,
@@ -159,6 +160,7 @@ def _editor_page(
             "customer": chosen,
             "invoices": invoices,
             "amounts": amounts,
+            "global_fields": GLOBAL_FIELDS,
         },
         status=status,
     )
