@@ -9,19 +9,12 @@ from playwright.sync_api import expect
 
 from despacho.invoicing.models import Draft
 from tests.customers.helpers import register
-from tests.factories import PASSWORD, make_own_company, owner_of
+from tests.e2e.test_pages_on_a_phone import log_in
+from tests.factories import make_own_company, owner_of
 from tests.invoicing.helpers import make_series
 from tests.products.factories import make_product
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def log_in(page, email: str) -> None:
-    page.goto("/cuenta/entrar/")
-    page.get_by_label("Correo electrónico").fill(email)
-    page.get_by_label("Contraseña").fill(PASSWORD)
-    page.get_by_role("button", name="Entrar").click()
-    expect(page.locator("main h1")).to_be_visible()
 
 
 def test_an_invoice_is_drafted_with_the_product_picker_and_live_totals(page, screenshot):
