@@ -16,6 +16,7 @@ from pypdf import PdfReader
 from despacho.access.catalog import Perm
 from despacho.cartaporte.models import Figure, Location, Vehicle
 from despacho.cfdi.services import cfdi_ingest
+from despacho.invoicing import urls as invoicing_urls
 from despacho.invoicing.models import Draft, DraftConcept, DraftPaymentDocument, Series
 from despacho.samples import CFDI_SAMPLES_DIR
 from tests.cartaporte.samples import make_item
@@ -489,22 +490,19 @@ def member_with(company, profile_code: str, **grant):
 
 def test_ventas_without_facturar_is_refused_everywhere_with_the_reason(company):
     draft = make_draft(company)
+    product = make_product(company)
+    arguments = {"draft_id": draft.pk, "product_id": product.pk, "uuid": INGRESO_HE_UUID}
     seller = logged_in(member_with(company, "consulta"))
     assert 'href="/facturar/"' not in seller.get(reverse("home")).content.decode()
-    for method, url in (
-        ("get", reverse("invoicing:home")),
-        ("get", reverse("invoicing:series")),
-        ("post", reverse("invoicing:new")),
-        ("get", reverse("invoicing:edit", args=[draft.pk])),
-        ("post", reverse("invoicing:totals", args=[draft.pk])),
-        ("get", reverse("invoicing:preview", args=[draft.pk])),
-        ("post", reverse("invoicing:issue", args=[draft.pk])),
-        ("post", reverse("invoicing:clone", args=[draft.pk])),
-        ("post", reverse("invoicing:delete", args=[draft.pk])),
-    ):
-        response = getattr(seller, method)(url)
-        assert response.status_code == 403, url
-        assert "Facturar" in response.content.decode()
+    for pattern in invoicing_urls.urlpatterns:
+        names = pattern.pattern.converters  # type: ignore[attr-defined]
+        url = reverse(f"invoicing:{pattern.name}", kwargs={k: arguments[k] for k in names})
+        for method in ("get", "post"):
+            response = getattr(seller, method)(url)
+            assert response.status_code == 403, (method, url)
+            body = response.content.decode()
+            assert "Se necesita el permiso Facturar" in body
+            assert 'data-code="missing_permission"' in body
     assert Draft.objects.count() == 1
 
 
