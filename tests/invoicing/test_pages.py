@@ -25,6 +25,7 @@ from tests.factories import make_grant, make_membership, make_own_company, owner
 from tests.invoicing.helpers import make_draft, make_series
 from tests.invoicing.issuing import issuing_company, ready_draft, sandbox
 from tests.products.factories import make_product, make_scheme
+from tests.smtp import free_port
 
 pytestmark = pytest.mark.django_db
 __all__ = ["sandbox"]  # the fixture, used by name
@@ -465,6 +466,35 @@ def test_a_refused_stamping_returns_to_the_draft_with_the_spanish_reason():
     assert "CSD" in response.content.decode()
     draft.refresh_from_db()
     assert draft.status == "draft"
+
+
+@pytest.mark.usefixtures("sandbox")
+def test_an_unreachable_pac_leaves_the_draft_with_its_folio_and_message_then_a_retry_issues(
+    settings,
+):
+    settings.DESPACHO_PAC = "finkok"
+    settings.DESPACHO_PAC_URL = f"http://127.0.0.1:{free_port()}"  # nobody listens there
+    settings.DESPACHO_PAC_USER = "usuario@example.mx"
+    settings.DESPACHO_PAC_PASSWORD = "clave"
+    settings.DESPACHO_PAC_TIMEOUT = 5
+    company = issuing_company()
+    owner = logged_in(owner_of(company.account))
+    draft = ready_draft(company)
+    failed = owner.post(reverse("invoicing:issue", args=[draft.pk]), follow=True)
+    assert failed.redirect_chain[-1][0] == reverse("invoicing:edit", args=[draft.pk])
+    assert "No fue posible conectar con el PAC" in failed.content.decode()
+    draft.refresh_from_db()
+    assert (draft.status, draft.folio) == ("draft", 1)
+    assert (
+        "No fue posible conectar con el PAC"
+        in owner.get(reverse("invoicing:home")).content.decode()
+    )
+
+    settings.DESPACHO_PAC = "sandbox"
+    issued = owner.post(reverse("invoicing:issue", args=[draft.pk]))
+    draft.refresh_from_db()
+    assert issued["Location"] == reverse("cfdi:detail", args=[draft.cfdi.uuid])
+    assert (draft.status, draft.folio, draft.cfdi.folio) == ("issued", 1, "1")
 
 
 @pytest.mark.usefixtures("sandbox")
