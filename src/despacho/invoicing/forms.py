@@ -78,6 +78,16 @@ class SeriesForm(forms.Form):
     is_default = forms.BooleanField(label=_("Serie por omisión de su tipo"), required=False)
 
 
+def _customer_label(customer: Customer) -> str:
+    """RFC, name and the defaults the header takes from the customer (régimen, uso CFDI)."""
+    return _("%(rfc)s · %(name)s (régimen %(regimen)s, uso %(uso)s)") % {
+        "rfc": customer.rfc,
+        "name": customer.razon_social,
+        "regimen": customer.regimen_fiscal,
+        "uso": customer.uso_cfdi or "—",
+    }
+
+
 class HeaderForm(forms.Form):
     customer = forms.ModelChoiceField(
         label=_("Cliente"), queryset=Customer.objects.none(), required=False
@@ -110,7 +120,7 @@ class HeaderForm(forms.Form):
         fields["customer"].queryset = Customer.objects.filter(
             company=company, is_active=True
         ).order_by("razon_social", "id")
-        fields["customer"].label_from_instance = lambda c: f"{c.rfc} · {c.razon_social}"
+        fields["customer"].label_from_instance = _customer_label
         fields["series"].queryset = Series.objects.filter(
             company=company, is_active=True, tipo__in=[tipo, ""]
         ).order_by("code")
