@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from django import forms
 from django.core.exceptions import ValidationError
 
+from despacho.satcatalogs import Catalog, descriptions
+
 
 def form_errors_from(
     form: forms.Form, exc: ValidationError, rename: Mapping[str, str] | None = None
@@ -21,3 +23,10 @@ def form_errors_from(
             form.add_error(target if target in form.fields else None, errors)
     else:
         form.add_error(None, exc)
+
+
+def catalog_choices(catalog: Catalog) -> list[tuple[str, str]]:
+    """A select's choices from one of SAT's catalogs: "code — name", the empty one first."""
+    return [("", "—")] + [
+        (code, f"{code} — {name}") for code, name in sorted(descriptions(catalog).items())
+    ]

@@ -26,5 +26,6 @@ urlpatterns = [
     path("carta-porte/", include("despacho.cartaporte.urls")),
     path("claves-api/", include("despacho.api.urls")),
     path("sellos/", include("despacho.seals.urls")),
+    path("facturar/", include("despacho.invoicing.urls")),
     path("api/v1/", json_method_not_allowed(api_v1.urls)),
 ]

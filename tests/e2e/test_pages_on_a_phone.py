@@ -11,6 +11,8 @@ import pytest
 from playwright.sync_api import expect
 
 from despacho.cartaporte.models import Location, Vehicle
+from despacho.invoicing.services.drafts import draft_create
+from despacho.invoicing.specs import DraftData
 from tests.cartaporte.samples import make_item
 from tests.cfdi.cfdi_samples import (
     NOMINA_EKU,
@@ -100,7 +102,16 @@ def world():
     )
     make_item(Location, company, owner, name="CENTRO DE DISTRIBUCIÓN GUADALAJARA PONIENTE")
     make_item(Vehicle, company, owner)
+    drafts = {
+        tipo: draft_create(
+            company=company,
+            actor=owner,
+            data=DraftData(tipo=tipo, customer=customer, moneda="MXN" if tipo in "IE" else "XXX"),
+        )
+        for tipo in "IEPT"
+    }
     return {
+        "drafts": drafts,
         "company": company,
         "owner": owner,
         "membership": membership,
@@ -152,6 +163,13 @@ def staff_pages(world) -> list[tuple[str, str]]:
         ("carta-porte-ubicacion-nueva", "/carta-porte/ubicaciones/nueva/"),
         ("carta-porte-vehiculos", "/carta-porte/vehiculos/"),
         ("carta-porte-figura-nueva", "/carta-porte/figuras/nueva/"),
+        ("facturar", "/facturar/"),
+        ("facturar-series", "/facturar/series/"),
+        *[
+            (f"facturar-borrador-{tipo}", f"/facturar/{draft.pk}/")
+            for tipo, draft in world["drafts"].items()
+        ],
+        ("facturar-eliminar", f"/facturar/{world['drafts']['I'].pk}/eliminar/"),
     ]
 
 

@@ -66,6 +66,7 @@ from despacho.cartaporte.services import item_snapshot
 from despacho.cfdi.models import Cfdi
 from despacho.customers.models import Customer
 from despacho.customers.services import customer_create
+from despacho.invoicing.models import Draft
 from despacho.members.models import Invitation
 from despacho.onboarding import engine
 from despacho.onboarding.models import ImportJob, ImportStatus
@@ -789,6 +790,11 @@ def _snapshot(world: World) -> dict[str, object]:
         ),
         "tax schemes": sorted(
             TaxScheme.objects.filter(company__in=out_of_reach).values_list("pk", "name")
+        ),
+        "drafts": sorted(
+            Draft.objects.filter(company__in=out_of_reach).values_list(
+                "pk", "status", "folio", "updated_at"
+            )
         ),
         "api keys": sorted(
             ApiKey.objects.filter(pk__in=[world.a_key.pk, world.b_key.pk]).values_list(

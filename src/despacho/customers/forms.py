@@ -9,7 +9,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from despacho.customers.selectors import Status
-from despacho.satcatalogs import Catalog, descriptions
+from despacho.forms import catalog_choices
+from despacho.satcatalogs import Catalog
 from despacho.tenancy.regimen import regimen_choices
 from despacho.tenancy.uso_cfdi import uso_choices
 
@@ -18,12 +19,6 @@ STATUS_CHOICES = [
     (Status.ARCHIVED, _("Archivados")),
     (Status.ALL, _("Todos")),
 ]
-
-
-def _catalog_choices(catalog: Catalog) -> list[tuple[str, str]]:
-    return [("", "—")] + [
-        (code, f"{code} — {name}") for code, name in sorted(descriptions(catalog).items())
-    ]
 
 
 class CustomerFilterForm(forms.Form):
@@ -74,9 +69,9 @@ class CustomerForm(forms.Form):
         fields = self.fields
         fields["regimen_fiscal"].choices = [("", "—"), *regimen_choices()]  # type: ignore[attr-defined]
         fields["uso_cfdi"].choices = [("", "—"), *uso_choices()]  # type: ignore[attr-defined]
-        fields["forma_pago"].choices = _catalog_choices(Catalog.FORMA_PAGO)  # type: ignore[attr-defined]
-        fields["metodo_pago"].choices = _catalog_choices(Catalog.METODO_PAGO)  # type: ignore[attr-defined]
-        fields["pais"].choices = _catalog_choices(Catalog.PAIS)  # type: ignore[attr-defined]
+        fields["forma_pago"].choices = catalog_choices(Catalog.FORMA_PAGO)  # type: ignore[attr-defined]
+        fields["metodo_pago"].choices = catalog_choices(Catalog.METODO_PAGO)  # type: ignore[attr-defined]
+        fields["pais"].choices = catalog_choices(Catalog.PAIS)  # type: ignore[attr-defined]
         if editing:
             del fields["rfc"]
 

@@ -10,8 +10,10 @@ rule for XAXX010101000).
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from despacho.customers.models import PUBLICO_EN_GENERAL
 from despacho.invoicing.documents import (
@@ -98,30 +100,33 @@ def _header(draft: Draft, fecha: datetime) -> Header:
     )
 
 
-def _concepts(draft: Draft) -> tuple[Concept, ...]:
-    return tuple(
-        Concept(
-            clave_prod_serv=row.clave_prod_serv,
-            cantidad=row.cantidad,
-            clave_unidad=row.clave_unidad,
-            descripcion=row.descripcion,
-            valor_unitario=row.valor_unitario,
-            objeto_imp=row.objeto_imp,
-            taxes=tuple(
-                TaxLine(
-                    impuesto=line["impuesto"],
-                    tipo_factor=line["tipo_factor"],
-                    tasa_o_cuota=None if line["rate"] is None else Decimal(line["rate"]),
-                    retencion=line["kind"] == LineKind.RETENCION,
-                )
-                for line in row.taxes
-            ),
-            descuento=row.descuento,
-            no_identificacion=row.no_identificacion,
-            unidad=row.unidad,
-        )
-        for row in draft.concepts.order_by("position")
+def concept_of(row: Any, taxes: Iterable[Mapping[str, Any]]) -> Concept:
+    """The engine's concepto of a draft's row or a ``ConceptSpec`` (the same names) with its
+    tax lines as the row stores them (``services.drafts.tax_json``)."""
+    return Concept(
+        clave_prod_serv=row.clave_prod_serv,
+        cantidad=row.cantidad,
+        clave_unidad=row.clave_unidad,
+        descripcion=row.descripcion,
+        valor_unitario=row.valor_unitario,
+        objeto_imp=row.objeto_imp,
+        taxes=tuple(
+            TaxLine(
+                impuesto=line["impuesto"],
+                tipo_factor=line["tipo_factor"],
+                tasa_o_cuota=None if line["rate"] is None else Decimal(line["rate"]),
+                retencion=line["kind"] == LineKind.RETENCION,
+            )
+            for line in taxes
+        ),
+        descuento=row.descuento,
+        no_identificacion=row.no_identificacion,
+        unidad=row.unidad,
     )
+
+
+def _concepts(draft: Draft) -> tuple[Concept, ...]:
+    return tuple(concept_of(row, row.taxes) for row in draft.concepts.order_by("position"))
 
 
 def _payments(draft: Draft) -> tuple[Payment, ...]:

@@ -6,15 +6,24 @@ refused with the reasons ``access.decisions.explain`` gives (a 403 that says why
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from decimal import Decimal
+
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from despacho.access.catalog import Perm
 from despacho.access.decisions import can, explain
+from despacho.cfdi.models import Cfdi, CfdiRelation, Direction, RelationKind, Tipo
+from despacho.cfdi.models import Status as CfdiStatus
+from despacho.cfdi.selectors import ppd_balance
+from despacho.customers.models import Customer
 from despacho.errors import NotFound
 from despacho.invoicing.models import Draft, Series
 from despacho.people.models import Viewer
+from despacho.products.models import Product
+from despacho.products.selectors import ProductNotFound, products_matching
 from despacho.tenancy.models import Company
 
 
@@ -47,6 +56,11 @@ def invoicing_company(*, viewer: Viewer, company: Company | None) -> Company:
         raise InvoicingForbidden(lead, ("key_scope",))
     reasons = " ".join(reason.message for reason in explanation.reasons)
     raise InvoicingForbidden(f"{lead} {reasons}".strip(), tuple(explanation.codes))
+
+
+def invoicing_allowed(*, viewer: Viewer, company: Company | None) -> bool:
+    """Whether the viewer may issue for the company (the navigation's "Facturar")."""
+    return company is not None and can(viewer, company, Perm.FACTURAR)
 
 
 def draft_list(*, viewer: Viewer, company: Company | None) -> QuerySet[Draft]:
@@ -93,3 +107,72 @@ def series_default(*, company: Company, tipo: str) -> Series | None:
     candidates = Series.objects.filter(company=company, is_active=True, is_default=True)
     by_tipo = {series.tipo: series for series in candidates.filter(tipo__in=[tipo, ""])}
     return by_tipo.get(tipo) or by_tipo.get("")
+
+
+def issued_recent(*, viewer: Viewer, company: Company | None, limit: int = 20) -> list[Draft]:
+    """The company's latest documents issued from drafts, with their stored CFDI."""
+    company = invoicing_company(viewer=viewer, company=company)
+    return list(
+        Draft.objects.filter(company=company, status="issued")
+        .select_related("customer", "series", "cfdi")
+        .order_by("-updated_at", "-id")[:limit]
+    )
+
+
+def draft_products(*, viewer: Viewer, company: Company | None, query: str) -> QuerySet[Product]:
+    """The company's active products matching ``query`` (the concept picker's search)."""
+    company = invoicing_company(viewer=viewer, company=company)
+    return products_matching(company=company, query=query)
+
+
+def draft_product(*, viewer: Viewer, company: Company | None, product_id: int) -> Product:
+    """One of the company's active products for a concept; ProductNotFound otherwise."""
+    company = invoicing_company(viewer=viewer, company=company)
+    product = products_matching(company=company).filter(pk=product_id).first()
+    if product is None:
+        raise ProductNotFound(_("No existe ese producto."))
+    return product
+
+
+@dataclass(frozen=True)
+class OpenInvoice:
+    """An invoice of the customer's a credit note or a payment may relate to."""
+
+    cfdi: Cfdi
+    balance: Decimal | None = None  # what remains to be paid (PPD invoices only)
+    parcialidad: int = 1  # the number the next payment of it takes
+
+
+def customer_invoices(
+    *, viewer: Viewer, company: Company | None, customer: Customer | None, ppd: bool = False
+) -> list[OpenInvoice]:
+    """The live invoices (I) the company issued to the customer, latest first; with ``ppd``
+    only those paid in parcialidades that still owe something, with their balance."""
+    company = invoicing_company(viewer=viewer, company=company)
+    if customer is None:
+        return []
+    cfdis = (
+        Cfdi.objects.filter(
+            company=company,
+            direction=Direction.EMITIDO,
+            tipo=Tipo.INGRESO,
+            receptor_rfc=customer.rfc,
+        )
+        .exclude(status=CfdiStatus.CANCELADO)
+        .order_by("-fecha", "-id")
+    )
+    if not ppd:
+        return [OpenInvoice(cfdi) for cfdi in cfdis[:100]]
+    invoices = []
+    for cfdi in cfdis.filter(metodo_pago="PPD")[:100]:
+        balance = ppd_balance(company=company, uuid=cfdi.uuid)
+        if balance > 0:
+            paid = (
+                CfdiRelation.objects.filter(
+                    company=company, related_uuid=cfdi.uuid, kind=RelationKind.PAGO
+                )
+                .exclude(cfdi__status=CfdiStatus.CANCELADO)
+                .count()
+            )
+            invoices.append(OpenInvoice(cfdi, balance, paid + 1))
+    return invoices

@@ -47,6 +47,14 @@ def product_list(
     """The company's products (or its archived ones) matching every word of ``query`` in the
     description, or the query as a prefix of the clave de producto o servicio."""
     company = products_company(viewer=viewer, company=company)
+    return products_matching(company=company, query=query, archived=archived)
+
+
+def products_matching(
+    *, company: Company, query: str = "", archived: bool = False
+) -> QuerySet[Product]:
+    """The search behind ``product_list`` for a caller that has checked its own permission
+    (invoicing's product picker checks Facturar)."""
     qs = Product.objects.filter(company=company, is_active=not archived).select_related(
         "clave_prod_serv", "clave_unidad", "tax_scheme"
     )

@@ -541,7 +541,8 @@ def draft_checked(company: Company, data: DraftData) -> list[list[LineSpec]]:
 # --- writing --------------------------------------------------------------------------------
 
 
-def _tax_json(lines: list[LineSpec]) -> list[dict[str, Any]]:
+def tax_json(lines: list[LineSpec]) -> list[dict[str, Any]]:
+    """Tax lines as a concept row stores them (JSON: kind, impuesto, tipo_factor, rate)."""
     return [
         {
             "kind": line.kind,
@@ -579,7 +580,7 @@ def _write_children(draft: Draft, data: DraftData, taxes: list[list[LineSpec]]) 
             position=position,
             **_values(spec, ConceptSpec, skip=("taxes", "descripcion")),
             descripcion=" ".join(spec.descripcion.split()),
-            taxes=_tax_json(lines),
+            taxes=tax_json(lines),
         )
         for position, (spec, lines) in enumerate(zip(data.concepts, taxes, strict=True), start=1)
     )
