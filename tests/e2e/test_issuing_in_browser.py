@@ -9,7 +9,7 @@ import re
 
 import pytest
 from django.urls import reverse
-from playwright.sync_api import expect
+from playwright.sync_api import Page, expect
 
 from despacho.cfdi.models import Cfdi
 from despacho.invoicing.models import Draft
@@ -24,6 +24,15 @@ pytestmark = [
     pytest.mark.usefixtures("sandbox"),
 ]
 __all__ = ["sandbox"]
+
+
+def save_and_stamp(page: Page, *, serie_folio: str) -> None:
+    """Guardar, then Timbrar: the sandbox stamps and the browser lands on the stored CFDI."""
+    page.get_by_role("button", name="Guardar").click()
+    expect(page.get_by_text("Borrador guardado.")).to_be_visible()
+    page.get_by_role("button", name="Timbrar").click()
+    expect(page.get_by_text(re.compile(r"CFDI timbrado: [0-9A-F-]{36}\."))).to_be_visible()
+    expect(page.locator("main h1")).to_contain_text(serie_folio)
 
 
 def _issued_cfdi(tipo: str) -> Cfdi:
@@ -59,11 +68,7 @@ def test_a_sales_clerk_issues_an_invoice_and_a_payment_and_the_owner_cannot_canc
     quantity.fill("1")
     quantity.dispatch_event("change")
     expect(page.locator('[data-total="total"]')).to_have_text("290.58")
-    page.get_by_role("button", name="Guardar").click()
-    expect(page.get_by_text("Borrador guardado.")).to_be_visible()
-    page.get_by_role("button", name="Timbrar").click()
-    expect(page.get_by_text(re.compile(r"CFDI timbrado: [0-9A-F-]{36}\."))).to_be_visible()
-    expect(page.locator("main h1")).to_contain_text("A-1")
+    save_and_stamp(page, serie_folio="A-1")
     invoice = _issued_cfdi("I")
     assert page.url.endswith(reverse("cfdi:detail", args=[invoice.uuid]))
     assert (invoice.metodo_pago, invoice.forma_pago) == ("PPD", "99")
@@ -84,11 +89,7 @@ def test_a_sales_clerk_issues_an_invoice_and_a_payment_and_the_owner_cannot_canc
     payment_row.get_by_label("Fecha del pago").fill("2026-02-01T12:00")
     payment_row.get_by_label("Forma de pago").select_option("03")
     payment_row.get_by_label("Monto").fill("100.00")
-    page.get_by_role("button", name="Guardar").click()
-    expect(page.get_by_text("Borrador guardado.")).to_be_visible()
-    page.get_by_role("button", name="Timbrar").click()
-    expect(page.get_by_text(re.compile(r"CFDI timbrado: [0-9A-F-]{36}\."))).to_be_visible()
-    expect(page.locator("main h1")).to_contain_text("A-2")
+    save_and_stamp(page, serie_folio="A-2")
     payment = _issued_cfdi("P")
     screenshot("issuing-payment-issued")
 

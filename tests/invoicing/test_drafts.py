@@ -15,7 +15,7 @@ from django.db import IntegrityError, transaction
 from despacho.access.catalog import Perm
 from despacho.audit.describe import event_sentence
 from despacho.audit.models import AuditEvent
-from despacho.cartaporte.models import Figure, Location, Vehicle
+from despacho.cartaporte.models import Vehicle
 from despacho.cfdi.selectors import CfdiNotFound
 from despacho.cfdi.services import cfdi_ingest
 from despacho.invoicing.models import (
@@ -39,19 +39,23 @@ from despacho.invoicing.services.drafts import (
     draft_update,
 )
 from despacho.invoicing.specs import (
-    CartaPorteSpec,
     DraftData,
-    GoodsSpec,
     PaymentDocumentSpec,
     PaymentSpec,
     RelationSpec,
-    StopSpec,
 )
 from despacho.samples import CFDI_SAMPLES_DIR
 from tests.cartaporte.samples import make_item
 from tests.customers.helpers import register
 from tests.factories import make_grant, make_membership, make_own_company, owner_of
-from tests.invoicing.helpers import concept, invoice_data, make_draft, make_series
+from tests.invoicing.helpers import (
+    carta_porte,
+    concept,
+    invoice_data,
+    make_draft,
+    make_series,
+    traslado,
+)
 from tests.products.factories import make_product
 
 pytestmark = pytest.mark.django_db
@@ -299,33 +303,12 @@ def test_a_payment_that_exceeds_its_saldo_anterior_is_refused():
 # --- Carta Porte ----------------------------------------------------------------------------
 
 
-def carta_porte(company, **changes) -> CartaPorteSpec:
-    origin = make_item(Location, company)
-    destination = make_item(Location, company, name="Bodega Zapopan", location_type="destination")
-    values = {
-        "vehicle": make_item(Vehicle, company),
-        "stops": (
-            StopSpec(origin, datetime(2026, 2, 1, 8, tzinfo=MEXICO)),
-            StopSpec(destination, datetime(2026, 2, 1, 12, tzinfo=MEXICO), Decimal("25.5")),
-        ),
-        "goods": (GoodsSpec("50201706", "Café en grano", Decimal("10"), "KGM", Decimal("10.000")),),
-        "figures": (make_item(Figure, company),),
-    }
-    values.update(changes)
-    return CartaPorteSpec(**values)
-
-
 def test_a_traslado_carries_its_carta_porte_from_the_companys_prepared_data():
     company = make_own_company()
     spec = carta_porte(company)
     draft = make_draft(
         company,
-        tipo="T",
-        forma_pago="",
-        metodo_pago="",
-        uso_cfdi="S01",
-        concepts=(concept(valor_unitario=Decimal(0), objeto_imp="01", taxes=()),),
-        carta_porte=spec,
+        **traslado(spec),
     )
     assert draft.carta_porte.vehicle == spec.vehicle
     assert [s.distancia_recorrida for s in draft.stops.all()] == [None, Decimal("25.50")]

@@ -17,23 +17,18 @@ import pytest
 from django.core.files.storage import default_storage
 from pypdf import PdfReader
 
-from despacho.cartaporte.models import Figure, Location, Vehicle
 from despacho.cfdi.models import Cfdi
 from despacho.cfdi.parsing import parse_xml
 from despacho.cfdi.pdf import cfdi_pdf
 from despacho.invoicing.services.issue import draft_issue
 from despacho.invoicing.specs import (
-    CartaPorteSpec,
-    GoodsSpec,
     PaymentDocumentSpec,
     PaymentSpec,
     RelationSpec,
-    StopSpec,
 )
 from despacho.tenancy.models import Company
-from tests.cartaporte.samples import make_item
 from tests.factories import owner_of
-from tests.invoicing.helpers import IVA16, concept
+from tests.invoicing.helpers import IVA16, carta_porte, concept, traslado
 from tests.invoicing.issuing import customer_of, issuing_company, ready_draft, sandbox
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("sandbox")]
@@ -178,27 +173,10 @@ def test_a_payment_prints_each_paid_document_with_its_parcialidad_and_balances()
 
 def test_a_traslado_prints_its_carta_porte_route_goods_vehicle_figures_and_idccp():
     company = issuing_company()
-    origin = make_item(Location, company)
-    destination = make_item(
-        Location, company, name="Bodega Zapopan", location_type="destination", street="Calle 2"
-    )
-    spec = CartaPorteSpec(
-        vehicle=make_item(Vehicle, company),
-        stops=(
-            StopSpec(origin, datetime(2026, 2, 1, 8, tzinfo=MEXICO)),
-            StopSpec(destination, datetime(2026, 2, 1, 12, tzinfo=MEXICO), Decimal("25.5")),
-        ),
-        goods=(GoodsSpec("50201706", "Café en grano", Decimal("10"), "KGM", Decimal("10.000")),),
-        figures=(make_item(Figure, company),),
-    )
+    spec = carta_porte(company)
     cfdi = _issued(
         company,
-        tipo="T",
-        forma_pago="",
-        metodo_pago="",
-        uso_cfdi="S01",
-        concepts=(concept(valor_unitario=Decimal(0), objeto_imp="01", taxes=()),),
-        carta_porte=spec,
+        **traslado(spec),
     )
     text = printed(cfdi)
     assert_common_elements(text, cfdi, serie_folio="A-1")
@@ -210,7 +188,7 @@ def test_a_traslado_prints_its_carta_porte_route_goods_vehicle_figures_and_idccp
     for element in (
         "Origen OR000001 EKU9003173C9 Bodega Guadalajara 2026-02-01T08:00:00",
         "Av. Juárez 100, 0003, 03, 039, JAL, MEX, C.P. 44100",
-        "Destino DE000001 EKU9003173C9 Bodega Zapopan 2026-02-01T12:00:00 25.50",
+        "Destino DE000001 EKU9003173C9 Bodega Zapopan 2026-02-01T12:00:00 25.50 Av. Juárez",
         "50201706 Café en grano 10.000000 KGM 10.00",
         "Permiso SCT: TPAF01",
         "Número de permiso: SCT-0001",
