@@ -12,10 +12,12 @@ from despacho.access.models import Profile
 from despacho.access.services import grant_set
 from despacho.customers.services import customer_create
 from despacho.firms.services import link_invite
+from despacho.invoicing.models import Draft
 from despacho.members.services.accounts import account_create, company_create, user_create
 from despacho.members.services.seats import seat_summary
 from despacho.people.models import User
 from despacho.tenancy.models import (
+    Company,
     CompanyLink,
     LinkStatus,
     Membership,
@@ -122,7 +124,17 @@ class Command(BaseCommand):
             self._load()
             self.stdout.write(self.style.SUCCESS("Datos de demostración cargados."))
         self._load_cfdis()
+        self._issue()
         self._print_logins()
+
+    def _issue(self) -> None:
+        from despacho.demo.issuing import ISSUER_RFC, demo_issue
+
+        company = Company.objects.get(rfc=ISSUER_RFC, account__name=CLIENTS[0][3])
+        demo_issue(company=company, owner=User.objects.get(email=CLIENTS[0][0]))
+        # Issued through Facturar (the sample CFDIs loaded above are not drafts).
+        issued = Draft.objects.filter(company=company, status="issued").count()
+        self.stdout.write(f"CFDI emitidos por {CLIENTS[0][3]}: {issued}.")
 
     def _load_cfdis(self) -> None:
         from despacho.cfdi.demo import demo_fixtures_dir, load_demo_cfdis
