@@ -101,3 +101,9 @@ def test_the_auxiliar_de_ventas_opens_facturar_for_escuela_kemper_urgate(demo, c
     response = client.get(reverse("invoicing:home"))
     assert response.status_code == 200
     assert "ESCUELA KEMPER URGATE" in response.content.decode()
+
+
+def test_the_nomina_is_the_real_sample_the_engine_does_not_issue_n(demo):
+    nominas = Cfdi.objects.filter(company__rfc=EKU, tipo="N", direction="emitido")
+    assert nominas.count() == 1
+    assert not Draft.objects.filter(tipo="N").exists()

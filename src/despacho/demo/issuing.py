@@ -46,13 +46,36 @@ from despacho.tenancy.models import Company
 ISSUER_RFC = "EKU9003173C9"
 PUBLICO = "XAXX010101000"
 
-# ESCUELA KEMPER URGATE's customers: rfc, razón social, régimen, CP, uso CFDI.
-CUSTOMERS = [
-    ("KIJ0906199R1", "KIJ", "601", "59820", "G03"),
-    ("H&E951128469", "HERRERIA & ELECTRICOS", "601", "59820", "G03"),
-    ("ISD950921HE5", "PASE, SERVICIOS ELECTRONICOS", "601", "03100", "G03"),
-    (PUBLICO, "PUBLICO EN GENERAL", "616", "26015", "S01"),
+#: A customer row: rfc, razón social, régimen, CP, uso CFDI, emails.
+CustomerRow = tuple[str, str, str, str, str, list[str]]
+
+# ESCUELA KEMPER URGATE's customers (no emails: the demo sends no mail).
+CUSTOMERS: list[CustomerRow] = [
+    ("KIJ0906199R1", "KIJ", "601", "59820", "G03", []),
+    ("H&E951128469", "HERRERIA & ELECTRICOS", "601", "59820", "G03", []),
+    ("ISD950921HE5", "PASE, SERVICIOS ELECTRONICOS", "601", "03100", "G03", []),
+    (PUBLICO, "PUBLICO EN GENERAL", "616", "26015", "S01", []),
 ]
+
+
+def customers_create(
+    *, company: Company, actor: User, rows: list[CustomerRow]
+) -> dict[str, Customer]:
+    """Register the company's demo customers through ``customer_create``; RFC → customer."""
+    return {
+        rfc: customer_create(
+            company=company,
+            actor=actor,
+            rfc=rfc,
+            razon_social=name,
+            regimen_fiscal=regimen,
+            codigo_postal=cp,
+            uso_cfdi=uso,
+            emails=emails,
+        )
+        for rfc, name, regimen, cp, uso, emails in rows
+    }
+
 
 # Products: clave prod/serv, clave unidad, description, unit, price, tax scheme preset.
 PRODUCTS = [
@@ -108,19 +131,7 @@ def _ready(company: Company, owner: User) -> tuple[dict[str, Customer], list[Pro
         series_create(
             company=company, actor=owner, code=code, tipo=tipo, next_folio=1, is_default=True
         )
-    customers = {
-        rfc: customer_create(
-            company=company,
-            actor=owner,
-            rfc=rfc,
-            razon_social=name,
-            regimen_fiscal=regimen,
-            codigo_postal=cp,
-            uso_cfdi=uso,
-            emails=[],
-        )
-        for rfc, name, regimen, cp, uso in CUSTOMERS
-    }
+    customers = customers_create(company=company, actor=owner, rows=CUSTOMERS)
     tax_scheme_presets_ensure(company=company)
     iva16 = TaxScheme.objects.get(company=company, preset="iva16")
     products = [
