@@ -41,7 +41,7 @@ from despacho.invoicing.services.drafts import (
     draft_stamping_failed,
 )
 from despacho.invoicing.xmlbuild import build_comprobante, issue_xml
-from despacho.pac.base import PacError, Stamped, get_pac
+from despacho.pac.base import Pac, PacError, Stamped, get_pac
 from despacho.people.models import User, Viewer
 from despacho.portal.services.delivery import cfdi_deliver_many, deliverable
 from despacho.products.services import field_error
@@ -219,8 +219,9 @@ def _sealed(draft: Draft, actor: User, certificate: Certificate) -> bytes:
     return sealed
 
 
-def _stamped(draft: Draft, actor: User, certificate: Certificate, sealed: bytes | None) -> Stamped:
-    pac = get_pac()
+def _stamped(
+    draft: Draft, actor: User, certificate: Certificate, sealed: bytes | None, pac: Pac
+) -> Stamped:
     if sealed is None:  # a retry: the PAC may have stamped the kept bytes already
         recovered = pac.recover(bytes(draft.sealed_xml or b""))
         if recovered is not None:
@@ -270,11 +271,14 @@ def _store(draft: Draft, actor: User, stamped: Stamped) -> Cfdi:
     return cfdi
 
 
-def draft_issue(*, draft: Draft, actor: User) -> Cfdi:
+def draft_issue(*, draft: Draft, actor: User, pac: Pac | None = None) -> Cfdi:
     """Stamp the draft through the PAC and store the result: Facturar checked, the PAC's
     checks made first, the folio reserved (and kept on failure), the sealed XML sent, the
     stamped XML stored byte for byte, audited (``cfdi.issued``) and, after commit, emailed
-    to the customer's addresses. IssueFailed on a PAC failure or a storing failure."""
+    to the customer's addresses. IssueFailed on a PAC failure or a storing failure.
+
+    ``pac`` is ``get_pac()`` unless given (a sandbox with its own clock: tests, the demo,
+    which stamps documents dated in the past month)."""
     invoicing_company(viewer=actor, company=draft.company)
     certificate = _checked(draft)
     # One commit for the folio, the sealed bytes and the seal's audit (a commit is a WAL
@@ -286,7 +290,7 @@ def draft_issue(*, draft: Draft, actor: User) -> Cfdi:
         )
         sealed = None if draft.sealed_xml else _sealed(draft, actor, certificate)
     try:
-        stamped = _stamped(draft, actor, certificate, sealed)
+        stamped = _stamped(draft, actor, certificate, sealed, pac or get_pac())
     except PacError as error:
         draft_stamping_failed(draft=draft, error=error.message_es)
         code = f"pac_{error.code}"

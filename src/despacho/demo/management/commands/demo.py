@@ -10,12 +10,14 @@ from django.db import connection, transaction
 
 from despacho.access.models import Profile
 from despacho.access.services import grant_set
-from despacho.customers.services import customer_create
+from despacho.demo.issuing import CustomerRow, customers_create
 from despacho.firms.services import link_invite
+from despacho.invoicing.models import Draft
 from despacho.members.services.accounts import account_create, company_create, user_create
 from despacho.members.services.seats import seat_summary
 from despacho.people.models import User
 from despacho.tenancy.models import (
+    Company,
     CompanyLink,
     LinkStatus,
     Membership,
@@ -81,7 +83,7 @@ CLIENTS = [
 
 
 # HERRERIA & ELECTRICOS' customers (Clientes): rfc, razón social, régimen, CP, uso, emails.
-CUSTOMERS = [
+CUSTOMERS: list[CustomerRow] = [
     ("KIJ0906199R1", "KIJ", "601", "59820", "G01", ["compras@kij.example.mx"]),
     ("XAXX010101000", "PUBLICO EN GENERAL", "616", "59820", "S01", []),
 ]
@@ -122,7 +124,17 @@ class Command(BaseCommand):
             self._load()
             self.stdout.write(self.style.SUCCESS("Datos de demostración cargados."))
         self._load_cfdis()
+        self._issue()
         self._print_logins()
+
+    def _issue(self) -> None:
+        from despacho.demo.issuing import ISSUER_RFC, demo_issue
+
+        company = Company.objects.get(rfc=ISSUER_RFC, account__name=CLIENTS[0][3])
+        demo_issue(company=company, owner=User.objects.get(email=CLIENTS[0][0]))
+        # Issued through Facturar (the sample CFDIs loaded above are not drafts).
+        issued = Draft.objects.filter(company=company, status="issued").count()
+        self.stdout.write(f"CFDI emitidos por {CLIENTS[0][3]}: {issued}.")
 
     def _load_cfdis(self) -> None:
         from despacho.cfdi.demo import demo_fixtures_dir, load_demo_cfdis
@@ -175,17 +187,7 @@ class Command(BaseCommand):
             link.invited_company.rfc: link.invited_company
             for link in firm.company_links.select_related("company")
         }
-        for rfc, name, regimen, cp, uso, emails in CUSTOMERS:
-            customer_create(
-                company=clients["H&E951128469"],
-                actor=owner,
-                rfc=rfc,
-                razon_social=name,
-                regimen_fiscal=regimen,
-                codigo_postal=cp,
-                uso_cfdi=uso,
-                emails=emails,
-            )
+        customers_create(company=clients["H&E951128469"], actor=owner, rows=CUSTOMERS)
         for email, person, profile_code, rfcs in STAFF:
             user = user_create(email=email, full_name=person, password=DEMO_PASSWORD)
             membership = Membership.objects.create(

@@ -1,0 +1,109 @@
+"""The demo issues its own month: ESCUELA KEMPER URGATE's invoices, a PPD invoice paid in two
+parts, a credit note, a sale to the público en general and a cancelled invoice, all through
+Facturar and the sandbox PAC; the customers that are Despacho companies receive them."""
+
+from __future__ import annotations
+
+from collections import Counter
+from decimal import Decimal
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+
+from despacho.cfdi.models import Cfdi, CfdiRelation
+from despacho.cfdi.selectors import ppd_balance
+from despacho.demo.issuing import INVOICES
+from despacho.demo.management.commands.demo import DEMO_PASSWORD
+from despacho.invoicing.models import Draft
+from despacho.tenancy.models import Company
+from despacho.workspace.active import SESSION_KEY as ACTIVE_COMPANY
+
+pytestmark = pytest.mark.django_db
+
+EKU = "EKU9003173C9"
+
+
+@pytest.fixture
+def demo(settings) -> str:
+    settings.DEBUG = True
+    out = StringIO()
+    call_command("demo", stdout=out)
+    return out.getvalue()
+
+
+def issued() -> list[Cfdi]:
+    drafts = Draft.objects.filter(company__rfc=EKU, status="issued").select_related("cfdi")
+    return [draft.cfdi for draft in drafts if draft.cfdi is not None]
+
+
+def test_the_demo_issues_a_month_of_each_tipo_through_facturar(demo):
+    cfdis = issued()
+    # The month's invoices, the PPD one, the público en general one and the cancelled one;
+    # two payments; one credit note.
+    assert Counter(c.tipo for c in cfdis) == {"I": len(INVOICES) + 3, "P": 2, "E": 1}
+    assert f"CFDI emitidos por ESCUELA KEMPER URGATE: {len(cfdis)}." in demo
+    assert {c.serie for c in cfdis} == {"F", "NC", "P"}
+    assert all(c.direction == "emitido" for c in cfdis)
+
+
+def test_the_demo_fechas_span_the_past_month(demo):
+    fechas = sorted(c.fecha for c in issued())
+    assert (fechas[-1] - fechas[0]).days >= 25
+
+
+def test_one_invoice_is_cancelled_with_motive_02(demo):
+    cancelled = [c for c in issued() if c.status == "cancelado"]
+    assert len(cancelled) == 1
+    assert cancelled[0].cancellations.get().motivo == "02"
+
+
+def test_the_ppd_invoice_is_paid_in_full_by_two_partial_payments(demo):
+    eku = Company.objects.get(rfc=EKU)
+    ppd = next(c for c in issued() if c.metodo_pago == "PPD")
+    assert ppd_balance(company=eku, uuid=ppd.uuid) == Decimal("0.00")
+    payments = CfdiRelation.objects.filter(related_uuid=ppd.uuid, company=eku, cfdi__tipo="P")
+    assert sorted(payments.values_list("num_parcialidad", flat=True)) == [1, 2]
+
+
+def test_the_credit_note_relates_its_invoice_with_tipo_relacion_01(demo):
+    note = next(c for c in issued() if c.tipo == "E")
+    relation = CfdiRelation.objects.get(cfdi=note)
+    assert relation.tipo_relacion == "01"
+    assert Cfdi.objects.filter(company=note.company, uuid=relation.related_uuid, tipo="I").exists()
+
+
+def test_the_sale_to_the_publico_en_general_is_issued(demo):
+    assert sum(1 for c in issued() if c.receptor_rfc == "XAXX010101000") == 1
+
+
+def test_customers_that_are_despacho_companies_receive_their_copies(demo):
+    for rfc in ("KIJ0906199R1", "H&E951128469", "ISD950921HE5"):
+        sent = {c.uuid for c in issued() if c.receptor_rfc == rfc}
+        received = Cfdi.objects.filter(company__rfc=rfc, direction="recibido", emisor_rfc=EKU)
+        assert sent and set(received.values_list("uuid", flat=True)) == sent, rfc
+    kij = Cfdi.objects.filter(company__rfc="KIJ0906199R1", category="egresos", emisor_rfc=EKU)
+    assert set(kij.values_list("tipo", flat=True)) == {"I", "P", "E"}
+
+
+def test_running_the_demo_again_issues_nothing_more(demo):
+    before = (Cfdi.objects.count(), Draft.objects.count())
+    call_command("demo", stdout=StringIO())
+    assert (Cfdi.objects.count(), Draft.objects.count()) == before
+
+
+def test_the_auxiliar_de_ventas_opens_facturar_for_escuela_kemper_urgate(demo, client):
+    client.login(username="ventas@demo.despacho.mx", password=DEMO_PASSWORD)
+    session = client.session
+    session[ACTIVE_COMPANY] = Company.objects.get(rfc=EKU).pk
+    session.save()
+    response = client.get(reverse("invoicing:home"))
+    assert response.status_code == 200
+    assert "ESCUELA KEMPER URGATE" in response.content.decode()
+
+
+def test_the_nomina_is_the_real_sample_the_engine_does_not_issue_n(demo):
+    nominas = Cfdi.objects.filter(company__rfc=EKU, tipo="N", direction="emitido")
+    assert nominas.count() == 1
+    assert not Draft.objects.filter(tipo="N").exists()
