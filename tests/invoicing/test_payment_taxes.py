@@ -16,14 +16,16 @@ from django.core.files.storage import default_storage
 
 from despacho.cfdi.models import Cfdi
 from despacho.cfdi.parsing import parse_xml
+from despacho.customers.models import Customer
 from despacho.invoicing.amounts import PaymentsAmounts, document_amounts
 from despacho.invoicing.assemble import document_of
 from despacho.invoicing.models import Draft
 from despacho.invoicing.services.issue import draft_issue
-from despacho.invoicing.specs import PaymentDocumentSpec, PaymentSpec
+from despacho.invoicing.specs import ConceptSpec, PaymentDocumentSpec, PaymentSpec
 from despacho.invoicing.xmlbuild import validate_against_xsd
 from despacho.products.models import Factor, LineKind, Tax
 from despacho.products.services import LineSpec
+from despacho.tenancy.models import Company
 from tests.factories import owner_of
 from tests.invoicing.helpers import IVA16, concept
 from tests.invoicing.issuing import customer_of, issuing_company, ready_draft, sandbox
@@ -70,27 +72,26 @@ def _dec(node, name: str) -> Decimal:
     return Decimal(node.get(name))
 
 
-def test_a_ppd_invoice_with_iva_and_retencion_paid_in_two_parts_carries_its_taxes_per_payment():
+def _ppd_invoice(*concepts: ConceptSpec) -> tuple[Company, Customer, Cfdi]:
     company = issuing_company()
     customer = customer_of(company)
     invoice, _ = _issue(
-        company,
-        customer=customer,
-        forma_pago="99",
-        metodo_pago="PPD",
-        concepts=(
-            concept(
-                cantidad=Decimal("3"), valor_unitario=Decimal("1234.57"), taxes=(IVA16, RET_IVA)
-            ),
-            concept(descripcion="Asesoría fiscal", valor_unitario=Decimal("987.65")),
-        ),
+        company, customer=customer, forma_pago="99", metodo_pago="PPD", concepts=concepts
+    )
+    return company, customer, invoice
+
+
+def test_a_ppd_invoice_with_iva_and_retencion_paid_in_two_parts_carries_its_taxes_per_payment():
+    company, customer, invoice = _ppd_invoice(
+        concept(cantidad=Decimal("3"), valor_unitario=Decimal("1234.57"), taxes=(IVA16, RET_IVA)),
+        concept(descripcion="Asesoría fiscal", valor_unitario=Decimal("987.65")),
     )
     invoice_root = parse_xml(_xml(invoice))
     invoice_base = sum(
         _dec(node, "Base")
         for node in invoice_root.iterfind(f"{CFDI}Impuestos/{CFDI}Traslados/{CFDI}Traslado")
     )
-    retained_base = Decimal("3703.71")
+    retained_base = 3 * Decimal("1234.57")  # the first concepto carries the retención
     first_paid = (invoice.total * Decimal("0.37")).quantize(CENT)
     paid = [first_paid, invoice.total - first_paid]
 
@@ -138,15 +139,7 @@ def test_a_ppd_invoice_with_iva_and_retencion_paid_in_two_parts_carries_its_taxe
 
 
 def test_paying_an_invoice_without_taxes_states_objeto_imp_dr_01_and_no_taxes():
-    company = issuing_company()
-    customer = customer_of(company)
-    invoice, _ = _issue(
-        company,
-        customer=customer,
-        forma_pago="99",
-        metodo_pago="PPD",
-        concepts=(concept(objeto_imp="01", taxes=()),),
-    )
+    company, customer, invoice = _ppd_invoice(concept(objeto_imp="01", taxes=()))
     cfdi, draft = _pay(company, customer, invoice, 1, invoice.total, Decimal("400.00"))
     root = parse_xml(_xml(cfdi))
     docto = root.find(f".//{PAGO20}DoctoRelacionado")
