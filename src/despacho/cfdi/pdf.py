@@ -876,6 +876,9 @@ def _one_carta_porte(cp: CartaPorte, fecha_timbrado: str) -> list[Any]:
     return out
 
 
+QR_MASK = 2  # see QrFlowable: a fixed mask, not the best of eight
+
+
 class QrFlowable(Flowable):
     """A QR code drawn as one filled path of horizontal runs.
 
@@ -885,7 +888,9 @@ class QrFlowable(Flowable):
 
     def __init__(self, text: str, side: float) -> None:
         super().__init__()
-        code = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=0)
+        # A fixed mask pattern: every one of the eight is valid ISO 18004 and readable;
+        # letting qrcode score all eight for the "best" was a third of the PDF's time.
+        code = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=0, mask_pattern=QR_MASK)
         code.add_data(text)
         try:
             code.make(fit=True)

@@ -111,7 +111,7 @@ class PaymentDocumentIn(Schema):
     equivalencia_dr: Decimal | None = Field(None, max_digits=24, decimal_places=10)
     serie: str = text("", max_length=25)
     folio: str = text("", max_length=40)
-    objeto_imp_dr: str = text("01", max_length=2)
+    objeto_imp_dr: str = text("", max_length=2)  # "": from the paid invoice
 
 
 class PaymentIn(Schema):

@@ -15,11 +15,15 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from despacho.cfdi.models import Cfdi
+from despacho.cfdi.selectors import cfdi_xml
 from despacho.customers.models import PUBLICO_EN_GENERAL
+from despacho.invoicing.amounts import invoice_amounts, prorated_document_taxes
 from despacho.invoicing.documents import (
     CartaPorte,
     Concept,
     Document,
+    DocumentTax,
     GlobalInformation,
     Goods,
     Header,
@@ -34,8 +38,10 @@ from despacho.invoicing.documents import (
     stop_from_location,
     truck_from,
 )
+from despacho.invoicing.fromxml import invoice_concepts
 from despacho.invoicing.models import Draft, DraftCartaPorte
 from despacho.products.models import LineKind
+from despacho.tenancy.models import Company
 
 KG_PER_TONNE = Decimal(1000)
 
@@ -129,6 +135,42 @@ def _concepts(draft: Draft) -> tuple[Concept, ...]:
     return tuple(concept_of(row, row.taxes) for row in draft.concepts.order_by("position"))
 
 
+def paid_document_taxes(
+    *, company: Company, uuid: str, imp_pagado: Decimal | None
+) -> tuple[DocumentTax, ...] | None:
+    """The ImpuestosDR of paying ``imp_pagado`` of the company's stored invoice ``uuid``: each
+    of its taxes (per impuesto, factor and tasa) with the base in the proportion ImpPagado /
+    Total, as SAT's Guía de llenado del complemento de pagos says; the invoice is read from
+    the repository's stored XML. ``()`` when the invoice had no taxes; None when the
+    repository does not hold it (issued elsewhere: its taxes cannot be known here).
+    ``imp_pagado`` None (or a zero Total) prorates nothing but still tells whether it had
+    taxes."""
+    cfdi = Cfdi.objects.filter(company=company, uuid=uuid).only("xml_path").first()
+    if cfdi is None:
+        return None
+    specs, total, moneda = invoice_concepts(cfdi_xml(cfdi))
+    concepts = tuple(
+        concept_of(spec, [vars(line) for line in spec.taxes or ()])
+        for spec in specs
+        if spec.objeto_imp == "02"
+    )
+    if not any(concept.taxes for concept in concepts):
+        return ()
+    invoice = invoice_amounts(concepts=concepts, moneda=moneda)
+    return prorated_document_taxes(
+        invoice=invoice, total=total or Decimal(1), imp_pagado=imp_pagado or Decimal(0)
+    )
+
+
+def _paid_taxes(draft: Draft, document: Any) -> tuple[DocumentTax, ...]:
+    if document.objeto_imp_dr != "02":
+        return ()
+    taxes = paid_document_taxes(
+        company=draft.company, uuid=str(document.related_uuid), imp_pagado=document.imp_pagado
+    )
+    return taxes or ()
+
+
 def _payments(draft: Draft) -> tuple[Payment, ...]:
     return tuple(
         Payment(
@@ -149,6 +191,7 @@ def _payments(draft: Draft) -> tuple[Payment, ...]:
                     serie=document.serie,
                     folio=document.folio,
                     equivalencia=document.equivalencia_dr or Decimal(1),
+                    taxes=_paid_taxes(draft, document),
                 )
                 for document in payment.documents.all()
             ),

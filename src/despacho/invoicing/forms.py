@@ -264,12 +264,13 @@ class PaymentDocumentForm(forms.Form):
     num_parcialidad = forms.IntegerField(label=_("Parcialidad"), min_value=1, required=False)
     imp_saldo_ant = _decimal(_("Saldo anterior"))
     imp_pagado = _decimal(_("Importe pagado"))
-    objeto_imp_dr = forms.ChoiceField(label=_("Objeto de impuesto"), required=False, initial="01")
+    objeto_imp_dr = forms.ChoiceField(label=_("Objeto de impuesto"), required=False, initial="")
 
     def __init__(self, *args: Any, company: Company, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         fields: Any = self.fields
-        fields["objeto_imp_dr"].choices = catalog_choices(Catalog.OBJETO_IMP)[1:]
+        from_invoice = ("", _("Según la factura pagada (02 si trae impuestos)"))
+        fields["objeto_imp_dr"].choices = [from_invoice, *catalog_choices(Catalog.OBJETO_IMP)[1:]]
 
 
 class CartaPorteForm(forms.Form):
@@ -485,7 +486,7 @@ class DraftEditor:
                             num_parcialidad=doc.get("num_parcialidad") or 1,
                             imp_saldo_ant=_amount(doc.get("imp_saldo_ant")),
                             imp_pagado=_amount(doc.get("imp_pagado")),
-                            objeto_imp_dr=doc.get("objeto_imp_dr") or "01",
+                            objeto_imp_dr=doc.get("objeto_imp_dr") or "",
                         )
                         for doc in documents
                         if (doc.get("payment") or 1) == number

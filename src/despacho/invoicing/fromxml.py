@@ -72,6 +72,21 @@ def _concepts(root: etree._Element, ns: str) -> tuple[ConceptSpec, ...]:
     return tuple(concepts)
 
 
+def invoice_concepts(data: bytes) -> tuple[tuple[ConceptSpec, ...], Decimal, str]:
+    """The conceptos (with their taxes), Total and Moneda of a stored CFDI 3.3/4.0: what a
+    payment complement prorates when it pays the invoice (``assemble.paid_document_taxes``).
+    ValidationError when the XML cannot be read."""
+    try:
+        root = parse_xml(data)
+    except Refusal as refusal:
+        raise ValidationError(refusal.message, code="paid_unreadable") from None
+    if root.tag not in (f"{{{CFDI4}}}Comprobante", f"{{{CFDI3}}}Comprobante"):
+        raise ValidationError(_("El CFDI pagado no es un CFDI 3.3 o 4.0."), code="paid_unreadable")
+    ns = CFDI4 if root.tag == f"{{{CFDI4}}}Comprobante" else CFDI3
+    total = _decimal(root.get("Total"), Decimal(0)) or Decimal(0)
+    return _concepts(root, ns), total, root.get("Moneda") or "MXN"
+
+
 def draft_data_from_xml(data: bytes, *, company: Company) -> DraftData:
     """The draft content of one of the company's CFDI 3.3/4.0 (see the module's docstring)."""
     try:

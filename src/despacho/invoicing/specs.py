@@ -53,7 +53,8 @@ class PaymentDocumentSpec:
     equivalencia_dr: Decimal | None = None
     serie: str = ""
     folio: str = ""
-    objeto_imp_dr: str = "01"
+    # "" : 02 when the repository's copy of the paid invoice carries taxes, else 01.
+    objeto_imp_dr: str = ""
 
 
 @dataclass(frozen=True)

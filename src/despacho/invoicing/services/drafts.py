@@ -28,6 +28,7 @@ from despacho.audit.services import audit_record
 from despacho.cartaporte.models import Item
 from despacho.cfdi.models import Cfdi, Direction
 from despacho.cfdi.selectors import CfdiNotFound, cfdi_for, cfdi_xml, ppd_balance
+from despacho.invoicing.assemble import paid_document_taxes
 from despacho.invoicing.fromxml import draft_data_from_xml
 from despacho.invoicing.models import (
     AMOUNT_PLACES,
@@ -593,7 +594,12 @@ def _write_children(draft: Draft, data: DraftData, taxes: list[list[LineSpec]]) 
         )
         DraftPaymentDocument.objects.bulk_create(
             DraftPaymentDocument(
-                payment=payment, position=number, **_values(document, PaymentDocumentSpec)
+                payment=payment,
+                position=number,
+                **{
+                    **_values(document, PaymentDocumentSpec),
+                    "objeto_imp_dr": _objeto_imp_dr(draft.company, document),
+                },
             )
             for number, document in enumerate(spec.documents, start=1)
         )
@@ -612,6 +618,15 @@ def _write_children(draft: Draft, data: DraftData, taxes: list[list[LineSpec]]) 
         DraftGoods(draft=draft, position=position, **_values(goods, GoodsSpec))
         for position, goods in enumerate(carta.goods, start=1)
     )
+
+
+def _objeto_imp_dr(company: Company, document: PaymentDocumentSpec) -> str:
+    """The ObjetoImpDR asked, else 02 when the stored invoice paid carries taxes (its
+    ImpuestosDR are prorated from it when the payment is built), else 01."""
+    if document.objeto_imp_dr:
+        return document.objeto_imp_dr
+    taxes = paid_document_taxes(company=company, uuid=document.related_uuid, imp_pagado=None)
+    return "02" if taxes else "01"
 
 
 def draft_snapshot(draft: Draft) -> dict[str, Any]:
