@@ -16,6 +16,7 @@ from despacho.access.catalog import Perm
 from despacho.audit.describe import event_sentence
 from despacho.audit.models import AuditEvent
 from despacho.cartaporte.models import Vehicle
+from despacho.cfdi.models import Cfdi
 from despacho.cfdi.selectors import CfdiNotFound
 from despacho.cfdi.services import cfdi_ingest
 from despacho.invoicing.models import (
@@ -275,6 +276,16 @@ def test_a_payment_draft_keeps_each_paid_document_and_its_saldo_insoluto():
     document = DraftPaymentDocument.objects.get(payment__draft=draft)
     assert str(document.related_uuid) == INGRESO_HE_UUID
     assert document.imp_saldo_insoluto == Decimal("10000.00")
+
+
+def test_a_paid_document_named_by_uuid_alone_prints_the_stored_invoices_serie_and_folio():
+    company = he_company()
+    draft = draft_create(
+        company=company, actor=owner_of(company.account), data=pago_data(INGRESO_HE_UUID, "100")
+    )
+    document = DraftPaymentDocument.objects.get(payment__draft=draft)
+    stored = Cfdi.objects.get(company=company, uuid=INGRESO_HE_UUID)
+    assert (document.serie, document.folio) == (stored.serie, stored.folio) != ("", "")
 
 
 def test_a_payment_larger_than_the_invoices_balance_is_refused():

@@ -20,6 +20,7 @@ from despacho.cfdi.models import Status as CfdiStatus
 from despacho.cfdi.selectors import ppd_balance
 from despacho.customers.models import Customer
 from despacho.errors import NotFound
+from despacho.invoicing.amounts import currency_decimals, round_amount
 from despacho.invoicing.models import Draft, Series
 from despacho.people.models import Viewer
 from despacho.products.models import Product
@@ -174,5 +175,7 @@ def customer_invoices(
                 .exclude(cfdi__status=CfdiStatus.CANCELADO)
                 .count()
             )
-            invoices.append(OpenInvoice(cfdi, balance, paid + 1))
+            # Stored with six decimals; shown and prefilled at the currency's own.
+            shown = round_amount(balance, currency_decimals(cfdi.moneda or "MXN"))
+            invoices.append(OpenInvoice(cfdi, shown, paid + 1))
     return invoices

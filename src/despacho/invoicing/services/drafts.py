@@ -598,6 +598,7 @@ def _write_children(draft: Draft, data: DraftData, taxes: list[list[LineSpec]]) 
                 position=number,
                 **{
                     **_values(document, PaymentDocumentSpec),
+                    **_serie_folio(draft.company, document),
                     "objeto_imp_dr": _objeto_imp_dr(draft.company, document),
                 },
             )
@@ -618,6 +619,21 @@ def _write_children(draft: Draft, data: DraftData, taxes: list[list[LineSpec]]) 
         DraftGoods(draft=draft, position=position, **_values(goods, GoodsSpec))
         for position, goods in enumerate(carta.goods, start=1)
     )
+
+
+def _serie_folio(company: Company, document: PaymentDocumentSpec) -> dict[str, str]:
+    """The paid invoice's serie and folio as the payment prints them: those given, else the
+    repository's copy's (the page's "Pagar" names only the UUID)."""
+    if document.serie or document.folio:
+        return {"serie": document.serie, "folio": document.folio}
+    stored = (
+        Cfdi.objects.filter(company=company, uuid=document.related_uuid)
+        .values("serie", "folio")
+        .first()
+    )
+    if stored is None:
+        return {"serie": "", "folio": ""}
+    return {"serie": stored["serie"], "folio": stored["folio"]}
 
 
 def _objeto_imp_dr(company: Company, document: PaymentDocumentSpec) -> str:
