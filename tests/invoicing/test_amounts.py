@@ -12,6 +12,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from despacho.invoicing.amounts import (
+    TaxTotal,
     amounts_check,
     document_amounts,
     importe_limits,
@@ -512,3 +513,25 @@ def test_a_paid_amount_with_more_decimals_than_its_currency_is_refused():
         payments_amounts((payment,))
     assert caught.value.code == "amount_decimals"
     assert _messages(caught) == ["Documento 1, Importe pagado: admite hasta 2 decimales en MXN."]
+
+
+@pytest.mark.parametrize(
+    ("total", "label"),
+    [
+        (TaxTotal("002", "Tasa", Decimal("0.160000"), Decimal(100), Decimal(16)), "IVA 16 %"),
+        (TaxTotal("002", "Tasa", Decimal("0.080000"), Decimal(100), Decimal(8)), "IVA 8 %"),
+        (TaxTotal("002", "Tasa", Decimal("0.000000"), Decimal(100), Decimal(0)), "IVA 0 %"),
+        (TaxTotal("002", "Exento", None, Decimal(100), None), "IVA exento"),
+        (
+            TaxTotal("003", "Cuota", Decimal("0.591100"), Decimal(3), Decimal("1.77")),
+            "IEPS cuota 0.5911",
+        ),
+        (
+            TaxTotal("002", "Tasa", Decimal("0.106667"), Decimal(100), Decimal("10.67")),
+            "IVA 10.6667 %",
+        ),
+        (TaxTotal("001", "Tasa", None, Decimal(100), Decimal(10)), "ISR"),
+    ],
+)
+def test_each_tax_total_is_named_as_people_name_it(total, label):
+    assert total.label == label

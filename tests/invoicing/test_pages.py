@@ -167,6 +167,7 @@ def test_an_invoice_with_a_product_and_a_typed_concept_shows_the_engines_totals(
     totals = owner.post(reverse("invoicing:totals", args=[draft.pk]), data).content.decode()
     # 2 × 250.50 + 1000 = 1501.00; IVA 16 % per concepto: 80.16 + 160.00
     assert ">1501.00<" in totals
+    assert "<dt>IVA 16 %</dt><dd>240.16</dd>" in totals
     assert "1741.16" in totals
 
     response = owner.post(reverse("invoicing:edit", args=[draft.pk]), data)

@@ -133,6 +133,29 @@ class TaxTotal:
     base: Decimal
     importe: Decimal | None
 
+    @property
+    def label(self) -> str:
+        """How people name it: «IVA 16 %», «IVA exento», «IEPS cuota 0.5», «ISR»."""
+        name = IMPUESTO_NAMES.get(self.impuesto, self.impuesto)
+        if self.tipo_factor == "Exento":
+            return _("%(name)s exento") % {"name": name}
+        if self.tasa_o_cuota is None:
+            return name
+        if self.tipo_factor == "Cuota":
+            return _("%(name)s cuota %(cuota)s") % {
+                "name": name,
+                "cuota": _plain(self.tasa_o_cuota),
+            }
+        return f"{name} {_plain(self.tasa_o_cuota * 100)} %"
+
+
+IMPUESTO_NAMES = {"001": "ISR", "002": "IVA", "003": "IEPS"}
+
+
+def _plain(value: Decimal) -> str:
+    """A rate without trailing zeros, never in scientific notation (16, 10.6667, 0)."""
+    return format(value.normalize(), "f")
+
 
 @dataclass(frozen=True)
 class InvoiceAmounts:
