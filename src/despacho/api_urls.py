@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from ninja import NinjaAPI
 from ninja.openapi.docs import Swagger
+from ninja.openapi.schema import OpenAPISchema
 
 from despacho.api import errors
 from despacho.api.auth import ApiKeyAuth
@@ -31,7 +34,33 @@ decimals; lists paginate with `limit` and `cursor` (`next_cursor`). Errors are
 See docs/api.md.
 """
 
-api = NinjaAPI(
+
+class DespachoApi(NinjaAPI):
+    """NinjaAPI whose OpenAPI document is built once per process and path prefix.
+
+    The routers are fixed once the URLconf is loaded, and building the ~270 KB document
+    takes seconds of pydantic schema generation. Rebuilding it for every /openapi.json
+    (each visit to /api/v1/docs) wasted those seconds on every request.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._schemas: dict[str, OpenAPISchema] = {}
+
+    def get_openapi_schema(
+        self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
+    ) -> OpenAPISchema:
+        if path_prefix is None:
+            path_prefix = self.get_root_path(path_params or {})
+        schema = self._schemas.get(path_prefix)
+        if schema is None:
+            schema = self._schemas[path_prefix] = super().get_openapi_schema(
+                path_prefix=path_prefix
+            )
+        return schema
+
+
+api = DespachoApi(
     title="Despacho API",
     version="1",
     description=DESCRIPTION,

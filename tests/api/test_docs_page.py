@@ -95,3 +95,12 @@ def test_the_docs_page_loads_only_local_files_and_no_inline_script():
 def test_the_docs_assets_are_shipped_with_the_app():
     for path in ["ninja/swagger-ui-bundle.js", "ninja/swagger-ui-init.js", "ninja/swagger-ui.css"]:
         assert finders.find(path), path
+
+
+def test_the_openapi_document_is_built_once_per_process_and_served_the_same():
+    from despacho.api_urls import api
+
+    first = api.get_openapi_schema(path_prefix="/api/v1/")
+    assert api.get_openapi_schema(path_prefix="/api/v1/") is first
+    served = Client().get("/api/v1/openapi.json").json()
+    assert served == json.loads(json.dumps(first, default=str))

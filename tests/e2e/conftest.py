@@ -63,6 +63,11 @@ def page(browser, live_server, settings) -> Iterator[object]:
     )
     page = context.new_page()
     page.set_default_timeout(10_000)
+    # Assertions wait as long as actions do (Playwright's own default is 5 s, short on a
+    # 2-core CI machine running the suite).
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=10_000)
     yield page
     context.close()
 
