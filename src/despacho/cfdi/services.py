@@ -84,6 +84,8 @@ class IngestOutcome:
     uuid: str = ""
     category: str = ""
     seal_verified: bool | None = None
+    #: The row stored (accepted outcomes), for a caller that goes on with it.
+    cfdi: Cfdi | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass
@@ -295,6 +297,7 @@ def _store_one(company: Company, ready: _Ready, row: Cfdi) -> IngestOutcome:
         uuid=ready.index.uuid,
         category=ready.category,
         seal_verified=row.seal_verified,
+        cfdi=row,
     )
 
 
@@ -384,6 +387,7 @@ def _store_chunk(
             uuid=ready.index.uuid,
             category=ready.category,
             seal_verified=row.seal_verified,
+            cfdi=row,
         )
 
 
@@ -433,7 +437,7 @@ def cfdi_ingest_files(
     report = IngestReport(outcomes=[o for o in outcomes if o is not None])
     counts = report.counts
     if counts[Outcome.ACCEPTED]:
-        with transaction.atomic():
+        with transaction.atomic(savepoint=False):  # one INSERT: no savepoint needed
             audit_record(
                 actor=ingested_by,
                 action=Action.CFDI_INGESTED,

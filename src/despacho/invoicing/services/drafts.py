@@ -17,12 +17,14 @@ import uuid as uuid_module
 from collections.abc import Callable
 from dataclasses import fields, replace
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.functional import lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from despacho.audit.actions import Action
 from despacho.audit.services import audit_record
@@ -278,12 +280,24 @@ def _concept_taxes(spec: ConceptSpec, number: int) -> list[LineSpec]:
         ) from None
 
 
+def _concept_label(number: int, name: str) -> str:
+    return _("Concepto %(n)d, %(field)s") % {"n": number, "field": name}
+
+
+# Translated only if a refusal quotes it: issuing checks every concept, and translating the
+# labels of all of them cost more than the checks they name.
+_concept_label_lazy = lazy(_concept_label, str)
+
+
 def _concept_checked(company: Company, spec: ConceptSpec, number: int) -> list[LineSpec]:
     def label(name: str) -> str:
-        return _("Concepto %(n)d, %(field)s") % {"n": number, "field": name}
+        return _concept_label(number, name)
+
+    def lazy_label(name: Any) -> str:  # name: a gettext_lazy
+        return cast(str, _concept_label_lazy(number, name))
 
     if spec.product is not None:
-        _owned(company, spec.product, field="concepts", label=label(_("producto")))
+        _owned(company, spec.product, field="concepts", label=lazy_label(gettext_lazy("producto")))
     if not exists(Catalog.CLAVE_PROD_SERV, spec.clave_prod_serv):
         raise field_error(
             "concepts",
@@ -311,14 +325,16 @@ def _concept_checked(company: Company, spec: ConceptSpec, number: int) -> list[L
     cantidad = _decimal_checked(
         spec.cantidad,
         field="concepts",
-        label=label(_("cantidad")),
+        label=lazy_label(gettext_lazy("cantidad")),
         places=QUANTITY_PLACES,
         positive=True,
     )
     valor = _decimal_checked(
-        spec.valor_unitario, field="concepts", label=label(_("valor unitario"))
+        spec.valor_unitario, field="concepts", label=lazy_label(gettext_lazy("valor unitario"))
     )
-    descuento = _decimal_checked(spec.descuento, field="concepts", label=label(_("descuento")))
+    descuento = _decimal_checked(
+        spec.descuento, field="concepts", label=lazy_label(gettext_lazy("descuento"))
+    )
     if descuento > cantidad * valor:
         raise field_error(
             "concepts",

@@ -247,9 +247,11 @@ def _store(draft: Draft, actor: User, stamped: Stamped) -> Cfdi:
         )
         if outcome.status is Outcome.REFUSED:
             raise RuntimeError(f"the repository refused the stamped CFDI: {outcome.message}")
-        cfdi = Cfdi.objects.select_related("company__account").get(
-            company=company, uuid=stamped.uuid
-        )
+        cfdi = outcome.cfdi  # None for a duplicate: stored by an earlier attempt
+        if cfdi is None:
+            cfdi = Cfdi.objects.select_related("company__account").get(
+                company=company, uuid=stamped.uuid
+            )
         digest = hashlib.sha256(stamped.xml).hexdigest()
         with default_storage.open(cfdi.xml_path, "rb") as handle:
             if hashlib.sha256(handle.read()).hexdigest() != digest:
