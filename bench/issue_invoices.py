@@ -1,12 +1,13 @@
 """Issuing end to end: draft (10 concepts) → sealed → stamped (sandbox) → stored → PDF.
 
 Part 1 issues N drafts one by one through ``draft_issue`` (default 200) and prints p50/p99
-per invoice and per phase: the PAC's checks (``issue_checks``), reserving the folio
-(``draft_stamping_begin``), amounts, XML build, cadena original, signature (``seal_sign``
-with the vault and its audit row), stamp (the sandbox: XSD, certificate, seal check, TFD),
-storage (``cfdi_ingest``: parse, seal check, file, rows, draft issued, audit) and the PDF
-(``cfdi_pdf``, rendered once and cached). Part 2 issues a batch of M drafts (default 1,000)
-with ``drafts_issue_many`` (what the background task runs) and prints invoices per second.
+per invoice and per phase: reading the draft (locked, with its rows), the PAC's checks
+(``issue_checks``), reserving the folio (``draft_stamping_sealed``), amounts, XML build,
+cadena original, signature (``seal_sign`` with the vault and its audit row), stamp (the
+sandbox: XSD, certificate, seal check, TFD), storage (``cfdi_ingest``: parse, seal check,
+file, rows, draft issued, audit) and the PDF (``cfdi_pdf``, rendered once and cached).
+Part 2 issues a batch of M drafts (default 1,000) with ``drafts_issue_many`` (what the
+background task runs) and prints invoices per second.
 
     DATABASE_URL=postgres://… python bench/issue_invoices.py [--documents 200] [--batch 1000]
 
@@ -72,11 +73,12 @@ def timed(owner: Any, name: str, phase: str) -> None:
 
 def instrument() -> None:
     from despacho.invoicing import xmlbuild
-    from despacho.invoicing.services import issue
+    from despacho.invoicing.services import drafts, issue
     from despacho.pac.sandbox import SandboxPac
 
+    timed(drafts, "_editable_locked", "draft read")
     timed(issue, "_checked", "checks")
-    timed(issue, "draft_stamping_begin", "folio")
+    timed(drafts, "_stamping_prepared", "folio")
     timed(xmlbuild, "document_amounts", "amounts")
     timed(xmlbuild, "build_comprobante", "xml")
     timed(xmlbuild, "cadena_original", "cadena original")

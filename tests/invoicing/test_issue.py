@@ -459,3 +459,31 @@ def test_a_batch_issues_every_draft_and_reports_each_failure():
     outcome = result.return_value
     assert outcome[str(good.pk)] == Draft.objects.get(pk=good.pk).cfdi.uuid_text
     assert "c_CodigoPostal" in outcome[str(bad.pk)]
+
+
+# --- what issuing costs in queries ----------------------------------------------------------
+
+# Issuing one invoice (no email to send): the draft locked and read with its concepts,
+# relations, payments and Carta Porte; the CSD; the folio (one UPDATE … RETURNING) and its
+# audit row, the seal's audit row, the draft's one UPDATE; the sandbox's lookup and row; the
+# repository's duplicate check, row, portal accesses and audit row; the draft issued and
+# ``cfdi.issued``. Savepoints count (the test runs inside a transaction). Pinned so it
+# cannot creep back up.
+ISSUE_QUERIES = 27
+
+
+@pytest.mark.parametrize("concepts", [1, 10])
+def test_issuing_an_invoice_makes_the_same_number_of_queries_whatever_its_concepts(
+    django_assert_num_queries, concepts
+):
+    company = issuing_company()
+    draft = ready_draft(
+        company,
+        customer=customer_of(company, emails=[]),
+        concepts=tuple(concept(descripcion=f"Servicio {n}") for n in range(concepts)),
+    )
+    owner = owner_of(company.account)
+    with django_assert_num_queries(ISSUE_QUERIES):
+        cfdi = draft_issue(draft=draft, actor=owner)
+    assert Draft.objects.get(pk=draft.pk).status == DraftStatus.ISSUED
+    assert len(parse_xml(_stored_bytes(cfdi)).findall(".//{*}Concepto")) == concepts

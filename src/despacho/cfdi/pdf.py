@@ -36,6 +36,7 @@ from reportlab.lib.enums import TA_CENTER, TA_RIGHT
 from reportlab.lib.pagesizes import LETTER
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import getAscentDescent
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     Flowable,
@@ -857,7 +858,7 @@ def _one_carta_porte(cp: CartaPorte, fecha_timbrado: str) -> list[Any]:
                     QrFlowable(url, side),
                     [
                         Paragraph("<b>Verificación de la Carta Porte en el SAT:</b>", _SMALL),
-                        _p(url, _SEAL),
+                        SealText(url),
                     ],
                 ]
             ],
@@ -874,6 +875,39 @@ def _one_carta_porte(cp: CartaPorte, fecha_timbrado: str) -> list[Any]:
         )
         out.append(KeepTogether([qr]))
     return out
+
+
+class SealText(Flowable):
+    """A seal, a certificate or a cadena original in Courier, broken at any character.
+
+    What the CJK-wrapped paragraph drew, without its cost: it measured the text character
+    by character (``stringWidth`` per character, ~15 % of an invoice's PDF) to break lines
+    that, in Courier, are all the same: every glyph is 0.6 em wide, so a line holds
+    ``width // (0.6 × size)`` characters. Drawn as plain strings: no markup is parsed, so
+    nothing from the document needs escaping here.
+    """
+
+    EM = 0.6  # Courier's advance width, in ems, for every glyph
+
+    def __init__(self, text: str, style: ParagraphStyle = _SEAL) -> None:
+        super().__init__()
+        self.text = " ".join(text.split())  # as a paragraph collapses white space
+        self.style = style
+        self.lines: list[str] = []
+
+    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
+        per_line = max(1, int(avail_width // (self.EM * self.style.fontSize)))
+        self.lines = [self.text[i : i + per_line] for i in range(0, len(self.text), per_line)]
+        self.width, self.height = avail_width, len(self.lines) * self.style.leading
+        return self.width, self.height
+
+    def draw(self) -> None:
+        style = self.style
+        self.canv.setFont(style.fontName, style.fontSize)
+        self.canv.setFillColor(style.textColor)
+        ascent = getAscentDescent(style.fontName, style.fontSize)[0]
+        for number, line in enumerate(self.lines):
+            self.canv.drawString(0, self.height - ascent - number * style.leading, line)
 
 
 QR_MASK = 2  # see QrFlowable: a fixed mask, not the best of eight
@@ -935,13 +969,13 @@ def _timbre(content: CfdiContent, cadena_tfd: str, url: str) -> list[Any]:
         _label("No. de certificado del emisor", content.comprobante.get("NoCertificado")),
         Spacer(0, 2),
         Paragraph("<b>Sello digital del CFDI:</b>", _SMALL),
-        _p(content.sello or t.get("SelloCFD", ""), _SEAL),
+        SealText(content.sello or t.get("SelloCFD", "")),
         Paragraph("<b>Sello digital del SAT:</b>", _SMALL),
-        _p(t.get("SelloSAT", ""), _SEAL),
+        SealText(t.get("SelloSAT", "")),
         Paragraph(
             "<b>Cadena original del complemento de certificación digital del SAT:</b>", _SMALL
         ),
-        _p(cadena_tfd, _SEAL),
+        SealText(cadena_tfd),
     ]
     table = Table([[drawing, text]], colWidths=[side + 4 * mm, WIDTH - side - 4 * mm])
     table.setStyle(

@@ -19,7 +19,7 @@ import io
 import logging
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import IO, Any
 
 from django.conf import settings
@@ -84,6 +84,9 @@ class IngestOutcome:
     uuid: str = ""
     category: str = ""
     seal_verified: bool | None = None
+    #: The row stored, for a caller that goes on with it: ``cfdi_ingest``'s accepted outcome
+    #: only (a batch of files does not keep thousands of rows in memory).
+    cfdi: Cfdi | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass
@@ -295,6 +298,7 @@ def _store_one(company: Company, ready: _Ready, row: Cfdi) -> IngestOutcome:
         uuid=ready.index.uuid,
         category=ready.category,
         seal_verified=row.seal_verified,
+        cfdi=row,
     )
 
 
@@ -384,6 +388,7 @@ def _store_chunk(
             uuid=ready.index.uuid,
             category=ready.category,
             seal_verified=row.seal_verified,
+            cfdi=row,
         )
 
 
@@ -401,6 +406,25 @@ def cfdi_ingest_files(
     permission check; a user may only store the categories their grant opens.
     Documents are stored in chunks of CHUNK_SIZE (see ``_store_chunk``).
     """
+    return _ingest(
+        company=company,
+        files=files,
+        ingested_by=ingested_by,
+        accept_unverified=accept_unverified,
+        verify_seals=verify_seals,
+        keep_rows=False,
+    )
+
+
+def _ingest(
+    *,
+    company: Company,
+    files: Iterable[tuple[str, IO[bytes]]],
+    ingested_by: User | None,
+    accept_unverified: bool,
+    verify_seals: bool | None,
+    keep_rows: bool,
+) -> IngestReport:
     verify = settings.CFDI_VERIFY_SEALS if verify_seals is None else verify_seals
     outcomes: list[IngestOutcome | None] = []
     chunk: list[_Ready] = []
@@ -414,6 +438,11 @@ def cfdi_ingest_files(
             verify_seals=verify,
             outcomes=outcomes,
         )
+        if not keep_rows:
+            for ready in chunk:
+                outcome = outcomes[ready.position]
+                if outcome is not None and outcome.cfdi is not None:
+                    outcomes[ready.position] = replace(outcome, cfdi=None)
         chunk.clear()
 
     for name, stream in files:
@@ -433,7 +462,7 @@ def cfdi_ingest_files(
     report = IngestReport(outcomes=[o for o in outcomes if o is not None])
     counts = report.counts
     if counts[Outcome.ACCEPTED]:
-        with transaction.atomic():
+        with transaction.atomic(savepoint=False):  # one INSERT: no savepoint needed
             audit_record(
                 actor=ingested_by,
                 action=Action.CFDI_INGESTED,
@@ -459,12 +488,14 @@ def cfdi_ingest(
     accept_unverified: bool = False,
     verify_seals: bool | None = None,
 ) -> IngestOutcome:
-    """Ingest one XML document given as bytes (see ``cfdi_ingest_files``)."""
-    report = cfdi_ingest_files(
+    """Ingest one XML document given as bytes (see ``cfdi_ingest_files``); an accepted
+    outcome carries the stored row."""
+    report = _ingest(
         company=company,
         files=[(name, io.BytesIO(data))],
         ingested_by=ingested_by,
         accept_unverified=accept_unverified,
         verify_seals=verify_seals,
+        keep_rows=True,
     )
     return report.outcomes[0]

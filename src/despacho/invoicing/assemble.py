@@ -39,7 +39,8 @@ from despacho.invoicing.documents import (
     truck_from,
 )
 from despacho.invoicing.fromxml import invoice_concepts
-from despacho.invoicing.models import Draft, DraftCartaPorte
+from despacho.invoicing.loading import carta_porte_of, rows_of
+from despacho.invoicing.models import Draft
 from despacho.products.models import LineKind
 from despacho.tenancy.models import Company
 
@@ -82,7 +83,7 @@ def _receiver(draft: Draft) -> Receiver:
 
 def _header(draft: Draft, fecha: datetime) -> Header:
     relations: dict[str, list[str]] = {}
-    for relation in draft.relations.all():
+    for relation in rows_of(draft, "relations"):
         relations.setdefault(relation.tipo_relacion, []).append(str(relation.uuid).upper())
     informacion_global = None
     if draft.global_periodicidad and draft.global_anio is not None:
@@ -132,7 +133,7 @@ def concept_of(row: Any, taxes: Iterable[Mapping[str, Any]]) -> Concept:
 
 
 def _concepts(draft: Draft) -> tuple[Concept, ...]:
-    return tuple(concept_of(row, row.taxes) for row in draft.concepts.order_by("position"))
+    return tuple(concept_of(row, row.taxes) for row in rows_of(draft, "concepts"))
 
 
 def paid_document_taxes(
@@ -196,17 +197,15 @@ def _payments(draft: Draft) -> tuple[Payment, ...]:
                 for document in payment.documents.all()
             ),
         )
-        for payment in draft.payments.prefetch_related("documents")
+        for payment in rows_of(draft, "payments", prefetch=("documents",))
     )
 
 
 def _carta_porte(draft: Draft) -> CartaPorte | None:
-    header = (
-        DraftCartaPorte.objects.filter(draft=draft).select_related("vehicle", "trailer").first()
-    )
+    header = carta_porte_of(draft)
     if header is None:
         return None
-    stops = list(draft.stops.select_related("location").order_by("position"))
+    stops = list(rows_of(draft, "stops", "location"))
     goods = tuple(
         Goods(
             bienes_transp=row.bienes_transp,
@@ -216,7 +215,7 @@ def _carta_porte(draft: Draft) -> CartaPorte | None:
             peso_en_kg=row.peso_kg,
             material_peligroso="Sí" if row.material_peligroso else "",
         )
-        for row in draft.goods.order_by("position")
+        for row in rows_of(draft, "goods")
     )
     # The vehicle's own weight is not stored: PesoBrutoVehicular states the load in tonnes.
     load = sum((g.peso_en_kg for g in goods), Decimal(0)) / KG_PER_TONNE
@@ -239,7 +238,7 @@ def _carta_porte(draft: Draft) -> CartaPorte | None:
             peso_bruto_vehicular=max(load.quantize(Decimal("0.01")), Decimal("0.01")),
             trailers=trailers,
         ),
-        figures=tuple(figure_from(row.figure) for row in draft.figures.select_related("figure")),
+        figures=tuple(figure_from(row.figure) for row in rows_of(draft, "figures", "figure")),
         transp_internac="Sí" if header.transp_internac else "No",
     )
 

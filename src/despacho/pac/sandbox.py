@@ -365,7 +365,13 @@ class SandboxPac:
         except IntegrityError:
             # The same bytes stamped at the same time by another request: its stamp wins.
             return _stamped_of(SandboxDocument.objects.get(xml_sha256=digest))
-        return _stamped_of(document)
+        # What _stamped_of would read back from the bytes just written, without parsing them.
+        return Stamped(
+            xml=stamped_xml,
+            uuid=document.uuid,
+            fecha_timbrado=timezone.localtime(moment, CFDI_ZONE),
+            no_certificado_sat=sandbox_certificate_number(),
+        )
 
     def recover(self, xml: bytes) -> Stamped | None:
         """The stamp these exact bytes already received, or None."""

@@ -333,7 +333,9 @@ def seal_sign(
     assert isinstance(private_key, rsa.RSAPrivateKey)
     signature = private_key.sign(data, padding.PKCS1v15(), SIGNATURE_HASHES[algorithm]())
     del private_key
-    with transaction.atomic():
+    # One INSERT is atomic by itself: no savepoint (two round trips) inside a caller's
+    # transaction, which rolls back whole if it fails.
+    with transaction.atomic(savepoint=False):
         audit_record(
             actor=actor,
             action=Action.SEAL_USED,

@@ -14,14 +14,17 @@ receptor; ``draft_stamping_failed`` returns the draft to editing with the PAC's 
 from __future__ import annotations
 
 import uuid as uuid_module
+from collections.abc import Callable
 from dataclasses import fields, replace
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.functional import lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from despacho.audit.actions import Action
 from despacho.audit.services import audit_record
@@ -30,6 +33,7 @@ from despacho.cfdi.models import Cfdi, Direction
 from despacho.cfdi.selectors import CfdiNotFound, cfdi_for, cfdi_xml, ppd_balance
 from despacho.invoicing.assemble import paid_document_taxes
 from despacho.invoicing.fromxml import draft_data_from_xml
+from despacho.invoicing.loading import carta_porte_of, carta_porte_rows, rows_of, with_rows
 from despacho.invoicing.models import (
     AMOUNT_PLACES,
     QUANTITY_PLACES,
@@ -63,6 +67,7 @@ from despacho.satcatalogs import Catalog, exists
 from despacho.tenancy.models import Company
 
 MAX_CONCEPTS = 500
+Checked = TypeVar("Checked")
 ONE = Decimal(1)
 # ObjetoImp: 02 breaks taxes down; 01, 03 and 04 carry none (as products' schemes).
 _OBJETO_WITHOUT_TAXES = ("01", "03", "04")
@@ -275,12 +280,24 @@ def _concept_taxes(spec: ConceptSpec, number: int) -> list[LineSpec]:
         ) from None
 
 
+def _concept_label(number: int, name: str) -> str:
+    return _("Concepto %(n)d, %(field)s") % {"n": number, "field": name}
+
+
+# Translated only if a refusal quotes it: issuing checks every concept, and translating the
+# labels of all of them cost more than the checks they name.
+_concept_label_lazy = lazy(_concept_label, str)
+
+
 def _concept_checked(company: Company, spec: ConceptSpec, number: int) -> list[LineSpec]:
     def label(name: str) -> str:
-        return _("Concepto %(n)d, %(field)s") % {"n": number, "field": name}
+        return _concept_label(number, name)
+
+    def lazy_label(name: Any) -> str:  # name: a gettext_lazy
+        return cast(str, _concept_label_lazy(number, name))
 
     if spec.product is not None:
-        _owned(company, spec.product, field="concepts", label=label(_("producto")))
+        _owned(company, spec.product, field="concepts", label=lazy_label(gettext_lazy("producto")))
     if not exists(Catalog.CLAVE_PROD_SERV, spec.clave_prod_serv):
         raise field_error(
             "concepts",
@@ -308,14 +325,16 @@ def _concept_checked(company: Company, spec: ConceptSpec, number: int) -> list[L
     cantidad = _decimal_checked(
         spec.cantidad,
         field="concepts",
-        label=label(_("cantidad")),
+        label=lazy_label(gettext_lazy("cantidad")),
         places=QUANTITY_PLACES,
         positive=True,
     )
     valor = _decimal_checked(
-        spec.valor_unitario, field="concepts", label=label(_("valor unitario"))
+        spec.valor_unitario, field="concepts", label=lazy_label(gettext_lazy("valor unitario"))
     )
-    descuento = _decimal_checked(spec.descuento, field="concepts", label=label(_("descuento")))
+    descuento = _decimal_checked(
+        spec.descuento, field="concepts", label=lazy_label(gettext_lazy("descuento"))
+    )
     if descuento > cantidad * valor:
         raise field_error(
             "concepts",
@@ -683,12 +702,12 @@ def draft_create(*, company: Company, actor: User, data: DraftData, cloned_from:
     return draft
 
 
-def _editable_locked(draft: Draft) -> Draft:
-    """The draft's row, locked for this transaction; refused unless it is still a draft."""
-    locked = (
-        Draft.objects.select_for_update(of=("self",))
-        .select_related("series", "customer")
-        .get(pk=draft.pk)
+def _editable_locked(draft: Draft, *, rows: bool = False) -> Draft:
+    """The draft's row, locked for this transaction (with ``rows``: and every row issuing
+    reads, ``loading.with_rows``); refused unless it is still a draft."""
+    drafts = Draft.objects.select_for_update(of=("self",))
+    locked = (with_rows(drafts) if rows else drafts.select_related("series", "customer")).get(
+        pk=draft.pk
     )
     if locked.status != DraftStatus.DRAFT:
         raise ValidationError(
@@ -696,6 +715,8 @@ def _editable_locked(draft: Draft) -> Draft:
             % {"status": DraftStatus(locked.status).label.lower()},
             code="not_editable",
         )
+    if rows:
+        carta_porte_rows([locked])
     return locked
 
 
@@ -822,34 +843,65 @@ def _payment_spec(payment: DraftPayment) -> PaymentSpec:
 
 
 def _carta_porte_spec(draft: Draft) -> CartaPorteSpec | None:
-    header = (
-        DraftCartaPorte.objects.filter(draft=draft).select_related("vehicle", "trailer").first()
-    )
+    header = carta_porte_of(draft)
     if header is None:
         return None
     return CartaPorteSpec(
         **_values(header, CartaPorteSpec, skip=("stops", "goods", "figures")),
         stops=tuple(
-            StopSpec(**_values(stop, StopSpec)) for stop in draft.stops.select_related("location")
+            StopSpec(**_values(stop, StopSpec)) for stop in rows_of(draft, "stops", "location")
         ),
-        figures=tuple(row.figure for row in draft.figures.select_related("figure")),
-        goods=tuple(GoodsSpec(**_values(goods, GoodsSpec)) for goods in draft.goods.all()),
+        figures=tuple(row.figure for row in rows_of(draft, "figures", "figure")),
+        goods=tuple(GoodsSpec(**_values(goods, GoodsSpec)) for goods in rows_of(draft, "goods")),
     )
 
 
 def draft_data_of(draft: Draft) -> DraftData:
     """A draft's content as ``DraftData`` (to clone it): no folio, no date, no receptor
-    snapshot; an inactive series is left for the new draft's default."""
+    snapshot; an inactive series is left for the new draft's default. Reads the rows
+    ``loading.with_rows`` prefetched, if it did."""
+    relations = rows_of(draft, "relations")
     return replace(
         _header_of(draft),
-        concepts=tuple(_concept_spec(c) for c in draft.concepts.select_related("product")),
-        relations=tuple(RelationSpec(**_values(r, RelationSpec)) for r in draft.relations.all()),
-        payments=tuple(_payment_spec(p) for p in draft.payments.prefetch_related("documents")),
+        concepts=tuple(_concept_spec(c) for c in rows_of(draft, "concepts", "product")),
+        relations=tuple(RelationSpec(**_values(r, RelationSpec)) for r in relations),
+        payments=tuple(
+            _payment_spec(p) for p in rows_of(draft, "payments", prefetch=("documents",))
+        ),
         carta_porte=_carta_porte_spec(draft),
     )
 
 
 # --- the stamping lifecycle -----------------------------------------------------------------
+
+
+def _stamping_prepared(locked: Draft, *, actor: User, company: Company) -> None:
+    """On the locked draft (not saved yet): its folio taken if it has none (audited), its
+    receptor snapshotted from the customer, its status ``stamping``."""
+    if locked.series is None:
+        raise field_error("series", _("Serie: elige la serie del comprobante."), "series_required")
+    if locked.customer is None:
+        raise field_error("customer", _("Cliente: elige el receptor."), "customer_required")
+    if locked.folio is None:
+        locked.folio = folio_take(series=locked.series)
+        audit_record(
+            actor=actor,
+            action=Action.DRAFT_FOLIO_TAKEN,
+            account=company.account,
+            company=company,
+            target=locked,
+            after={"series": locked.series.code, "folio": locked.folio},
+        )
+    customer = locked.customer
+    locked.receptor_rfc = customer.rfc
+    locked.receptor_nombre = customer.razon_social
+    locked.receptor_regimen = customer.regimen_fiscal
+    locked.receptor_cp = customer.codigo_postal
+    locked.receptor_tax_id = customer.tax_id
+    locked.receptor_pais = customer.pais
+    locked.status = DraftStatus.STAMPING
+    locked.last_error = ""
+    locked.updated_at = timezone.now()
 
 
 def draft_stamping_begin(*, draft: Draft, actor: User) -> Draft:
@@ -858,36 +910,36 @@ def draft_stamping_begin(*, draft: Draft, actor: User) -> Draft:
     company = invoicing_company(viewer=actor, company=draft.company)
     with transaction.atomic():
         locked = _editable_locked(draft)
-        if locked.series is None:
-            raise field_error(
-                "series", _("Serie: elige la serie del comprobante."), "series_required"
-            )
-        if locked.customer is None:
-            raise field_error("customer", _("Cliente: elige el receptor."), "customer_required")
-        took_folio = locked.folio is None
-        if took_folio:
-            locked.folio = folio_take(series=locked.series)
-        customer = locked.customer
-        locked.receptor_rfc = customer.rfc
-        locked.receptor_nombre = customer.razon_social
-        locked.receptor_regimen = customer.regimen_fiscal
-        locked.receptor_cp = customer.codigo_postal
-        locked.receptor_tax_id = customer.tax_id
-        locked.receptor_pais = customer.pais
-        locked.status = DraftStatus.STAMPING
-        locked.last_error = ""
-        locked.updated_at = timezone.now()
+        _stamping_prepared(locked, actor=actor, company=company)
         locked.save()
-        if took_folio:
-            audit_record(
-                actor=actor,
-                action=Action.DRAFT_FOLIO_TAKEN,
-                account=company.account,
-                company=company,
-                target=locked,
-                after={"series": locked.series.code, "folio": locked.folio},
-            )
     return locked
+
+
+def draft_stamping_sealed(
+    *,
+    draft: Draft,
+    actor: User,
+    check: Callable[[Draft], Checked],
+    seal: Callable[[Draft, Checked], bytes],
+) -> tuple[Draft, Checked, bytes | None]:
+    """``draft_stamping_begin`` for issuing, with the checks and the seal in the same
+    transaction: the draft locked and read once with every row issuing reads
+    (``loading.with_rows``); ``check(locked)`` (a refusal leaves nothing taken); the folio
+    taken, the receptor snapshotted; ``seal(locked, checked)`` seals the document, unless
+    the draft already holds sealed bytes from an attempt the PAC may have stamped (then
+    None: the caller recovers them first); one UPDATE of the draft. Returns the draft, what
+    ``check`` returned and the sealed bytes. The series' row stays locked only from the
+    folio to the commit."""
+    company = invoicing_company(viewer=actor, company=draft.company)
+    with transaction.atomic():
+        locked = _editable_locked(draft, rows=True)
+        checked = check(locked)
+        _stamping_prepared(locked, actor=actor, company=company)
+        sealed = None if locked.sealed_xml else seal(locked, checked)
+        if sealed is not None:
+            locked.sealed_xml = sealed
+        locked.save()
+    return locked, checked, sealed
 
 
 def draft_stamping_failed(*, draft: Draft, error: str) -> Draft:
@@ -908,15 +960,23 @@ def draft_issued(*, draft: Draft, cfdi: Cfdi, xml_sha256: str) -> Draft:
         raise RuntimeError("draft_issued must run in the transaction that stores the CFDI")
     if cfdi.company_id != draft.company_id:
         raise ValueError("the stored CFDI belongs to another company")
+    now = timezone.now()
     updated = Draft.objects.filter(pk=draft.pk, status=DraftStatus.STAMPING).update(
         status=DraftStatus.ISSUED,
         uuid=cfdi.uuid,
         cfdi=cfdi,
         xml_sha256=xml_sha256,
         last_error="",
-        updated_at=timezone.now(),
+        updated_at=now,
     )
     if not updated:
         raise ValidationError(_("El borrador no se estaba timbrando."), code="not_stamping")
-    draft.refresh_from_db()
+    # What the UPDATE wrote, without reading the row (and its series and customer) back.
+    draft.status, draft.uuid, draft.cfdi, draft.xml_sha256 = (
+        DraftStatus.ISSUED,
+        cfdi.uuid,
+        cfdi,
+        xml_sha256,
+    )
+    draft.last_error, draft.updated_at = "", now
     return draft

@@ -27,18 +27,19 @@ from despacho.audit.services import audit_record
 from despacho.cfdi.models import Cfdi
 from despacho.cfdi.pdf import render_pdf
 from despacho.cfdi.services import Outcome, cfdi_ingest
-from despacho.customers.models import PUBLICO_EN_GENERAL, Customer
+from despacho.customers.models import PUBLICO_EN_GENERAL
 from despacho.customers.services import customer_checked
 from despacho.invoicing.amounts import document_amounts
 from despacho.invoicing.assemble import document_of
+from despacho.invoicing.loading import carta_porte_rows, rows_of, with_rows
 from despacho.invoicing.models import Draft
 from despacho.invoicing.selectors import invoicing_company
 from despacho.invoicing.services.drafts import (
     draft_checked,
     draft_data_of,
     draft_issued,
-    draft_stamping_begin,
     draft_stamping_failed,
+    draft_stamping_sealed,
 )
 from despacho.invoicing.xmlbuild import build_comprobante, issue_xml
 from despacho.pac.base import Pac, PacError, Stamped, get_pac
@@ -81,10 +82,12 @@ def draft_preview_pdf(*, draft: Draft, viewer: Viewer) -> bytes:
 # --- the checks a PAC makes -------------------------------------------------------------------
 
 
-def _certificate_checked(draft: Draft) -> Certificate:
+def _certificate_checked(draft: Draft, certificates: dict[int, Certificate]) -> Certificate:
     company = draft.company
     try:
-        certificate = signing_certificate(company=company, kind=SealKind.CSD)
+        certificate = certificates.get(company.pk) or signing_certificate(
+            company=company, kind=SealKind.CSD
+        )
     except ValidationError:
         raise field_error(
             "csd",
@@ -111,14 +114,14 @@ def _certificate_checked(draft: Draft) -> Certificate:
             % {"serial": certificate.serial},
             "csd_too_new",
         )
+    certificates[company.pk] = certificate
     return certificate
 
 
 def _customer_checked(draft: Draft) -> None:
-    # As stored now: a customer corrected after the draft was loaded is what the PAC sees.
-    customer = None
-    if draft.customer_id is not None:
-        customer = Customer.objects.filter(pk=draft.customer_id).first()
+    # The customer as stored now (read with the draft, in the transaction that stamps it): a
+    # customer corrected after the draft was opened is what the PAC sees.
+    customer = draft.customer
     if customer is None:
         raise field_error("customer", _("Cliente: elige el receptor."), "customer_required")
     try:
@@ -171,13 +174,15 @@ def _publico_en_general_checked(draft: Draft) -> None:
         )
 
 
-def _checked(draft: Draft) -> Certificate:
-    certificate = _certificate_checked(draft)
-    if draft.tipo != "P" and not draft.concepts.exists():
+def _checked(draft: Draft, certificates: dict[int, Certificate]) -> Certificate:
+    """The checks on a draft read with its rows (``loading.with_rows``) as stored now;
+    ``certificates``: the company's signing certificate, if a batch already read it."""
+    certificate = _certificate_checked(draft, certificates)
+    if draft.tipo != "P" and not rows_of(draft, "concepts"):
         raise field_error(
             "concepts", _("Conceptos: agrega al menos un concepto."), "concepts_required"
         )
-    if draft.tipo == "P" and not draft.payments.exists():
+    if draft.tipo == "P" and not rows_of(draft, "payments"):
         raise field_error("payments", _("Pagos: agrega al menos un pago."), "payments_required")
     _customer_checked(draft)
     _publico_en_general_checked(draft)
@@ -190,15 +195,16 @@ def issue_checks(*, draft: Draft) -> None:
     older than 72 hours; vigente unless seals' sandbox mode), the receptor as CFDI 4.0
     compares it (razón social, régimen, CP, uso CFDI), the público en general's rules, and
     every rule of the draft itself. Each refusal a ValidationError naming its field."""
-    _checked(draft)
+    loaded = with_rows(Draft.objects.all()).get(pk=draft.pk)
+    carta_porte_rows([loaded])
+    _checked(loaded, {})
 
 
 # --- issuing ----------------------------------------------------------------------------------
 
 
 def _sealed(draft: Draft, actor: User, certificate: Certificate) -> bytes:
-    """Build and seal the draft now, and keep the sealed bytes on it (in the caller's
-    transaction: they are committed before the PAC sees them)."""
+    """Build and seal the draft now (its folio taken), dated now."""
     company = draft.company
     label = f"CFDI {draft.series.code if draft.series else ''}-{draft.folio} (borrador {draft.pk})"
 
@@ -214,9 +220,7 @@ def _sealed(draft: Draft, actor: User, certificate: Certificate) -> bytes:
 
     document = document_of(draft, fecha=timezone.now())
     der = bytes(certificate.certificate_der)
-    sealed = issue_xml(document=document, certificate_der=der, sign=sign)
-    Draft.objects.filter(pk=draft.pk).update(sealed_xml=sealed)
-    return sealed
+    return issue_xml(document=document, certificate_der=der, sign=sign)
 
 
 def _stamped(
@@ -226,8 +230,9 @@ def _stamped(
         recovered = pac.recover(bytes(draft.sealed_xml or b""))
         if recovered is not None:
             return recovered
-        with transaction.atomic():
+        with transaction.atomic():  # the bytes are committed before the PAC sees them
             sealed = _sealed(draft, actor, certificate)
+            Draft.objects.filter(pk=draft.pk).update(sealed_xml=sealed)
     return pac.stamp(sealed)
 
 
@@ -242,9 +247,11 @@ def _store(draft: Draft, actor: User, stamped: Stamped) -> Cfdi:
         )
         if outcome.status is Outcome.REFUSED:
             raise RuntimeError(f"the repository refused the stamped CFDI: {outcome.message}")
-        cfdi = Cfdi.objects.select_related("company__account").get(
-            company=company, uuid=stamped.uuid
-        )
+        cfdi = outcome.cfdi  # None for a duplicate: stored by an earlier attempt
+        if cfdi is None:
+            cfdi = Cfdi.objects.select_related("company__account").get(
+                company=company, uuid=stamped.uuid
+            )
         digest = hashlib.sha256(stamped.xml).hexdigest()
         with default_storage.open(cfdi.xml_path, "rb") as handle:
             if hashlib.sha256(handle.read()).hexdigest() != digest:
@@ -279,18 +286,21 @@ def draft_issue(*, draft: Draft, actor: User, pac: Pac | None = None) -> Cfdi:
 
     ``pac`` is ``get_pac()`` unless given (a sandbox with its own clock: tests, the demo,
     which stamps documents dated in the past month)."""
+    return _issue(draft, actor, pac or get_pac(), {})
+
+
+def _issue(draft: Draft, actor: User, pac: Pac, certificates: dict[int, Certificate]) -> Cfdi:
     invoicing_company(viewer=actor, company=draft.company)
-    certificate = _checked(draft)
-    # One commit for the folio, the sealed bytes and the seal's audit (a commit is a WAL
-    # flush: the fewer, the faster); the series' row lock lasts the sealing, a few ms.
-    with transaction.atomic():
-        draft_stamping_begin(draft=draft, actor=actor)
-        draft = Draft.objects.select_related("company__account", "customer", "series").get(
-            pk=draft.pk
-        )
-        sealed = None if draft.sealed_xml else _sealed(draft, actor, certificate)
+    # One transaction and one commit (a WAL flush) for the checks on the locked draft, the
+    # folio, the sealed bytes and the seal's audit; the series' row lock lasts the sealing.
+    draft, certificate, sealed = draft_stamping_sealed(
+        draft=draft,
+        actor=actor,
+        check=lambda locked: _checked(locked, certificates),
+        seal=lambda locked, certificate: _sealed(locked, actor, certificate),
+    )
     try:
-        stamped = _stamped(draft, actor, certificate, sealed, pac or get_pac())
+        stamped = _stamped(draft, actor, certificate, sealed, pac)
     except PacError as error:
         draft_stamping_failed(draft=draft, error=error.message_es)
         code = f"pac_{error.code}"
@@ -325,9 +335,11 @@ def drafts_issue_many(*, drafts: Sequence[Draft], actor: User) -> dict[int, str]
     """Issue each draft in turn; a failure does not stop the others. Draft id → the UUID,
     or the Spanish message of its refusal."""
     results: dict[int, str] = {}
+    pac = get_pac()
+    certificates: dict[int, Certificate] = {}  # each company's, read once for the batch
     for draft in drafts:
         try:
-            results[draft.pk] = draft_issue(draft=draft, actor=actor).uuid_text
+            results[draft.pk] = _issue(draft, actor, pac, certificates).uuid_text
         except ValidationError as error:
             results[draft.pk] = " ".join(error.messages)
         except PermissionDenied as error:

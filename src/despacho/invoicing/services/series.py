@@ -1,7 +1,7 @@
 """Series and folios: ``series_create`` and ``folio_take``, the one place a folio is given.
 
-``folio_take`` increments the series' ``next_folio`` with one UPDATE (``F() + 1``) and
-reads the value back in the same transaction. The UPDATE locks the series row until the
+``folio_take`` increments the series' ``next_folio`` with one UPDATE that returns the new
+value (``UPDATE … RETURNING``). The UPDATE locks the series row until the
 transaction ends (PostgreSQL's row lock; SQLite's one writer), so concurrent takers
 queue and each gets the next number; a transaction that rolls back gives its number back
 with the rest of its writes. The caller writes the folio on its document in that same
@@ -13,8 +13,7 @@ from __future__ import annotations
 
 import re
 
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import IntegrityError, connection, transaction
 from django.utils.translation import gettext as _
 
 from despacho.audit.actions import Action
@@ -34,19 +33,25 @@ def folio_take(*, series: Series) -> int:
     that transaction rolls back); ValidationError if the series is inactive."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("folio_take must run inside the transaction that records the folio")
-    taken = Series.objects.filter(pk=series.pk, is_active=True, next_folio__lt=FOLIO_MAX).update(
-        next_folio=F("next_folio") + 1
-    )
-    if not taken:
+    # UPDATE … RETURNING (PostgreSQL; SQLite since 3.35): the increment and its read back
+    # in one round trip. The table's name is the model's, never input.
+    table = connection.ops.quote_name(Series._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET next_folio = next_folio + 1 "  # noqa: S608
+            "WHERE id = %s AND is_active AND next_folio < %s RETURNING next_folio",
+            [series.pk, FOLIO_MAX],
+        )
+        row = cursor.fetchone()
+    if row is None:
         raise field_error(
             "series",
             _("Serie: la serie %(code)s está desactivada o agotó sus folios.")
             % {"code": series.code},
             "series_unavailable",
         )
-    next_folio = Series.objects.filter(pk=series.pk).values_list("next_folio", flat=True).get()
-    series.next_folio = next_folio
-    return next_folio - 1
+    series.next_folio = row[0]
+    return int(row[0]) - 1
 
 
 def series_create(
