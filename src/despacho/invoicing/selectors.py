@@ -47,12 +47,23 @@ class SeriesNotFound(NotFound):
 
 def invoicing_company(*, viewer: Viewer, company: Company | None) -> Company:
     """The company if the viewer may issue for it (Facturar); InvoicingForbidden otherwise."""
-    if company is not None and can(viewer, company, Perm.FACTURAR):
+    return _company_holding(viewer, company, Perm.FACTURAR)
+
+
+def payroll_company(*, viewer: Viewer, company: Company | None) -> Company:
+    """The company if the viewer may issue its nómina: Facturar (sealing and stamping) and
+    Nómina (the payroll CFDIs); InvoicingForbidden naming the one missing otherwise."""
+    invoicing_company(viewer=viewer, company=company)
+    return _company_holding(viewer, company, Perm.NOMINA)
+
+
+def _company_holding(viewer: Viewer, company: Company | None, perm: Perm) -> Company:
+    if company is not None and can(viewer, company, perm):
         return company
-    lead = _("Tu acceso a esta empresa no incluye %(perm)s.") % {"perm": Perm.FACTURAR.label}
+    lead = _("Tu acceso a esta empresa no incluye %(perm)s.") % {"perm": perm.label}
     if company is None:
         raise InvoicingForbidden(lead, ("no_company",))
-    explanation = explain(viewer, company, Perm.FACTURAR)
+    explanation = explain(viewer, company, perm)
     if explanation.allowed:  # the person may; this request's decisions were narrowed (a key)
         raise InvoicingForbidden(lead, ("key_scope",))
     reasons = " ".join(reason.message for reason in explanation.reasons)
