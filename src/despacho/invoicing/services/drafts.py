@@ -18,6 +18,7 @@ from dataclasses import fields, replace
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -45,7 +46,12 @@ from despacho.invoicing.models import (
     DraftStop,
     DraftTipo,
 )
-from despacho.invoicing.selectors import DraftNotFound, invoicing_company, series_default
+from despacho.invoicing.selectors import (
+    DraftNotFound,
+    invoicing_company,
+    series_default,
+    stamping_stuck,
+)
 from despacho.invoicing.services.series import folio_take
 from despacho.invoicing.specs import (
     CartaPorteSpec,
@@ -683,13 +689,25 @@ def draft_create(*, company: Company, actor: User, data: DraftData, cloned_from:
     return draft
 
 
-def _editable_locked(draft: Draft) -> Draft:
-    """The draft's row, locked for this transaction; refused unless it is still a draft."""
+def _editable_locked(draft: Draft, *, resume_stuck: bool = False) -> Draft:
+    """The draft's row, locked for this transaction; refused unless it is still a draft
+    (or, with ``resume_stuck``, a stamping that was interrupted: ``stamping_stuck``)."""
     locked = (
         Draft.objects.select_for_update(of=("self",))
         .select_related("series", "customer")
         .get(pk=draft.pk)
     )
+    if resume_stuck and locked.status == DraftStatus.STAMPING:
+        if stamping_stuck(locked):
+            return locked
+        raise ValidationError(
+            _(
+                "El borrador se está timbrando. Si el timbrado se interrumpió, podrás "
+                "reintentarlo cuando pasen %(minutes)s minutos desde que empezó."
+            )
+            % {"minutes": settings.DESPACHO_STAMPING_RETRY_MINUTES},
+            code="stamping_in_progress",
+        )
     if locked.status != DraftStatus.DRAFT:
         raise ValidationError(
             _("El borrador ya no se puede modificar: está %(status)s.")
@@ -854,10 +872,15 @@ def draft_data_of(draft: Draft) -> DraftData:
 
 def draft_stamping_begin(*, draft: Draft, actor: User) -> Draft:
     """The draft ready for the PAC: its folio taken (once; a retry keeps it), its receptor
-    snapshotted from the customer, its status ``stamping`` — all in one transaction."""
+    snapshotted from the customer, its status ``stamping`` — all in one transaction.
+
+    A draft left ``stamping`` by a process that died between the PAC call and storing
+    begins again once ``stamping_stuck`` says so (with its folio and its kept sealed XML,
+    which the issuing service asks the PAC about first); before then it is refused
+    (``stamping_in_progress``), so two attempts never run at once."""
     company = invoicing_company(viewer=actor, company=draft.company)
     with transaction.atomic():
-        locked = _editable_locked(draft)
+        locked = _editable_locked(draft, resume_stuck=True)
         if locked.series is None:
             raise field_error(
                 "series", _("Serie: elige la serie del comprobante."), "series_required"
