@@ -229,6 +229,9 @@ DESPACHO_PAC_URL = os.environ.get("DESPACHO_PAC_URL", "https://demo-facturacion.
 DESPACHO_PAC_USER = os.environ.get("DESPACHO_PAC_USER", "")
 DESPACHO_PAC_PASSWORD = os.environ.get("DESPACHO_PAC_PASSWORD", "")
 DESPACHO_PAC_TIMEOUT = float(os.environ.get("DESPACHO_PAC_TIMEOUT", 30))
+# A draft still "stamping" after this many minutes was left by a process that died between
+# the PAC call and storing: its page offers "Reintentar" (docs/apps/invoicing.md).
+DESPACHO_STAMPING_RETRY_MINUTES = int(os.environ.get("DESPACHO_STAMPING_RETRY_MINUTES", 5))
 
 # The firm's workspace: link invitations and client activations live this many days;
 # CSV onboarding refuses files above these limits (see docs/apps/onboarding.md).

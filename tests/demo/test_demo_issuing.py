@@ -1,6 +1,7 @@
 """The demo issues its own month: ESCUELA KEMPER URGATE's invoices, a PPD invoice paid in two
 parts, a credit note, a sale to the público en general and a cancelled invoice, all through
-Facturar and the sandbox PAC; the customers that are Despacho companies receive them."""
+Facturar and the sandbox PAC, and last month's nómina of its employees; the customers that
+are Despacho companies receive their invoices."""
 
 from __future__ import annotations
 
@@ -13,10 +14,12 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from despacho.cfdi.models import Cfdi, CfdiRelation
-from despacho.cfdi.selectors import ppd_balance
+from despacho.cfdi.selectors import cfdi_xml, ppd_balance
 from despacho.demo.issuing import INVOICES
 from despacho.demo.management.commands.demo import DEMO_PASSWORD
+from despacho.demo.payroll import EMPLOYEES
 from despacho.invoicing.models import Draft
+from despacho.pac.sandbox import is_sandbox_stamp
 from despacho.tenancy.models import Company
 from despacho.workspace.active import SESSION_KEY as ACTIVE_COMPANY
 
@@ -103,7 +106,18 @@ def test_the_auxiliar_de_ventas_opens_facturar_for_escuela_kemper_urgate(demo, c
     assert "ESCUELA KEMPER URGATE" in response.content.decode()
 
 
-def test_the_nomina_is_the_real_sample_the_engine_does_not_issue_n(demo):
+def test_the_demo_issues_last_months_nomina_through_the_sandbox(demo):
     nominas = Cfdi.objects.filter(company__rfc=EKU, tipo="N", direction="emitido")
-    assert nominas.count() == 1
+    issued_now = nominas.filter(serie="N")
+    assert issued_now.count() == len(EMPLOYEES)
+    assert f"Recibos de nómina de ESCUELA KEMPER URGATE: {len(EMPLOYEES)}." in demo
+    assert {c.receptor_rfc for c in issued_now} == {e.rfc for e, _ in EMPLOYEES}
+    assert all(c.category == "nomina" for c in issued_now)
+    for cfdi in issued_now:
+        assert is_sandbox_stamp(cfdi_xml(cfdi))
+        assert cfdi.total == cfdi.subtotal - cfdi.descuento
+        assert cfdi.subtotal == cfdi.total_percepciones + (cfdi.total_otros_pagos or 0)
+        assert cfdi.descuento == cfdi.total_deducciones
+    # The real sample stays, and nómina is not drafted.
+    assert nominas.exclude(serie="N").count() == 1
     assert not Draft.objects.filter(tipo="N").exists()

@@ -6,7 +6,9 @@ from typing import Any
 
 import pytest
 from cryptography.fernet import Fernet
+from django.core.files.storage import default_storage
 
+from despacho.cfdi.models import Cfdi
 from despacho.customers.models import Customer
 from despacho.invoicing.models import Draft
 from despacho.tenancy.models import Company
@@ -42,3 +44,23 @@ def ready_draft(company: Company, **changes: Any) -> Draft:
     if "customer" not in changes:
         changes["customer"] = customer_of(company)
     return make_draft(company, **changes)
+
+
+def stored_bytes(cfdi: Cfdi) -> bytes:
+    """The stored XML of a CFDI, as the repository's storage holds it."""
+    with default_storage.open(cfdi.xml_path, "rb") as handle:
+        return handle.read()
+
+
+def storage_failing_once(monkeypatch: pytest.MonkeyPatch, failure: BaseException) -> None:
+    """The repository's storage raises ``failure`` on its next save, then works again."""
+    save = default_storage.save
+    failures = iter([failure])
+
+    def failing_once(name: str, content: Any, *args: Any, **kwargs: Any) -> str:
+        pending = next(failures, None)
+        if pending is not None:
+            raise pending
+        return save(name, content, *args, **kwargs)
+
+    monkeypatch.setattr(default_storage, "save", failing_once)

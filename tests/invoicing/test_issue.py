@@ -12,7 +12,6 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
-from django.core.files.storage import default_storage
 from django.utils import timezone
 from pypdf import PdfReader
 
@@ -48,7 +47,14 @@ from tests.cartaporte.samples import make_item
 from tests.customers.helpers import real_rfc
 from tests.factories import make_grant, make_membership, owner_of
 from tests.invoicing.helpers import concept
-from tests.invoicing.issuing import customer_of, issuing_company, ready_draft, sandbox
+from tests.invoicing.issuing import (
+    customer_of,
+    issuing_company,
+    ready_draft,
+    sandbox,
+    storage_failing_once,
+    stored_bytes,
+)
 from tests.pac.fake_finkok import PASSWORD, USERNAME, running_fake_finkok
 from tests.smtp import SITE_URL, free_port, text_of
 
@@ -58,11 +64,6 @@ __all__ = ["sandbox"]
 
 def _text_of(pdf: bytes) -> str:
     return " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
-
-
-def _stored_bytes(cfdi: Cfdi) -> bytes:
-    with default_storage.open(cfdi.xml_path, "rb") as handle:
-        return handle.read()
 
 
 def test_an_invoice_is_stamped_stored_byte_identical_audited_and_emailed(
@@ -77,7 +78,7 @@ def test_an_invoice_is_stamped_stored_byte_identical_audited_and_emailed(
     assert draft.status == DraftStatus.ISSUED
     assert draft.folio == 1
     assert draft.cfdi == cfdi
-    assert hashlib.sha256(_stored_bytes(cfdi)).hexdigest() == draft.xml_sha256
+    assert hashlib.sha256(stored_bytes(cfdi)).hexdigest() == draft.xml_sha256
     event = AuditEvent.objects.get(action=Action.CFDI_ISSUED)
     assert event.after["uuid"] == cfdi.uuid_text
     assert event.actor == owner
@@ -143,7 +144,7 @@ def test_an_invoice_is_stamped_through_finkok_and_stored_as_finkok_answered(sett
     cfdi = draft_issue(draft=ready_draft(company), actor=owner_of(company.account))
     assert fake.operations() == ["stamp"]
     [answer] = fake.stamped.values()
-    assert _stored_bytes(cfdi) == answer
+    assert stored_bytes(cfdi) == answer
     assert not SandboxDocument.objects.exists()
 
 
@@ -166,16 +167,7 @@ def test_a_cfdi_stamped_but_not_stored_is_recovered_with_the_same_uuid_on_retry(
     company = issuing_company()
     draft = ready_draft(company)
     owner = owner_of(company.account)
-    save = default_storage.save
-    failures = iter([OSError("disco lleno")])
-
-    def failing_once(name, content, *args, **kwargs):
-        failure = next(failures, None)
-        if failure is not None:
-            raise failure
-        return save(name, content, *args, **kwargs)
-
-    monkeypatch.setattr(default_storage, "save", failing_once)
+    storage_failing_once(monkeypatch, OSError("disco lleno"))
     with pytest.raises(IssueFailed) as caught:
         draft_issue(draft=draft, actor=owner)
     assert caught.value.code == "not_stored"
@@ -187,7 +179,7 @@ def test_a_cfdi_stamped_but_not_stored_is_recovered_with_the_same_uuid_on_retry(
     assert cfdi.uuid_text.lower() == stamped.uuid.lower()
     assert SandboxDocument.objects.count() == 1
     assert Cfdi.objects.count() == 1
-    assert _stored_bytes(cfdi) == bytes(stamped.stamped_xml)
+    assert stored_bytes(cfdi) == bytes(stamped.stamped_xml)
 
 
 # --- the checks a PAC makes, before any PAC call ----------------------------------------------
@@ -286,7 +278,7 @@ def test_an_invoice_to_the_publico_en_general_needs_s01_and_informacion_global()
         global_anio=2026,
     )
     cfdi = draft_issue(draft=draft, actor=owner_of(company.account))
-    root = parse_xml(_stored_bytes(cfdi))
+    root = parse_xml(stored_bytes(cfdi))
     receptor = root.find("{http://www.sat.gob.mx/cfd/4}Receptor")
     assert receptor.get("Nombre") == "PUBLICO EN GENERAL"
     assert receptor.get("DomicilioFiscalReceptor") == company.codigo_postal
@@ -338,7 +330,7 @@ def test_a_credit_note_relates_the_invoice_with_tipo_relacion_01():
         ),
         relations=(RelationSpec("01", invoice.uuid_text),),
     )
-    root = parse_xml(_stored_bytes(note))
+    root = parse_xml(stored_bytes(note))
     assert root.get("TipoDeComprobante") == "E"
     related = root.find(f"{CFDI4}CfdiRelacionados")
     assert related.get("TipoRelacion") == "01"
@@ -369,7 +361,7 @@ def test_two_partial_payments_of_a_ppd_invoice_lower_its_balance_and_an_overpaym
     assert ppd_balance(company=company, uuid=invoice.uuid) == Decimal("660.00")
     _pago(company, customer, _payment(invoice.uuid_text, 2, "660.00", "400.00"))
     assert ppd_balance(company=company, uuid=invoice.uuid) == Decimal("260.00")
-    docto = parse_xml(_stored_bytes(first)).find(f".//{PAGO20}DoctoRelacionado")
+    docto = parse_xml(stored_bytes(first)).find(f".//{PAGO20}DoctoRelacionado")
     assert docto.get("NumParcialidad") == "1"
     assert Decimal(docto.get("ImpSaldoInsoluto")) == Decimal("660.00")
     with pytest.raises(ValidationError) as caught:
@@ -395,7 +387,7 @@ def test_a_traslado_carries_its_carta_porte_through_the_sandbox():
     cfdi = _issued(company, tipo="T", forma_pago="", metodo_pago="", uso_cfdi="S01",
                    concepts=(concept(valor_unitario=Decimal(0), objeto_imp="01", taxes=()),),
                    carta_porte=spec)  # fmt: skip
-    root = parse_xml(_stored_bytes(cfdi))
+    root = parse_xml(stored_bytes(cfdi))
     assert root.get("TipoDeComprobante") == "T"
     carta = root.find(".//{http://www.sat.gob.mx/CartaPorte31}CartaPorte")
     assert carta.get("TotalDistRec") == "25.5" or Decimal(carta.get("TotalDistRec")) == Decimal(
@@ -443,7 +435,7 @@ def test_the_issue_email_travels_over_smtp_with_xml_pdf_and_the_portal_link(
     assert message["To"] == "compras@norte.example.mx"
     attachments = {part.get_filename(): part for part in message.iter_attachments()}
     xml = attachments[f"{cfdi.uuid_text}.xml"].get_content()
-    assert (xml if isinstance(xml, bytes) else xml.encode()) == _stored_bytes(cfdi)
+    assert (xml if isinstance(xml, bytes) else xml.encode()) == stored_bytes(cfdi)
     printed = _text_of(attachments[f"{cfdi.uuid_text}.pdf"].get_content())
     assert "SIN VALIDEZ FISCAL" in printed
     assert "BORRADOR" not in printed
@@ -486,4 +478,4 @@ def test_issuing_an_invoice_makes_the_same_number_of_queries_whatever_its_concep
     with django_assert_num_queries(ISSUE_QUERIES):
         cfdi = draft_issue(draft=draft, actor=owner)
     assert Draft.objects.get(pk=draft.pk).status == DraftStatus.ISSUED
-    assert len(parse_xml(_stored_bytes(cfdi)).findall(".//{*}Concepto")) == concepts
+    assert len(parse_xml(stored_bytes(cfdi)).findall(".//{*}Concepto")) == concepts

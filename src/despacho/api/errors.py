@@ -55,6 +55,7 @@ STATUS_BY_CODE: dict[str, int] = {
     "not_ready": CONFLICT,
     # Issuing: a draft being stamped or already issued; a draft holding a folio.
     "not_editable": CONFLICT,
+    "stamping_in_progress": CONFLICT,
     "folio_taken": CONFLICT,
     "duplicate_rfc": CONFLICT,
     "duplicate_tax_id": CONFLICT,

@@ -111,7 +111,8 @@ class Issued:
     cancelled: Cfdi
 
 
-def _sandbox_at(moment: datetime) -> SandboxPac:
+def sandbox_at(moment: datetime) -> SandboxPac:
+    """A sandbox PAC whose clock is five minutes after ``moment`` (a document's Fecha)."""
     stamped_at = moment + timedelta(minutes=5)
     clock: Callable[[], datetime] = lambda: stamped_at  # noqa: E731
     return SandboxPac(clock=clock)
@@ -169,7 +170,7 @@ def _concept(product: Product, cantidad: str, price: str | None = None) -> Conce
 def _issue(company: Company, owner: User, data: DraftData) -> Cfdi:
     assert data.fecha is not None
     draft = draft_create(company=company, actor=owner, data=data)
-    return draft_issue(draft=draft, actor=owner, pac=_sandbox_at(data.fecha))
+    return draft_issue(draft=draft, actor=owner, pac=sandbox_at(data.fecha))
 
 
 def _invoice(
@@ -285,7 +286,7 @@ def demo_issue(*, company: Company, owner: User, now: datetime | None = None) ->
         actor=owner,
         motivo="02",
         now=fecha + timedelta(hours=1),
-        pac=_sandbox_at(fecha + timedelta(hours=1)),
+        pac=sandbox_at(fecha + timedelta(hours=1)),
     )
     _share_with_receivers(issued)
     wrong.refresh_from_db()

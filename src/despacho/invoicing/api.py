@@ -38,6 +38,7 @@ from despacho.invoicing.selectors import (
     draft_list,
     invoicing_company,
     series_list,
+    stamping_stuck,
 )
 from despacho.invoicing.services.drafts import draft_create, draft_delete, draft_update
 from despacho.invoicing.services.issue import (
@@ -198,6 +199,10 @@ class DraftOut(Schema):
     moneda: str
     last_error: str = Field(description="The PAC's message after a failed attempt.")
     uuid: str | None = Field(description="Once issued: the stamped CFDI (GET /cfdis/{uuid}).")
+    stamping_interrupted: bool = Field(
+        description="Left stamping longer than DESPACHO_STAMPING_RETRY_MINUTES: POST …/issue "
+        "retries it (the same UUID if the PAC stamped it, else the same folio)."
+    )
     concepts: list[ConceptOut]
     created_at: datetime
     updated_at: datetime
@@ -219,6 +224,7 @@ class DraftOut(Schema):
             moneda=draft.moneda,
             last_error=draft.last_error,
             uuid=str(draft.uuid) if draft.uuid else None,
+            stamping_interrupted=stamping_stuck(draft),
             concepts=[
                 ConceptOut(
                     descripcion=c.descripcion,
@@ -479,6 +485,10 @@ def drafts_issue(
     request: HttpRequest, response: HttpResponse, draft_id: str, company: str = COMPANY
 ) -> Any:
     """Stamp the draft through the PAC and store the CFDI; the customer is emailed.
+
+    A draft left stamping by an interrupted attempt (``stamping_interrupted``) is retried:
+    the PAC is asked for the stamp it may have given, else it stamps with the same folio.
+    Before DESPACHO_STAMPING_RETRY_MINUTES have passed it is 409 ``stamping_in_progress``.
 
     A PAC refusal is 422 with the PAC's message (code ``pac_<its code>``); a PAC that did
     not answer, or a CFDI stamped but not stored, is 503 with ``Retry-After``: the draft

@@ -47,8 +47,9 @@ from despacho.tenancy.models import Company
 KG_PER_TONNE = Decimal(1000)
 
 
-def _issuer(draft: Draft) -> Issuer:
-    company = draft.company
+def issuer_of(company: Company) -> Issuer:
+    """The company as a CFDI's Emisor: razón social in upper case, its CP as the
+    LugarExpedicion."""
     return Issuer(
         rfc=company.rfc,
         nombre=company.razon_social.upper(),
@@ -251,7 +252,7 @@ def document_of(draft: Draft, *, fecha: datetime | None = None) -> Document:
         raise ValueError("a document needs its fecha")
     return Document(
         header=_header(draft, moment),
-        issuer=_issuer(draft),
+        issuer=issuer_of(draft.company),
         receiver=_receiver(draft),
         concepts=_concepts(draft),
         payments=_payments(draft) if draft.tipo == "P" else (),

@@ -7,10 +7,13 @@ refused with the reasons ``access.decisions.explain`` gives (a 403 that says why
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from despacho.access.catalog import Perm
@@ -21,7 +24,7 @@ from despacho.cfdi.selectors import ppd_balance
 from despacho.customers.models import Customer
 from despacho.errors import NotFound
 from despacho.invoicing.amounts import currency_decimals, round_amount
-from despacho.invoicing.models import Draft, Series
+from despacho.invoicing.models import Draft, DraftStatus, Series
 from despacho.people.models import Viewer
 from despacho.products.models import Product
 from despacho.products.selectors import ProductNotFound, products_matching
@@ -47,12 +50,23 @@ class SeriesNotFound(NotFound):
 
 def invoicing_company(*, viewer: Viewer, company: Company | None) -> Company:
     """The company if the viewer may issue for it (Facturar); InvoicingForbidden otherwise."""
-    if company is not None and can(viewer, company, Perm.FACTURAR):
+    return _company_holding(viewer, company, Perm.FACTURAR)
+
+
+def payroll_company(*, viewer: Viewer, company: Company | None) -> Company:
+    """The company if the viewer may issue its nómina: Facturar (sealing and stamping) and
+    Nómina (the payroll CFDIs); InvoicingForbidden naming the one missing otherwise."""
+    invoicing_company(viewer=viewer, company=company)
+    return _company_holding(viewer, company, Perm.NOMINA)
+
+
+def _company_holding(viewer: Viewer, company: Company | None, perm: Perm) -> Company:
+    if company is not None and can(viewer, company, perm):
         return company
-    lead = _("Tu acceso a esta empresa no incluye %(perm)s.") % {"perm": Perm.FACTURAR.label}
+    lead = _("Tu acceso a esta empresa no incluye %(perm)s.") % {"perm": perm.label}
     if company is None:
         raise InvoicingForbidden(lead, ("no_company",))
-    explanation = explain(viewer, company, Perm.FACTURAR)
+    explanation = explain(viewer, company, perm)
     if explanation.allowed:  # the person may; this request's decisions were narrowed (a key)
         raise InvoicingForbidden(lead, ("key_scope",))
     reasons = " ".join(reason.message for reason in explanation.reasons)
@@ -62,6 +76,19 @@ def invoicing_company(*, viewer: Viewer, company: Company | None) -> Company:
 def invoicing_allowed(*, viewer: Viewer, company: Company | None) -> bool:
     """Whether the viewer may issue for the company (the navigation's "Facturar")."""
     return company is not None and can(viewer, company, Perm.FACTURAR)
+
+
+def stamping_retry_after() -> timedelta:
+    """How long a draft may stay ``stamping`` before it counts as interrupted."""
+    return timedelta(minutes=settings.DESPACHO_STAMPING_RETRY_MINUTES)
+
+
+def stamping_stuck(draft: Draft, *, now: datetime | None = None) -> bool:
+    """Whether the draft has been ``stamping`` longer than ``stamping_retry_after()``: the
+    process that began it died between the PAC call and storing, and it may be retried."""
+    if draft.status != DraftStatus.STAMPING:
+        return False
+    return draft.updated_at <= (now or timezone.now()) - stamping_retry_after()
 
 
 def draft_list(*, viewer: Viewer, company: Company | None) -> QuerySet[Draft]:

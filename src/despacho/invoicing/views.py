@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse, QueryDict
@@ -32,7 +33,7 @@ from despacho.invoicing.forms import (
     row_form,
     taxes_to_json,
 )
-from despacho.invoicing.models import Draft, DraftTipo
+from despacho.invoicing.models import Draft, DraftStatus, DraftTipo
 from despacho.invoicing.selectors import (
     customer_invoices,
     draft_for,
@@ -42,6 +43,7 @@ from despacho.invoicing.selectors import (
     invoicing_company,
     issued_recent,
     series_list,
+    stamping_stuck,
 )
 from despacho.invoicing.services.drafts import (
     draft_clone,
@@ -161,6 +163,9 @@ def _editor_page(
             "invoices": invoices,
             "amounts": amounts,
             "global_fields": GLOBAL_FIELDS,
+            "stamping": draft.status == DraftStatus.STAMPING,
+            "stuck": stamping_stuck(draft),
+            "retry_minutes": settings.DESPACHO_STAMPING_RETRY_MINUTES,
         },
         status=status,
     )

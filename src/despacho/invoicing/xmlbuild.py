@@ -319,12 +319,16 @@ def build_comprobante(
             fecha=fecha,
         )
         _write_invoice_amounts(comprobante, amounts.invoice)
-    if certificate_der is None:
-        return comprobante
+    if certificate_der is not None:
+        certify(comprobante, certificate_der)
+    return comprobante
+
+
+def certify(comprobante: cfdi40.Comprobante, certificate_der: bytes) -> None:
+    """Write the CSD's NoCertificado and Certificado on a comprobante about to be sealed."""
     certificate = Certificate.load_certificate(certificate_der)
     comprobante["NoCertificado"] = certificate.certificate_number
     comprobante["Certificado"] = base64.b64encode(certificate_der).decode("ascii")
-    return comprobante
 
 
 def cadena_original(comprobante: cfdi40.Comprobante) -> str:

@@ -19,6 +19,7 @@ from dataclasses import fields, replace
 from decimal import Decimal
 from typing import Any, TypeVar, cast
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -49,7 +50,12 @@ from despacho.invoicing.models import (
     DraftStop,
     DraftTipo,
 )
-from despacho.invoicing.selectors import DraftNotFound, invoicing_company, series_default
+from despacho.invoicing.selectors import (
+    DraftNotFound,
+    invoicing_company,
+    series_default,
+    stamping_stuck,
+)
 from despacho.invoicing.services.series import folio_take
 from despacho.invoicing.specs import (
     CartaPorteSpec,
@@ -702,14 +708,25 @@ def draft_create(*, company: Company, actor: User, data: DraftData, cloned_from:
     return draft
 
 
-def _editable_locked(draft: Draft, *, rows: bool = False) -> Draft:
+def _editable_locked(draft: Draft, *, rows: bool = False, resume_stuck: bool = False) -> Draft:
     """The draft's row, locked for this transaction (with ``rows``: and every row issuing
-    reads, ``loading.with_rows``); refused unless it is still a draft."""
+    reads, ``loading.with_rows``); refused unless it is still a draft (or, with
+    ``resume_stuck``, a stamping that was interrupted: ``stamping_stuck``)."""
     drafts = Draft.objects.select_for_update(of=("self",))
     locked = (with_rows(drafts) if rows else drafts.select_related("series", "customer")).get(
         pk=draft.pk
     )
-    if locked.status != DraftStatus.DRAFT:
+    resumed = resume_stuck and locked.status == DraftStatus.STAMPING
+    if resumed and not stamping_stuck(locked):
+        raise ValidationError(
+            _(
+                "El borrador se está timbrando. Si el timbrado se interrumpió, podrás "
+                "reintentarlo cuando pasen %(minutes)s minutos desde que empezó."
+            )
+            % {"minutes": settings.DESPACHO_STAMPING_RETRY_MINUTES},
+            code="stamping_in_progress",
+        )
+    if locked.status != DraftStatus.DRAFT and not resumed:
         raise ValidationError(
             _("El borrador ya no se puede modificar: está %(status)s.")
             % {"status": DraftStatus(locked.status).label.lower()},
@@ -906,10 +923,15 @@ def _stamping_prepared(locked: Draft, *, actor: User, company: Company) -> None:
 
 def draft_stamping_begin(*, draft: Draft, actor: User) -> Draft:
     """The draft ready for the PAC: its folio taken (once; a retry keeps it), its receptor
-    snapshotted from the customer, its status ``stamping`` — all in one transaction."""
+    snapshotted from the customer, its status ``stamping`` — all in one transaction.
+
+    A draft left ``stamping`` by a process that died between the PAC call and storing
+    begins again once ``stamping_stuck`` says so (with its folio and its kept sealed XML,
+    which the issuing service asks the PAC about first); before then it is refused
+    (``stamping_in_progress``), so two attempts never run at once."""
     company = invoicing_company(viewer=actor, company=draft.company)
     with transaction.atomic():
-        locked = _editable_locked(draft)
+        locked = _editable_locked(draft, resume_stuck=True)
         _stamping_prepared(locked, actor=actor, company=company)
         locked.save()
     return locked
@@ -932,7 +954,7 @@ def draft_stamping_sealed(
     folio to the commit."""
     company = invoicing_company(viewer=actor, company=draft.company)
     with transaction.atomic():
-        locked = _editable_locked(draft, rows=True)
+        locked = _editable_locked(draft, rows=True, resume_stuck=True)
         checked = check(locked)
         _stamping_prepared(locked, actor=actor, company=company)
         sealed = None if locked.sealed_xml else seal(locked, checked)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -41,13 +41,14 @@ from despacho.invoicing.services.drafts import (
     draft_stamping_failed,
     draft_stamping_sealed,
 )
-from despacho.invoicing.xmlbuild import build_comprobante, issue_xml
+from despacho.invoicing.xmlbuild import Signer, build_comprobante, issue_xml
 from despacho.pac.base import Pac, PacError, Stamped, get_pac
 from despacho.people.models import User, Viewer
 from despacho.portal.services.delivery import cfdi_deliver_many, deliverable
 from despacho.products.services import field_error
 from despacho.seals.models import Certificate, SealKind
 from despacho.seals.services import seal_sign, signing_certificate
+from despacho.tenancy.models import Company
 
 logger = logging.getLogger(__name__)
 
@@ -82,8 +83,15 @@ def draft_preview_pdf(*, draft: Draft, viewer: Viewer) -> bytes:
 # --- the checks a PAC makes -------------------------------------------------------------------
 
 
-def _certificate_checked(draft: Draft, certificates: dict[int, Certificate]) -> Certificate:
-    company = draft.company
+def csd_checked(
+    *, company: Company, certificates: dict[int, Certificate] | None = None
+) -> Certificate:
+    """The CSD the company's next CFDI is sealed with, refused as a PAC would: missing, of
+    another RFC, or issued less than 72 hours ago (a ValidationError on ``csd``).
+    ``certificates``: company id → its signing certificate, if a batch already read it
+    (the answer is added to it)."""
+    if certificates is None:
+        certificates = {}
     try:
         certificate = certificates.get(company.pk) or signing_certificate(
             company=company, kind=SealKind.CSD
@@ -177,7 +185,7 @@ def _publico_en_general_checked(draft: Draft) -> None:
 def _checked(draft: Draft, certificates: dict[int, Certificate]) -> Certificate:
     """The checks on a draft read with its rows (``loading.with_rows``) as stored now;
     ``certificates``: the company's signing certificate, if a batch already read it."""
-    certificate = _certificate_checked(draft, certificates)
+    certificate = csd_checked(company=draft.company, certificates=certificates)
     if draft.tipo != "P" and not rows_of(draft, "concepts"):
         raise field_error(
             "concepts", _("Conceptos: agrega al menos un concepto."), "concepts_required"
@@ -203,10 +211,9 @@ def issue_checks(*, draft: Draft) -> None:
 # --- issuing ----------------------------------------------------------------------------------
 
 
-def _sealed(draft: Draft, actor: User, certificate: Certificate) -> bytes:
-    """Build and seal the draft now (its folio taken), dated now."""
-    company = draft.company
-    label = f"CFDI {draft.series.code if draft.series else ''}-{draft.folio} (borrador {draft.pk})"
+def csd_signer(*, company: Company, actor: User, certificate: Certificate, purpose: str) -> Signer:
+    """The ``sign`` the XML builders take: the company's CSD in the vault through
+    ``seal_sign``, the certificate pinned, each use audited with ``purpose``."""
 
     def sign(data: bytes) -> bytes:
         return seal_sign(
@@ -214,10 +221,17 @@ def _sealed(draft: Draft, actor: User, certificate: Certificate) -> bytes:
             kind=SealKind.CSD,
             data=data,
             actor=actor,
-            purpose=label,
+            purpose=purpose,
             certificate=certificate,
         )
 
+    return sign
+
+
+def _sealed(draft: Draft, actor: User, certificate: Certificate) -> bytes:
+    """Build and seal the draft now (its folio taken), dated now."""
+    label = f"CFDI {draft.series.code if draft.series else ''}-{draft.folio} (borrador {draft.pk})"
+    sign = csd_signer(company=draft.company, actor=actor, certificate=certificate, purpose=label)
     document = document_of(draft, fecha=timezone.now())
     der = bytes(certificate.certificate_der)
     return issue_xml(document=document, certificate_der=der, sign=sign)
@@ -236,42 +250,49 @@ def _stamped(
     return pac.stamp(sealed)
 
 
+def issued_store(
+    *, company: Company, actor: User, stamped: Stamped, details: Mapping[str, object]
+) -> Cfdi:
+    """Inside the caller's transaction: the PAC's XML stored in the repository as the
+    company's issued CFDI, byte for byte (checked against the stored file), and audited
+    (``cfdi.issued`` with the UUID, the issuer and ``details``). RuntimeError otherwise."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("issued_store must run in the caller's transaction")
+    outcome = cfdi_ingest(
+        company=company, data=stamped.xml, name=f"{stamped.uuid}.xml", ingested_by=actor
+    )
+    if outcome.status is Outcome.REFUSED:
+        raise RuntimeError(f"the repository refused the stamped CFDI: {outcome.message}")
+    cfdi = outcome.cfdi  # None for a duplicate: stored by an earlier attempt
+    if cfdi is None:
+        cfdi = Cfdi.objects.select_related("company__account").get(
+            company=company, uuid=stamped.uuid
+        )
+    with default_storage.open(cfdi.xml_path, "rb") as handle:
+        if hashlib.sha256(handle.read()).digest() != hashlib.sha256(stamped.xml).digest():
+            raise RuntimeError("the stored XML is not the PAC's bytes")
+    audit_record(
+        actor=actor,
+        action=Action.CFDI_ISSUED,
+        account=company.account,
+        company=company,
+        target=cfdi,
+        after={"uuid": cfdi.uuid_text, **details, "issuer": actor.email},
+    )
+    return cfdi
+
+
 def _store(draft: Draft, actor: User, stamped: Stamped) -> Cfdi:
-    company = draft.company
     with transaction.atomic():
-        outcome = cfdi_ingest(
-            company=company,
-            data=stamped.xml,
-            name=f"{stamped.uuid}.xml",
-            ingested_by=actor,
-        )
-        if outcome.status is Outcome.REFUSED:
-            raise RuntimeError(f"the repository refused the stamped CFDI: {outcome.message}")
-        cfdi = outcome.cfdi  # None for a duplicate: stored by an earlier attempt
-        if cfdi is None:
-            cfdi = Cfdi.objects.select_related("company__account").get(
-                company=company, uuid=stamped.uuid
-            )
+        details = {
+            "tipo": draft.tipo,
+            "serie": draft.series.code if draft.series else "",
+            "folio": draft.folio,
+            "draft": draft.pk,
+        }
+        cfdi = issued_store(company=draft.company, actor=actor, stamped=stamped, details=details)
         digest = hashlib.sha256(stamped.xml).hexdigest()
-        with default_storage.open(cfdi.xml_path, "rb") as handle:
-            if hashlib.sha256(handle.read()).hexdigest() != digest:
-                raise RuntimeError("the stored XML is not the PAC's bytes")
         draft_issued(draft=draft, cfdi=cfdi, xml_sha256=digest)
-        audit_record(
-            actor=actor,
-            action=Action.CFDI_ISSUED,
-            account=company.account,
-            company=company,
-            target=cfdi,
-            after={
-                "uuid": cfdi.uuid_text,
-                "tipo": draft.tipo,
-                "serie": draft.series.code if draft.series else "",
-                "folio": draft.folio,
-                "issuer": actor.email,
-                "draft": draft.pk,
-            },
-        )
         customer = draft.customer
         if customer is not None and customer.emails and deliverable(cfdi):
             cfdi_deliver_many(actor=actor, cfdi=cfdi, emails=customer.emails)

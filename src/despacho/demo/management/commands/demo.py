@@ -129,12 +129,15 @@ class Command(BaseCommand):
 
     def _issue(self) -> None:
         from despacho.demo.issuing import ISSUER_RFC, demo_issue
+        from despacho.demo.payroll import demo_payroll
 
         company = Company.objects.get(rfc=ISSUER_RFC, account__name=CLIENTS[0][3])
         demo_issue(company=company, owner=User.objects.get(email=CLIENTS[0][0]))
         # Issued through Facturar (the sample CFDIs loaded above are not drafts).
         issued = Draft.objects.filter(company=company, status="issued").count()
         self.stdout.write(f"CFDI emitidos por {CLIENTS[0][3]}: {issued}.")
+        payslips = demo_payroll(company=company, owner=User.objects.get(email=CLIENTS[0][0]))
+        self.stdout.write(f"Recibos de nómina de {CLIENTS[0][3]}: {len(payslips)}.")
 
     def _load_cfdis(self) -> None:
         from despacho.cfdi.demo import demo_fixtures_dir, load_demo_cfdis
