@@ -75,13 +75,16 @@ def answer_envelope(answer: Answer) -> bytes:
 
 
 NOT_FOUND = Answer(
-    estado="No Encontrado", es_cancelable="", validacion_efos="", codigo="N - 602: Comprobante no encontrado."
+    estado="No Encontrado",
+    es_cancelable="",
+    validacion_efos="",
+    codigo="N - 602: Comprobante no encontrado.",
 )
 
 
 def _handler(state: FakeSat) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
-        def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        def log_message(self, format: str, *args: object) -> None:
             pass
 
         def _send(self, status: int, body: bytes, content_type: str) -> None:
@@ -95,7 +98,7 @@ def _handler(state: FakeSat) -> type[BaseHTTPRequestHandler]:
             state.refused.append(why)
             self._send(500, why.encode(), "text/plain")
 
-        def do_POST(self) -> None:  # noqa: N802
+        def do_POST(self) -> None:
             if self.path != "/ConsultaCFDIService.svc":
                 return self._send(404, b"", "text/plain")
             if self.headers.get("SOAPAction", "").strip('"') != SOAP_ACTION.strip('"'):
@@ -119,7 +122,7 @@ def _handler(state: FakeSat) -> type[BaseHTTPRequestHandler]:
             answer = state.statuses.get(query["id"], NOT_FOUND)
             return self._send(200, answer_envelope(answer), "text/xml; charset=utf-8")
 
-        def do_GET(self) -> None:  # noqa: N802
+        def do_GET(self) -> None:
             path = self.path.lstrip("/")
             if path.startswith("rccf/") and path.endswith(".cer"):
                 state.downloads.append(path)

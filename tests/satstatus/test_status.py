@@ -50,7 +50,9 @@ def company():
 
 def test_a_vigente_cfdi_is_asked_with_its_printed_expression_and_kept(sat, company):
     cfdi = _received(company, total="1160.50")
-    sat.statuses[cfdi.uuid_text] = Answer(estado="Vigente", es_cancelable="Cancelable sin aceptación")
+    sat.statuses[cfdi.uuid_text] = Answer(
+        estado="Vigente", es_cancelable="Cancelable sin aceptación"
+    )
     status = cfdi_status_refresh(cfdi=cfdi)
     assert sat.consultas == [
         {"re": cfdi.emisor_rfc, "rr": company.rfc, "tt": "1160.500000", "id": cfdi.uuid_text}
@@ -67,9 +69,7 @@ def test_a_uuid_sat_does_not_know_is_no_encontrado(sat, company):
     assert status.codigo_estatus == "N - 602: Comprobante no encontrado."
 
 
-def test_a_received_cfdi_cancelled_by_its_emisor_is_flagged_with_the_date_and_audited(
-    sat, company
-):
+def test_a_received_cfdi_cancelled_by_its_emisor_is_flagged_with_the_date_and_audited(sat, company):
     cfdi = _received(company)
     sat.statuses[cfdi.uuid_text] = Answer(
         estado="Cancelado", es_cancelable="", estatus_cancelacion="Cancelado sin aceptación"

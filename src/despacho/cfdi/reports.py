@@ -218,9 +218,9 @@ def _sat_notes(company: Company, year: int) -> list[str]:
         notes.append(
             ngettext(
                 "%(n)d CFDI sumado es de un emisor en las listas del SAT (69-B definitivo o "
-                "presunto, 69): revise su deducibilidad.",
+                "presunto, 69): revisa si es deducible.",
                 "%(n)d CFDI sumados son de emisores en las listas del SAT (69-B definitivo o "
-                "presunto, 69): revise su deducibilidad.",
+                "presunto, 69): revisa si son deducibles.",
                 flags["listed"],
             )
             % {"n": flags["listed"]}

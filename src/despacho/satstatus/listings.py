@@ -69,7 +69,8 @@ def parse_69b(content: bytes) -> Iterator[Listing]:
     """Every row of 69-B's complete list; ValueError when the file has no such header."""
     reader = csv.reader(io.StringIO(_text(content)))
     for row in reader:
-        if len(row) > 3 and _fold(row[1]) == "RFC" and _fold(row[3]).startswith("SITUACION"):
+        # "SITUACI": copies that lost the accent's byte ("Situaci�n") still match.
+        if len(row) > 3 and _fold(row[1]) == "RFC" and _fold(row[3]).startswith("SITUACI"):
             break
     else:
         raise ValueError("no es el listado completo del artículo 69-B")
