@@ -50,7 +50,10 @@ def envelope(expression: str) -> bytes:
 def parse_answer(body: bytes) -> ConsultaResult:
     """ConsultaResult's fields; ConsultaError for anything else."""
     try:
-        root = etree.fromstring(body, parser=etree.XMLParser(resolve_entities=False))
+        root = etree.fromstring(
+            body,
+            parser=etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False),
+        )
     except etree.XMLSyntaxError as exc:
         raise ConsultaError(f"respuesta ilegible: {exc}") from None
     result = root.find("{*}Body/{*}ConsultaResponse/{*}ConsultaResult")
