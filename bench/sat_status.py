@@ -1,7 +1,7 @@
 """The status refresh of received CFDIs at SAT (satstatus), against the fake SAT on 127.0.0.1.
 
 Run: DESPACHO_DATA_DIR=$(mktemp -d) .venv/bin/python bench/sat_status.py [--cfdis 10000]
-     [--rate 50] [--paced 1000]
+     [--rate 10] [--paced 300]
 (add DATABASE_URL=postgres://… for PostgreSQL). Generates N received CFDIs of one company
 (rows only: the question needs no XML), starts the fake ConsultaCFDIService
 (tests/satstatus/fake_sat.py, real SOAP over HTTP on 127.0.0.1; one in ten answers
@@ -76,8 +76,8 @@ def build(n: int) -> list[Cfdi]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--cfdis", type=int, default=10_000)
-    parser.add_argument("--rate", type=float, default=50.0)
-    parser.add_argument("--paced", type=int, default=1000)
+    parser.add_argument("--rate", type=float, default=10.0)
+    parser.add_argument("--paced", type=int, default=300)
     args = parser.parse_args()
     call_command("migrate", verbosity=0)
     from django.db import connection

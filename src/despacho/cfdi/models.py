@@ -233,6 +233,13 @@ class Cfdi(models.Model):
             models.Index(
                 fields=["company", "category", "serie", "folio"], name="cfdi_company_serie_folio"
             ),
+            # The SAT status refresh: received, not cancelled, of the last months, across
+            # companies (satstatus.services.statuses_due).
+            models.Index(
+                fields=["fecha"],
+                condition=Q(direction="recibido") & ~Q(status="cancelado"),
+                name="cfdi_received_live_fecha",
+            ),
         ]
 
     def __str__(self) -> str:

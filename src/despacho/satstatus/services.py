@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 import requests
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from satcfdi.pacs import TaxpayerStatusList69
 from satcfdi.pacs.sat import LISTADO_69_SOURCES
@@ -119,7 +119,7 @@ def statuses_due(*, now: datetime | None = None) -> QuerySet[Cfdi]:
         .exclude(status=Status.CANCELADO)
         .filter(Q(sat_status__isnull=True) | Q(sat_status__checked_at__lt=stale))
         .select_related("company__account")
-        .order_by("sat_status__checked_at", "pk")
+        .order_by(F("sat_status__checked_at").asc(nulls_first=True), "pk")
     )
 
 
