@@ -170,3 +170,20 @@ def test_the_firm_sees_a_count_per_client_and_only_where_egresos_is_open(lists, 
     body = client.get(reverse("firm:list")).content.decode()
     assert client_company.rfc in body
     assert "listas del SAT" not in body
+
+
+def test_the_api_gives_each_cfdis_sat_flags(lists, client):
+    from tests.api.factories import make_key, owner_membership
+
+    lists_refresh()
+    company = company_with_rfc(any_rfc(), make_account())
+    cfdi = _received(company, DEFINITIVO_RFC)
+    token = make_key(owner_membership(company.account))
+    response = client.get(
+        f"/api/v1/cfdis/{cfdi.uuid}",
+        {"company": company.pk},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()["emisor_listed"] == "69b_definitivo"
+    assert response.json()["sat_cancelled_at"] is None
