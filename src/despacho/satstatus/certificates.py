@@ -11,6 +11,7 @@ stand-in certificate is known without asking anyone.
 from __future__ import annotations
 
 import re
+import time
 
 import requests
 from django.conf import settings
@@ -22,6 +23,10 @@ from despacho.satstatus.models import SatCertificate
 
 _NUMBER = re.compile(r"^\d{20}$")
 _IN_PROCESS: dict[str, Certificate] = {}
+# A number SAT's repository did not give is not asked again by this process for a while:
+# a batch of thousands of timbres of one certificate makes one request, not thousands.
+_UNAVAILABLE: dict[str, float] = {}
+RETRY_AFTER_SECONDS = 600.0
 
 
 class CertificateUnavailable(Exception):
@@ -48,13 +53,8 @@ def _download(number: str) -> bytes:
     return response.content
 
 
-def sat_certificate(number: str) -> Certificate:
-    """SAT's certificate with that number; CertificateUnavailable if it cannot be had."""
-    cached = _IN_PROCESS.get(number)
-    if cached is not None:
-        return cached
-    if not _NUMBER.match(number):
-        raise CertificateUnavailable("número de certificado inválido")
+def _load(number: str) -> tuple[bytes, Certificate]:
+    """The certificate's DER and object: the sandbox's, the database's or SAT's."""
     if is_sandbox(number):
         der = SANDBOX_CERTIFICATE_STEM.with_suffix(".cer").read_bytes()
     else:
@@ -66,6 +66,24 @@ def sat_certificate(number: str) -> Certificate:
         raise CertificateUnavailable("certificado ilegible") from None
     if certificate.certificate_number != number:
         raise CertificateUnavailable("el certificado descargado es de otro número")
+    return der, certificate
+
+
+def sat_certificate(number: str) -> Certificate:
+    """SAT's certificate with that number; CertificateUnavailable if it cannot be had."""
+    cached = _IN_PROCESS.get(number)
+    if cached is not None:
+        return cached
+    if not _NUMBER.match(number):
+        raise CertificateUnavailable("número de certificado inválido")
+    failed_at = _UNAVAILABLE.get(number)
+    if failed_at is not None and time.monotonic() - failed_at < RETRY_AFTER_SECONDS:
+        raise CertificateUnavailable("no disponible hace poco; se pedirá más tarde")
+    try:
+        der, certificate = _load(number)
+    except CertificateUnavailable:
+        _UNAVAILABLE[number] = time.monotonic()
+        raise
     if not is_sandbox(number):
         try:
             with transaction.atomic():
@@ -77,5 +95,6 @@ def sat_certificate(number: str) -> Certificate:
 
 
 def forget_in_process() -> None:
-    """Empty the process's dictionary (tests; a worker never needs to)."""
+    """Empty the process's dictionaries (tests; a worker never needs to)."""
     _IN_PROCESS.clear()
+    _UNAVAILABLE.clear()
