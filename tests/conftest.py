@@ -50,6 +50,23 @@ def _seals_unchecked_by_default(settings):
     settings.CFDI_VERIFY_SEALS = False
 
 
+@pytest.fixture(autouse=True)
+def _sat_services_offline(settings):
+    """SAT's public services (satstatus) point at a closed port on 127.0.0.1: nothing in the
+    suite reaches SAT; tests of those services start the fake (tests/satstatus/fake_sat.py)."""
+    from despacho.satstatus.certificates import forget_in_process
+
+    closed = "http://127.0.0.1:9"
+    settings.SATSTATUS_CONSULTA_URL = f"{closed}/ConsultaCFDIService.svc"
+    settings.SATSTATUS_LIST_69B_URL = f"{closed}/69b.csv"
+    settings.SATSTATUS_LIST_69_BASE_URL = f"{closed}/69/"
+    settings.SATSTATUS_CERTIFICATE_URL = f"{closed}/rccf/"
+    settings.SATSTATUS_TIMEOUT = 5
+    forget_in_process()
+    yield
+    forget_in_process()
+
+
 @pytest.fixture
 def verify_seals(settings):
     """Seal verification on, as in production (CFDI_VERIFY_SEALS defaults to True)."""

@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "despacho.pac",
     "despacho.invoicing",
     "despacho.cancellations",
+    "despacho.satstatus",
     "despacho.demo",
 ]
 
@@ -232,6 +233,36 @@ DESPACHO_PAC_TIMEOUT = float(os.environ.get("DESPACHO_PAC_TIMEOUT", 30))
 # A draft still "stamping" after this many minutes was left by a process that died between
 # the PAC call and storing: its page offers "Reintentar" (docs/apps/invoicing.md).
 DESPACHO_STAMPING_RETRY_MINUTES = int(os.environ.get("DESPACHO_STAMPING_RETRY_MINUTES", 5))
+
+# The SAT connection's public services (docs/apps/satstatus.md). Production points at SAT;
+# the tests point every URL at fakes on 127.0.0.1. The status of received CFDIs of the last
+# SATSTATUS_MONTHS months is asked again after SATSTATUS_STALE_HOURS, at most
+# SATSTATUS_RATE queries a second per worker.
+SATSTATUS_CONSULTA_URL = os.environ.get(
+    "SATSTATUS_CONSULTA_URL",
+    "https://consultaqr.facturaelectronica.sat.gob.mx/ConsultaCFDIService.svc",
+)
+SATSTATUS_TIMEOUT = float(os.environ.get("SATSTATUS_TIMEOUT", 30))
+SATSTATUS_RATE = float(os.environ.get("SATSTATUS_RATE", 2))
+SATSTATUS_MONTHS = int(os.environ.get("SATSTATUS_MONTHS", 6))
+SATSTATUS_STALE_HOURS = int(os.environ.get("SATSTATUS_STALE_HOURS", 24))
+SATSTATUS_BATCH = int(os.environ.get("SATSTATUS_BATCH", 500))
+# Article 69-B's complete list, and the folder under which article 69's lists live (each
+# list's file name is satcfdi's, LISTADO_69_SOURCES).
+SATSTATUS_LIST_69B_URL = os.environ.get(
+    "SATSTATUS_LIST_69B_URL",
+    "https://wu1agsprosta001.blob.core.windows.net/agsc-publicaciones/Datos_abiertos/"
+    "Documents_AGAFF/Listado_completo_69-B.csv",
+)
+SATSTATUS_LIST_69_BASE_URL = os.environ.get(
+    "SATSTATUS_LIST_69_BASE_URL",
+    "https://wu1agsprosta001.blob.core.windows.net/agsc-publicaciones/Datos_abiertos/",
+)
+# SAT's certificates repository: <base>/<00001>/<000005>/<04>/<46>/<50>/<number>.cer
+SATSTATUS_CERTIFICATE_URL = os.environ.get(
+    "SATSTATUS_CERTIFICATE_URL", "https://rdc.sat.gob.mx/rccf/"
+)
+SATSTATUS_VERIFY_SELLO_SAT = config.env_bool("SATSTATUS_VERIFY_SELLO_SAT", default=True)
 
 # The firm's workspace: link invitations and client activations live this many days;
 # CSV onboarding refuses files above these limits (see docs/apps/onboarding.md).

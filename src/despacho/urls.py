@@ -15,6 +15,7 @@ urlpatterns = [
     path("cfdi/", include("despacho.cfdi.urls")),
     path("cfdi/", include("despacho.portal.delivery_urls")),
     path("cfdi/", include("despacho.cancellations.urls")),
+    path("cfdi/", include("despacho.satstatus.urls")),
     path("", include("despacho.members.urls")),
     path("", include("despacho.members.invitation_urls")),
     path("portal-accesos/", include("despacho.portal.manage_urls")),

@@ -486,7 +486,7 @@ def test_a_list_emptied_by_its_filters_says_so_without_the_upload_call(client, e
 # The list's rows as the template engine rendered them cell by cell, before the rows moved
 # to one pass in cfdi/templatetags/cfdi_rows.py: the tag must produce the same cells.
 PER_CELL_ROW = """{% load i18n cfdi_format %}{% for cfdi in cfdis %}
-<tr><td>{{ cfdi.fecha|cfdi_short_date }}</td><td>{{ cfdi.tipo_label }}</td><td>{{ cfdi.serie }}{% if cfdi.serie and cfdi.folio %}-{% endif %}{{ cfdi.folio }}</td><td>{{ cfdi.counterpart_nombre }}<br><small>{{ cfdi.counterpart_rfc }}</small></td><td class="amount">{{ cfdi.amount|money:cfdi.amount_moneda }}</td><td>{{ cfdi.status_label }}{% if cfdi.seal_verified is False %} · <span class="error">{% translate "sello no válido" %}</span>{% endif %}</td>{% url 'cfdi:detail' cfdi.uuid as detail %}<td><a href="{{ detail }}"><code>{{ cfdi.uuid_text }}</code></a></td><td><a href="{{ detail }}xml">XML</a> · <a href="{{ detail }}pdf">PDF</a></td></tr>{% endfor %}"""  # noqa: E501
+<tr><td>{{ cfdi.fecha|cfdi_short_date }}</td><td>{{ cfdi.tipo_label }}</td><td>{{ cfdi.serie }}{% if cfdi.serie and cfdi.folio %}-{% endif %}{{ cfdi.folio }}</td><td>{{ cfdi.counterpart_nombre }}<br><small>{{ cfdi.counterpart_rfc }}</small></td><td class="amount">{{ cfdi.amount|money:cfdi.amount_moneda }}</td><td>{{ cfdi.status_label }}{% if cfdi.seal_verified is False %} · <span class="error">{% translate "sello no válido" %}</span>{% endif %}{% if cfdi.sat_cancelled_at %} · <span class="error">{% translate "cancelado por el emisor" %} {{ cfdi.sat_cancelled_at|cfdi_short_date }}</span>{% endif %}{% if cfdi.emisor_listed %} · <span class="warning">{{ cfdi.emisor_listed_label }}</span>{% endif %}</td>{% url 'cfdi:detail' cfdi.uuid as detail %}<td><a href="{{ detail }}"><code>{{ cfdi.uuid_text }}</code></a></td><td><a href="{{ detail }}xml">XML</a> · <a href="{{ detail }}pdf">PDF</a></td></tr>{% endfor %}"""  # noqa: E501
 
 
 def test_the_rows_render_the_same_cells_as_the_template_did(eku):
@@ -502,6 +502,12 @@ def test_the_rows_render_the_same_cells_as_the_template_did(eku):
         receptor_nombre="O'Brien & <Hijos>",
         total=Decimal("1234567.5"),
     )
+    # SAT's flags (satstatus): one row cancelled by its emisor, one from a listed emisor.
+    first, second = Cfdi.objects.filter(company=eku).order_by("fecha")[:2]
+    Cfdi.objects.filter(pk=first.pk).update(
+        status="cancelado", sat_cancelled_at=first.fecha, emisor_listed="69b_definitivo"
+    )
+    Cfdi.objects.filter(pk=second.pk).update(emisor_listed="69")
     cfdis = list(Cfdi.objects.filter(company=eku).order_by("fecha"))
     assert {c.seal_verified for c in cfdis} >= {False}
     with translation.override("es-mx"):

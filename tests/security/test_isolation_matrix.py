@@ -77,6 +77,7 @@ from despacho.portal.services.accesses import portal_access_send_many
 from despacho.portal.sessions import SESSION_KEY as PORTAL_SESSION_KEY
 from despacho.portal.sessions import session_start
 from despacho.products.models import Product, TaxScheme
+from despacho.satstatus.models import SatStatus, TimbreCheck
 from despacho.seals.models import Certificate
 from despacho.tenancy.models import CompanyLink, Membership, Role
 from tests.api.factories import make_key, owner_membership
@@ -769,6 +770,17 @@ def _snapshot(world: World) -> dict[str, object]:
             Cancellation.objects.filter(company__in=out_of_reach).values_list("pk", "state")
         ),
         "audit": AuditEvent.objects.filter(account=world.b_company.account).count(),
+        # The SAT connection's "Consultar estado en el SAT" (satstatus) on a foreign CFDI.
+        "sat statuses": sorted(
+            SatStatus.objects.filter(company__in=out_of_reach).values_list(
+                "cfdi_id", "estado", "checked_at"
+            )
+        ),
+        "timbre checks": sorted(
+            TimbreCheck.objects.filter(cfdi__company__in=out_of_reach).values_list(
+                "cfdi_id", "verdict", "checked_at"
+            )
+        ),
         "portal accesses": sorted(
             PortalAccess.objects.filter(company__in=out_of_reach).values_list(
                 "pk", "name", "email", "password", "is_active", "session_version"

@@ -88,3 +88,4 @@ class Action(models.TextChoices):
     DRAFT_FOLIO_TAKEN = "draft.folio_taken", _("Folio asignado a un borrador")
     CANCELLATION_REQUESTED = "cancellation.requested", _("Cancelación de CFDI solicitada")
     CANCELLATION_FINISHED = "cancellation.finished", _("Cancelación de CFDI concluida")
+    CFDI_SAT_CANCELLED = "cfdi.sat_cancelled", _("CFDI recibido cancelado por su emisor")

@@ -275,6 +275,7 @@ SENTENCES: dict[str, Promise] = {
     Action.DRAFT_FOLIO_TAKEN: gettext_lazy("%(actor)s asignó folio al %(target)s."),
     Action.CANCELLATION_REQUESTED: gettext_lazy("%(actor)s solicitó la %(target)s."),
     Action.CANCELLATION_FINISHED: gettext_lazy("Concluyó la %(target)s."),
+    Action.CFDI_SAT_CANCELLED: gettext_lazy("Su emisor canceló el %(target)s."),
 }
 
 # Values that are choices: key -> {raw value: label}. "status" depends on the target.

@@ -33,6 +33,7 @@ from despacho.cancellations.models import (
     State,
     acuse_key,
 )
+from despacho.cancellations.signals import cfdi_status_mirrored
 from despacho.cfdi.models import Cfdi, CfdiRelation, Direction, RelationKind, Status
 from despacho.cfdi.parsing import CFDI4, parse_xml
 from despacho.cfdi.selectors import cfdi_for, cfdi_xml, live_dependents
@@ -276,6 +277,7 @@ def cancellation_advance(
         CancellationStep.objects.create(cancellation=locked, state=to, at=moment, message=message)
         Cfdi.objects.filter(pk=locked.cfdi_id).update(status=_CFDI_STATUS[to])
         locked.cfdi.status = _CFDI_STATUS[to]
+        cfdi_status_mirrored.send(sender=Cancellation, cfdi=locked.cfdi, at=moment)
         if to in FINAL_STATES:
             audit_record(
                 actor=actor,

@@ -81,6 +81,15 @@ class CfdiOut(Schema):
     uso_cfdi: str
     status: Status
     seal_verified: bool | None
+    sat_cancelled_at: datetime | None = Field(
+        description="A received CFDI its emisor cancelled: when SAT's status service was first "
+        "seen answering Cancelado (status is then cancelado); null otherwise."
+    )
+    emisor_listed: str = Field(
+        description="The emisor's gravest listing in SAT's lists (69b_definitivo, "
+        "69b_presunto, 69, 69b_sentencia, 69b_desvirtuado); empty when not listed.",
+        examples=["69b_definitivo"],
+    )
     size: int
     sha256: str
     created_at: datetime
@@ -114,6 +123,8 @@ class CfdiOut(Schema):
             uso_cfdi=cfdi.uso_cfdi,
             status=Status(cfdi.status),
             seal_verified=cfdi.seal_verified,
+            sat_cancelled_at=local(cfdi.sat_cancelled_at),
+            emisor_listed=cfdi.emisor_listed,
             size=cfdi.size,
             sha256=cfdi.sha256,
             created_at=local(cfdi.created_at),  # type: ignore[arg-type]

@@ -51,8 +51,27 @@ class Status(models.TextChoices):
     CANCELADO = "cancelado", _("Cancelado")
 
 
+class Listed(models.TextChoices):
+    """Where SAT's lists (articles 69-B and 69 of the CFF) put a received CFDI's emisor.
+
+    Written by the SAT connection (``satstatus``) when a list is loaded or a CFDI stored;
+    the repository only shows and counts it. Several listings: the gravest, in this order.
+    """
+
+    DEFINITIVO = "69b_definitivo", _("69-B definitivo")
+    PRESUNTO = "69b_presunto", _("69-B presunto")
+    ART_69 = "69", _("Artículo 69")
+    SENTENCIA_FAVORABLE = "69b_sentencia", _("69-B sentencia favorable")
+    DESVIRTUADO = "69b_desvirtuado", _("69-B desvirtuado")
+
+
+# The listings that make an emisor risky: desvirtuados and sentencias favorables are shown,
+# not counted.
+RISKY_LISTINGS = (Listed.DEFINITIVO, Listed.PRESUNTO, Listed.ART_69)
+
 _TIPO_LABELS = dict(Tipo.choices)
 _STATUS_LABELS = dict(Status.choices)
+_LISTED_LABELS = dict(Listed.choices)
 
 
 class Category(models.TextChoices):
@@ -152,6 +171,13 @@ class Cfdi(models.Model):
     # False: it does not (stored only because someone confirmed);
     # None: not verifiable (no certificate in the file) or not checked.
     seal_verified = models.BooleanField(_("sello verificado"), null=True)
+    # A received CFDI its emisor cancelled, as SAT's status service answered (satstatus):
+    # when it was first seen cancelled (``status`` is then ``cancelado``).
+    sat_cancelled_at = models.DateTimeField(_("visto cancelado en el SAT"), null=True, blank=True)
+    # The emisor's gravest listing in SAT's lists 69-B / 69 ("" when not listed).
+    emisor_listed = models.CharField(
+        _("emisor en listas del SAT"), max_length=16, blank=True, choices=Listed.choices
+    )
     xml_path = models.CharField(_("archivo XML"), max_length=255)
     size = models.PositiveIntegerField(_("tamaño"))
     sha256 = models.CharField(_("SHA-256"), max_length=64)
@@ -189,6 +215,15 @@ class Cfdi(models.Model):
                 condition=Q(status__in=["vigente", "cancelacion_en_proceso", "cancelado"]),
                 name="cfdi_status_valid",
             ),
+            models.CheckConstraint(
+                condition=Q(emisor_listed__in=["", *Listed.values]),
+                name="cfdi_emisor_listed_valid",
+            ),
+            # Only a cancelled document carries the moment it was seen cancelled.
+            models.CheckConstraint(
+                condition=Q(sat_cancelled_at__isnull=True) | Q(status="cancelado"),
+                name="cfdi_sat_cancelled_is_cancelled",
+            ),
         ]
         indexes = [
             models.Index(fields=["company", "category", "-fecha"], name="cfdi_company_cat_fecha"),
@@ -197,6 +232,13 @@ class Cfdi(models.Model):
             models.Index(fields=["company", "emisor_rfc"], name="cfdi_company_emisor"),
             models.Index(
                 fields=["company", "category", "serie", "folio"], name="cfdi_company_serie_folio"
+            ),
+            # The SAT status refresh: received, not cancelled, of the last months, across
+            # companies (satstatus.services.statuses_due).
+            models.Index(
+                fields=["fecha"],
+                condition=Q(direction="recibido") & ~Q(status="cancelado"),
+                name="cfdi_received_live_fecha",
             ),
         ]
 
@@ -237,6 +279,10 @@ class Cfdi(models.Model):
     @property
     def status_label(self) -> str:
         return str(_STATUS_LABELS.get(self.status, self.status))
+
+    @property
+    def emisor_listed_label(self) -> str:
+        return str(_LISTED_LABELS.get(self.emisor_listed, self.emisor_listed))
 
     @property
     def uuid_text(self) -> str:

@@ -30,7 +30,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from despacho.access.decisions import can
-from despacho.cfdi.models import CATEGORY_PERM, Category, Cfdi, Status, Tipo
+from despacho.cfdi.models import CATEGORY_PERM, RISKY_LISTINGS, Category, Cfdi, Status, Tipo
 from despacho.cfdi.parsing import CFDI_ZONE
 from despacho.cfdi.selectors import CategoryForbidden
 from despacho.csvexport import csv_rows
@@ -188,6 +188,46 @@ def _documents(company: Company, category: str, year: int) -> QuerySet[Cfdi]:
     )
 
 
+def _sat_notes(company: Company, year: int) -> list[str]:
+    """What SAT's connection flagged in the year's received I and E, in one query: those
+    their emisor cancelled (left out above) and those from emisores in SAT's lists."""
+    start, end = _year_bounds(year)
+    flags = Cfdi.objects.filter(
+        company=company,
+        category=Category.EGRESOS,
+        tipo__in=[Tipo.INGRESO, Tipo.EGRESO],
+        fecha__gte=start,
+        fecha__lt=end,
+    ).aggregate(
+        cancelled=Count("pk", filter=Q(sat_cancelled_at__isnull=False)),
+        listed=Count("pk", filter=Q(status=Status.VIGENTE, emisor_listed__in=RISKY_LISTINGS)),
+    )
+    notes = []
+    if flags["cancelled"]:
+        notes.append(
+            ngettext(
+                "%(n)d CFDI recibido fue cancelado por su emisor (visto en el SAT): no es "
+                "deducible y no se sumó.",
+                "%(n)d CFDI recibidos fueron cancelados por su emisor (vistos en el SAT): no son "
+                "deducibles y no se sumaron.",
+                flags["cancelled"],
+            )
+            % {"n": flags["cancelled"]}
+        )
+    if flags["listed"]:
+        notes.append(
+            ngettext(
+                "%(n)d CFDI sumado es de un emisor en las listas del SAT (69-B definitivo o "
+                "presunto, 69): revisa si es deducible.",
+                "%(n)d CFDI sumados son de emisores en las listas del SAT (69-B definitivo o "
+                "presunto, 69): revisa si son deducibles.",
+                flags["listed"],
+            )
+            % {"n": flags["listed"]}
+        )
+    return notes
+
+
 def cfdi_report(*, viewer: Viewer, company: Company, category: str, year: int) -> Report:
     """A year of the category, month by month, in MXN; CategoryForbidden if the grant is closed."""
     if category not in CATEGORY_PERM:
@@ -250,6 +290,8 @@ def cfdi_report(*, viewer: Viewer, company: Company, category: str, year: int) -
             )
             % {"n": flags["unknown"]}
         )
+    if category == Category.EGRESOS:
+        notes.extend(_sat_notes(company, year))
     return Report(
         category=Category(category),
         year=year,

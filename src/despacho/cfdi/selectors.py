@@ -211,6 +211,8 @@ LIST_COLUMNS = (
     "pagos_moneda",
     "status",
     "seal_verified",
+    "sat_cancelled_at",
+    "emisor_listed",
 )
 
 

@@ -29,16 +29,18 @@ _PLACEHOLDER = uuid.UUID(int=0)
 
 @register.simple_tag
 def cfdi_rows(cfdis: Iterable[Cfdi]) -> SafeString:
-    """One <tr> per CFDI: fecha, tipo, serie-folio, counterpart, total, estado, UUID, links."""
+    """One <tr> per CFDI: fecha, tipo, serie-folio, counterpart, total, estado (with SAT's
+    flags: cancelled by its emisor, emisor in SAT's lists), UUID, links."""
     # The detail URL, reversed once: the downloads sit under it (<uuid>/xml, <uuid>/pdf).
     before, after = reverse("cfdi:detail", args=[_PLACEHOLDER]).split(str(_PLACEHOLDER))
     xml_label, pdf_label = gettext("XML"), gettext("PDF")
     months = short_month_names()
     bad_seal = format_html(' · <span class="error">{}</span>', gettext("sello no válido"))
+    cancelled_by_emisor = gettext("cancelado por el emisor")
     return format_html_join(
         "\n",
         "<tr><td>{}</td><td>{}</td><td>{}</td>"
-        '<td>{}<br><small>{}</small></td><td class="amount">{}</td><td>{}{}</td>'
+        '<td>{}<br><small>{}</small></td><td class="amount">{}</td><td>{}{}{}{}</td>'
         '<td><a href="{}"><code>{}</code></a></td>'
         '<td><a href="{}xml">{}</a> · <a href="{}pdf">{}</a></td></tr>',
         (
@@ -51,6 +53,16 @@ def cfdi_rows(cfdis: Iterable[Cfdi]) -> SafeString:
                 money_text(cfdi.amount, cfdi.amount_moneda),
                 cfdi.status_label,
                 bad_seal if cfdi.seal_verified is False else "",
+                format_html(
+                    ' · <span class="error">{} {}</span>',
+                    cancelled_by_emisor,
+                    short_date_text(cfdi.sat_cancelled_at, months),
+                )
+                if cfdi.sat_cancelled_at
+                else "",
+                format_html(' · <span class="warning">{}</span>', cfdi.emisor_listed_label)
+                if cfdi.emisor_listed
+                else "",
                 detail := f"{before}{cfdi.uuid}{after}",
                 cfdi.uuid_text,
                 detail,
