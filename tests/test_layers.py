@@ -51,6 +51,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("pac",),
     ("invoicing",),
     ("cancellations",),
+    ("satsync",),
     # The project's root: what mounts, configures and starts everything.
     ("urls", "api_urls", "settings", "wsgi", "asgi", "cli", "__main__", "demo"),
 ]

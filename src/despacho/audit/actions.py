@@ -88,3 +88,5 @@ class Action(models.TextChoices):
     DRAFT_FOLIO_TAKEN = "draft.folio_taken", _("Folio asignado a un borrador")
     CANCELLATION_REQUESTED = "cancellation.requested", _("Cancelación de CFDI solicitada")
     CANCELLATION_FINISHED = "cancellation.finished", _("Cancelación de CFDI concluida")
+    SAT_SYNC_REQUESTED = "satsync.requested", _("Descarga del SAT solicitada")
+    SAT_SYNC_FINISHED = "satsync.finished", _("Descarga del SAT concluida")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db.models import (
@@ -25,6 +25,7 @@ from despacho.access.decisions import (
 from despacho.access.models import Grant
 from despacho.access.selectors import CompanyNotFound, companies_matching
 from despacho.errors import NotFound
+from despacho.firms.columns import Cell, workspace_cells
 from despacho.people.models import User
 from despacho.tenancy.models import (
     Account,
@@ -120,6 +121,7 @@ class WorkspaceRow:
     owner: User | None
     members: list[User]
     can_open: bool
+    cells: list[Cell] = field(default_factory=list)  # the columns apps above register
 
 
 def workspace_rows(
@@ -147,6 +149,7 @@ def workspace_rows(
     ):
         members.setdefault(grant.company_id, []).append(grant.membership.user)
     labels = dict(LinkStatus.choices)
+    cells = workspace_cells(viewer, companies)
     rows = []
     for company in companies:
         own = company.account_id == account.pk
@@ -161,6 +164,7 @@ def workspace_rows(
                 owner=owners.get(company.account_id),
                 members=members.get(company.pk, []) if own or status == LinkStatus.ACCEPTED else [],
                 can_open=can_open(viewer, company),
+                cells=cells.get(company.pk, []),
             )
         )
     return rows
