@@ -270,3 +270,15 @@ def test_a_member_may_not_start_a_sync(company, sat):
     make_grant(member, company, add=[Perm.VENTAS, Perm.EGRESOS])
     with pytest.raises(PermissionDenied):
         sync_request(company=company, actor=member.user, kind=RunKind.MANUAL)
+
+
+def test_sat_out_of_reach_leaves_the_run_open_saying_so_and_the_next_pass_retries(
+    company, settings
+):
+    settings.DESPACHO_SAT_DESCARGA_SOLICITUD_URL = "http://127.0.0.1:9/solicitud"
+    settings.DESPACHO_SAT_TIMEOUT = 2
+    run = _start(company)
+    run.refresh_from_db()
+    assert run.state == RunState.RUNNING
+    assert run.error == "No se pudo conectar con el servicio de descarga masiva del SAT."
+    assert run.next_check_at is not None
