@@ -4,6 +4,7 @@ packages ingested through the CFDI repository, SAT's answers handled, runs resum
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 
 import pytest
@@ -28,6 +29,7 @@ from despacho.satsync.models import (
 )
 from despacho.satsync.services import sync_advance, sync_request, syncs_due
 from tests.factories import make_grant, make_membership, owner_of
+from tests.satsync.fake_sat import package_zip
 from tests.satsync.packages import (
     EKU_ISSUED_UUIDS,
     foreign_package,
@@ -282,3 +284,13 @@ def test_sat_out_of_reach_leaves_the_run_open_saying_so_and_the_next_pass_retrie
     assert run.state == RunState.RUNNING
     assert run.error == "No se pudo conectar con el servicio de descarga masiva del SAT."
     assert run.next_check_at is not None
+
+
+def test_a_package_above_ten_megabytes_of_base64_is_downloaded(company, sat):
+    # One text node of >10 MB in the SOAP answer: lxml refuses it unless told otherwise.
+    sat.packages[EMITIDOS_CFDI] = [package_zip({"paquete.bin": os.urandom(8 * 1024 * 1024)})]
+    run = _start(company)
+    run.refresh_from_db()
+    assert run.state == RunState.DONE, run.error
+    assert len(sat.downloads) == 1
+    assert run.counts["emitidos"]["refused"] == 1  # not a CFDI: the repository says why

@@ -84,6 +84,12 @@ def _rebased(url: str) -> str:
     return base + parts.path
 
 
+# SAT's answers: no entities, no network; huge_tree because a package arrives as one base64
+# text node of tens of megabytes (lxml refuses text nodes above 10 MB otherwise).
+def _answers_parser() -> etree.XMLParser:
+    return etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
+
+
 def _fault(content: bytes) -> str:
     try:
         root = etree.fromstring(content, parser=etree.XMLParser(resolve_entities=False))
@@ -139,4 +145,10 @@ class DescargaMasiva(SAT):
                 % {"status": response.status_code},
                 retryable=True,
             )
-        return etree.fromstring(response.content, parser=etree.XMLParser(resolve_entities=False))
+        try:
+            return etree.fromstring(response.content, parser=_answers_parser())
+        except etree.XMLSyntaxError:
+            raise SatError(
+                _("El servicio de descarga masiva del SAT respondió algo que no es XML."),
+                retryable=True,
+            ) from None
