@@ -264,6 +264,10 @@ def _claim(run_id: int) -> bool:
     )
 
 
+def _renew(run: SyncRun) -> None:
+    SyncRun.objects.filter(pk=run.pk).update(lease_until=timezone.now() + LEASE)
+
+
 def _plan(run: SyncRun) -> None:
     periods = []
     start = run.period_start
@@ -371,7 +375,7 @@ def _verify(client: DescargaMasiva, request: SatRequest) -> None:
     if code != "5000":
         _set(request, state=RequestState.FAILED, sat_code=code, message=_sat_message(code))
         return
-    if state_code in ("5003",) or number > CAPS[RequestType(request.request_type)]:
+    if state_code == "5003" or number > CAPS[RequestType(request.request_type)]:
         _split(request, state_code or "5003")
         return
     if state_code == "5004":
@@ -412,11 +416,10 @@ def _verify(client: DescargaMasiva, request: SatRequest) -> None:
 def _add_counts(run: SyncRun, key: str, counts: dict[str, int]) -> None:
     run.refresh_from_db(fields=["counts"])
     merged = dict(run.counts)
-    if isinstance(counts, dict):
-        bucket = dict(merged.get(key) or {})
-        for name, value in counts.items():
-            bucket[name] = bucket.get(name, 0) + value
-        merged[key] = bucket
+    bucket = dict(merged.get(key) or {})
+    for name, value in counts.items():
+        bucket[name] = bucket.get(name, 0) + value
+    merged[key] = bucket
     run.counts = merged
     run.save(update_fields=["counts"])
 
@@ -455,8 +458,8 @@ def _store_metadata(company: Company, data: bytes) -> int:
 
 
 def package_ingest(*, company: Company, package: bytes, name: str) -> dict[str, Any]:
-    """Store one package's content: its CFDI through the repository's ingestion (same
-    refusals, duplicates and audit), or its metadata rows; what it brought."""
+    """Store a CFDI package through the repository's ingestion (same limits, refusals,
+    duplicates and audit, as the system); what it brought, with up to 20 refusals."""
     report = cfdi_ingest_files(company=company, files=[(name, io.BytesIO(package))])
     refused = [
         {"name": o.name, "message": o.message} for o in report.outcomes if o.status == "refused"
@@ -467,6 +470,7 @@ def package_ingest(*, company: Company, package: bytes, name: str) -> dict[str, 
 def _download(client: DescargaMasiva, run: SyncRun, request: SatRequest) -> None:
     company = run.company
     for package in request.packages.filter(ingested=False).order_by("pk"):
+        _renew(run)  # a big package takes minutes: keep other workers off this run
         header, content = client.recover_comprobante_download(package.package_id)
         code = str(header.get("CodEstatus", ""))
         if code != "5000" or not content:
@@ -503,6 +507,7 @@ def _add_refusals(run: SyncRun, refusals: list[dict[str, str]]) -> None:
 
 def _step(client: DescargaMasiva, run: SyncRun, request: SatRequest) -> None:
     """One request as far as SAT lets it go now: ask, verify, download."""
+    _renew(run)
     if request.state == RequestState.NEW:
         _solicit(client, run.company, request)
     if request.state == RequestState.WAITING:
