@@ -183,3 +183,20 @@ def test_a_linked_firm_s_admin_may_start_the_client_s_sync(
         run = sync_request(company=company, actor=admin.user, kind=RunKind.MANUAL)
     run.refresh_from_db()
     assert run.state == RunState.DONE
+
+
+def test_the_owner_sets_the_daily_schedule_and_a_wrong_number_is_refused_in_spanish(
+    client, company
+):
+    from despacho.satsync.models import SyncSchedule
+
+    _login(client, owner_of(company.account), company)
+    client.post(reverse("satsync:schedule"), {"daily": "on", "days": "10"})
+    schedule = SyncSchedule.objects.get(company=company)
+    assert (schedule.daily, schedule.days, schedule.effective_days) == (True, 10, 10)
+    response = client.post(reverse("satsync:schedule"), {"days": "0"}, follow=True)
+    assert "Escribe un valor mayor o igual a 1." in response.content.decode()
+    assert SyncSchedule.objects.get(company=company).days == 10
+    client.post(reverse("satsync:schedule"), {"days": ""})
+    schedule.refresh_from_db()
+    assert (schedule.daily, schedule.days) == (False, None)

@@ -294,3 +294,16 @@ def test_a_package_above_ten_megabytes_of_base64_is_downloaded(company, sat):
     assert run.state == RunState.DONE, run.error
     assert len(sat.downloads) == 1
     assert run.counts["emitidos"]["refused"] == 1  # not a CFDI: the repository says why
+
+
+def test_a_period_of_an_hour_that_still_holds_too_many_is_reported_not_split_again(company, sat):
+    SyncSchedule.objects.create(company=company, days=1)
+    sat.max_days = 0  # SAT says 5003 to any period at all
+    run = _start(company)
+    run.refresh_from_db()
+    assert run.state == RunState.FAILED
+    assert "aun en una hora" in run.error
+    shortest = min(
+        r.fecha_final - r.fecha_inicial for r in run.requests.exclude(state=RequestState.SPLIT)
+    )
+    assert shortest <= timedelta(hours=1)
