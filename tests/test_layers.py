@@ -52,6 +52,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("invoicing",),
     ("cancellations",),
     ("satstatus",),
+    ("satsync",),
     # The project's root: what mounts, configures and starts everything.
     ("urls", "api_urls", "settings", "wsgi", "asgi", "cli", "__main__", "demo"),
 ]

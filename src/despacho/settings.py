@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "despacho.invoicing",
     "despacho.cancellations",
     "despacho.satstatus",
+    "despacho.satsync",
     "despacho.demo",
 ]
 
@@ -263,6 +264,22 @@ SATSTATUS_CERTIFICATE_URL = os.environ.get(
     "SATSTATUS_CERTIFICATE_URL", "https://rdc.sat.gob.mx/rccf/"
 )
 SATSTATUS_VERIFY_SELLO_SAT = config.env_bool("SATSTATUS_VERIFY_SELLO_SAT", default=True)
+
+# SAT's descarga masiva (docs/apps/satsync.md): the base URLs of its two hosts (the tests
+# point them at a fake on 127.0.0.1), how many days the daily sync asks for, how far back a
+# backfill goes, how long a request may stay unready, and a pause between verifications.
+DESPACHO_SAT_DESCARGA_SOLICITUD_URL = os.environ.get(
+    "DESPACHO_SAT_DESCARGA_SOLICITUD_URL",
+    "https://cfdidescargamasivasolicitud.clouda.sat.gob.mx",
+).rstrip("/")
+DESPACHO_SAT_DESCARGA_URL = os.environ.get(
+    "DESPACHO_SAT_DESCARGA_URL", "https://cfdidescargamasiva.clouda.sat.gob.mx"
+).rstrip("/")
+DESPACHO_SAT_TIMEOUT = float(os.environ.get("DESPACHO_SAT_TIMEOUT", 60))
+DESPACHO_SAT_SYNC_DAYS = int(os.environ.get("DESPACHO_SAT_SYNC_DAYS", 3))
+DESPACHO_SAT_BACKFILL_YEARS = int(os.environ.get("DESPACHO_SAT_BACKFILL_YEARS", 5))
+DESPACHO_SAT_VERIFY_EVERY = int(os.environ.get("DESPACHO_SAT_VERIFY_EVERY", 60))
+DESPACHO_SAT_VERIFY_MAX = int(os.environ.get("DESPACHO_SAT_VERIFY_MAX", 72))
 
 # The firm's workspace: link invitations and client activations live this many days;
 # CSV onboarding refuses files above these limits (see docs/apps/onboarding.md).

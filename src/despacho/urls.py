@@ -27,6 +27,7 @@ urlpatterns = [
     path("carta-porte/", include("despacho.cartaporte.urls")),
     path("claves-api/", include("despacho.api.urls")),
     path("sellos/", include("despacho.seals.urls")),
+    path("sat/sincronizacion/", include("despacho.satsync.urls")),
     path("facturar/", include("despacho.invoicing.urls")),
     path("api/v1/", json_method_not_allowed(api_v1.urls)),
 ]

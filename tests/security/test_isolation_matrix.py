@@ -39,9 +39,11 @@ that names an object.
 from __future__ import annotations
 
 import json
+import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any, NamedTuple
 from urllib.parse import urlencode, urlsplit
 
@@ -52,6 +54,7 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.test import Client
 from django.urls import Resolver404, URLPattern, URLResolver, get_resolver, resolve, reverse
+from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
@@ -78,6 +81,7 @@ from despacho.portal.sessions import SESSION_KEY as PORTAL_SESSION_KEY
 from despacho.portal.sessions import session_start
 from despacho.products.models import Product, TaxScheme
 from despacho.satstatus.models import SatStatus, TimbreCheck
+from despacho.satsync.models import SatMetadata, SyncRun
 from despacho.seals.models import Certificate
 from despacho.tenancy.models import CompanyLink, Membership, Role
 from tests.api.factories import make_key, owner_membership
@@ -234,7 +238,31 @@ def _customer(company: Any, actor: Any, name: str) -> Customer:
     )
 
 
-def _uuid_markers(cfdi: Cfdi) -> list[str]:
+def _sat_sync(company: Any, name: str) -> tuple[SyncRun, SatMetadata]:
+    """A failed SAT synchronisation of the company and a received CFDI's metadata."""
+    now = timezone.now()
+    run = SyncRun.objects.create(
+        company=company,
+        kind="manual",
+        state="failed",
+        period_start=now - timedelta(days=3),
+        period_end=now,
+        error=f"FALLA SAT RESERVADA DE {name}",
+        counts={"recibidos": {"accepted": 1, "duplicate": 0, "refused": 0}},
+    )
+    metadata = SatMetadata.objects.create(
+        company=company,
+        direction="recibidos",
+        uuid=uuid.uuid4(),
+        emisor_rfc="AAA010101AAA",
+        receptor_rfc=company.rfc,
+        fecha_emision=now,
+        monto="1.00",
+    )
+    return run, metadata
+
+
+def _uuid_markers(cfdi: Cfdi | SatMetadata) -> list[str]:
     return [str(cfdi.uuid), str(cfdi.uuid).upper()]
 
 
@@ -319,6 +347,10 @@ def build_world() -> World:
     world.a2_draft = make_draft(world.a2_company, customer=world.a2_customer, actor=owner_of(a))
     world.b_certificate = stored_certificate(world.b_company, "99990000000400000001")
     world.a2_certificate = stored_certificate(world.a2_company, "99990000000400000002")
+    # SAT synchronisations of B's and of A2 (issue 17), with what they brought: a failure
+    # message and a received CFDI's metadata each (named so a leak shows).
+    world.b_sat_run, world.b_sat_metadata = _sat_sync(world.b_company, "BETA")
+    world.a2_sat_run, world.a2_sat_metadata = _sat_sync(world.a2_company, "ALFA DOS")
     # Customer imports of B's company and of A2, validated (their rows name B's data).
     world.b_customer_import = _customer_import(world.b_company, b_owner, "BETA")
     world.a2_customer_import = _customer_import(world.a2_company, owner_of(a), "ALFA DOS")
@@ -363,6 +395,8 @@ def build_world() -> World:
         "ESQUEMA RESERVADO DE BETA",
         *_uuid_markers(world.b_cfdi),
         *[f"{kind} RESERVADO DE BETA" for kind in CARTAPORTE_KINDS],
+        "FALLA SAT RESERVADA DE BETA",
+        *_uuid_markers(world.b_sat_metadata),
     ]
     world.a2_markers = [
         "Clave de Alfa",  # a manager's key: its name is not for members
@@ -379,6 +413,8 @@ def build_world() -> World:
         "PRODUCTO RESERVADO DE ALFA DOS",
         "ESQUEMA RESERVADO DE ALFA DOS",
         *_uuid_markers(world.a2_cfdi),
+        "FALLA SAT RESERVADA DE ALFA DOS",
+        *_uuid_markers(world.a2_sat_metadata),
         *[f"{kind} RESERVADO DE ALFA DOS" for kind in CARTAPORTE_KINDS],
     ]
     return world
@@ -794,6 +830,9 @@ def _snapshot(world: World) -> dict[str, object]:
         "portal links": PortalLink.objects.filter(access__company__in=out_of_reach).count(),
         "certificates": sorted(
             Certificate.objects.filter(company__in=out_of_reach).values_list("pk", "serial")
+        ),
+        "sat runs": sorted(
+            SyncRun.objects.filter(company__in=out_of_reach).values_list("pk", "state", "kind")
         ),
         "products": sorted(
             Product.objects.filter(company__in=out_of_reach).values_list(

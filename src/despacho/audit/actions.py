@@ -89,3 +89,5 @@ class Action(models.TextChoices):
     CANCELLATION_REQUESTED = "cancellation.requested", _("Cancelación de CFDI solicitada")
     CANCELLATION_FINISHED = "cancellation.finished", _("Cancelación de CFDI concluida")
     CFDI_SAT_CANCELLED = "cfdi.sat_cancelled", _("CFDI recibido cancelado por su emisor")
+    SAT_SYNC_REQUESTED = "satsync.requested", _("Descarga del SAT solicitada")
+    SAT_SYNC_FINISHED = "satsync.finished", _("Descarga del SAT concluida")

@@ -25,6 +25,7 @@ from despacho.access.decisions import (
 from despacho.access.models import Grant
 from despacho.access.selectors import CompanyNotFound, companies_matching
 from despacho.errors import NotFound
+from despacho.firms.columns import Cell, workspace_cells
 from despacho.firms.indicators import CompanyIndicator, company_indicators
 from despacho.people.models import User
 from despacho.tenancy.models import (
@@ -122,6 +123,7 @@ class WorkspaceRow:
     members: list[User]
     can_open: bool
     indicators: list[CompanyIndicator] = field(default_factory=list)
+    cells: list[Cell] = field(default_factory=list)  # the columns apps above register
 
 
 def workspace_rows(
@@ -150,6 +152,7 @@ def workspace_rows(
         members.setdefault(grant.company_id, []).append(grant.membership.user)
     labels = dict(LinkStatus.choices)
     indicators = company_indicators(viewer, companies)
+    cells = workspace_cells(viewer, companies)
     rows = []
     for company in companies:
         own = company.account_id == account.pk
@@ -165,6 +168,7 @@ def workspace_rows(
                 members=members.get(company.pk, []) if own or status == LinkStatus.ACCEPTED else [],
                 can_open=can_open(viewer, company),
                 indicators=indicators.get(company.pk, []),
+                cells=cells.get(company.pk, []),
             )
         )
     return rows

@@ -25,6 +25,7 @@ from django.views.decorators.http import require_GET, require_POST
 from despacho.access.decisions import forget
 from despacho.access.guards import MANAGERS_ONLY, manager_account
 from despacho.access.selectors import CompanyNotFound
+from despacho.firms.columns import workspace_columns
 from despacho.firms.forms import LinkInviteForm, WorkspaceFilterForm
 from despacho.firms.selectors import (
     LinkNotFound,
@@ -80,6 +81,7 @@ def workspace_list(request: AppRequest) -> HttpResponse:
         "rows": rows,
         "query": query.urlencode(),
         "is_manager": workspace.is_manager,
+        "columns": workspace_columns(),
         "is_firm": workspace.is_manager and account_is_firm(account=account),
         "invitations": (
             list(firm_invitations(account=account)[:INVITATIONS_SHOWN])
