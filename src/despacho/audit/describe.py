@@ -73,6 +73,8 @@ FIELD_LABELS: dict[str, Promise] = {
     "owner": gettext_lazy("Propietario"),
     "pais": gettext_lazy("País"),
     "password": gettext_lazy("Contraseña"),
+    "period_end": gettext_lazy("Hasta"),
+    "period_start": gettext_lazy("Desde"),
     "permissions": gettext_lazy("Permisos"),
     "plan": gettext_lazy("Plan"),
     "prefix": gettext_lazy("Prefijo"),
@@ -276,6 +278,8 @@ SENTENCES: dict[str, Promise] = {
     Action.CANCELLATION_REQUESTED: gettext_lazy("%(actor)s solicitó la %(target)s."),
     Action.CANCELLATION_FINISHED: gettext_lazy("Concluyó la %(target)s."),
     Action.CFDI_SAT_CANCELLED: gettext_lazy("Su emisor canceló el %(target)s."),
+    Action.SAT_SYNC_REQUESTED: gettext_lazy("%(actor)s solicitó la %(target)s."),
+    Action.SAT_SYNC_FINISHED: gettext_lazy("Concluyó la %(target)s."),
 }
 
 # Values that are choices: key -> {raw value: label}. "status" depends on the target.

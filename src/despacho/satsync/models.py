@@ -123,7 +123,7 @@ class SyncRun(models.Model):
 
     @property
     def audit_label(self) -> str:
-        return str(_("Descarga del SAT del %(start)s al %(end)s")) % {
+        return str(_("descarga del SAT del %(start)s al %(end)s")) % {
             "start": f"{self.period_start:%Y-%m-%d}",
             "end": f"{self.period_end:%Y-%m-%d}",
         }
