@@ -152,10 +152,9 @@ def test_the_page_makes_the_same_number_of_queries_whatever_the_number_of_compan
     # session, user, the second-factor check, access map, the switcher's three (few
     # companies: the own accounts' companies, the clients, their links; many: the viewer's
     # accounts, the active company, and the first page with its total),
-    # count, page, links, owners, grants, the indicators apps add (the SAT connection's
-    # count of received CFDIs from listed emisores), one per column apps register (the SAT
-    # connection's last synchronisation), the invitations sent, notices, and the session
-    # save (savepoint, update, release).
+    # count, page, links, owners, grants, one per column apps register (the SAT
+    # connection's received CFDIs from listed emisores and its last synchronisation), the
+    # invitations sent, notices, and the session save (savepoint, update, release).
     with django_assert_num_queries(19):
         assert client.get(reverse("firm:list")).status_code == 200
 

@@ -26,7 +26,6 @@ from despacho.access.models import Grant
 from despacho.access.selectors import CompanyNotFound, companies_matching
 from despacho.errors import NotFound
 from despacho.firms.columns import Cell, workspace_cells
-from despacho.firms.indicators import CompanyIndicator, company_indicators
 from despacho.people.models import User
 from despacho.tenancy.models import (
     Account,
@@ -122,7 +121,6 @@ class WorkspaceRow:
     owner: User | None
     members: list[User]
     can_open: bool
-    indicators: list[CompanyIndicator] = field(default_factory=list)
     cells: list[Cell] = field(default_factory=list)  # the columns apps above register
 
 
@@ -151,7 +149,6 @@ def workspace_rows(
     ):
         members.setdefault(grant.company_id, []).append(grant.membership.user)
     labels = dict(LinkStatus.choices)
-    indicators = company_indicators(viewer, companies)
     cells = workspace_cells(viewer, companies)
     rows = []
     for company in companies:
@@ -167,7 +164,6 @@ def workspace_rows(
                 owner=owners.get(company.account_id),
                 members=members.get(company.pk, []) if own or status == LinkStatus.ACCEPTED else [],
                 can_open=can_open(viewer, company),
-                indicators=indicators.get(company.pk, []),
                 cells=cells.get(company.pk, []),
             )
         )

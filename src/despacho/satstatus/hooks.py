@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy
 
 from despacho.cfdi.models import Cfdi
-from despacho.firms.indicators import CompanyIndicator
 from despacho.people.models import User
 from despacho.tenancy.models import Company
 
@@ -33,23 +32,12 @@ def on_issuer_cancelled(sender: Any, *, cfdi: Cfdi, at: datetime, **kwargs: Any)
     received_copies_cancelled(cfdi=cfdi, at=at)
 
 
-def risky_indicators(
-    viewer: User, companies: Sequence[Company]
-) -> Mapping[int, list[CompanyIndicator]]:
+def risky_cells(viewer: User, companies: list[Company]) -> Mapping[int, Mapping[str, Any]]:
+    """The Empresas column: each client's received CFDIs from listed emisores (Egresos)."""
     from despacho.satstatus.selectors import risky_counts
 
     return {
-        company_id: [
-            CompanyIndicator(
-                ngettext(
-                    "%(n)d CFDI recibido de emisores en listas del SAT",
-                    "%(n)d CFDI recibidos de emisores en listas del SAT",
-                    n,
-                )
-                % {"n": n},
-                css="warning",
-            )
-        ]
+        company_id: {"risky": n}
         for company_id, n in risky_counts(viewer=viewer, companies=companies).items()
     }
 
@@ -65,11 +53,16 @@ def connect() -> None:
     from despacho.cancellations.signals import cfdi_status_mirrored
     from despacho.cfdi.panels import cfdi_detail_panels_register
     from despacho.cfdi.signals import cfdi_stored
-    from despacho.firms.indicators import company_indicators_register
+    from despacho.firms.columns import workspace_column_register
     from despacho.satstatus.models import Estado
 
     cfdi_stored.connect(on_cfdi_stored, dispatch_uid="satstatus.on_cfdi_stored")
     cfdi_status_mirrored.connect(on_issuer_cancelled, dispatch_uid="satstatus.on_cancelled")
-    company_indicators_register(risky_indicators)
+    workspace_column_register(
+        key="satstatus",
+        header=gettext_lazy("Listas del SAT"),
+        template="satstatus/_workspace_cell.html",
+        source=risky_cells,
+    )
     cfdi_detail_panels_register("satstatus/_cfdi_panel.html", panel)
     register_choices("estado", Estado.choices)
