@@ -56,7 +56,7 @@ class FielSigner(SatCertificate):
         self._actor = actor
         self.purpose = "descarga masiva"
 
-    def sign_sha1(self, data: bytes) -> str:
+    def _signed(self, data: bytes, algorithm: str) -> str:
         signature = seal_sign(
             company=self._company,
             kind=SealKind.FIEL,
@@ -64,12 +64,17 @@ class FielSigner(SatCertificate):
             actor=self._actor,
             purpose=f"SAT: {self.purpose}",
             certificate=self._seal,
-            algorithm="sha1",
+            algorithm=algorithm,
         )
         return base64.b64encode(signature).decode()
 
-    def sign_sha256(self, data: bytes) -> str:  # pragma: no cover - the service signs SHA-1
-        raise NotImplementedError
+    def sign_sha1(self, data: bytes) -> str:
+        """What the descarga masiva's XMLDSig asks for (RSA-SHA1)."""
+        return self._signed(data, "sha1")
+
+    def sign_sha256(self, data: bytes) -> str:
+        """satcfdi's Signer interface; no SAT service this client calls asks for it."""
+        return self._signed(data, "sha256")
 
 
 def _rebased(url: str) -> str:
