@@ -368,10 +368,13 @@ def _loader_69(
 
 # --- SelloSAT --------------------------------------------------------------------------------
 
+TIMBRE_CHECKS_PER_INSERT = 500
+
 
 def timbres_verify(*, cfdi_ids: Iterable[int]) -> dict[str, int]:
     """Verify the SelloSAT of these CFDIs and keep each verdict; counts per verdict."""
     counts: dict[str, int] = {}
+    checks: list[TimbreCheck] = []
     for cfdi in Cfdi.objects.filter(pk__in=list(cfdi_ids)).only("pk", "xml_path", "uuid"):
         try:
             xml = cfdi_xml(cfdi)
@@ -379,15 +382,24 @@ def timbres_verify(*, cfdi_ids: Iterable[int]) -> dict[str, int]:
             logger.warning("CFDI %s: original missing, SelloSAT not verified", cfdi.uuid)
             continue
         verdict, number = timbre_verdict(xml)
-        TimbreCheck.objects.update_or_create(
-            cfdi=cfdi,
-            defaults={
-                "verdict": verdict,
-                "no_certificado_sat": number[:20],
-                "checked_at": timezone.now(),
-            },
+        checks.append(
+            TimbreCheck(
+                cfdi=cfdi,
+                verdict=verdict,
+                no_certificado_sat=number[:20],
+                checked_at=timezone.now(),
+            )
         )
         counts[verdict] = counts.get(verdict, 0) + 1
+    # One upsert per batch, not an UPDATE-or-INSERT per timbre: a package of thousands
+    # is verified right after its ingestion.
+    for start in range(0, len(checks), TIMBRE_CHECKS_PER_INSERT):
+        TimbreCheck.objects.bulk_create(
+            checks[start : start + TIMBRE_CHECKS_PER_INSERT],
+            update_conflicts=True,
+            unique_fields=["cfdi"],
+            update_fields=["verdict", "no_certificado_sat", "checked_at"],
+        )
     return counts
 
 
