@@ -319,10 +319,12 @@ def _fetch(url: str) -> bytes:
     return response.content
 
 
-def _load(source: str, url: str, load: Callable[[bytes], int]) -> ListLoad:
+def _load(
+    source: str, url: str, load: Callable[[bytes], int], fetch: Callable[[str], bytes] = _fetch
+) -> ListLoad:
     """Fetch and load one list file; a failure keeps the previous rows and is recorded."""
     try:
-        content = _fetch(url)
+        content = fetch(url)
         rows = load(content)
         if rows == 0:
             raise ValueError("la lista llegó vacía; se conservan los datos anteriores")
@@ -335,18 +337,22 @@ def _load(source: str, url: str, load: Callable[[bytes], int]) -> ListLoad:
     return ListLoad.objects.create(source=source, url=url, ok=True, rows=rows)
 
 
+def _load_69b(content: bytes) -> int:
+    return _replace(lista=Lista.ART_69B, situaciones=None, listings=list(parse_69b(content)))
+
+
+def list_69b_load(*, content: bytes, source: str) -> ListLoad:
+    """Load a 69-B file at hand (the demo's copy) exactly as ``lists_refresh`` loads SAT's,
+    recorded with ``source`` as its origin, then flag the received CFDIs."""
+    load = _load("69b", source, _load_69b, fetch=lambda _url: content)
+    listed_flags_apply()
+    return load
+
+
 def lists_refresh() -> list[ListLoad]:
     """Load 69-B's complete list and each of article 69's lists from their configured URLs,
     then flag the received CFDIs; one ``ListLoad`` per file saying how it went."""
-    loads = [
-        _load(
-            "69b",
-            settings.SATSTATUS_LIST_69B_URL,
-            lambda content: _replace(
-                lista=Lista.ART_69B, situaciones=None, listings=list(parse_69b(content))
-            ),
-        )
-    ]
+    loads = [_load("69b", settings.SATSTATUS_LIST_69B_URL, _load_69b)]
     base = settings.SATSTATUS_LIST_69_BASE_URL.rstrip("/") + "/"
     for lista, (path, rfc_col, supuesto_col) in LISTADO_69_SOURCES.items():
         loads.append(
