@@ -22,6 +22,7 @@ from despacho.members.audit_api import audit_router
 from despacho.onboarding.api import imports_router
 from despacho.portal.api import portal_accesses_router
 from despacho.products.api import products_router, sat_router, tax_schemes_router
+from despacho.satsync.api import syncs_router
 from despacho.seals.api import certificates_router
 
 DESCRIPTION = """\
@@ -91,6 +92,7 @@ api.add_router("/audit-events", audit_router)
 api.add_router("/products", products_router)
 api.add_router("/tax-schemes", tax_schemes_router)
 api.add_router("/sat", sat_router)
+api.add_router("/sat", syncs_router)  # /sat/syncs: the SAT connection's, beside the catalogs
 api.add_router("/cartaporte", cartaporte_router)
 api.add_router("/drafts", drafts_router)
 api.add_router("/series", series_router)

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import os
 import zlib
+from datetime import timedelta
 from typing import Any
 
 import pytest
 import schemathesis
 from django.core.wsgi import get_wsgi_application
+from django.utils import timezone
 from hypothesis import HealthCheck, Phase, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -33,6 +35,7 @@ from despacho.customers.services import customer_create
 from despacho.members.models import Invitation
 from despacho.onboarding.services import import_start, import_validate
 from despacho.portal.services.accesses import portal_access_create
+from despacho.satsync.models import SyncRun
 from tests.api.factories import active_member, make_key, owner_membership
 from tests.cartaporte.samples import make_item
 from tests.cfdi.cfdi_samples import cfdi_xml, company_with_rfc
@@ -73,7 +76,8 @@ def seeded(
     db: Any, settings: Any, tmp_path: Any, _connection_kept_across_requests: Any
 ) -> dict[str, str]:
     """An account with a company, a CFDI, a member, an invitation, a profile, a link it sent,
-    an import, a portal access, a customer, a product with its tax scheme and a key."""
+    an import, a portal access, a customer, a product with its tax scheme, a SAT sync run
+    and a key."""
     from django.db import transaction
 
     settings.MEDIA_ROOT = tmp_path / "media"
@@ -123,6 +127,15 @@ def seeded(
     )
     product = make_product(company, description="Café de Chiapas")
     draft = make_draft(company, customer=customer, actor=owner.user, uso_cfdi="S01")
+    moment = timezone.now()
+    sat_run = SyncRun.objects.create(
+        company=company,
+        kind="manual",
+        state="failed",
+        period_start=moment - timedelta(days=3),
+        period_end=moment,
+        error="El SAT no respondió.",
+    )
     return {
         "token": make_key(owner),
         "company_id": str(company.pk),
@@ -137,6 +150,7 @@ def seeded(
         "product_id": str(product.pk),
         "draft_id": str(draft.pk),
         "scheme_id": str(product.tax_scheme_id),
+        "run_id": str(sat_run.pk),
         **cartaporte,
     }
 

@@ -192,6 +192,34 @@ def test_when_the_rows_cannot_be_written_the_stored_files_are_removed(monkeypatc
     assert not Cfdi.objects.filter(company=company).exists()
 
 
+def test_when_one_original_cannot_be_written_the_batch_stores_none_and_leaves_no_file(
+    monkeypatch,
+):
+    company = company_with_rfc(any_rfc())
+    files = [
+        (f"{i}.xml", io.BytesIO(cfdi_xml(emisor=company.rfc, receptor="XAXX010101000")))
+        for i in range(6)
+    ]
+    real_save = default_storage.save
+    calls = []
+
+    def disk_full_on_the_fourth(name, content, *args, **kwargs):
+        calls.append(name)
+        if len(calls) == 4:
+            raise OSError("No space left on device")
+        return real_save(name, content, *args, **kwargs)
+
+    monkeypatch.setattr(default_storage, "save", disk_full_on_the_fourth)
+    with pytest.raises(OSError):
+        cfdi_ingest_files(company=company, files=files, verify_seals=False)
+    assert len(calls) == 6  # the chunk's files were written together
+    assert (
+        not default_storage.exists(f"cfdi/{company.pk}")
+        or not default_storage.listdir(f"cfdi/{company.pk}")[1]
+    )
+    assert not Cfdi.objects.filter(company=company).exists()
+
+
 def test_a_uuid_stored_concurrently_is_reported_as_duplicate_and_leaves_one_file(monkeypatch):
     from despacho.cfdi import services
 

@@ -179,3 +179,28 @@ def test_the_demo_has_customers_one_with_its_portal_access_and_publico_en_genera
     customers = Customer.objects.filter(company__rfc="H&E951128469")
     assert sorted(customers.values_list("rfc", flat=True)) == ["KIJ0906199R1", "XAXX010101000"]
     assert PortalAccess.objects.filter(company__rfc="H&E951128469", rfc="KIJ0906199R1").exists()
+
+
+def test_the_demo_loads_a_69b_list_so_kij_s_egresos_flag_herreria_as_presunto(client, settings):
+    from despacho.cfdi.models import Cfdi, Listed
+    from despacho.satstatus.models import ListedTaxpayer, ListLoad
+
+    settings.DEBUG = True
+    output = load_demo()
+    assert "Lista 69-B de demostración: 4 contribuyentes." in output
+    assert ListLoad.objects.get(source="69b").ok
+    assert ListedTaxpayer.objects.get(rfc="H&E951128469").situacion == "presunto"
+    kij_received = Cfdi.objects.filter(company__rfc="KIJ0906199R1", emisor_rfc="H&E951128469")
+    assert set(kij_received.values_list("emisor_listed", flat=True)) == {Listed.PRESUNTO}
+    # Only received CFDIs carry the flag: HERRERIA's own Ventas do not.
+    assert not Cfdi.objects.filter(company__rfc="H&E951128469").exclude(emisor_listed="").exists()
+    client.login(username="kij@demo.despacho.mx", password=DEMO_PASSWORD)
+    egresos = reverse("cfdi:list", args=["egresos"])
+    assert "69-B presunto" in client.get(egresos).content.decode()
+    risky = client.get(egresos, {"listed": "riesgo"}).content.decode()
+    assert all(cfdi.uuid_text in risky for cfdi in kij_received)
+    # A second run neither loads the list again nor loses the flags.
+    again = load_demo()
+    assert "Lista 69-B de demostración" not in again
+    assert ListLoad.objects.count() == 1
+    assert set(kij_received.values_list("emisor_listed", flat=True)) == {Listed.PRESUNTO}

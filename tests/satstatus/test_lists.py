@@ -127,6 +127,47 @@ def test_a_cfdi_stored_after_the_load_is_flagged_at_ingestion(lists):
     assert _received(company, PRESUNTO_RFC).emisor_listed == Listed.PRESUNTO
 
 
+def test_egresos_filters_by_emisor_in_the_lists_and_only_the_company_s_own(lists, client):
+    lists_refresh()
+    company = company_with_rfc(any_rfc(), make_account())
+    definitivo = _received(company, DEFINITIVO_RFC)
+    presunto = _received(company, PRESUNTO_RFC)
+    localizado = _received(company, NO_LOCALIZADO_RFC)
+    desvirtuado = _received(company, DESVIRTUADO_RFC)
+    clean = _received(company, any_rfc())
+    # Another tenant's received CFDI from the same definitivo emisor.
+    foreign = _received(company_with_rfc(any_rfc(), make_account()), DEFINITIVO_RFC)
+    client.force_login(owner_of(company.account))
+    egresos = reverse("cfdi:list", args=["egresos"])
+
+    def shown(**query):
+        body = client.get(egresos, query).content.decode()
+        return {
+            c.uuid_text
+            for c in (definitivo, presunto, localizado, desvirtuado, clean, foreign)
+            if c.uuid_text in body
+        }
+
+    assert "Emisor en listas" in client.get(egresos).content.decode()
+    assert shown(listed="riesgo") == {
+        definitivo.uuid_text,
+        presunto.uuid_text,
+        localizado.uuid_text,
+    }
+    assert shown(listed=Listed.DEFINITIVO) == {definitivo.uuid_text}
+    assert shown(listed=Listed.DESVIRTUADO) == {desvirtuado.uuid_text}
+    assert shown() == {c.uuid_text for c in (definitivo, presunto, localizado, desvirtuado, clean)}
+    refused = client.get(egresos, {"listed": "nada"}).content.decode()
+    assert (
+        "Emisor en listas" in refused
+        and "Emisor en listas: elige una de las opciones (69-B o 69)." in refused
+    )
+    # Ventas' emisor is the company itself: no such filter there.
+    assert (
+        "Emisor en listas" not in client.get(reverse("cfdi:list", args=["ventas"])).content.decode()
+    )
+
+
 def test_the_list_the_detail_page_and_the_report_show_the_listing(lists, client):
     lists_refresh()
     company = company_with_rfc(any_rfc(), make_account())

@@ -4,6 +4,7 @@ what each person sees of a company's synchronisations, and who may start one."""
 from __future__ import annotations
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
@@ -23,6 +24,7 @@ from tests.factories import (
 )
 from tests.satsync.packages import issued_package, received_metadata
 from tests.seals.samples import EKU
+from tests.security.conftest import served_until_closed
 
 pytestmark = pytest.mark.django_db
 
@@ -69,6 +71,26 @@ def test_the_owner_syncs_now_and_sees_what_it_brought(
     # The cancelled received CFDI SAT gave no XML for, listed with its cancellation.
     assert uuids[0].lower() in body.lower()
     assert "Cancelado" in body
+
+
+@pytest.mark.django_db(transaction=True)
+def test_with_in_process_tasks_sync_now_answers_before_the_first_pass_talks_to_sat(
+    client, company, sat
+):
+    # make run's immediate backend: the run's first pass (authenticate, request, download,
+    # ingest) waits until the answer has gone out, so the page answers at once.
+    sat.packages[("emitidos", "CFDI")] = [issued_package()]
+    _login(client, owner_of(company.account), company)
+    session = f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
+    status, close = served_until_closed(reverse("satsync:sync_now"), {}, cookie=session)
+    assert status.startswith("302")
+    run = SyncRun.objects.get(company=company)
+    assert run.state == RunState.PENDING and sat.calls == []  # nothing asked of SAT yet
+    close()
+    run.refresh_from_db()
+    assert run.state == RunState.DONE
+    assert run.counts["emitidos"]["accepted"] == 2
+    assert "autentica" in sat.operations()
 
 
 def test_a_run_in_progress_shows_its_progress_and_polls(

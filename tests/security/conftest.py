@@ -67,13 +67,14 @@ def enqueued_tasks_during(call) -> tuple[object, list[tuple[str, dict]]]:
     return result, enqueued
 
 
-def served_until_closed(path: str, data: dict, address: str = "203.0.113.10"):
+def served_until_closed(path: str, data: dict, address: str = "203.0.113.10", cookie: str = ""):
     """POST through Django's WSGI handler as a server does; return its status and its close.
 
     A WSGI server sends the body and only then closes the response, which sends
     ``request_finished``: what happens before ``close()`` happens inside the
     request, what happens at ``close()`` after the client has its answer. As in
     Django's test client, the test's database connection is kept open throughout.
+    ``cookie`` adds cookies (``name=value; …``), e.g. a logged-in test client's session.
     """
     from django.core.handlers.wsgi import WSGIHandler
     from django.core.signals import request_finished, request_started
@@ -84,7 +85,7 @@ def served_until_closed(path: str, data: dict, address: str = "203.0.113.10"):
     request = RequestFactory().post(
         path,
         {**data, "csrfmiddlewaretoken": token},
-        HTTP_COOKIE=f"csrftoken={token}",
+        HTTP_COOKIE=f"csrftoken={token}" + (f"; {cookie}" if cookie else ""),
         REMOTE_ADDR=address,
     )
     statuses: list[str] = []

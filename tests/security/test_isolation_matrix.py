@@ -648,6 +648,11 @@ KWARG_REGISTRY: dict[str, Callable[[World, Actor], list[Target]]] = {
         Target("B portal send batch", w.b_batch, refused=False),
         *[t._replace(refused=False) for t in _a2(w, actor, "portal send batch", w.a2_batch)],
     ],
+    # The SAT synchronisation's runs (the API's /sat/syncs/{run_id}).
+    "run_id": lambda w, actor: [
+        Target("B SAT sync run", w.b_sat_run.pk),
+        *_a2(w, actor, "SAT sync run", w.a2_sat_run.pk),
+    ],
     # Carta Porte: one argument per kind, in the pages and the API alike.
     **{f"{kind}_id": _cartaporte_targets(kind) for kind in CARTAPORTE_KINDS},
 }

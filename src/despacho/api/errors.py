@@ -64,6 +64,8 @@ STATUS_BY_CODE: dict[str, int] = {
     "cancellation_open": CONFLICT,
     "not_vigente": CONFLICT,
     "live_dependents": CONFLICT,
+    # The SAT synchronisation (satsync.services): another run of the company is open.
+    "sync_running": CONFLICT,
     # Who may act: authenticated, but this person (or key) may not do it.
     "not_manager": FORBIDDEN,
     "owner_only": FORBIDDEN,

@@ -12,8 +12,8 @@ from django.utils.html import format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
-from despacho.cfdi.models import Status, Tipo
-from despacho.cfdi.selectors import DEFAULT_SORT, CfdiFilters
+from despacho.cfdi.models import Category, Listed, Status, Tipo
+from despacho.cfdi.selectors import DEFAULT_SORT, LISTED_RISKY, CfdiFilters
 from despacho.datefields import FilterDateField
 
 
@@ -58,7 +58,17 @@ SORT_CHOICES = [
 ]
 
 
+LISTED_CHOICES = [
+    ("", _("Todos")),
+    (LISTED_RISKY, _("En riesgo: 69-B definitivo o presunto, o 69")),
+    *Listed.choices,
+]
+
+
 class CfdiFilterForm(forms.Form):
+    """The list's filters; «Emisor en listas» (SAT's 69-B/69) only on Egresos, the received
+    CFDIs: the emisor of the others is the company itself."""
+
     since = FilterDateField(label=_("Desde"))
     until = FilterDateField(label=_("Hasta"))
     counterpart = forms.CharField(label=_("RFC o nombre"), required=False, max_length=300)
@@ -77,7 +87,21 @@ class CfdiFilterForm(forms.Form):
     )
     total_min = forms.DecimalField(label=_("Total desde"), required=False, min_value=0)
     total_max = forms.DecimalField(label=_("Total hasta"), required=False, min_value=0)
+    listed = forms.ChoiceField(
+        label=_("Emisor en listas"),
+        required=False,
+        choices=LISTED_CHOICES,
+        error_messages={
+            "invalid_choice": _("Emisor en listas: elige una de las opciones (69-B o 69).")
+        },
+    )
     sort = forms.ChoiceField(label=_("Orden"), required=False, choices=SORT_CHOICES)
+
+    def __init__(self, *args: Any, category: str = "", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.category = category
+        if category != Category.EGRESOS:
+            del self.fields["listed"]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -99,7 +123,9 @@ class CfdiFilterForm(forms.Form):
         if self.is_bound and self.errors:
             return _render_filter_fields(self)
         values = tuple((name, self.data[name]) for name in self.fields if name in self.data)
-        return _rendered_filter_fields(translation.get_language() or "", self.is_bound, values)
+        return _rendered_filter_fields(
+            translation.get_language() or "", self.category, self.is_bound, values
+        )
 
     def active_labels(self) -> list[str]:
         """The labels of the filters in effect (valid, not empty), in the bar's order.
@@ -132,6 +158,7 @@ class CfdiFilterForm(forms.Form):
             status=data.get("status") or "",
             total_min=data.get("total_min"),
             total_max=data.get("total_max"),
+            listed=data.get("listed") or "",
             sort=data.get("sort") or DEFAULT_SORT,
         )
 
@@ -144,10 +171,12 @@ def _render_filter_fields(form: CfdiFilterForm) -> SafeString:
 
 @functools.lru_cache(maxsize=256)
 def _rendered_filter_fields(
-    language: str, bound: bool, values: tuple[tuple[str, str], ...]
+    language: str, category: str, bound: bool, values: tuple[tuple[str, str], ...]
 ) -> SafeString:
     with translation.override(language or None):
-        return _render_filter_fields(CfdiFilterForm(dict(values) if bound else None))
+        return _render_filter_fields(
+            CfdiFilterForm(dict(values) if bound else None, category=category)
+        )
 
 
 class ReportYearForm(forms.Form):

@@ -240,6 +240,13 @@ class Cfdi(models.Model):
                 condition=Q(direction="recibido") & ~Q(status="cancelado"),
                 name="cfdi_received_live_fecha",
             ),
+            # Egresos' «Emisor en listas» filter: the few listed rows of a company, newest
+            # first, without walking all its received CFDIs.
+            models.Index(
+                fields=["company", "emisor_listed", "-fecha"],
+                condition=~Q(emisor_listed=""),
+                name="cfdi_company_listed_fecha",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -18,6 +18,7 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from lxml import etree
 from satcfdi.catalogs import select
 
@@ -453,6 +454,9 @@ def relations_of(root: etree._Element, ns: str) -> tuple[RelationIndex, ...]:
     return tuple(found)
 
 
+_PARTY_LABELS = (gettext_lazy("emisor"), gettext_lazy("receptor"))
+
+
 def read_index(root: etree._Element) -> CfdiIndex:
     """The index fields of a stamped CFDI; Refusal (not a CFDI, not stamped) otherwise."""
     tag = root.tag if isinstance(root.tag, str) else ""
@@ -497,7 +501,9 @@ def read_index(root: etree._Element) -> CfdiIndex:
     em, re_ = _Attrs(emisor, legacy), _Attrs(receptor, legacy)
     emisor_rfc = em.get("Rfc", max_length=20).upper()
     receptor_rfc = re_.get("Rfc", max_length=20).upper()
-    for label, rfc in ((_("emisor"), emisor_rfc), (_("receptor"), receptor_rfc)):
+    # The labels are translated only for a refusal: gettext per document is measurable
+    # in a package of thousands.
+    for label, rfc in ((_PARTY_LABELS[0], emisor_rfc), (_PARTY_LABELS[1], receptor_rfc)):
         if not 12 <= len(rfc) <= 13:
             raise _not_cfdi(_("El RFC del %(who)s no es válido.") % {"who": label})
 

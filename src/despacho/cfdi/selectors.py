@@ -35,6 +35,7 @@ from django.utils.translation import gettext as _
 from despacho.access.decisions import can
 from despacho.cfdi.models import (
     CATEGORY_PERM,
+    RISKY_LISTINGS,
     Category,
     Cfdi,
     CfdiRelation,
@@ -68,6 +69,8 @@ SORTS: dict[str, tuple[str, ...]] = {
     "-folio": ("-serie", "-folio", "-id"),
 }
 DEFAULT_SORT = "-fecha"
+# The «Emisor en listas» filter's value for the listings that make an emisor risky.
+LISTED_RISKY = "riesgo"
 
 
 @dataclass(frozen=True)
@@ -82,6 +85,7 @@ class CfdiFilters:
     status: str = ""
     total_min: Decimal | None = None
     total_max: Decimal | None = None
+    listed: str = ""  # LISTED_RISKY, or one ``Listed`` value: the emisor in SAT's lists
     sort: str = DEFAULT_SORT
 
     @property
@@ -137,6 +141,10 @@ def cfdi_list(
         qs = qs.filter(total__gte=filters.total_min)
     if filters.total_max is not None:
         qs = qs.filter(total__lte=filters.total_max)
+    if filters.listed == LISTED_RISKY:
+        qs = qs.filter(emisor_listed__in=RISKY_LISTINGS)
+    elif filters.listed:
+        qs = qs.filter(emisor_listed=filters.listed)
     return qs.order_by(*SORTS.get(filters.sort, SORTS[DEFAULT_SORT]))
 
 

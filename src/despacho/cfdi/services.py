@@ -19,6 +19,7 @@ import io
 import logging
 from collections import Counter
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import IO, Any
 
@@ -302,6 +303,36 @@ def _store_one(company: Company, ready: _Ready, row: Cfdi) -> IngestOutcome:
     )
 
 
+# Threads writing a chunk's originals: the storage's calls wait on the disk or, with object
+# storage, on the network; a few in flight overlap that wait (measured in bench/).
+FILE_WRITERS = 4
+
+
+def _files_save(company: Company, documents: list[_Ready]) -> list[str]:
+    """Store each document's original (in their order, the names the storage chose); if one
+    fails, the others written are removed and the failure raised: all or none."""
+    if len(documents) <= 1:  # one document (an issued invoice): no pool to start
+        return [_file_save(company, ready) for ready in documents]
+    with ThreadPoolExecutor(max_workers=FILE_WRITERS) as pool:
+        futures = [pool.submit(_file_save, company, ready) for ready in documents]
+    names: list[str] = []
+    failure: BaseException | None = None
+    for future in futures:
+        try:
+            names.append(future.result())
+        except BaseException as exc:  # re-raised below, after the clean-up
+            failure = failure or exc
+    if failure is not None:
+        for name in names:
+            default_storage.delete(name)
+        raise failure
+    return names
+
+
+def _file_save(company: Company, ready: _Ready) -> str:
+    return default_storage.save(storage_key(company.pk, ready.index.uuid), ContentFile(ready.data))
+
+
 def _store_chunk(
     *,
     company: Company,
@@ -311,7 +342,8 @@ def _store_chunk(
     verify_seals: bool,
     outcomes: list[IngestOutcome | None],
 ) -> None:
-    """Store a chunk of documents: one duplicate query, files first, rows in one transaction.
+    """Store a chunk of documents: one duplicate query, the seal checks, the files (written
+    together, ``_files_save``), then the rows in one transaction.
 
     If the chunk's insert fails (a concurrent ingestion of the same UUID), its files
     are removed and each document is stored on its own, so the race is reported per file.
@@ -321,49 +353,45 @@ def _store_chunk(
         str(u)
         for u in Cfdi.objects.filter(company=company, uuid__in=uuids).values_list("uuid", flat=True)
     }
+    passed: list[tuple[_Ready, bool | None]] = []
+    for ready in chunk:
+        if ready.index.uuid in existing:
+            outcomes[ready.position] = _duplicate(ready)
+            continue
+        try:
+            check = seal_check(ready.root, ready.index) if verify_seals else None
+        except Exception:
+            logger.exception("CFDI %r: unexpected failure while checking its seal", ready.name)
+            outcomes[ready.position] = _refused(ready.name, unreadable())
+            continue
+        verified = None if check is None else check.verified
+        if check in _SEAL_REFUSALS and not accept_unverified:
+            code, message = _SEAL_REFUSALS[check]
+            outcomes[ready.position] = IngestOutcome(
+                ready.name,
+                Outcome.REFUSED,
+                code=code,
+                message=str(message),
+                uuid=ready.index.uuid,
+                category=ready.category,
+                seal_verified=False,
+            )
+            continue
+        # Only a stored document makes a later one with its UUID a duplicate: a refused
+        # copy (a broken seal) must not shadow the good one that follows it.
+        existing.add(ready.index.uuid)
+        passed.append((ready, verified))
+    names: list[str] = []
     staged: list[tuple[_Ready, Cfdi]] = []
     try:
-        for ready in chunk:
-            if ready.index.uuid in existing:
-                outcomes[ready.position] = _duplicate(ready)
-                continue
-            try:
-                check = seal_check(ready.root, ready.index) if verify_seals else None
-            except Exception:
-                logger.exception("CFDI %r: unexpected failure while checking its seal", ready.name)
-                outcomes[ready.position] = _refused(ready.name, unreadable())
-                continue
-            verified = None if check is None else check.verified
-            if check in _SEAL_REFUSALS and not accept_unverified:
-                code, message = _SEAL_REFUSALS[check]
-                outcomes[ready.position] = IngestOutcome(
-                    ready.name,
-                    Outcome.REFUSED,
-                    code=code,
-                    message=str(message),
-                    uuid=ready.index.uuid,
-                    category=ready.category,
-                    seal_verified=False,
-                )
-                continue
-            # Only a stored document makes a later one with its UUID a duplicate: a refused
-            # copy (a broken seal) must not shadow the good one that follows it.
-            existing.add(ready.index.uuid)
-            stored_name = default_storage.save(
-                storage_key(company.pk, ready.index.uuid), ContentFile(ready.data)
+        names = _files_save(company, [ready for ready, _verified in passed])
+        staged = [
+            (
+                ready,
+                _row(company, ready, stored_name=name, verified=verified, ingested_by=ingested_by),
             )
-            staged.append(
-                (
-                    ready,
-                    _row(
-                        company,
-                        ready,
-                        stored_name=stored_name,
-                        verified=verified,
-                        ingested_by=ingested_by,
-                    ),
-                )
-            )
+            for (ready, verified), name in zip(passed, names, strict=True)
+        ]
         with transaction.atomic():
             Cfdi.objects.bulk_create([row for _ready, row in staged])
             _index_relations(company, staged)
@@ -372,14 +400,12 @@ def _store_chunk(
         for _ready, row in staged:
             default_storage.delete(row.xml_path)
         for ready, row in staged:
-            row.xml_path = default_storage.save(
-                storage_key(company.pk, ready.index.uuid), ContentFile(ready.data)
-            )
+            row.xml_path = _file_save(company, ready)
             outcomes[ready.position] = _store_one(company, ready, row)
         return
     except BaseException:
-        for _ready, row in staged:
-            default_storage.delete(row.xml_path)
+        for name in names:
+            default_storage.delete(name)
         raise
     for ready, row in staged:
         outcomes[ready.position] = IngestOutcome(

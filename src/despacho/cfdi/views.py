@@ -84,7 +84,7 @@ def cfdi_list_view(request: AppRequest, category: str) -> HttpResponse:
     if not can(request.user, company, perm):
         # The 403 page names what is missing (the permission, the rule or the role).
         return denied(request, explain(request.user, company, perm))
-    form = CfdiFilterForm(request.GET or None)
+    form = CfdiFilterForm(request.GET or None, category=category)
     filters = form.filters()
     cfdis = cfdi_list(viewer=request.user, company=company, category=category, filters=filters)
     totals = cfdi_totals(cfdis)
@@ -168,7 +168,7 @@ def cfdi_download_zip(request: AppRequest, category: str) -> HttpResponseBase:
     company = request.workspace.company
     if company is None:
         raise PermissionDenied
-    form = CfdiFilterForm(request.GET or None)
+    form = CfdiFilterForm(request.GET or None, category=category)
     try:
         cfdis = cfdi_zip_selection(
             viewer=request.user, company=company, category=category, filters=form.filters()

@@ -10,6 +10,7 @@ stand-in certificate is known without asking anyone.
 
 from __future__ import annotations
 
+import logging
 import re
 import time
 
@@ -20,6 +21,8 @@ from satcfdi.models import Certificate
 
 from despacho.pac.sandbox import SANDBOX_CERTIFICATE_STEM, sandbox_certificate_number
 from despacho.satstatus.models import SatCertificate
+
+logger = logging.getLogger(__name__)
 
 _NUMBER = re.compile(r"^\d{20}$")
 _IN_PROCESS: dict[str, Certificate] = {}
@@ -81,8 +84,9 @@ def sat_certificate(number: str) -> Certificate:
         raise CertificateUnavailable("no disponible hace poco; se pedirá más tarde")
     try:
         der, certificate = _load(number)
-    except CertificateUnavailable:
+    except CertificateUnavailable as exc:
         _UNAVAILABLE[number] = time.monotonic()
+        logger.warning("SAT certificate %s unavailable (asked again later): %s", number, exc)
         raise
     if not is_sandbox(number):
         try:

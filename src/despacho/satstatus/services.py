@@ -319,10 +319,12 @@ def _fetch(url: str) -> bytes:
     return response.content
 
 
-def _load(source: str, url: str, load: Callable[[bytes], int]) -> ListLoad:
+def _load(
+    source: str, url: str, load: Callable[[bytes], int], fetch: Callable[[str], bytes] = _fetch
+) -> ListLoad:
     """Fetch and load one list file; a failure keeps the previous rows and is recorded."""
     try:
-        content = _fetch(url)
+        content = fetch(url)
         rows = load(content)
         if rows == 0:
             raise ValueError("la lista llegó vacía; se conservan los datos anteriores")
@@ -335,18 +337,22 @@ def _load(source: str, url: str, load: Callable[[bytes], int]) -> ListLoad:
     return ListLoad.objects.create(source=source, url=url, ok=True, rows=rows)
 
 
+def _load_69b(content: bytes) -> int:
+    return _replace(lista=Lista.ART_69B, situaciones=None, listings=list(parse_69b(content)))
+
+
+def list_69b_load(*, content: bytes, source: str) -> ListLoad:
+    """Load a 69-B file at hand (the demo's copy) exactly as ``lists_refresh`` loads SAT's,
+    recorded with ``source`` as its origin, then flag the received CFDIs."""
+    load = _load("69b", source, _load_69b, fetch=lambda _url: content)
+    listed_flags_apply()
+    return load
+
+
 def lists_refresh() -> list[ListLoad]:
     """Load 69-B's complete list and each of article 69's lists from their configured URLs,
     then flag the received CFDIs; one ``ListLoad`` per file saying how it went."""
-    loads = [
-        _load(
-            "69b",
-            settings.SATSTATUS_LIST_69B_URL,
-            lambda content: _replace(
-                lista=Lista.ART_69B, situaciones=None, listings=list(parse_69b(content))
-            ),
-        )
-    ]
+    loads = [_load("69b", settings.SATSTATUS_LIST_69B_URL, _load_69b)]
     base = settings.SATSTATUS_LIST_69_BASE_URL.rstrip("/") + "/"
     for lista, (path, rfc_col, supuesto_col) in LISTADO_69_SOURCES.items():
         loads.append(
@@ -368,10 +374,13 @@ def _loader_69(
 
 # --- SelloSAT --------------------------------------------------------------------------------
 
+TIMBRE_CHECKS_PER_INSERT = 500
+
 
 def timbres_verify(*, cfdi_ids: Iterable[int]) -> dict[str, int]:
     """Verify the SelloSAT of these CFDIs and keep each verdict; counts per verdict."""
     counts: dict[str, int] = {}
+    checks: list[TimbreCheck] = []
     for cfdi in Cfdi.objects.filter(pk__in=list(cfdi_ids)).only("pk", "xml_path", "uuid"):
         try:
             xml = cfdi_xml(cfdi)
@@ -379,15 +388,24 @@ def timbres_verify(*, cfdi_ids: Iterable[int]) -> dict[str, int]:
             logger.warning("CFDI %s: original missing, SelloSAT not verified", cfdi.uuid)
             continue
         verdict, number = timbre_verdict(xml)
-        TimbreCheck.objects.update_or_create(
-            cfdi=cfdi,
-            defaults={
-                "verdict": verdict,
-                "no_certificado_sat": number[:20],
-                "checked_at": timezone.now(),
-            },
+        checks.append(
+            TimbreCheck(
+                cfdi=cfdi,
+                verdict=verdict,
+                no_certificado_sat=number[:20],
+                checked_at=timezone.now(),
+            )
         )
         counts[verdict] = counts.get(verdict, 0) + 1
+    # One upsert per batch, not an UPDATE-or-INSERT per timbre: a package of thousands
+    # is verified right after its ingestion.
+    for start in range(0, len(checks), TIMBRE_CHECKS_PER_INSERT):
+        TimbreCheck.objects.bulk_create(
+            checks[start : start + TIMBRE_CHECKS_PER_INSERT],
+            update_conflicts=True,
+            unique_fields=["cfdi"],
+            update_fields=["verdict", "no_certificado_sat", "checked_at"],
+        )
     return counts
 
 

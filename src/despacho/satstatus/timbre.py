@@ -39,7 +39,8 @@ def timbre_verdict(xml: bytes) -> tuple[Verdict, str]:
     try:
         certificate = sat_certificate(number)
     except CertificateUnavailable as exc:
-        logger.info("SAT certificate %s unavailable: %s", number, exc)
+        # Logged once, when asking SAT's repository failed (certificates.py), not per timbre.
+        logger.debug("SAT certificate %s unavailable: %s", number, exc)
         return Verdict.UNAVAILABLE, number
     try:
         cadena = str(xslt_transform(tfd.tag, version)(tfd)).encode("utf-8")

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Subquery
+from django.db.models import Exists, OuterRef, QuerySet, Subquery
 
 from despacho.access.catalog import Perm
 from despacho.access.decisions import can, can_open
@@ -79,6 +79,12 @@ def _view(run: SyncRun, ventas: bool, egresos: bool, progress: tuple[int, int] =
     )
 
 
+def _progress(run: SyncRun) -> tuple[int, int]:
+    """(requests, requests finished): a split request counts through its parts."""
+    requests = SatRequest.objects.filter(run=run).exclude(state=RequestState.SPLIT)
+    return requests.count(), requests.filter(state__in=FINAL_REQUEST_STATES).count()
+
+
 def sync_overview(*, viewer: User, company: Company) -> SyncOverview:
     """The company's synchronisations for the page; NotFound for a viewer who opens neither
     Ventas nor Egresos on it."""
@@ -91,10 +97,7 @@ def sync_overview(*, viewer: User, company: Company) -> SyncOverview:
     current = None
     open_run = next((r for r in runs if r.is_open), None)
     if open_run is not None:
-        requests = SatRequest.objects.filter(run=open_run).exclude(state=RequestState.SPLIT)
-        total = requests.count()
-        done = requests.filter(state__in=FINAL_REQUEST_STATES).count()
-        current = _view(open_run, ventas, egresos, (total, done))
+        current = _view(open_run, ventas, egresos, _progress(open_run))
     missing: list[SatMetadata] = []
     if egresos:
         stored = Cfdi.objects.filter(company=company, uuid=OuterRef("uuid"))
@@ -114,6 +117,53 @@ def sync_overview(*, viewer: User, company: Company) -> SyncOverview:
         sees_ventas=ventas,
         sees_egresos=egresos,
     )
+
+
+class RunNotFound(NotFound):
+    """No such run of this company, or not within the viewer's reach."""
+
+
+def sync_runs(*, viewer: User, company: Company) -> QuerySet[SyncRun]:
+    """The company's runs (newest last by id); NotFound for a viewer who opens neither Ventas
+    nor Egresos on it. Show each through ``sync_run_view``: it hides closed directions."""
+    if not can_open(viewer, company):
+        raise NotFound()
+    return SyncRun.objects.filter(company=company)
+
+
+def sync_run_view(*, viewer: User, run: SyncRun, progress: bool = False) -> RunView:
+    """One run as the viewer may see it (a direction's counts only with its permission);
+    ``progress`` counts its requests (two queries)."""
+    company = run.company
+    ventas = can(viewer, company, Perm.VENTAS)
+    egresos = can(viewer, company, Perm.EGRESOS)
+    return _view(run, ventas, egresos, _progress(run) if progress else (0, 0))
+
+
+def sync_run_requests(*, viewer: User, run: SyncRun) -> list[SatRequest]:
+    """The run's requests to SAT the viewer may see: emitidos with Ventas, recibidos (CFDI
+    and metadata) with Egresos; in the order they were made."""
+    directions = [
+        direction
+        for direction, perm in (
+            (Direction.EMITIDOS, Perm.VENTAS),
+            (Direction.RECIBIDOS, Perm.EGRESOS),
+        )
+        if can(viewer, run.company, perm)
+    ]
+    return list(
+        SatRequest.objects.filter(run=run, direction__in=directions)
+        .exclude(state=RequestState.SPLIT)
+        .order_by("pk")
+    )
+
+
+def sync_run_for(*, viewer: User, company: Company, run_id: int) -> SyncRun:
+    """The company's run with that id; RunNotFound whether it is missing or another's."""
+    run = sync_runs(viewer=viewer, company=company).filter(pk=run_id).first()
+    if run is None:
+        raise RunNotFound()
+    return run
 
 
 def sync_cells(viewer: User, companies: list[Company]) -> dict[int, dict[str, Any]]:

@@ -27,6 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from despacho.access.decisions import role_on
+from despacho.after_response import enqueue_after_response
 from despacho.audit.actions import Action
 from despacho.audit.services import audit_record
 from despacho.cfdi.services import cfdi_ingest_files
@@ -166,12 +167,15 @@ def _run_create(*, company: Company, kind: RunKind, actor: User | None) -> SyncR
 
 
 def sync_enqueue(run_id: int, at: datetime | None = None) -> None:
+    """Queue the run's next pass: at ``at`` when the backend can defer; a pass asked for
+    during a web request by the in-process backend runs once the answer has gone out (the
+    page answers at once, the first pass talks to SAT for seconds or minutes)."""
     from despacho.satsync.tasks import sync_advance_task
 
-    task = sync_advance_task
-    if at is not None and task.get_backend().supports_defer:
-        task = task.using(run_after=at)
-    task.enqueue(run_id)
+    if at is not None and sync_advance_task.get_backend().supports_defer:
+        sync_advance_task.using(run_after=at).enqueue(run_id)
+        return
+    enqueue_after_response(sync_advance_task, run_id=run_id)
 
 
 def sync_request(*, company: Company, actor: User, kind: RunKind | str) -> SyncRun:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -27,6 +28,10 @@ from despacho.tenancy.models import (
 )
 
 DEMO_PASSWORD = "Factura.Clara.2026"
+# SAT's 69-B list as published (its head: three rows) plus one row for the demo, naming the
+# emisor of KIJ's received CFDIs; sources in demo/SOURCES.md.
+DEMO_69B_PATH = Path(__file__).resolve().parents[2] / "listado_69b_demo.csv"
+DEMO_69B_SOURCE = "despacho/demo/listado_69b_demo.csv"
 
 FIRM_OWNER = ("dueno@demo.despacho.mx", "Laura Méndez Ríos")
 STAFF = [
@@ -125,7 +130,21 @@ class Command(BaseCommand):
             self.stdout.write(self.style.SUCCESS("Datos de demostración cargados."))
         self._load_cfdis()
         self._issue()
+        self._load_lists()
         self._print_logins()
+
+    def _load_lists(self) -> None:
+        """A small 69-B list (SAT's published head plus a demo row naming HERRERIA &
+        ELECTRICOS, whose ingreso and pago KIJ received): the flag shows in KIJ's Egresos."""
+        from despacho.cfdi.models import Cfdi
+        from despacho.satstatus.models import ListLoad
+        from despacho.satstatus.services import list_69b_load
+
+        if not ListLoad.objects.filter(url=DEMO_69B_SOURCE, ok=True).exists():
+            load = list_69b_load(content=DEMO_69B_PATH.read_bytes(), source=DEMO_69B_SOURCE)
+            self.stdout.write(f"Lista 69-B de demostración: {load.rows} contribuyentes.")
+        flagged = Cfdi.objects.exclude(emisor_listed="").count()
+        self.stdout.write(f"CFDI recibidos de emisores en listas del SAT: {flagged}.")
 
     def _issue(self) -> None:
         from despacho.demo.issuing import ISSUER_RFC, demo_issue
