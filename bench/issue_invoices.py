@@ -75,6 +75,7 @@ def instrument() -> None:
     from despacho.invoicing import xmlbuild
     from despacho.invoicing.services import drafts, issue
     from despacho.pac.sandbox import SandboxPac
+    from despacho.satstatus import tasks as satstatus_tasks
 
     timed(drafts, "_editable_locked", "draft read")
     timed(issue, "_checked", "checks")
@@ -85,6 +86,9 @@ def instrument() -> None:
     timed(issue, "seal_sign", "signature")
     timed(SandboxPac, "stamp", "stamp")
     timed(issue, "_store", "storage")
+    # After storage's commit, inside its time: satstatus verifies the new CFDI's SelloSAT
+    # (the immediate task backend runs it in the issuing process).
+    timed(satstatus_tasks, "timbres_verify", "  of which SelloSAT")
 
 
 def drafts(company: Any, customer: Any, n: int) -> list[Any]:

@@ -379,13 +379,19 @@ def timbres_verify(*, cfdi_ids: Iterable[int]) -> dict[str, int]:
             logger.warning("CFDI %s: original missing, SelloSAT not verified", cfdi.uuid)
             continue
         verdict, number = timbre_verdict(xml)
-        TimbreCheck.objects.update_or_create(
-            cfdi=cfdi,
-            defaults={
-                "verdict": verdict,
-                "no_certificado_sat": number[:20],
-                "checked_at": timezone.now(),
-            },
+        # One upsert (INSERT … ON CONFLICT): update_or_create took six round trips.
+        TimbreCheck.objects.bulk_create(
+            [
+                TimbreCheck(
+                    cfdi=cfdi,
+                    verdict=verdict,
+                    no_certificado_sat=number[:20],
+                    checked_at=timezone.now(),
+                )
+            ],
+            update_conflicts=True,
+            unique_fields=["cfdi"],
+            update_fields=["verdict", "no_certificado_sat", "checked_at"],
         )
         counts[verdict] = counts.get(verdict, 0) + 1
     return counts
