@@ -55,6 +55,8 @@ def setup() -> None:
 
 
 TIMINGS: dict[str, list[float]] = defaultdict(list)
+PHASES = ["draft read", "checks", "folio", "amounts", "xml", "cadena original", "signature"]
+PHASES += ["stamp", "storage", "  of which SelloSAT"]
 
 
 def timed(owner: Any, name: str, phase: str) -> None:
@@ -190,7 +192,8 @@ def main() -> None:
         TIMINGS["issue (all above)"].append(issued)
         TIMINGS["total with PDF"].append(issued + pdf)
     print(f"\n{len(batch)} invoices of 10 concepts, one at a time, ms p50 / p99:")
-    for phase, values in TIMINGS.items():
+    order = [*PHASES, "PDF", "issue (all above)", "total with PDF"]
+    for phase, values in sorted(TIMINGS.items(), key=lambda item: order.index(item[0])):
         print(f"  {phase:<20} {percentile(values, 50):7.1f} / {percentile(values, 99):7.1f}")
 
     TIMINGS.clear()
