@@ -55,6 +55,8 @@ def setup() -> None:
 
 
 TIMINGS: dict[str, list[float]] = defaultdict(list)
+PHASES = ["draft read", "checks", "folio", "amounts", "xml", "cadena original", "signature"]
+PHASES += ["stamp", "storage", "  of which SelloSAT"]
 
 
 def timed(owner: Any, name: str, phase: str) -> None:
@@ -75,6 +77,7 @@ def instrument() -> None:
     from despacho.invoicing import xmlbuild
     from despacho.invoicing.services import drafts, issue
     from despacho.pac.sandbox import SandboxPac
+    from despacho.satstatus import tasks as satstatus_tasks
 
     timed(drafts, "_editable_locked", "draft read")
     timed(issue, "_checked", "checks")
@@ -85,6 +88,9 @@ def instrument() -> None:
     timed(issue, "seal_sign", "signature")
     timed(SandboxPac, "stamp", "stamp")
     timed(issue, "_store", "storage")
+    # After storage's commit, inside its time: satstatus verifies the new CFDI's SelloSAT
+    # (the immediate task backend runs it in the issuing process).
+    timed(satstatus_tasks, "timbres_verify", "  of which SelloSAT")
 
 
 def drafts(company: Any, customer: Any, n: int) -> list[Any]:
@@ -186,7 +192,8 @@ def main() -> None:
         TIMINGS["issue (all above)"].append(issued)
         TIMINGS["total with PDF"].append(issued + pdf)
     print(f"\n{len(batch)} invoices of 10 concepts, one at a time, ms p50 / p99:")
-    for phase, values in TIMINGS.items():
+    order = [*PHASES, "PDF", "issue (all above)", "total with PDF"]
+    for phase, values in sorted(TIMINGS.items(), key=lambda item: order.index(item[0])):
         print(f"  {phase:<20} {percentile(values, 50):7.1f} / {percentile(values, 99):7.1f}")
 
     TIMINGS.clear()

@@ -8,6 +8,7 @@ import io
 from decimal import Decimal
 
 import pytest
+import zxingcpp
 from cfdi_samples import (
     CARTA_PORTE,
     INGRESO_HE,
@@ -32,7 +33,14 @@ from tests.factories import owner_of
 from despacho.cfdi.amount_words import amount_in_words, number_words
 from despacho.cfdi.models import Cfdi, Status
 from despacho.cfdi.parsing import parse_xml
-from despacho.cfdi.pdf import carta_porte_url, pdf_key, qr_total, render_pdf, verification_url
+from despacho.cfdi.pdf import (
+    carta_porte_url,
+    pdf_key,
+    qr_matrix,
+    qr_total,
+    render_pdf,
+    verification_url,
+)
 from despacho.cfdi.services import cfdi_ingest
 
 # --- importe con letra -------------------------------------------------------------------
@@ -129,6 +137,38 @@ def test_an_ampersand_in_an_rfc_is_escaped_in_the_verification_url():
         sello="12345678",
     )
     assert "re=H&amp;E951128469&rr=" in url
+
+
+def _scanned(matrix: list[list[bool]]) -> str:
+    """What a reader decodes from the printed modules: 4 px each, a 4-module quiet zone."""
+    scale, quiet = 4, 4
+    side = (len(matrix) + 2 * quiet) * scale
+    pixels = bytearray(b"\xff" * side * side)
+    for row, modules in enumerate(matrix):
+        for col, dark in enumerate(modules):
+            if dark:
+                for dy in range(scale):
+                    start = ((row + quiet) * scale + dy) * side + (col + quiet) * scale
+                    pixels[start : start + scale] = b"\x00" * scale
+    found = zxingcpp.read_barcode(memoryview(pixels).cast("B", shape=[side, side]))
+    assert found is not None and found.format == zxingcpp.BarcodeFormat.QRCode
+    return str(found.text)
+
+
+def test_the_printed_qr_scans_as_the_verification_url():
+    url = verification_url(
+        version="4.0",
+        uuid="1ac10691-e5c5-422f-9ec0-0aafe486d493",
+        emisor_rfc="H&E951128469",
+        receptor_rfc="MUÑO740919U48",
+        total="4700",
+        sello="…zO1kqw==",
+    )
+    assert _scanned(qr_matrix(url)) == url
+
+
+def test_a_text_too_long_for_any_qr_prints_no_qr_rather_than_failing():
+    assert qr_matrix("x" * 5000) == []
 
 
 # --- what the PDF carries ----------------------------------------------------------------

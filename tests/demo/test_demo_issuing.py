@@ -14,6 +14,7 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from despacho.cfdi.models import Cfdi, CfdiRelation
+from despacho.cfdi.parsing import parse_xml
 from despacho.cfdi.selectors import cfdi_xml, ppd_balance
 from despacho.demo.issuing import INVOICES
 from despacho.demo.management.commands.demo import DEMO_PASSWORD
@@ -26,6 +27,7 @@ from despacho.workspace.active import SESSION_KEY as ACTIVE_COMPANY
 pytestmark = pytest.mark.django_db
 
 EKU = "EKU9003173C9"
+CFDI4 = "{http://www.sat.gob.mx/cfd/4}"
 
 
 @pytest.fixture
@@ -43,9 +45,9 @@ def issued() -> list[Cfdi]:
 
 def test_the_demo_issues_a_month_of_each_tipo_through_facturar(demo):
     cfdis = issued()
-    # The month's invoices, the PPD one, the público en general one and the cancelled one;
-    # two payments; one credit note.
-    assert Counter(c.tipo for c in cfdis) == {"I": len(INVOICES) + 3, "P": 2, "E": 1}
+    # The month's invoices, the professional services, the PPD one, the público en general
+    # one and the cancelled one; two payments; one credit note.
+    assert Counter(c.tipo for c in cfdis) == {"I": len(INVOICES) + 4, "P": 2, "E": 1}
     assert f"CFDI emitidos por ESCUELA KEMPER URGATE: {len(cfdis)}." in demo
     assert {c.serie for c in cfdis} == {"F", "NC", "P"}
     assert all(c.direction == "emitido" for c in cfdis)
@@ -54,6 +56,27 @@ def test_the_demo_issues_a_month_of_each_tipo_through_facturar(demo):
 def test_the_demo_fechas_span_the_past_month(demo):
     fechas = sorted(c.fecha for c in issued())
     assert (fechas[-1] - fechas[0]).days >= 25
+
+
+def test_professional_services_are_invoiced_with_iva_and_isr_retenidos(demo):
+    """Honorarios to a persona moral: IVA 16 % trasladado, two thirds of it (10.6667 %) and
+    10 % of ISR retenidos, per concepto and in the comprobante's totals."""
+    [cfdi] = [c for c in issued() if c.isr_retenido or c.iva_retenido]
+    root = parse_xml(cfdi_xml(cfdi))
+    [concepto] = root.iter(f"{CFDI4}Concepto")
+    assert concepto.get("Descripcion") == "Asesoría profesional en gestión escolar"
+    retenciones = {
+        r.get("Impuesto"): (r.get("TasaOCuota"), r.get("Importe"))
+        for r in concepto.iter(f"{CFDI4}Retencion")
+    }
+    assert retenciones == {"002": ("0.106667", "1600.01"), "001": ("0.100000", "1500.00")}
+    impuestos = root.find(f"{CFDI4}Impuestos")
+    assert impuestos.get("TotalImpuestosTrasladados") == "2400.00"
+    assert impuestos.get("TotalImpuestosRetenidos") == "3100.01"
+    # 15,000 + 2,400 − 1,600.01 − 1,500
+    assert root.get("Total") == "14299.99" and cfdi.total == Decimal("14299.99")
+    assert (cfdi.isr_retenido, cfdi.iva_retenido) == (Decimal("1500"), Decimal("1600.01"))
+    assert cfdi.receptor_rfc == "KIJ0906199R1" and cfdi.status == "vigente"
 
 
 def test_one_invoice_is_cancelled_with_motive_02(demo):

@@ -24,7 +24,7 @@ from despacho.cfdi.parsing import parse_xml
 from despacho.cfdi.selectors import ppd_balance
 from despacho.customers.models import Customer
 from despacho.invoicing.models import Draft, DraftStatus
-from despacho.invoicing.selectors import InvoicingForbidden
+from despacho.invoicing.selectors import InvoicingForbidden, customer_invoices
 from despacho.invoicing.services.issue import (
     IssueFailed,
     cfdi_resend,
@@ -369,6 +369,41 @@ def test_two_partial_payments_of_a_ppd_invoice_lower_its_balance_and_an_overpaym
                     uso_cfdi="CP01", moneda="XXX", concepts=(),
                     payments=(_payment(invoice.uuid_text, 3, "1160.00", "300.00"),))  # fmt: skip
     assert _refusal(caught.value, "payments").code == "payment_exceeds_balance"
+
+
+# What a payment's editor lists: the customer's PPD invoices that still owe, each with its
+# balance and the next parcialidad, read with the balances in one query (plus the grant's).
+CUSTOMER_INVOICES_QUERIES = 2
+
+
+def test_a_payments_editor_lists_each_owing_ppd_invoice_with_its_balance_in_one_query(
+    django_assert_num_queries,
+):
+    company = issuing_company()
+    customer = customer_of(company)
+    owner = owner_of(company.account)
+    ppd = {"forma_pago": "99", "metodo_pago": "PPD"}
+    paid_off, owing, untouched = (_issued(company, customer=customer, **ppd) for _ in range(3))
+    _issued(company, customer=customer)  # PUE: never listed for payments
+    _pago(company, customer, _payment(paid_off.uuid_text, 1, "1160.00", "1160.00"))
+    _pago(company, customer, _payment(owing.uuid_text, 1, "1160.00", "500.00"))
+    _pago(company, customer, _payment(owing.uuid_text, 2, "660.00", "400.00"))
+    cancelled = _pago(company, customer, _payment(untouched.uuid_text, 1, "1160.00", "100.00"))
+    Cfdi.objects.filter(pk=cancelled.pk).update(status="cancelado")  # its payment no longer counts
+    with django_assert_num_queries(CUSTOMER_INVOICES_QUERIES):
+        listed = customer_invoices(viewer=owner, company=company, customer=customer, ppd=True)
+    assert [(i.cfdi.uuid_text, i.balance, i.parcialidad) for i in listed] == [
+        (untouched.uuid_text, Decimal("1160.00"), 1),
+        (owing.uuid_text, Decimal("260.00"), 3),
+    ]
+    for invoice in listed:  # the same figure as the one-invoice selector the issuing checks
+        assert invoice.balance == ppd_balance(company=company, uuid=invoice.cfdi.uuid)
+    for _ in range(3):
+        _issued(company, customer=customer, **ppd)
+    owner = owner_of(company.account)  # a fresh user: its grant is read again
+    with django_assert_num_queries(CUSTOMER_INVOICES_QUERIES):
+        listed = customer_invoices(viewer=owner, company=company, customer=customer, ppd=True)
+    assert len(listed) == 5
 
 
 def test_a_traslado_carries_its_carta_porte_through_the_sandbox():

@@ -25,10 +25,14 @@ from despacho.cfdi.pdf import cfdi_pdf
 from despacho.cfdi.seals import SealCheck, seal_check
 from despacho.invoicing.payroll import (
     Deduction,
+    Disability,
     Employee,
     OtherPayment,
+    Overtime,
     Payslip,
     Perception,
+    Retirement,
+    Separation,
     payslip_totals,
 )
 from despacho.invoicing.selectors import InvoicingForbidden
@@ -191,6 +195,154 @@ def test_a_payslip_without_deductions_or_other_payments_states_no_such_totals():
     assert root.get("Descuento") is None and root.get("Total") == "10525.00"
 
 
+# --- separación, jubilación, horas extra, incapacidades -----------------------------------------
+
+
+def _nomina(cfdi: Cfdi):
+    data = stored_bytes(cfdi)
+    validate_against_xsd(data)  # cfdv40, nomina12 (its SeparacionIndemnizacion, …) and TFD
+    root = parse_xml(data)
+    return root, root.find(f"{CFDI4}Complemento/{NOMINA12}Nomina")
+
+
+def test_a_severance_payslip_states_separacion_indemnizacion_apart_from_the_sueldos():
+    """A finiquito: the last days' sueldo, the prima por antigüedad (022) and the
+    indemnización (025), after 11 years with a last ordinary monthly salary of 19,412.10."""
+    cfdi = issued(
+        issuing_company(),
+        tipo_nomina="E",
+        perceptions=(
+            Perception("001", "P001", "Sueldo", Decimal("3200.00")),
+            Perception("022", "P022", "Prima de antigüedad", Decimal("4100.00"), Decimal("3900")),
+            Perception("025", "P025", "Indemnización", Decimal("40000.00"), Decimal("19500")),
+        ),
+        deductions=(Deduction("002", "D002", "ISR", Decimal("9850.00")),),
+        other_payments=(),
+        separation=Separation(num_anos_servicio=11, ultimo_sueldo_mens_ord=Decimal("19412.10")),
+    )
+    root, nomina = _nomina(cfdi)
+    percepciones = nomina.find(f"{NOMINA12}Percepciones")
+    assert percepciones.get("TotalSueldos") == "3200.00"
+    assert percepciones.get("TotalSeparacionIndemnizacion") == "67500.00"
+    assert percepciones.get("TotalJubilacionPensionRetiro") is None
+    assert percepciones.get("TotalGravado") == "47300.00"
+    assert percepciones.get("TotalExento") == "23400.00"
+    assert nomina.get("TotalPercepciones") == "70700.00"
+    separacion = percepciones.find(f"{NOMINA12}SeparacionIndemnizacion")
+    assert {k: separacion.get(k) for k in (
+        "TotalPagado", "NumAñosServicio", "UltimoSueldoMensOrd", "IngresoAcumulable",
+        "IngresoNoAcumulable",
+    )} == {
+        "TotalPagado": "67500.00", "NumAñosServicio": "11", "UltimoSueldoMensOrd": "19412.10",
+        "IngresoAcumulable": "19412.10", "IngresoNoAcumulable": "48087.90",
+    }  # fmt: skip
+    assert nomina.find(f"{NOMINA12}Deducciones").get("TotalSeparacionIndemnizacion") is None
+    assert root.get("SubTotal") == "70700.00" and root.get("Total") == "60850.00"
+
+
+@pytest.mark.parametrize(
+    ("tipo", "retirement", "expected"),
+    [
+        (
+            "039",
+            Retirement(ultimo_sueldo_mens_ord=Decimal("25000.00")),
+            {
+                "TotalUnaExhibicion": "180000.00",
+                "TotalParcialidad": None,
+                "MontoDiario": None,
+                "IngresoAcumulable": "25000.00",
+                "IngresoNoAcumulable": "155000.00",
+            },
+        ),
+        (
+            "044",
+            Retirement(monto_diario=Decimal("6000.00")),
+            {
+                "TotalUnaExhibicion": None,
+                "TotalParcialidad": "180000.00",
+                "MontoDiario": "6000.00",
+                "IngresoAcumulable": "180000.00",
+                "IngresoNoAcumulable": "0.00",
+            },
+        ),
+    ],
+)
+def test_a_retirement_payslip_states_jubilacion_pension_retiro(tipo, retirement, expected):
+    cfdi = issued(
+        issuing_company(),
+        perceptions=(
+            Perception(tipo, f"P{tipo}", "Jubilación", Decimal("120000.00"), Decimal("60000")),
+        ),
+        deductions=(Deduction("002", "D002", "ISR", Decimal("21000.00")),),
+        other_payments=(),
+        retirement=retirement,
+    )
+    root, nomina = _nomina(cfdi)
+    percepciones = nomina.find(f"{NOMINA12}Percepciones")
+    assert percepciones.get("TotalSueldos") is None
+    assert percepciones.get("TotalJubilacionPensionRetiro") == "180000.00"
+    assert nomina.get("TotalPercepciones") == "180000.00"
+    node = percepciones.find(f"{NOMINA12}JubilacionPensionRetiro")
+    assert {k: node.get(k) for k in expected} == expected
+    assert root.get("Total") == "159000.00"
+
+
+def test_overtime_is_detailed_in_horas_extra_under_its_percepcion():
+    cfdi = issued(
+        issuing_company(),
+        perceptions=(
+            Perception("001", "P001", "Sueldo", Decimal("9600.00")),
+            Perception(
+                "019",
+                "P019",
+                "Horas extra",
+                Decimal("540.00"),
+                Decimal("540.00"),
+                horas_extra=(
+                    Overtime(dias=3, tipo_horas="01", horas=9, importe_pagado=Decimal("720.00")),
+                    Overtime(dias=1, tipo_horas="02", horas=2, importe_pagado=Decimal("360.00")),
+                ),
+            ),
+        ),
+    )
+    _, nomina = _nomina(cfdi)
+    [overtime] = [
+        p for p in nomina.iter(f"{NOMINA12}Percepcion") if p.get("TipoPercepcion") == "019"
+    ]
+    assert [
+        (h.get("Dias"), h.get("TipoHoras"), h.get("HorasExtra"), h.get("ImportePagado"))
+        for h in overtime.findall(f"{NOMINA12}HorasExtra")
+    ] == [("3", "01", "9", "720.00"), ("1", "02", "2", "360.00")]
+    assert nomina.find(f"{NOMINA12}Percepciones").get("TotalSueldos") == "10680.00"
+
+
+def test_a_disability_is_stated_in_incapacidades_matching_its_subsidy_and_its_discount():
+    """Five days of enfermedad general: the employer discounts them (006) and pays the
+    subsidio por incapacidad (014) it advances for the IMSS."""
+    cfdi = issued(
+        issuing_company(),
+        perceptions=(
+            Perception("001", "P001", "Sueldo", Decimal("9600.00")),
+            Perception("014", "P014", "Subsidio por incapacidad", Decimal(0), Decimal("1600")),
+        ),
+        deductions=(
+            Deduction("002", "D002", "ISR", Decimal("191.73")),
+            Deduction("006", "D006", "Descuento por incapacidad", Decimal("1600.00")),
+        ),
+        disabilities=(
+            Disability(dias=3, tipo="02", importe=Decimal("960.00")),
+            Disability(dias=2, tipo="02", importe=Decimal("640.00")),
+        ),
+    )
+    _, nomina = _nomina(cfdi)
+    assert [
+        (i.get("DiasIncapacidad"), i.get("TipoIncapacidad"), i.get("ImporteMonetario"))
+        for i in nomina.findall(f"{NOMINA12}Incapacidades/{NOMINA12}Incapacidad")
+    ] == [("3", "02", "960.00"), ("2", "02", "640.00")]
+    assert nomina.find(f"{NOMINA12}Deducciones").get("TotalOtrasDeducciones") == "1600.00"
+    assert nomina.get("TotalPercepciones") == "11200.00"
+
+
 def test_issuing_the_same_receipt_again_returns_the_stored_cfdi_without_a_second_stamp():
     company = issuing_company()
     first = issued(company)
@@ -253,9 +405,80 @@ def test_it_shows_in_the_nomina_list_and_its_pdf_says_sin_validez_fiscal(client)
             "subsidio_not_allowed",
         ),
         (
-            {"perceptions": (Perception("019", "P019", "Horas extra", Decimal(100)),)},
+            {"perceptions": (Perception("045", "P045", "Acciones", Decimal(100)),)},
             "perception_unsupported",
         ),
+        (
+            {"perceptions": (Perception("019", "P019", "Horas extra", Decimal(100)),)},
+            "overtime_required",
+        ),
+        (
+            {
+                "perceptions": (
+                    Perception(
+                        "001",
+                        "P001",
+                        "Sueldo",
+                        Decimal(100),
+                        horas_extra=(Overtime(1, "01", 2, Decimal(100)),),
+                    ),
+                )
+            },
+            "overtime_not_allowed",
+        ),
+        (
+            {
+                "perceptions": (
+                    Perception(
+                        "019",
+                        "P019",
+                        "Horas extra",
+                        Decimal(100),
+                        horas_extra=(Overtime(1, "04", 2, Decimal(100)),),
+                    ),
+                )
+            },
+            "overtime_invalid",
+        ),
+        (
+            {"perceptions": (Perception("025", "P025", "Indemnización", Decimal(100)),)},
+            "separation_required",
+        ),
+        ({"separation": Separation(3, Decimal(9000))}, "separation_not_allowed"),
+        (
+            {
+                "perceptions": (
+                    Perception("039", "P039", "Jubilación", Decimal(100)),
+                    Perception("044", "P044", "Pensión", Decimal(100)),
+                ),
+                "retirement": Retirement(ultimo_sueldo_mens_ord=Decimal(9000)),
+            },
+            "retirement_mixed",
+        ),
+        (
+            {
+                "perceptions": (Perception("039", "P039", "Jubilación", Decimal(100)),),
+                "retirement": Retirement(monto_diario=Decimal(300)),
+            },
+            "retirement_salary_required",
+        ),
+        (
+            {"perceptions": (Perception("044", "P044", "Pensión", Decimal(100)),)},
+            "retirement_daily_required",
+        ),
+        ({"retirement": Retirement(monto_diario=Decimal(300))}, "retirement_not_allowed"),
+        (
+            {"deductions": (Deduction("006", "D006", "Incapacidad", Decimal(500)),)},
+            "disability_required",
+        ),
+        (
+            {
+                "deductions": (Deduction("006", "D006", "Incapacidad", Decimal(500)),),
+                "disabilities": (Disability(2, "02", Decimal(400)),),
+            },
+            "disability_amount_mismatch",
+        ),
+        ({"disabilities": (Disability(0, "02"),)}, "disability_invalid"),
         (
             {"perceptions": (Perception("001", "P001", "Sueldo", Decimal("1.005")),)},
             "amount_invalid",
@@ -322,3 +545,37 @@ def test_totals_always_reconcile(percs, deds, subsidio):
     assert (totals.total_deducciones or 0) == sum((i for _, i in deds), Decimal(0))
     assert totals.descuento == (totals.total_deducciones or 0)
     assert totals.total == totals.subtotal - totals.descuento >= 0
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    amounts=st.lists(
+        st.tuples(st.sampled_from(["001", "019", "022", "025", "039"]), cents, cents),
+        min_size=1,
+        max_size=6,
+    )
+)
+def test_total_percepciones_is_sueldos_plus_separation_plus_retirement(amounts):
+    def perception(tipo, gravado, exento):
+        overtime = (Overtime(1, "01", 2, gravado + exento),) if tipo == "019" else ()
+        return Perception(tipo, "P", "P", gravado, exento, horas_extra=overtime)
+
+    tipos = {t for t, _, _ in amounts}
+    slip = payslip(
+        perceptions=tuple(perception(*row) for row in amounts),
+        deductions=(),
+        separation=Separation(5, Decimal(20000)) if tipos & {"022", "025"} else None,
+        retirement=Retirement(ultimo_sueldo_mens_ord=Decimal(20000)) if "039" in tipos else None,
+    )
+    totals = payslip_totals(slip)
+
+    def total(keys):
+        picked = [g + e for t, g, e in amounts if t in keys]
+        return sum(picked, Decimal(0)) if picked else None
+
+    assert totals.total_sueldos == total({"001", "019"})
+    assert totals.total_separacion_indemnizacion == total({"022", "025"})
+    assert totals.total_jubilacion_pension_retiro == total({"039"})
+    assert totals.total_percepciones == sum((g + e for _, g, e in amounts), Decimal(0))
+    assert totals.total_gravado + totals.total_exento == totals.total_percepciones
+    assert totals.total == totals.subtotal == totals.total_percepciones + Decimal("0.00")

@@ -21,10 +21,13 @@ from django.db.models import (
     Case,
     CharField,
     Count,
+    DecimalField,
     F,
     IntegerField,
+    OuterRef,
     Q,
     QuerySet,
+    Subquery,
     Sum,
     Value,
     When,
@@ -326,6 +329,26 @@ def ppd_balance(*, company: Company, uuid: uuid_module.UUID | str) -> Decimal:
         .aggregate(paid=Coalesce(Sum("imp_pagado"), Value(Decimal(0))))["paid"]
     )
     return total - paid
+
+
+def with_ppd_balances(cfdis: QuerySet[Cfdi], *, company: Company) -> QuerySet[Any]:
+    """``cfdis`` (the company's invoices) annotated in the same query with ``ppd_paid``
+    (what ``ppd_balance`` subtracts: ImpPagado of the company's live payment complements
+    that pay each one), ``ppd_balance`` (Total less that) and ``ppd_payments`` (how many
+    such payments there are): a list of invoices with their balances in one query."""
+    payments = (
+        _live_relations(company, OuterRef("uuid"))  # type: ignore[arg-type]
+        .filter(kind=RelationKind.PAGO)
+        .order_by()
+        .values("related_uuid")
+    )
+    paid = payments.annotate(paid=Sum("imp_pagado")).values("paid")[:1]
+    count = payments.annotate(n=Count("id")).values("n")[:1]
+    zero = Value(Decimal(0), output_field=DecimalField(max_digits=24, decimal_places=6))
+    return cfdis.annotate(
+        ppd_paid=Coalesce(Subquery(paid), zero),
+        ppd_payments=Coalesce(Subquery(count), Value(0)),
+    ).annotate(ppd_balance=F("total") - F("ppd_paid"))
 
 
 def live_dependents(*, company: Company, uuid: uuid_module.UUID | str) -> list[Cfdi]:

@@ -1,4 +1,5 @@
-"""The demo's own documents: ESCUELA KEMPER URGATE issues a month through the sandbox PAC.
+"""The demo's own documents: ESCUELA KEMPER URGATE issues a month through the sandbox PAC
+(among them professional services with IVA and ISR retenidos).
 
 Everything goes through the apps' services: its CSD (SAT's public test set) through
 ``seals.services.certificate_upload``, customers, products and series through their
@@ -79,10 +80,17 @@ def customers_create(
 
 # Products: clave prod/serv, clave unidad, description, unit, price, tax scheme preset.
 PRODUCTS = [
-    ("86101700", "E48", "Curso de capacitación en seguridad industrial", "Servicio", "8500.00"),
-    ("86101700", "E48", "Taller de primeros auxilios", "Servicio", "3200.00"),
-    ("86111600", "E48", "Diplomado en administración (módulo)", "Servicio", "12000.00"),
-]
+    ("86101700", "E48", "Curso de capacitación en seguridad industrial", "Servicio", "8500.00",
+     "iva16"),
+    ("86101700", "E48", "Taller de primeros auxilios", "Servicio", "3200.00", "iva16"),
+    ("86111600", "E48", "Diplomado en administración (módulo)", "Servicio", "12000.00", "iva16"),
+    # Professional services billed to a persona moral, which withholds two thirds of the IVA
+    # (10.6667 %) and 10 % of ISR: the "honorarios" preset, the demo's retenciones.
+    ("80101500", "E48", "Asesoría profesional en gestión escolar", "Servicio", "15000.00",
+     "honorarios"),
+]  # fmt: skip
+#: The index in PRODUCTS of the product with retenciones.
+HONORARIOS = 3
 
 SERIES = [("F", "I"), ("NC", "E"), ("P", "P")]
 
@@ -134,7 +142,7 @@ def _ready(company: Company, owner: User) -> tuple[dict[str, Customer], list[Pro
         )
     customers = customers_create(company=company, actor=owner, rows=CUSTOMERS)
     tax_scheme_presets_ensure(company=company)
-    iva16 = TaxScheme.objects.get(company=company, preset="iva16")
+    schemes = {scheme.preset: scheme for scheme in TaxScheme.objects.filter(company=company)}
     products = [
         product_create(
             company=company,
@@ -146,10 +154,10 @@ def _ready(company: Company, owner: User) -> tuple[dict[str, Customer], list[Pro
                 unit=unit,
                 unit_price=Decimal(price),
                 objeto_imp="02",
-                tax_scheme=iva16,
+                tax_scheme=schemes[preset],
             ),
         )
-        for clave, unidad, description, unit, price in PRODUCTS
+        for clave, unidad, description, unit, price, preset in PRODUCTS
     ]
     return customers, products
 
@@ -225,6 +233,10 @@ def demo_issue(*, company: Company, owner: User, now: datetime | None = None) ->
         fecha = now - timedelta(days=days, hours=3)
         data = _invoice(customers[rfc], fecha, _concept(products[index], cantidad))
         issued.append(_issue(company, owner, data))
+    # Professional services to KIJ, a persona moral: IVA trasladado, IVA and ISR retenidos.
+    fecha = now - timedelta(days=24, hours=2)
+    data = _invoice(customers["KIJ0906199R1"], fecha, _concept(products[HONORARIOS], "1"))
+    issued.append(_issue(company, owner, data))
     # A PPD invoice paid in two parts.
     fecha = now - timedelta(days=26)
     kij = customers["KIJ0906199R1"]

@@ -18,9 +18,9 @@ from django.utils.translation import gettext as _
 
 from despacho.access.catalog import Perm
 from despacho.access.decisions import can, explain
-from despacho.cfdi.models import Cfdi, CfdiRelation, Direction, RelationKind, Tipo
+from despacho.cfdi.models import Cfdi, Direction, Tipo
 from despacho.cfdi.models import Status as CfdiStatus
-from despacho.cfdi.selectors import ppd_balance
+from despacho.cfdi.selectors import with_ppd_balances
 from despacho.customers.models import Customer
 from despacho.errors import NotFound
 from despacho.invoicing.amounts import currency_decimals, round_amount
@@ -191,18 +191,14 @@ def customer_invoices(
     )
     if not ppd:
         return [OpenInvoice(cfdi) for cfdi in cfdis[:100]]
-    invoices = []
-    for cfdi in cfdis.filter(metodo_pago="PPD")[:100]:
-        balance = ppd_balance(company=company, uuid=cfdi.uuid)
-        if balance > 0:
-            paid = (
-                CfdiRelation.objects.filter(
-                    company=company, related_uuid=cfdi.uuid, kind=RelationKind.PAGO
-                )
-                .exclude(cfdi__status=CfdiStatus.CANCELADO)
-                .count()
-            )
-            # Stored with six decimals; shown and prefilled at the currency's own.
-            shown = round_amount(balance, currency_decimals(cfdi.moneda or "MXN"))
-            invoices.append(OpenInvoice(cfdi, shown, paid + 1))
-    return invoices
+    # One query: each invoice's balance and payments aggregated alongside it.
+    owing = with_ppd_balances(cfdis.filter(metodo_pago="PPD"), company=company)
+    return [
+        # Stored with six decimals; shown and prefilled at the currency's own.
+        OpenInvoice(
+            cfdi,
+            round_amount(cfdi.ppd_balance, currency_decimals(cfdi.moneda or "MXN")),
+            cfdi.ppd_payments + 1,
+        )
+        for cfdi in owing.filter(ppd_balance__gt=0)[:100]
+    ]
