@@ -85,11 +85,16 @@ class _Text:
     hex8: set[str]
 
 
+def squash(text: str) -> str:
+    """Letters and digits only, folded: «A-101» and «a101» read alike."""
+    return "".join(WORD_RE.findall(fold(text)))
+
+
 def _parse_text(text: str) -> _Text:
     folded = fold(text)
     return _Text(
         upper=text.upper(),
-        words=set(WORD_RE.findall(folded)),
+        words=set(WORD_RE.findall(folded)) | {squash(piece) for piece in folded.split()},
         rfcs=set(RFC_RE.findall(text.upper())),
         uuids={u.replace("-", "") for u in UUID_RE.findall(folded)},
         hex8=set(HEX8_RE.findall(folded)),
@@ -122,10 +127,10 @@ class _Index:
             plain = row.uuid.replace("-", "")
             self.by_uuid[plain] = row
             self.by_uuid8[plain[:8]].append(row)
-            if row.folio and len(row.folio) >= 3:
-                self.by_folio[fold(row.folio)].append(row)
+            if len(squash(row.folio)) >= 3:
+                self.by_folio[squash(row.folio)].append(row)
                 if row.serie:
-                    self.by_folio[fold(row.serie + row.folio)].append(row)
+                    self.by_folio[squash(row.serie + row.folio)].append(row)
             key = name_key(row.name)
             if key:
                 self.rfc_by_name[key].add(row.rfc)
@@ -168,7 +173,7 @@ def _identity(text: _Text, row: CfdiRow, name_rfcs: set[str]) -> tuple[float, li
     if plain in text.uuids or plain[:8] in text.hex8:
         score += 0.35
         reasons.append("uuid")
-    elif row.folio and len(row.folio) >= 3 and fold(row.folio) in text.words:
+    elif _folio_named(row, text):
         score += 0.25
         reasons.append("folio")
     if row.rfc and row.rfc in text.rfcs:
@@ -178,6 +183,13 @@ def _identity(text: _Text, row: CfdiRow, name_rfcs: set[str]) -> tuple[float, li
         score += 0.15
         reasons.append("name")
     return score, reasons
+
+
+def _folio_named(row: CfdiRow, text: _Text) -> bool:
+    folio = squash(row.folio)
+    if len(folio) < 3:
+        return False
+    return folio in text.words or (bool(row.serie) and squash(row.serie + row.folio) in text.words)
 
 
 def suggest(
