@@ -222,14 +222,18 @@ def test_matching_by_hand_names_cfdis_the_actor_may_see(company, owner, treasure
     bank(company, owner, [("12/01/2026", "DEPOSITO", "", "750.00")])
     movement = Movement.objects.get()
     with pytest.raises(CfdiNotFound):
-        match_manual(company=company, actor=treasurer, movements=[movement], uuids=[str(payroll.uuid)])
+        match_manual(
+            company=company, actor=treasurer, movements=[movement], uuids=[str(payroll.uuid)]
+        )
     match = match_manual(
         company=company, actor=treasurer, movements=[movement], uuids=[str(invoice.uuid)]
     )
     assert match.status == MatchStatus.CONFIRMED and match.manual
     assert match.difference == Decimal("-50.00")
     with pytest.raises(ValidationError) as refused:
-        match_manual(company=company, actor=owner, movements=[movement], uuids=[str(uuid_module.uuid4())[:8]])
+        match_manual(
+            company=company, actor=owner, movements=[movement], uuids=[str(uuid_module.uuid4())[:8]]
+        )
     assert "uuids" in refused.value.error_dict
 
 

@@ -117,12 +117,12 @@ def test_a_statement_that_does_not_start_where_the_account_stands_is_refused(com
 def test_bad_rows_are_reported_by_line_and_nothing_is_imported(company, owner):
     account = make_bank_account(company, owner, opening="101001.00")
     data = (
-        "Fecha,Concepto,Cargo,Abono,Saldo\r\n"
-        "02/01/2026,COMISION,1.00,,\"101,000.00\"\r\n"
-        "32/01/2026,MAL FECHA,,5.00,\r\n"
-        "05/01/2026,MAL IMPORTE,,cinco,\r\n"
-        "06/01/2026,AMBOS,1.00,1.00,\r\n"
-    ).encode()
+        b"Fecha,Concepto,Cargo,Abono,Saldo\r\n"
+        b'02/01/2026,COMISION,1.00,,"101,000.00"\r\n'
+        b"32/01/2026,MAL FECHA,,5.00,\r\n"
+        b"05/01/2026,MAL IMPORTE,,cinco,\r\n"
+        b"06/01/2026,AMBOS,1.00,1.00,\r\n"
+    )
     with pytest.raises(StatementRefused) as refused:
         _import(account, owner, "malo.csv", data, PRESETS["bbva"])
     by_line = {e["line"]: e["code"] for e in refused.value.errors}
@@ -135,8 +135,8 @@ def test_a_running_balance_that_breaks_names_its_line(company, owner):
     account = make_bank_account(company, owner, opening="1000.00")
     data = (
         "Fecha,Descripción,Importe,Saldo\r\n"
-        "02/01/2026,DEPOSITO,\"1,000.00\",\"2,000.00\"\r\n"
-        "03/01/2026,RETIRO,-500.00,\"1,400.00\"\r\n"
+        '02/01/2026,DEPOSITO,"1,000.00","2,000.00"\r\n'
+        '03/01/2026,RETIRO,-500.00,"1,400.00"\r\n'
     ).encode()
     with pytest.raises(StatementRefused) as refused:
         _import(account, owner, "hsbc.csv", data, PRESETS["hsbc"])
@@ -186,7 +186,9 @@ def test_each_bank_preset_reads_its_own_headers(company, owner, preset):
         else '15/01/2026,PAGO CLIENTE,,"1,160.00","1,160.00"'
     )
     account = make_bank_account(company, owner, opening="0")
-    result = _import(account, owner, f"{preset}.csv", f"{headers}\r\n{row}\r\n".encode(), PRESETS[preset])
+    result = _import(
+        account, owner, f"{preset}.csv", f"{headers}\r\n{row}\r\n".encode(), PRESETS[preset]
+    )
     assert result.added == 1
     assert Movement.objects.get().amount == Decimal("1160.00")
 

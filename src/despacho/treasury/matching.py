@@ -34,9 +34,51 @@ GROUP_CANDIDATES = 14
 
 # Words that say nothing about who the counterparty is.
 STOPWORDS = frozenset(
-    "sa de cv rl s a c v sapi sab sc ac the y del la las los el en para por con spei pago "
-    "transferencia deposito abono cargo traspaso recibido enviado cliente proveedor mexico "
-    "servicios comercial grupo empresa company corporativo internacional nacional".split()
+    [
+        "sa",
+        "de",
+        "cv",
+        "rl",
+        "s",
+        "a",
+        "c",
+        "v",
+        "sapi",
+        "sab",
+        "sc",
+        "ac",
+        "the",
+        "y",
+        "del",
+        "la",
+        "las",
+        "los",
+        "el",
+        "en",
+        "para",
+        "por",
+        "con",
+        "spei",
+        "pago",
+        "transferencia",
+        "deposito",
+        "abono",
+        "cargo",
+        "traspaso",
+        "recibido",
+        "enviado",
+        "cliente",
+        "proveedor",
+        "mexico",
+        "servicios",
+        "comercial",
+        "grupo",
+        "empresa",
+        "company",
+        "corporativo",
+        "internacional",
+        "nacional",
+    ]
 )
 RFC_RE = re.compile(r"\b([A-ZÑ&]{3,4}\d{6}[A-Z0-9]{3})\b")
 UUID_RE = re.compile(r"[0-9a-f]{8}(?:-?[0-9a-f]{4}){3}-?[0-9a-f]{12}")
@@ -213,11 +255,11 @@ def suggest(
             unresolved.append(movement)
             continue
         best = found[0]
-        if len(found) > 1 and found[1].score > best.score - 0.1:
-            # Two as good: only document or counterparty evidence may break the tie.
-            if not {"uuid", "folio"} & set(best.reasons):
-                unresolved.append(movement)
-                continue
+        # Two as good: only the document named (UUID, folio) may break the tie.
+        tied = len(found) > 1 and found[1].score > best.score - 0.1
+        if tied and not {"uuid", "folio"} & set(best.reasons):
+            unresolved.append(movement)
+            continue
         candidates.append(best)
     for movement in unresolved:
         candidates.extend(
@@ -226,7 +268,9 @@ def suggest(
             if (s.movements, s.cfdis) not in rejected
         )
     candidates.extend(
-        s for s in _groups_for_cfdi(unresolved, texts, index) if (s.movements, s.cfdis) not in rejected
+        s
+        for s in _groups_for_cfdi(unresolved, texts, index)
+        if (s.movements, s.cfdis) not in rejected
     )
     return _select(candidates)
 
@@ -262,9 +306,7 @@ def _singles(movement: MovementRow, text: _Text, index: _Index) -> list[Suggesti
             pool[row.id] = row
     found = []
     exact_count = sum(
-        1
-        for row in index.by_amount.get((side, bank), ())
-        if _in_window(movement.date, row.fecha)
+        1 for row in index.by_amount.get((side, bank), ()) if _in_window(movement.date, row.fecha)
     )
     for row in pool.values():
         if row.side != side or not _in_window(movement.date, row.fecha):
@@ -359,7 +401,9 @@ def _groups_for_cfdi(
             near = [m for m in group_moves if _in_window(m.date, row.fecha)][:GROUP_CANDIDATES]
             for size in range(2, min(GROUP_MAX, len(near)) + 1):
                 hits = [
-                    g for g in combinations(near, size) if sum(abs(m.amount) for m in g) == row.amount
+                    g
+                    for g in combinations(near, size)
+                    if sum(abs(m.amount) for m in g) == row.amount
                 ]
                 if len(hits) == 1:
                     found.append(
@@ -390,5 +434,3 @@ def _select(candidates: list[Suggestion]) -> list[Suggestion]:
         taken_cfdis.update(suggestion.cfdis)
         chosen.append(suggestion)
     return chosen
-
-

@@ -113,6 +113,9 @@ class Statement(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return self.audit_label
+
     @property
     def audit_label(self) -> str:
         return str(_("estado de cuenta %(file)s") % {"file": self.file_name})
@@ -145,6 +148,9 @@ class Movement(models.Model):
             models.Index(fields=["account", "date"], name="movement_account_date"),
             models.Index(fields=["company", "reconciled", "date"], name="movement_pending"),
         ]
+
+    def __str__(self) -> str:
+        return self.audit_label
 
     @property
     def is_deposit(self) -> bool:
@@ -222,6 +228,9 @@ class Match(models.Model):
         ]
         indexes = [models.Index(fields=["company", "status"], name="match_company_status")]
 
+    def __str__(self) -> str:
+        return self.audit_label
+
     @property
     def difference(self) -> Decimal:
         """What the bank moved minus what the CFDIs say (fees, withholdings)."""
@@ -233,6 +242,8 @@ class Match(models.Model):
 
 
 class MatchMovement(models.Model):
+    """A movement in a match."""
+
     match = models.ForeignKey(Match, on_delete=models.CASCADE, related_name="movement_links")
     movement = models.ForeignKey(Movement, on_delete=models.CASCADE, related_name="match_links")
     # Mirrors the match's status being confirmed, so the database refuses a movement
@@ -249,6 +260,9 @@ class MatchMovement(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.match_id}:{self.movement_id}"
+
 
 class MatchCfdi(models.Model):
     match = models.ForeignKey(Match, on_delete=models.CASCADE, related_name="cfdi_links")
@@ -262,3 +276,6 @@ class MatchCfdi(models.Model):
             models.UniqueConstraint(fields=["match", "cfdi"], name="matchcfdi_unique"),
         ]
         indexes = [models.Index(fields=["cfdi", "confirmed"], name="matchcfdi_cfdi_confirmed")]
+
+    def __str__(self) -> str:
+        return f"{self.match_id}:{self.cfdi_id}"

@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Min, Max
+from django.db.models import Max, Min
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -76,7 +76,9 @@ def _rejected_pairs(company: Company) -> set[tuple[tuple[int, ...], tuple[int, .
     return {(tuple(sorted(m)), tuple(sorted(c))) for m, c in pairs.values()}
 
 
-def _store(company: Company, suggestions: list[Suggestion], moves: list, cfdis: list[CfdiRow]) -> int:
+def _store(
+    company: Company, suggestions: list[Suggestion], moves: list, cfdis: list[CfdiRow]
+) -> int:
     amounts = {m.id: m.amount for m in moves}
     rows = {c.id: c for c in cfdis}
     categories = _categories([c for s in suggestions for c in s.cfdis])
@@ -97,7 +99,9 @@ def _store(company: Company, suggestions: list[Suggestion], moves: list, cfdis: 
         for movement_id in s.movements
     )
     MatchCfdi.objects.bulk_create(
-        MatchCfdi(match=match, cfdi_id=cfdi_id, category=categories[cfdi_id], amount=rows[cfdi_id].amount)
+        MatchCfdi(
+            match=match, cfdi_id=cfdi_id, category=categories[cfdi_id], amount=rows[cfdi_id].amount
+        )
         for match, s in zip(matches, suggestions, strict=True)
         for cfdi_id in s.cfdis
     )
@@ -109,7 +113,9 @@ def _categories(ids: list[int]) -> dict[int, str]:
 
     found: dict[int, str] = {}
     for start in range(0, len(ids), 500):
-        found.update(Cfdi.objects.filter(pk__in=ids[start : start + 500]).values_list("pk", "category"))
+        found.update(
+            Cfdi.objects.filter(pk__in=ids[start : start + 500]).values_list("pk", "category")
+        )
     return found
 
 

@@ -16,6 +16,7 @@ from django.db.models.functions import TruncMonth
 from despacho.access.catalog import Perm
 from despacho.access.decisions import can
 from despacho.cfdi.models import Category, Cfdi, Direction, Status, Tipo
+from despacho.cfdi.parsing import CFDI_ZONE
 from despacho.cfdi.selectors import (
     AMOUNT,
     AMOUNT_MONEDA,
@@ -23,7 +24,6 @@ from despacho.cfdi.selectors import (
     categories_visible,
     cfdi_list,
 )
-from despacho.cfdi.parsing import CFDI_ZONE
 from despacho.errors import NotFound
 from despacho.people.models import Viewer
 from despacho.tenancy.models import Company
@@ -137,9 +137,8 @@ def reconcilable_cfdis(
     complements and credit notes the viewer may see (through the repository's scoped
     list), and the payroll the company issued. Cancelled and already-reconciled CFDIs
     and PPD invoices (paid through their complements) are left out."""
-    filters = CfdiFilters(
-        since=since - timedelta(days=WINDOW_AFTER), until=until + timedelta(days=WINDOW_BEFORE)
-    )
+    first, last = since - timedelta(days=WINDOW_AFTER), until + timedelta(days=WINDOW_BEFORE)
+    filters = CfdiFilters(since=first, until=last)
     reconciled = MatchCfdi.objects.filter(cfdi=OuterRef("pk"), confirmed=True)
     rows: list[CfdiRow] = []
     for category in categories_visible(viewer=viewer, company=company):
@@ -151,8 +150,8 @@ def reconcilable_cfdis(
         qs = Cfdi.objects.filter(
             company=company,
             category=Category.NOMINA,
-            fecha__gte=datetime.combine(filters.since, time.min, tzinfo=CFDI_ZONE),
-            fecha__lt=datetime.combine(filters.until + timedelta(days=1), time.min, tzinfo=CFDI_ZONE),
+            fecha__gte=datetime.combine(first, time.min, tzinfo=CFDI_ZONE),
+            fecha__lt=datetime.combine(last + timedelta(days=1), time.min, tzinfo=CFDI_ZONE),
         )
         rows.extend(_rows(qs, reconciled, currency))
     return rows
@@ -220,7 +219,9 @@ class MatchView:
     cfdis: list[CfdiShown]
 
 
-def match_views(*, viewer: Viewer, company: Company | None, matches: list[Match]) -> list[MatchView]:
+def match_views(
+    *, viewer: Viewer, company: Company | None, matches: list[Match]
+) -> list[MatchView]:
     """Matches with their movements and the CFDIs the viewer may see; the documents of a
     category the viewer does not open become one line with their sum."""
     from django.utils.translation import gettext as _
@@ -237,35 +238,36 @@ def match_views(*, viewer: Viewer, company: Company | None, matches: list[Match]
         links_m[link.match_id].append(link.movement)
     shown: dict[int, list[CfdiShown]] = defaultdict(list)
     hidden: dict[tuple[int, str], Decimal] = defaultdict(Decimal)
-    for link in (
+    for cfdi_link in (
         MatchCfdi.objects.filter(match_id__in=ids).select_related("cfdi").order_by("cfdi__fecha")
     ):
-        if link.category in visible:
-            shown[link.match_id].append(CfdiShown(link.cfdi, link.cfdi.audit_label, link.amount))
+        key = (cfdi_link.match_id, cfdi_link.category)
+        if cfdi_link.category in visible:
+            cfdi = cfdi_link.cfdi
+            shown[cfdi_link.match_id].append(CfdiShown(cfdi, cfdi.audit_label, cfdi_link.amount))
         else:
-            hidden[(link.match_id, link.category)] += link.amount
+            hidden[key] += cfdi_link.amount
     for (match_id, category), amount in hidden.items():
         label = _("Nómina del periodo") if category == Category.NOMINA else _("Otros CFDI")
         shown[match_id].append(CfdiShown(None, label, amount))
     return [MatchView(m, links_m[m.pk], shown[m.pk]) for m in matches]
 
 
-def matches_of(
-    *, viewer: Viewer, company: Company | None, status: str
-) -> QuerySet[Match]:
+def matches_of(*, viewer: Viewer, company: Company | None, status: str) -> QuerySet[Match]:
     company = _opens(viewer, company)
     return Match.objects.filter(company=company, status=status).order_by("-score", "-pk")
 
 
 def differences(*, viewer: Viewer, company: Company | None) -> QuerySet[Match]:
     """Confirmed matches where the bank moved another amount than the CFDIs say."""
-    return (
-        matches_of(viewer=viewer, company=company, status=MatchStatus.CONFIRMED)
-        .exclude(movements_total=F("cfdis_total"))
+    return matches_of(viewer=viewer, company=company, status=MatchStatus.CONFIRMED).exclude(
+        movements_total=F("cfdis_total")
     )
 
 
-def paid_not_seen(*, viewer: Viewer, company: Company | None, older_than_days: int = 5) -> list[Cfdi]:
+def paid_not_seen(
+    *, viewer: Viewer, company: Company | None, older_than_days: int = 5
+) -> list[Cfdi]:
     """PUE invoices and payment complements the viewer may see, dated within the period
     the statements cover (and at least some days old), that no confirmed match explains."""
     company = _opens(viewer, company)
@@ -313,9 +315,7 @@ def balance_series(*, viewer: Viewer, account: BankAccount) -> list[tuple[date, 
     return series
 
 
-def reconciled_by_month(
-    *, viewer: Viewer, company: Company | None
-) -> list[tuple[date, int, int]]:
+def reconciled_by_month(*, viewer: Viewer, company: Company | None) -> list[tuple[date, int, int]]:
     """(month, reconciled movements, pending movements), oldest first."""
     company = _opens(viewer, company)
     rows = (
@@ -326,3 +326,9 @@ def reconciled_by_month(
         .order_by("month")
     )
     return [(row["month"], row["done"], row["total"] - row["done"]) for row in rows]
+
+
+def account_balance_now(account: BankAccount) -> Decimal:
+    """Opening balance plus every movement imported (the caller has opened the account)."""
+    moved = Movement.objects.filter(account=account).aggregate(s=Sum("amount"))["s"]
+    return account.opening_balance + (moved or Decimal("0"))

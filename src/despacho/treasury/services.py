@@ -61,9 +61,7 @@ def bank_account_create(
         )
     if clabe:
         if not (len(clabe) == 18 and clabe.isascii() and clabe.isdigit()):
-            errors["clabe"] = ValidationError(
-                _("La CLABE lleva 18 dígitos."), code="clabe_format"
-            )
+            errors["clabe"] = ValidationError(_("La CLABE lleva 18 dígitos."), code="clabe_format")
         elif not clabe_is_valid(clabe):
             errors["clabe"] = ValidationError(
                 _("El dígito verificador de la CLABE no corresponde."), code="clabe_check_digit"

@@ -124,8 +124,10 @@ class BankLayout:
             )
             if headers
         }
-        required = ("fecha", "concepto", "importe") if self.amount else (
-            "fecha", "concepto", "cargo", "abono"
+        required = (
+            ("fecha", "concepto", "importe")
+            if self.amount
+            else ("fecha", "concepto", "cargo", "abono")
         )
         return Layout(
             columns=columns,
@@ -416,5 +418,3 @@ def parse_statement(data: bytes, *, bank: BankLayout | None) -> ParsedStatement:
         parsed.period_start = parsed.period_start or min(line.date for line in parsed.lines)
         parsed.period_end = parsed.period_end or max(line.date for line in parsed.lines)
     return parsed
-
-
