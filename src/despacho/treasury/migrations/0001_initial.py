@@ -8,209 +8,478 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('cfdi', '0008_sat_flags'),
-        ('tenancy', '0005_link_requested_company_hidden'),
+        ("cfdi", "0008_sat_flags"),
+        ("tenancy", "0005_link_requested_company_hidden"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='BankAccount',
+            name="BankAccount",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('bank_code', models.CharField(max_length=3, verbose_name='banco')),
-                ('name', models.CharField(blank=True, max_length=80, verbose_name='nombre')),
-                ('number', models.CharField(max_length=20, verbose_name='número de cuenta')),
-                ('clabe', models.CharField(blank=True, max_length=18, verbose_name='CLABE')),
-                ('currency', models.CharField(default='MXN', max_length=3, verbose_name='moneda')),
-                ('opening_balance', models.DecimalField(decimal_places=2, max_digits=18, verbose_name='saldo inicial')),
-                ('opening_date', models.DateField(verbose_name='fecha del saldo inicial')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('company', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='bank_accounts', to='tenancy.company')),
-                ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("bank_code", models.CharField(max_length=3, verbose_name="banco")),
+                ("name", models.CharField(blank=True, max_length=80, verbose_name="nombre")),
+                ("number", models.CharField(max_length=20, verbose_name="número de cuenta")),
+                ("clabe", models.CharField(blank=True, max_length=18, verbose_name="CLABE")),
+                ("currency", models.CharField(default="MXN", max_length=3, verbose_name="moneda")),
+                (
+                    "opening_balance",
+                    models.DecimalField(
+                        decimal_places=2, max_digits=18, verbose_name="saldo inicial"
+                    ),
+                ),
+                ("opening_date", models.DateField(verbose_name="fecha del saldo inicial")),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "company",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="bank_accounts",
+                        to="tenancy.company",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'cuenta bancaria',
-                'verbose_name_plural': 'cuentas bancarias',
+                "verbose_name": "cuenta bancaria",
+                "verbose_name_plural": "cuentas bancarias",
             },
         ),
         migrations.CreateModel(
-            name='ColumnMapping',
+            name="ColumnMapping",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=60, verbose_name='nombre')),
-                ('date_column', models.CharField(max_length=80, verbose_name='columna de fecha')),
-                ('description_column', models.CharField(max_length=80, verbose_name='columna de concepto')),
-                ('reference_column', models.CharField(blank=True, max_length=80, verbose_name='columna de referencia')),
-                ('amount_column', models.CharField(blank=True, max_length=80, verbose_name='columna de importe con signo')),
-                ('debit_column', models.CharField(blank=True, max_length=80, verbose_name='columna de cargos')),
-                ('credit_column', models.CharField(blank=True, max_length=80, verbose_name='columna de abonos')),
-                ('balance_column', models.CharField(blank=True, max_length=80, verbose_name='columna de saldo')),
-                ('company', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='tenancy.company')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=60, verbose_name="nombre")),
+                ("date_column", models.CharField(max_length=80, verbose_name="columna de fecha")),
+                (
+                    "description_column",
+                    models.CharField(max_length=80, verbose_name="columna de concepto"),
+                ),
+                (
+                    "reference_column",
+                    models.CharField(
+                        blank=True, max_length=80, verbose_name="columna de referencia"
+                    ),
+                ),
+                (
+                    "amount_column",
+                    models.CharField(
+                        blank=True, max_length=80, verbose_name="columna de importe con signo"
+                    ),
+                ),
+                (
+                    "debit_column",
+                    models.CharField(blank=True, max_length=80, verbose_name="columna de cargos"),
+                ),
+                (
+                    "credit_column",
+                    models.CharField(blank=True, max_length=80, verbose_name="columna de abonos"),
+                ),
+                (
+                    "balance_column",
+                    models.CharField(blank=True, max_length=80, verbose_name="columna de saldo"),
+                ),
+                (
+                    "company",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="tenancy.company",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Match',
+            name="Match",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('suggested', 'Sugerida'), ('confirmed', 'Confirmada'), ('rejected', 'Rechazada'), ('undone', 'Deshecha')], max_length=10)),
-                ('manual', models.BooleanField(default=False)),
-                ('score', models.DecimalField(decimal_places=3, default=Decimal('0'), max_digits=4)),
-                ('reasons', models.JSONField(default=list)),
-                ('movements_total', models.DecimalField(decimal_places=2, max_digits=18)),
-                ('cfdis_total', models.DecimalField(decimal_places=2, max_digits=18)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('decided_at', models.DateTimeField(blank=True, null=True)),
-                ('company', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='tenancy.company')),
-                ('decided_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("suggested", "Sugerida"),
+                            ("confirmed", "Confirmada"),
+                            ("rejected", "Rechazada"),
+                            ("undone", "Deshecha"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("manual", models.BooleanField(default=False)),
+                (
+                    "score",
+                    models.DecimalField(decimal_places=3, default=Decimal("0"), max_digits=4),
+                ),
+                ("reasons", models.JSONField(default=list)),
+                ("movements_total", models.DecimalField(decimal_places=2, max_digits=18)),
+                ("cfdis_total", models.DecimalField(decimal_places=2, max_digits=18)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("decided_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "company",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="tenancy.company",
+                    ),
+                ),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='MatchCfdi',
+            name="MatchCfdi",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('category', models.CharField(max_length=8)),
-                ('amount', models.DecimalField(decimal_places=2, max_digits=18)),
-                ('confirmed', models.BooleanField(default=False)),
-                ('cfdi', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='cfdi.cfdi')),
-                ('match', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='cfdi_links', to='treasury.match')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("category", models.CharField(max_length=8)),
+                ("amount", models.DecimalField(decimal_places=2, max_digits=18)),
+                ("confirmed", models.BooleanField(default=False)),
+                (
+                    "cfdi",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="cfdi.cfdi",
+                    ),
+                ),
+                (
+                    "match",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="cfdi_links",
+                        to="treasury.match",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Movement',
+            name="Movement",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('line', models.PositiveIntegerField(verbose_name='línea')),
-                ('date', models.DateField(verbose_name='fecha')),
-                ('amount', models.DecimalField(decimal_places=2, max_digits=18, verbose_name='importe')),
-                ('description', models.CharField(blank=True, max_length=500, verbose_name='concepto')),
-                ('reference', models.CharField(blank=True, max_length=200, verbose_name='referencia')),
-                ('fingerprint', models.CharField(max_length=64)),
-                ('reconciled', models.BooleanField(default=False, verbose_name='conciliado')),
-                ('account', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='movements', to='treasury.bankaccount')),
-                ('company', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='tenancy.company')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("line", models.PositiveIntegerField(verbose_name="línea")),
+                ("date", models.DateField(verbose_name="fecha")),
+                (
+                    "amount",
+                    models.DecimalField(decimal_places=2, max_digits=18, verbose_name="importe"),
+                ),
+                (
+                    "description",
+                    models.CharField(blank=True, max_length=500, verbose_name="concepto"),
+                ),
+                (
+                    "reference",
+                    models.CharField(blank=True, max_length=200, verbose_name="referencia"),
+                ),
+                ("fingerprint", models.CharField(max_length=64)),
+                ("reconciled", models.BooleanField(default=False, verbose_name="conciliado")),
+                (
+                    "account",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="movements",
+                        to="treasury.bankaccount",
+                    ),
+                ),
+                (
+                    "company",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="tenancy.company",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='MatchMovement',
+            name="MatchMovement",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('confirmed', models.BooleanField(default=False)),
-                ('match', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='movement_links', to='treasury.match')),
-                ('movement', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='match_links', to='treasury.movement')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("confirmed", models.BooleanField(default=False)),
+                (
+                    "match",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="movement_links",
+                        to="treasury.match",
+                    ),
+                ),
+                (
+                    "movement",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="match_links",
+                        to="treasury.movement",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Statement',
+            name="Statement",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('format', models.CharField(choices=[('ofx', 'OFX'), ('mt940', 'MT940'), ('csv', 'CSV / Excel')], max_length=8, verbose_name='formato')),
-                ('layout', models.CharField(blank=True, max_length=40, verbose_name='formato de columnas')),
-                ('file_name', models.CharField(max_length=255, verbose_name='archivo')),
-                ('file_sha256', models.CharField(max_length=64)),
-                ('period_start', models.DateField(verbose_name='desde')),
-                ('period_end', models.DateField(verbose_name='hasta')),
-                ('opening_balance', models.DecimalField(decimal_places=2, max_digits=18, null=True)),
-                ('closing_balance', models.DecimalField(decimal_places=2, max_digits=18, null=True)),
-                ('movements_added', models.PositiveIntegerField(default=0)),
-                ('movements_skipped', models.PositiveIntegerField(default=0)),
-                ('imported_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('account', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='statements', to='treasury.bankaccount')),
-                ('company', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='tenancy.company')),
-                ('imported_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "format",
+                    models.CharField(
+                        choices=[("ofx", "OFX"), ("mt940", "MT940"), ("csv", "CSV / Excel")],
+                        max_length=8,
+                        verbose_name="formato",
+                    ),
+                ),
+                (
+                    "layout",
+                    models.CharField(blank=True, max_length=40, verbose_name="formato de columnas"),
+                ),
+                ("file_name", models.CharField(max_length=255, verbose_name="archivo")),
+                ("file_sha256", models.CharField(max_length=64)),
+                ("period_start", models.DateField(verbose_name="desde")),
+                ("period_end", models.DateField(verbose_name="hasta")),
+                (
+                    "opening_balance",
+                    models.DecimalField(decimal_places=2, max_digits=18, null=True),
+                ),
+                (
+                    "closing_balance",
+                    models.DecimalField(decimal_places=2, max_digits=18, null=True),
+                ),
+                ("movements_added", models.PositiveIntegerField(default=0)),
+                ("movements_skipped", models.PositiveIntegerField(default=0)),
+                ("imported_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "account",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="statements",
+                        to="treasury.bankaccount",
+                    ),
+                ),
+                (
+                    "company",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="tenancy.company",
+                    ),
+                ),
+                (
+                    "imported_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.AddField(
-            model_name='movement',
-            name='statement',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='movements', to='treasury.statement'),
+            model_name="movement",
+            name="statement",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="movements",
+                to="treasury.statement",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='bankaccount',
-            constraint=models.UniqueConstraint(fields=('company', 'bank_code', 'number'), name='bankaccount_unique_number'),
+            model_name="bankaccount",
+            constraint=models.UniqueConstraint(
+                fields=("company", "bank_code", "number"), name="bankaccount_unique_number"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='bankaccount',
-            constraint=models.UniqueConstraint(condition=models.Q(('clabe', ''), _negated=True), fields=('company', 'clabe'), name='bankaccount_unique_clabe'),
+            model_name="bankaccount",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("clabe", ""), _negated=True),
+                fields=("company", "clabe"),
+                name="bankaccount_unique_clabe",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='bankaccount',
-            constraint=models.CheckConstraint(condition=models.Q(('bank_code__regex', '^[0-9]{3}$')), name='bankaccount_bank_code_digits'),
+            model_name="bankaccount",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("bank_code__regex", "^[0-9]{3}$")),
+                name="bankaccount_bank_code_digits",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='bankaccount',
-            constraint=models.CheckConstraint(condition=models.Q(('number__regex', '^[0-9]{4,20}$')), name='bankaccount_number_digits'),
+            model_name="bankaccount",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("number__regex", "^[0-9]{4,20}$")),
+                name="bankaccount_number_digits",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='bankaccount',
-            constraint=models.CheckConstraint(condition=models.Q(('clabe', ''), models.Q(('clabe__regex', '^[0-9]{18}$'), ('clabe__startswith', models.F('bank_code'))), _connector='OR'), name='bankaccount_clabe_shape_and_bank'),
+            model_name="bankaccount",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("clabe", ""),
+                    models.Q(
+                        ("clabe__regex", "^[0-9]{18}$"),
+                        ("clabe__startswith", models.F("bank_code")),
+                    ),
+                    _connector="OR",
+                ),
+                name="bankaccount_clabe_shape_and_bank",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='bankaccount',
-            constraint=models.CheckConstraint(condition=models.Q(('currency__regex', '^[A-Z]{3}$')), name='bankaccount_currency_code'),
+            model_name="bankaccount",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("currency__regex", "^[A-Z]{3}$")),
+                name="bankaccount_currency_code",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='columnmapping',
-            constraint=models.UniqueConstraint(fields=('company', 'name'), name='columnmapping_unique_name'),
+            model_name="columnmapping",
+            constraint=models.UniqueConstraint(
+                fields=("company", "name"), name="columnmapping_unique_name"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='columnmapping',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(models.Q(('amount_column', ''), _negated=True), ('debit_column', ''), ('credit_column', '')), models.Q(('amount_column', ''), models.Q(('debit_column', ''), _negated=True), models.Q(('credit_column', ''), _negated=True)), _connector='OR'), name='columnmapping_amount_or_debit_credit'),
+            model_name="columnmapping",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(
+                        models.Q(("amount_column", ""), _negated=True),
+                        ("debit_column", ""),
+                        ("credit_column", ""),
+                    ),
+                    models.Q(
+                        ("amount_column", ""),
+                        models.Q(("debit_column", ""), _negated=True),
+                        models.Q(("credit_column", ""), _negated=True),
+                    ),
+                    _connector="OR",
+                ),
+                name="columnmapping_amount_or_debit_credit",
+            ),
         ),
         migrations.AddIndex(
-            model_name='match',
-            index=models.Index(fields=['company', 'status'], name='match_company_status'),
+            model_name="match",
+            index=models.Index(fields=["company", "status"], name="match_company_status"),
         ),
         migrations.AddConstraint(
-            model_name='match',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['suggested', 'confirmed', 'rejected', 'undone'])), name='match_status_valid'),
+            model_name="match",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("status__in", ["suggested", "confirmed", "rejected", "undone"])
+                ),
+                name="match_status_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='match',
-            constraint=models.CheckConstraint(condition=models.Q(('score__gte', 0), ('score__lte', 1)), name='match_score_range'),
+            model_name="match",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("score__gte", 0), ("score__lte", 1)), name="match_score_range"
+            ),
         ),
         migrations.AddIndex(
-            model_name='matchcfdi',
-            index=models.Index(fields=['cfdi', 'confirmed'], name='matchcfdi_cfdi_confirmed'),
+            model_name="matchcfdi",
+            index=models.Index(fields=["cfdi", "confirmed"], name="matchcfdi_cfdi_confirmed"),
         ),
         migrations.AddConstraint(
-            model_name='matchcfdi',
-            constraint=models.UniqueConstraint(fields=('match', 'cfdi'), name='matchcfdi_unique'),
+            model_name="matchcfdi",
+            constraint=models.UniqueConstraint(fields=("match", "cfdi"), name="matchcfdi_unique"),
         ),
         migrations.AddConstraint(
-            model_name='matchmovement',
-            constraint=models.UniqueConstraint(fields=('match', 'movement'), name='matchmovement_unique'),
+            model_name="matchmovement",
+            constraint=models.UniqueConstraint(
+                fields=("match", "movement"), name="matchmovement_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='matchmovement',
-            constraint=models.UniqueConstraint(condition=models.Q(('confirmed', True)), fields=('movement',), name='matchmovement_one_confirmed'),
+            model_name="matchmovement",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("confirmed", True)),
+                fields=("movement",),
+                name="matchmovement_one_confirmed",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='statement',
-            constraint=models.UniqueConstraint(fields=('account', 'file_sha256'), name='statement_unique_file'),
+            model_name="statement",
+            constraint=models.UniqueConstraint(
+                fields=("account", "file_sha256"), name="statement_unique_file"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='statement',
-            constraint=models.CheckConstraint(condition=models.Q(('period_start__lte', models.F('period_end'))), name='statement_period_order'),
+            model_name="statement",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("period_start__lte", models.F("period_end"))),
+                name="statement_period_order",
+            ),
         ),
         migrations.AddIndex(
-            model_name='movement',
-            index=models.Index(fields=['account', 'date'], name='movement_account_date'),
+            model_name="movement",
+            index=models.Index(fields=["account", "date"], name="movement_account_date"),
         ),
         migrations.AddIndex(
-            model_name='movement',
-            index=models.Index(fields=['company', 'reconciled', 'date'], name='movement_pending'),
+            model_name="movement",
+            index=models.Index(fields=["company", "reconciled", "date"], name="movement_pending"),
         ),
         migrations.AddConstraint(
-            model_name='movement',
-            constraint=models.UniqueConstraint(fields=('account', 'fingerprint'), name='movement_unique_fingerprint'),
+            model_name="movement",
+            constraint=models.UniqueConstraint(
+                fields=("account", "fingerprint"), name="movement_unique_fingerprint"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='movement',
-            constraint=models.CheckConstraint(condition=models.Q(('amount', 0), _negated=True), name='movement_amount_not_zero'),
+            model_name="movement",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("amount", 0), _negated=True), name="movement_amount_not_zero"
+            ),
         ),
     ]
