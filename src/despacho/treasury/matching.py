@@ -30,7 +30,7 @@ WINDOW_BEFORE = 7  # a payment may come this many days before the CFDI's date �
 WINDOW_AFTER = 60  # … or this many after
 THRESHOLD = 0.6
 GROUP_MAX = 4
-GROUP_CANDIDATES = 14
+GROUP_CANDIDATES = 10
 
 # Words that say nothing about who the counterparty is.
 STOPWORDS = frozenset(
@@ -159,6 +159,7 @@ class _Index:
         self.by_folio: dict[str, list[CfdiRow]] = defaultdict(list)
         self.rfc_by_name: dict[str, set[str]] = defaultdict(set)
         self.payroll_days: dict[date, list[CfdiRow]] = defaultdict(list)
+        self.folio_keys: dict[int, tuple[str, ...]] = {}
         for row in cfdis:
             self.by_id[row.id] = row
             if row.kind == "payroll":
@@ -169,10 +170,12 @@ class _Index:
             plain = row.uuid.replace("-", "")
             self.by_uuid[plain] = row
             self.by_uuid8[plain[:8]].append(row)
-            if len(squash(row.folio)) >= 3:
-                self.by_folio[squash(row.folio)].append(row)
-                if row.serie:
-                    self.by_folio[squash(row.serie + row.folio)].append(row)
+            folio = squash(row.folio)
+            if len(folio) >= 3:
+                keys = (folio, squash(row.serie + row.folio)) if row.serie else (folio,)
+                self.folio_keys[row.id] = keys
+                for key in keys:
+                    self.by_folio[key].append(row)
             key = name_key(row.name)
             if key:
                 self.rfc_by_name[key].add(row.rfc)
@@ -204,18 +207,22 @@ def _amount_score(bank: Decimal, cfdi: Decimal) -> tuple[float, str] | None:
         return None
     gap = abs(cfdi - bank) / cfdi
     if gap <= TOLERANCE:
-        return 0.3 * float(1 - gap / TOLERANCE), "amount_tolerance"
+        # Never enough alone (0.3–0.4 + date < THRESHOLD): a fee-short amount needs the
+        # counterparty or the document named too.
+        return 0.3 + 0.1 * float(1 - gap / TOLERANCE), "amount_tolerance"
     return None
 
 
-def _identity(text: _Text, row: CfdiRow, name_rfcs: set[str]) -> tuple[float, list[str]]:
+def _identity(
+    text: _Text, row: CfdiRow, name_rfcs: set[str], folio_keys: tuple[str, ...]
+) -> tuple[float, list[str]]:
     """How surely the movement names this CFDI (document) and its counterparty (who)."""
     score, reasons = 0.0, []
     plain = row.uuid.replace("-", "")
     if plain in text.uuids or plain[:8] in text.hex8:
         score += 0.35
         reasons.append("uuid")
-    elif _folio_named(row, text):
+    elif any(key in text.words for key in folio_keys):
         score += 0.25
         reasons.append("folio")
     if row.rfc and row.rfc in text.rfcs:
@@ -225,13 +232,6 @@ def _identity(text: _Text, row: CfdiRow, name_rfcs: set[str]) -> tuple[float, li
         score += 0.15
         reasons.append("name")
     return score, reasons
-
-
-def _folio_named(row: CfdiRow, text: _Text) -> bool:
-    folio = squash(row.folio)
-    if len(folio) < 3:
-        return False
-    return folio in text.words or (bool(row.serie) and squash(row.serie + row.folio) in text.words)
 
 
 def suggest(
@@ -305,16 +305,18 @@ def _singles(movement: MovementRow, text: _Text, index: _Index) -> list[Suggesti
         for row in index.by_folio.get(word, ()):
             pool[row.id] = row
     found = []
-    exact_count = sum(
-        1 for row in index.by_amount.get((side, bank), ()) if _in_window(movement.date, row.fecha)
-    )
+    scored = []
+    exact_count = 0
     for row in pool.values():
         if row.side != side or not _in_window(movement.date, row.fecha):
             continue
         amount = _amount_score(bank, row.amount)
         if amount is None:
             continue
-        identity, reasons = _identity(text, row, name_rfcs)
+        exact_count += amount[1] == "amount_exact"
+        scored.append((row, amount))
+    for row, amount in scored:
+        identity, reasons = _identity(text, row, name_rfcs, index.folio_keys.get(row.id, ()))
         score = amount[0] + identity + _date_score(movement.date, row.fecha)
         reasons = [amount[1], *reasons, "date"]
         if amount[1] == "amount_exact" and exact_count == 1:
@@ -356,29 +358,33 @@ def _groups_for_movement(movement: MovementRow, text: _Text, index: _Index) -> l
     ]
     rows.sort(key=lambda r: abs((movement.date - r.fecha).days))
     rows = rows[:GROUP_CANDIDATES]
-    found = []
+    reason = "rfc" if rfc in text.rfcs else "name"
+    exact: list[tuple[CfdiRow, ...]] = []
+    near: list[tuple[CfdiRow, ...]] = []
     for size in range(2, GROUP_MAX + 1):
         for group in combinations(rows, size):
             total = sum((r.amount for r in group), Decimal("0"))
-            amount = _amount_score(bank, total)
-            if amount is None:
-                continue
-            reason = "rfc" if rfc in text.rfcs else "name"
-            score = amount[0] + (0.25 if reason == "rfc" else 0.15) + 0.05
-            found.append(
-                Suggestion(
-                    (movement.id,),
-                    tuple(sorted(r.id for r in group)),
-                    min(score, 1.0),
-                    [amount[1], reason, "several_cfdis"],
-                )
-            )
-        if found:
-            break
-    found.sort(key=lambda s: -s.score)
-    if len(found) > 1 and found[1].score > found[0].score - 0.05:
-        return []  # two groups add up alike: leave it to a person
-    return found[:1]
+            if total == bank:
+                exact.append(group)
+            elif not exact and _amount_score(bank, total) is not None:
+                near.append(group)
+    # Exactly one group that adds up (exactly, else within the tolerance), or none: two
+    # groups that add up alike are left to a person.
+    chosen = exact if exact else near
+    if len(chosen) != 1:
+        return []
+    group = chosen[0]
+    amount = _amount_score(bank, sum((r.amount for r in group), Decimal("0")))
+    assert amount is not None
+    score = amount[0] + (0.25 if reason == "rfc" else 0.15) + 0.05
+    return [
+        Suggestion(
+            (movement.id,),
+            tuple(sorted(r.id for r in group)),
+            min(score, 1.0),
+            [amount[1], reason, "several_cfdis"],
+        )
+    ]
 
 
 def _groups_for_cfdi(
