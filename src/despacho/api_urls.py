@@ -24,6 +24,11 @@ from despacho.portal.api import portal_accesses_router
 from despacho.products.api import products_router, sat_router, tax_schemes_router
 from despacho.satsync.api import syncs_router
 from despacho.seals.api import certificates_router
+from despacho.treasury.api import (
+    bank_accounts_router,
+    bank_matches_router,
+    bank_movements_router,
+)
 
 DESCRIPTION = """\
 Despacho's REST API. Authenticate with `Authorization: Bearer <key>` (keys are created
@@ -94,6 +99,9 @@ api.add_router("/tax-schemes", tax_schemes_router)
 api.add_router("/sat", sat_router)
 api.add_router("/sat", syncs_router)  # /sat/syncs: the SAT connection's, beside the catalogs
 api.add_router("/cartaporte", cartaporte_router)
+api.add_router("/bank-accounts", bank_accounts_router)
+api.add_router("/bank-movements", bank_movements_router)
+api.add_router("/bank-matches", bank_matches_router)
 api.add_router("/drafts", drafts_router)
 api.add_router("/series", series_router)
 api.add_router("/cfdis", resend_router)  # /cfdis/{uuid}/resend: issuing's, above cfdi

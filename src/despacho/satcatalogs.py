@@ -40,6 +40,7 @@ class Catalog(StrEnum):
     TIPO_PERCEPCION = "C75b_c_TipoPercepcion"
     TIPO_DEDUCCION = "C75b_c_TipoDeduccion"
     TIPO_OTRO_PAGO = "C75b_c_TipoOtroPago"
+    BANCO = "C75b_c_Banco"  # banks (c_Banco), used by treasury for bank accounts
     # Carta Porte
     TIPO_PERMISO = "C592_c_TipoPermiso"
     CONFIG_AUTOTRANSPORTE = "C592_c_ConfigAutotransporte"

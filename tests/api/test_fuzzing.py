@@ -30,6 +30,7 @@ from schemathesis.specs.openapi.checks import (
 from despacho.access.catalog import Perm
 from despacho.access.services import profile_create
 from despacho.cartaporte.models import Figure, Location, Trailer, Vehicle
+from despacho.cfdi.models import Cfdi
 from despacho.cfdi.services import cfdi_ingest
 from despacho.customers.services import customer_create
 from despacho.members.models import Invitation
@@ -42,6 +43,7 @@ from tests.cfdi.cfdi_samples import cfdi_xml, company_with_rfc
 from tests.factories import add_member, invite_link, make_account, valid_rfc
 from tests.invoicing.helpers import make_draft
 from tests.products.factories import make_product
+from tests.treasury.worlds import treasury_of
 
 # Bounded so CI stays quick; DESPACHO_FUZZ_EXAMPLES=500 for a deeper run by hand.
 EXAMPLES_PER_OPERATION = int(os.environ.get("DESPACHO_FUZZ_EXAMPLES", 25))
@@ -76,8 +78,8 @@ def seeded(
     db: Any, settings: Any, tmp_path: Any, _connection_kept_across_requests: Any
 ) -> dict[str, str]:
     """An account with a company, a CFDI, a member, an invitation, a profile, a link it sent,
-    an import, a portal access, a customer, a product with its tax scheme, a SAT sync run
-    and a key."""
+    an import, a portal access, a customer, a product with its tax scheme, a SAT sync run,
+    a bank account with a movement and a suggested match, and a key."""
     from django.db import transaction
 
     settings.MEDIA_ROOT = tmp_path / "media"
@@ -136,6 +138,8 @@ def seeded(
         period_end=moment,
         error="El SAT no respondió.",
     )
+    # Treasury (issue 19): a bank account with a movement and a suggested match.
+    treasury = treasury_of(company, Cfdi.objects.get(company=company, uuid=outcome.uuid), "FUZZ")
     return {
         "token": make_key(owner),
         "company_id": str(company.pk),
@@ -151,6 +155,8 @@ def seeded(
         "draft_id": str(draft.pk),
         "scheme_id": str(product.tax_scheme_id),
         "run_id": str(sat_run.pk),
+        "account_id": str(treasury.account.pk),
+        "match_id": str(treasury.match.pk),
         **cartaporte,
     }
 

@@ -84,6 +84,7 @@ from despacho.satstatus.models import SatStatus, TimbreCheck
 from despacho.satsync.models import SatMetadata, SyncRun
 from despacho.seals.models import Certificate
 from despacho.tenancy.models import CompanyLink, Membership, Role
+from despacho.treasury.models import BankAccount, Match, Movement
 from tests.api.factories import make_key, owner_membership
 from tests.api.operations import Operation, api_operations, openapi_document, sample
 from tests.cartaporte.samples import make_item
@@ -103,6 +104,7 @@ from tests.invoicing.helpers import make_draft
 from tests.portal.scenario import RECEIVER_PASSWORD, access, issue, person, portal_login
 from tests.products.factories import make_product, make_scheme
 from tests.seals.samples import stored_certificate
+from tests.treasury.worlds import treasury_of
 
 pytestmark = pytest.mark.django_db
 
@@ -200,6 +202,8 @@ class World:
     a2_scheme: Any = None
     b_cartaporte: dict[str, Any] = field(default_factory=dict)  # B's Carta Porte items by kind
     a2_cartaporte: dict[str, Any] = field(default_factory=dict)  # A2's
+    b_treasury: Any = None  # B's bank account, movement and suggested match (issue 19)
+    a2_treasury: Any = None
     b_markers: list[str] = field(default_factory=list)
     a2_markers: list[str] = field(default_factory=list)
 
@@ -371,6 +375,10 @@ def build_world() -> World:
         world.a2_cartaporte[kind] = make_item(
             model, world.a2_company, owner_of(a), name=f"{kind} RESERVADO DE ALFA DOS"
         )
+    # Treasury (issue 19): a bank account of B's and of A2, each with a movement matched
+    # (suggested) with the company's CFDI; named so a leak shows.
+    world.b_treasury = treasury_of(world.b_company, world.b_cfdi, "BETA")
+    world.a2_treasury = treasury_of(world.a2_company, world.a2_cfdi, "ALFA DOS")
     world.b_markers = [
         world.b_company.rfc,
         world.b_company.razon_social,
@@ -397,6 +405,9 @@ def build_world() -> World:
         *[f"{kind} RESERVADO DE BETA" for kind in CARTAPORTE_KINDS],
         "FALLA SAT RESERVADA DE BETA",
         *_uuid_markers(world.b_sat_metadata),
+        "CUENTA RESERVADA DE BETA",
+        "MOVIMIENTO RESERVADO DE BETA",
+        "FORMATO RESERVADO DE BETA",
     ]
     world.a2_markers = [
         "Clave de Alfa",  # a manager's key: its name is not for members
@@ -415,6 +426,9 @@ def build_world() -> World:
         *_uuid_markers(world.a2_cfdi),
         "FALLA SAT RESERVADA DE ALFA DOS",
         *_uuid_markers(world.a2_sat_metadata),
+        "CUENTA RESERVADA DE ALFA DOS",
+        "MOVIMIENTO RESERVADO DE ALFA DOS",
+        "FORMATO RESERVADO DE ALFA DOS",
         *[f"{kind} RESERVADO DE ALFA DOS" for kind in CARTAPORTE_KINDS],
     ]
     return world
@@ -653,6 +667,19 @@ KWARG_REGISTRY: dict[str, Callable[[World, Actor], list[Target]]] = {
         Target("B SAT sync run", w.b_sat_run.pk),
         *_a2(w, actor, "SAT sync run", w.a2_sat_run.pk),
     ],
+    # Treasury: bank accounts, movements and matches.
+    "account_id": lambda w, actor: [
+        Target("B bank account", w.b_treasury.account.pk),
+        *_a2(w, actor, "bank account", w.a2_treasury.account.pk),
+    ],
+    "movement_id": lambda w, actor: [
+        Target("B bank movement", w.b_treasury.movement.pk),
+        *_a2(w, actor, "bank movement", w.a2_treasury.movement.pk),
+    ],
+    "match_id": lambda w, actor: [
+        Target("B reconciliation", w.b_treasury.match.pk),
+        *_a2(w, actor, "reconciliation", w.a2_treasury.match.pk),
+    ],
     # Carta Porte: one argument per kind, in the pages and the API alike.
     **{f"{kind}_id": _cartaporte_targets(kind) for kind in CARTAPORTE_KINDS},
 }
@@ -692,6 +719,8 @@ def hostile_body(world: World, actor: Actor) -> dict[str, Any]:
         **hostile_query(world),
         "company": [str(pk) for pk in companies],
         "uuid": [str(world.b_cfdi.uuid), str(world.a2_cfdi.uuid)],
+        "uuids": f"{world.b_cfdi.uuid}\n{world.a2_cfdi.uuid}",  # a match by hand
+        "layout": f"mapping:{world.b_treasury.mapping.pk}",  # a statement's column mapping
         "access": [str(world.b_access.pk), str(world.a2_access.pk)],
         "identifier": world.receiver_rfc,
         "password": RECEIVER_PASSWORD,
@@ -872,6 +901,19 @@ def _snapshot(world: World) -> dict[str, object]:
             for model in CARTAPORTE_KINDS.values()
             for item in model._default_manager.filter(company__in=out_of_reach)
             for values in [(item.pk, item.archived_at, str(item_snapshot(item)))]
+        ),
+        "treasury": (
+            sorted(
+                BankAccount.objects.filter(company__in=out_of_reach).values_list(
+                    "pk", "name", "opening_balance"
+                )
+            ),
+            sorted(
+                Movement.objects.filter(company__in=out_of_reach).values_list(
+                    "pk", "amount", "reconciled"
+                )
+            ),
+            sorted(Match.objects.filter(company__in=out_of_reach).values_list("pk", "status")),
         ),
         "imports": sorted(
             ImportJob.objects.filter(

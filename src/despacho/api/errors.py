@@ -50,6 +50,7 @@ STATUS_BY_CODE: dict[str, int] = {
     "already_linked": CONFLICT,
     "already_invited": CONFLICT,
     "not_pending": CONFLICT,
+    "already_reconciled": CONFLICT,  # treasury: a movement already in a confirmed match
     "expired": CONFLICT,
     "not_accepted": CONFLICT,
     "not_ready": CONFLICT,

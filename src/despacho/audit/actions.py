@@ -91,3 +91,8 @@ class Action(models.TextChoices):
     CFDI_SAT_CANCELLED = "cfdi.sat_cancelled", _("CFDI recibido cancelado por su emisor")
     SAT_SYNC_REQUESTED = "satsync.requested", _("Descarga del SAT solicitada")
     SAT_SYNC_FINISHED = "satsync.finished", _("Descarga del SAT concluida")
+    BANK_ACCOUNT_CREATED = "treasury.account_created", _("Cuenta bancaria registrada")
+    STATEMENT_IMPORTED = "treasury.statement_imported", _("Estado de cuenta importado")
+    MATCH_CONFIRMED = "treasury.match_confirmed", _("Conciliación bancaria confirmada")
+    MATCH_REJECTED = "treasury.match_rejected", _("Sugerencia de conciliación rechazada")
+    MATCH_UNDONE = "treasury.match_undone", _("Conciliación bancaria deshecha")

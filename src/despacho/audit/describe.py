@@ -29,6 +29,18 @@ from despacho.tenancy.regimen import regimen_choices
 
 # The Spanish label of every key a snapshot or an event's before/after writes.
 FIELD_LABELS: dict[str, Promise] = {
+    # Treasury: bank accounts, statements, matches.
+    "bank": gettext_lazy("Banco"),
+    "account_number": gettext_lazy("Número de cuenta"),
+    "clabe": gettext_lazy("CLABE"),
+    "currency": gettext_lazy("Moneda"),
+    "opening_balance": gettext_lazy("Saldo inicial"),
+    "opening_date": gettext_lazy("Fecha del saldo inicial"),
+    "movements": gettext_lazy("Movimientos"),
+    "cfdis": gettext_lazy("CFDI"),
+    "score": gettext_lazy("Puntaje"),
+    "difference": gettext_lazy("Diferencia"),
+    "manual": gettext_lazy("A mano"),
     # A CFDI upload's counts (cfdi.services: one key per ingestion Outcome).
     "accepted": gettext_lazy("Guardados"),
     "activated": gettext_lazy("Activada"),
@@ -280,6 +292,11 @@ SENTENCES: dict[str, Promise] = {
     Action.CFDI_SAT_CANCELLED: gettext_lazy("Su emisor canceló el %(target)s."),
     Action.SAT_SYNC_REQUESTED: gettext_lazy("%(actor)s solicitó la %(target)s."),
     Action.SAT_SYNC_FINISHED: gettext_lazy("Concluyó la %(target)s."),
+    Action.BANK_ACCOUNT_CREATED: gettext_lazy("%(actor)s registró la %(target)s."),
+    Action.STATEMENT_IMPORTED: gettext_lazy("%(actor)s importó el %(target)s."),
+    Action.MATCH_CONFIRMED: gettext_lazy("%(actor)s confirmó la %(target)s."),
+    Action.MATCH_REJECTED: gettext_lazy("%(actor)s rechazó la %(target)s."),
+    Action.MATCH_UNDONE: gettext_lazy("%(actor)s deshizo la %(target)s."),
 }
 
 # Values that are choices: key -> {raw value: label}. "status" depends on the target.
