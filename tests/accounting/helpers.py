@@ -1,0 +1,44 @@
+"""Small builders for the accounting tests: a company with its default chart, lines."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from despacho.accounting.models import Account, Poliza, PolizaTipo
+from despacho.accounting.services import Line, chart_create_default, poliza_create
+from despacho.tenancy.models import Company
+from tests.cfdi.cfdi_samples import any_rfc
+from tests.factories import make_account, make_company, owner_of
+
+
+def chart_company(rfc: str | None = None) -> Company:
+    """A persona moral with its default chart and posting rules."""
+    account = make_account()
+    company = make_company(account, rfc=rfc or any_rfc())
+    chart_create_default(company=company, actor=owner_of(account))
+    return company
+
+
+def acct(company: Company, code: str) -> Account:
+    return Account.objects.get(company=company, code=code)
+
+
+def debit(account: Account, amount: str) -> Line:
+    return Line(account=account, debe=Decimal(amount))
+
+
+def credit(account: Account, amount: str) -> Line:
+    return Line(account=account, haber=Decimal(amount))
+
+
+def simple_poliza(company: Company, amount: str = "100.00", day: date | None = None) -> Poliza:
+    """Bank against sales: a balanced diario of ``amount``."""
+    return poliza_create(
+        company=company,
+        actor=None,
+        tipo=PolizaTipo.DIARIO,
+        fecha=day or date(2026, 1, 15),
+        concepto="Venta de mostrador",
+        lines=[debit(acct(company, "102.01"), amount), credit(acct(company, "401.01"), amount)],
+    )
