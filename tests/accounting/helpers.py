@@ -42,3 +42,30 @@ def simple_poliza(company: Company, amount: str = "100.00", day: date | None = N
         concepto="Venta de mostrador",
         lines=[debit(acct(company, "102.01"), amount), credit(acct(company, "401.01"), amount)],
     )
+
+
+PAYMENT_DATE = "2026-02-10T12:00:00"
+
+
+def pago_complement(*, invoice: str, pagado: str, saldo_ant: str) -> str:
+    """A Pagos 2.0 complement paying ``pagado`` of one invoice."""
+    insoluto = Decimal(saldo_ant) - Decimal(pagado)
+    return (
+        '<pago20:Pagos xmlns:pago20="http://www.sat.gob.mx/Pagos20" Version="2.0">'
+        f'<pago20:Totales MontoTotalPagos="{pagado}"/>'
+        f'<pago20:Pago FechaPago="{PAYMENT_DATE}" FormaDePagoP="03" MonedaP="MXN" '
+        f'Monto="{pagado}">'
+        f'<pago20:DoctoRelacionado IdDocumento="{invoice.upper()}" MonedaDR="MXN" '
+        f'EquivalenciaDR="1" NumParcialidad="1" ImpSaldoAnt="{saldo_ant}" '
+        f'ImpPagado="{pagado}" ImpSaldoInsoluto="{insoluto}" ObjetoImpDR="01"/>'
+        "</pago20:Pago></pago20:Pagos>"
+    )
+
+
+def ppd(xml: bytes) -> bytes:
+    return xml.replace(b'MetodoPago="PUE"', b'MetodoPago="PPD"')
+
+
+def movements_of(poliza: Poliza) -> list[tuple[str, Decimal, Decimal]]:
+    """(account code, debe, haber) of each movement, in order."""
+    return [(m.account.code, m.debe, m.haber) for m in poliza.movements.select_related("account")]

@@ -13,6 +13,7 @@ from __future__ import annotations
 import uuid as uuid_module
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -314,7 +315,7 @@ def month_start(day: date) -> date:
     return day.replace(day=1)
 
 
-def _rule_account(verbose: object) -> models.ForeignKey[Account, Account]:
+def _rule_account(verbose: Any) -> models.ForeignKey[Account, Account]:
     return models.ForeignKey(
         Account, on_delete=models.PROTECT, related_name="+", verbose_name=verbose
     )

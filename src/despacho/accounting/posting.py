@@ -219,7 +219,7 @@ def _payroll_lines(cfdi: Cfdi, accounts: Accounts, refs: tuple[CfdiRef, ...]) ->
     return _lines(entries, refs)
 
 
-_TIPO_POLIZA = {
+_TIPO_POLIZA: dict[tuple[str, str], str] = {
     (Direction.EMITIDO, Tipo.PAGO): PolizaTipo.INGRESO,
     (Direction.RECIBIDO, Tipo.PAGO): PolizaTipo.EGRESO,
     (Direction.EMITIDO, Tipo.NOMINA): PolizaTipo.EGRESO,

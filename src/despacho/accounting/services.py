@@ -79,6 +79,11 @@ class Line:
     cfdis: tuple[CfdiRef, ...] = field(default_factory=tuple)
 
 
+def field_error(name: str, message: str, code: str) -> ValidationError:
+    """A refusal of one field, with its code (what forms and the API show by field)."""
+    return ValidationError({name: ValidationError(message, code=code)})
+
+
 # --- the chart -------------------------------------------------------------------------------
 
 
@@ -178,19 +183,17 @@ def account_create(
     with transaction.atomic():
         _require_chart(company)
         if parent is not None and parent.movements.exists():
-            raise ValidationError(
-                {
-                    "parent": _(
-                        "Cuenta padre: ya tiene movimientos; una cuenta con movimientos no "
-                        "puede tener subcuentas."
-                    )
-                },
-                code="parent_has_movements",
+            raise field_error(
+                "parent",
+                _(
+                    "Cuenta padre: ya tiene movimientos; una cuenta con movimientos no "
+                    "puede tener subcuentas."
+                ),
+                "parent_has_movements",
             )
         if Account.objects.filter(company=company, code=code).exists():
-            raise ValidationError(
-                {"code": _("Número de cuenta: ya existe %(code)s.") % {"code": code}},
-                code="duplicate",
+            raise field_error(
+                "code", _("Número de cuenta: ya existe %(code)s.") % {"code": code}, "duplicate"
             )
         account = Account.objects.create(
             company=company,
@@ -340,12 +343,11 @@ def period_is_closed(company: Company | int, day: date) -> bool:
 
 
 def _closed_error(day: date) -> ValidationError:
-    return ValidationError(
-        {
-            "fecha": _("Fecha: el periodo %(month)s está cerrado; no admite cambios en pólizas.")
-            % {"month": day.strftime("%Y-%m")}
-        },
-        code="period_closed",
+    return field_error(
+        "fecha",
+        _("Fecha: el periodo %(month)s está cerrado; no admite cambios en pólizas.")
+        % {"month": day.strftime("%Y-%m")},
+        "period_closed",
     )
 
 
@@ -469,9 +471,9 @@ def _poliza_snapshot(poliza: Poliza, lines: Sequence[Line]) -> dict[str, Any]:
 
 def _header_checked(*, tipo: str, concepto: str) -> None:
     if tipo not in PolizaTipo.values:
-        raise ValidationError({"tipo": _("Tipo: debe ser ingreso, egreso o diario.")}, code="tipo")
+        raise field_error("tipo", _("Tipo: debe ser ingreso, egreso o diario."), "tipo")
     if not concepto.strip():
-        raise ValidationError({"concepto": _("Concepto: es obligatorio.")}, code="required")
+        raise field_error("concepto", _("Concepto: es obligatorio."), "required")
 
 
 def poliza_create(
@@ -591,12 +593,10 @@ def period_close(*, company: Company, actor: User | None, month: date) -> Closed
     with transaction.atomic():
         _require_chart(company)
         if period_is_closed(company, month):
-            raise ValidationError(
-                {
-                    "month": _("Mes: %(month)s ya está cerrado.")
-                    % {"month": month.strftime("%Y-%m")}
-                },
-                code="already_closed",
+            raise field_error(
+                "month",
+                _("Mes: %(month)s ya está cerrado.") % {"month": month.strftime("%Y-%m")},
+                "already_closed",
             )
         closed = ClosedPeriod.objects.create(
             company=company, month=month, closed_by=actor, closed_at=timezone.now()
@@ -616,19 +616,17 @@ def period_reopen(*, company: Company, actor: User | None, month: date, reason: 
     """Reopen a closed month, with the reason in the audit trail."""
     month = month_start(month)
     if not reason.strip():
-        raise ValidationError(
-            {"reason": _("Motivo: es obligatorio para reabrir un periodo.")}, code="required"
+        raise field_error(
+            "reason", _("Motivo: es obligatorio para reabrir un periodo."), "required"
         )
     with transaction.atomic():
         closed = ClosedPeriod.objects.select_for_update().filter(company=company, month=month)
         period = closed.first()
         if period is None:
-            raise ValidationError(
-                {
-                    "month": _("Mes: %(month)s no está cerrado.")
-                    % {"month": month.strftime("%Y-%m")}
-                },
-                code="not_closed",
+            raise field_error(
+                "month",
+                _("Mes: %(month)s no está cerrado.") % {"month": month.strftime("%Y-%m")},
+                "not_closed",
             )
         audit_record(
             actor=actor,
