@@ -69,3 +69,21 @@ def ppd(xml: bytes) -> bytes:
 def movements_of(poliza: Poliza) -> list[tuple[str, Decimal, Decimal]]:
     """(account code, debe, haber) of each movement, in order."""
     return [(m.account.code, m.debe, m.haber) for m in poliza.movements.select_related("account")]
+
+
+def member_with(company: Company, profile_code: str):
+    """An active member of the company's account holding ``profile_code`` on it."""
+    from tests.factories import make_grant, make_membership
+
+    membership = make_membership(company.account)
+    make_grant(membership, company, profile_code)
+    return membership.user
+
+
+def login(client, user, company: Company) -> None:
+    from despacho.workspace.active import SESSION_KEY
+
+    client.force_login(user)
+    session = client.session
+    session[SESSION_KEY] = company.pk
+    session.save()
