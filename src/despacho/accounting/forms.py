@@ -29,11 +29,11 @@ def month_of(value: str) -> date | None:
     return date(int(found.group(1)), int(found.group(2)), 1)
 
 
-class MonthField(forms.CharField):
+class MonthField(forms.Field):
     default_error_messages = {"invalid": _("Escribe el mes como AAAA-MM (por ejemplo 2026-01).")}
 
-    def to_python(self, value: Any) -> date | None:  # type: ignore[override]
-        text = super().to_python(value)
+    def to_python(self, value: Any) -> date | None:
+        text = str(value or "").strip()
         if not text:
             return None
         month = month_of(text)
@@ -145,7 +145,7 @@ LineFormSet = forms.formset_factory(LineForm, extra=0, max_num=200, absolute_max
 
 
 class PeriodForm(forms.Form):
-    month = MonthField(label=_("Mes (AAAA-MM)"), max_length=7)
+    month = MonthField(label=_("Mes (AAAA-MM)"), widget=forms.TextInput(attrs={"maxlength": 7}))
     reason = forms.CharField(label=_("Motivo"), max_length=500, required=False)
 
 

@@ -171,10 +171,11 @@ class Balanza:
     leaves: list[BalanzaRow] = field(default_factory=list)  # rows no deeper row splits
 
 
-def _sums(company: Company, start: date, end: date) -> dict[int, dict[str, Any]]:
-    """Per account (with movements): debe and haber before ``start`` and in the period."""
+def balanza_sums(company: Company, start: date, end: date) -> QuerySet[Movement, dict[str, Any]]:
+    """The balanza's one aggregate: per account with movements up to ``end``, debe and haber
+    before ``start`` and within the period."""
     before, during = Q(fecha__lt=start), Q(fecha__gte=start)
-    rows = (
+    return (
         Movement.objects.filter(company=company, fecha__lte=end)
         .values("account_id")
         .annotate(
@@ -185,7 +186,10 @@ def _sums(company: Company, start: date, end: date) -> dict[int, dict[str, Any]]
         )
         .order_by()
     )
-    return {row["account_id"]: row for row in rows}
+
+
+def _sums(company: Company, start: date, end: date) -> dict[int, dict[str, Any]]:
+    return {row["account_id"]: row for row in balanza_sums(company, start, end)}
 
 
 def balanza(

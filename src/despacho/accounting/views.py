@@ -130,8 +130,8 @@ def accounts(request: AppRequest) -> HttpResponse:
 
 @require_perm(Perm.POLIZAS)
 @require_http_methods(["GET", "POST"])
-def account_edit(request: AppRequest, pk: int) -> HttpResponse:
-    account = selectors.account_for(viewer=request.user, company=_company(request), pk=pk)
+def account_edit(request: AppRequest, account_id: int) -> HttpResponse:
+    account = selectors.account_for(viewer=request.user, company=_company(request), pk=account_id)
     form = AccountUpdateForm(
         request.POST or None,
         initial={
@@ -246,7 +246,7 @@ def _poliza_edit(request: AppRequest, poliza: Poliza | None) -> HttpResponse:
             form_errors_from(header, exc)
         else:
             messages.success(request, _("Póliza guardada."))
-            return redirect("accounting:poliza", pk=poliza.pk)
+            return redirect("accounting:poliza", poliza_id=poliza.pk)
     invalid = header.is_bound and (bool(header.errors) or not lines.is_valid())
     return render(
         request,
@@ -264,27 +264,27 @@ def poliza_new(request: AppRequest) -> HttpResponse:
 
 @require_perm(Perm.POLIZAS)
 @require_http_methods(["GET", "POST"])
-def poliza_edit(request: AppRequest, pk: int) -> HttpResponse:
-    poliza = selectors.poliza_for(viewer=request.user, company=_company(request), pk=pk)
+def poliza_edit(request: AppRequest, poliza_id: int) -> HttpResponse:
+    poliza = selectors.poliza_for(viewer=request.user, company=_company(request), pk=poliza_id)
     return _poliza_edit(request, poliza)
 
 
 @require_perm(Perm.POLIZAS)
 @require_GET
-def poliza_detail(request: AppRequest, pk: int) -> HttpResponse:
-    poliza = selectors.poliza_for(viewer=request.user, company=_company(request), pk=pk)
+def poliza_detail(request: AppRequest, poliza_id: int) -> HttpResponse:
+    poliza = selectors.poliza_for(viewer=request.user, company=_company(request), pk=poliza_id)
     return render(request, "accounting/poliza.html", {"poliza": poliza})
 
 
 @require_perm(Perm.POLIZAS)
 @require_POST
-def poliza_remove(request: AppRequest, pk: int) -> HttpResponse:
-    poliza = selectors.poliza_for(viewer=request.user, company=_company(request), pk=pk)
+def poliza_remove(request: AppRequest, poliza_id: int) -> HttpResponse:
+    poliza = selectors.poliza_for(viewer=request.user, company=_company(request), pk=poliza_id)
     try:
         poliza_delete(poliza=poliza, actor=request.user)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
-        return redirect("accounting:poliza", pk=pk)
+        return redirect("accounting:poliza", poliza_id=poliza_id)
     messages.success(request, _("Póliza eliminada."))
     return redirect("accounting:polizas")
 
