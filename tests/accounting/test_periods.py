@@ -66,14 +66,17 @@ def test_no_poliza_of_a_closed_month_may_be_created_changed_or_deleted():
 def test_the_database_refuses_writes_to_a_closed_month_behind_the_services_back():
     company = chart_company()
     poliza = simple_poliza(company)
-    period_close(company=company, actor=None, month=JAN)
-    with pytest.raises(IntegrityError), transaction.atomic():
-        Poliza.objects.filter(pk=poliza.pk).update(concepto="cambiada")
-    with pytest.raises(IntegrityError), transaction.atomic():
-        Movement.objects.filter(poliza=poliza).update(debe=Decimal(0), haber=Decimal(0))
-    with pytest.raises(IntegrityError), transaction.atomic():
-        Movement.objects.filter(poliza=poliza).delete()
-    assert Poliza.objects.get(pk=poliza.pk).concepto == "Venta de mostrador"
+    closed = period_close(company=company, actor=None, month=JAN)
+    try:
+        with pytest.raises(IntegrityError), transaction.atomic():
+            Poliza.objects.filter(pk=poliza.pk).update(concepto="cambiada")
+        with pytest.raises(IntegrityError), transaction.atomic():
+            Movement.objects.filter(poliza=poliza, line=1).update(debe=Decimal("1.00"))
+        with pytest.raises(IntegrityError), transaction.atomic():
+            Movement.objects.filter(poliza=poliza).delete()
+        assert Poliza.objects.get(pk=poliza.pk).concepto == "Venta de mostrador"
+    finally:
+        closed.delete()  # the test database is emptied row by row after this test
 
 
 @pytest.mark.django_db
