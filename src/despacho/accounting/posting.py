@@ -101,11 +101,57 @@ class Accounts:
     def rule(self, name: str) -> Account:
         return self.by_id[getattr(self.rules, f"{name}_id")]
 
-    def preload(self, rfcs: Iterable[str]) -> None:
-        parents = [self.rule("clientes").pk, self.rule("proveedores").pk]
+    def preload(self, cfdis: Iterable[Cfdi]) -> None:
+        """Load the batch's counterparts' sub-accounts, creating the missing ones in bulk
+        (numbered after their siblings; the caller holds the ledger lock)."""
+        wanted: dict[tuple[str, str], str] = {}
+        for cfdi in cfdis:
+            if cfdi.tipo == Tipo.TRASLADO:
+                continue
+            if cfdi.direction == Direction.EMITIDO and cfdi.tipo != Tipo.NOMINA:
+                wanted.setdefault(("clientes", cfdi.receptor_rfc.upper()), cfdi.receptor_nombre)
+            elif cfdi.direction == Direction.RECIBIDO and cfdi.tipo != Tipo.NOMINA:
+                wanted.setdefault(("proveedores", cfdi.emisor_rfc.upper()), cfdi.emisor_nombre)
+        parents = {rule: self.rule(rule) for rule in ("clientes", "proveedores")}
         for account in Account.objects.filter(
-            company_id=self.rules.company_id, parent_id__in=parents, counterpart_rfc__in=set(rfcs)
+            company_id=self.rules.company_id,
+            parent_id__in=[p.pk for p in parents.values()],
+            counterpart_rfc__in={key[1] for key in wanted},
         ):
+            self._subs[(account.parent_id or 0, account.counterpart_rfc)] = account
+        missing = [
+            (rule, rfc, name)
+            for (rule, rfc), name in wanted.items()
+            if (parents[rule].pk, rfc) not in self._subs
+        ]
+        if not missing:
+            return
+        used = set(
+            Account.objects.filter(company_id=self.rules.company_id).values_list("code", flat=True)
+        )
+        counters = dict.fromkeys(parents, 0)
+        created = []
+        for rule, rfc, name in missing:
+            parent = parents[rule]
+            while True:
+                counters[rule] += 1
+                code = f"{parent.code}.{counters[rule]:04d}"
+                if code not in used:
+                    used.add(code)
+                    break
+            created.append(
+                Account(
+                    company_id=parent.company_id,
+                    code=code,
+                    name=(name or rfc)[:400],
+                    codigo_agrupador=parent.codigo_agrupador,
+                    nature=parent.nature,
+                    level=parent.level + 1,
+                    parent=parent,
+                    counterpart_rfc=rfc,
+                )
+            )
+        for account in Account.objects.bulk_create(created):
             self._subs[(account.parent_id or 0, account.counterpart_rfc)] = account
 
     def counterpart(self, rule: str, rfc: str, name: str) -> Account:
@@ -378,7 +424,7 @@ def _post_batch(company_id: int, ids: list[int], summary: PostingSummary) -> Non
         for p in Poliza.objects.filter(company_id=company_id, cfdi_id__in=ids)
     }
     accounts = Accounts(rules)
-    accounts.preload({c.counterpart_rfc for c in cfdis})
+    accounts.preload(cfdis)
     payments = _payments_of(company_id, [c for c in cfdis if c.tipo == Tipo.PAGO])
     drafts: list[Draft] = []
     for cfdi in cfdis:
