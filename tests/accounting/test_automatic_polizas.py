@@ -9,10 +9,12 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from despacho.accounting.models import Account, Poliza, PolizaBalance, Source
 from despacho.accounting.posting import cfdis_post, period_regenerate
 from despacho.accounting.services import period_close, rules_update
+from despacho.cancellations.signals import cfdi_status_mirrored
 from despacho.cfdi.models import Cfdi
 from tests.accounting.helpers import acct, chart_company, movements_of, pago_complement, ppd
 from tests.cfdi.cfdi_samples import any_rfc, cfdi_xml, impuestos_xml, nomina_xml
@@ -180,6 +182,18 @@ def test_a_cancelled_cfdi_gets_its_reversal_and_posting_again_doubles_nothing(st
     again = cfdis_post(company=company, cfdi_ids=[invoice.pk])
     assert (again.posted, again.reversed) == (0, 0)
     assert Poliza.objects.filter(cfdi=invoice).count() == 2
+
+
+def test_a_cancellation_mirrored_on_an_issued_cfdi_reverses_its_poliza(
+    store, django_capture_on_commit_callbacks
+):
+    company = chart_company()
+    invoice = store(company, _issued(company))
+    with django_capture_on_commit_callbacks(execute=True):
+        Cfdi.objects.filter(pk=invoice.pk).update(status="cancelado")
+        invoice.refresh_from_db()
+        cfdi_status_mirrored.send(sender=Cfdi, cfdi=invoice, at=timezone.now())
+    assert Poliza.objects.filter(cfdi=invoice, source=Source.REVERSAL).count() == 1
 
 
 def test_a_traslado_posts_nothing_and_a_company_without_chart_is_left_alone(store):

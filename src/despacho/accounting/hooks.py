@@ -12,33 +12,43 @@ from despacho.cfdi.models import Cfdi
 from despacho.tenancy.models import Company
 
 
-def on_cfdi_stored(sender: Any, *, company: Company, rows: list[Cfdi], **kwargs: Any) -> None:
-    """Post the stored CFDIs' pólizas in the background, for companies keeping accounts here."""
+def _post_if_kept(pairs: list[tuple[int, int]]) -> None:
+    """Enqueue the posting of (company, CFDI) pairs whose company keeps its accounts here.
+
+    Runs after the commit that stored them: the ingestion's own transaction pays nothing,
+    and companies without a chart never get a task.
+    """
     from despacho.accounting.models import PostingRules
     from despacho.accounting.tasks import cfdis_post_task
 
-    if not PostingRules.objects.filter(company=company).exists():
-        return
-    ids = [row.pk for row in rows]
-    transaction.on_commit(lambda: cfdis_post_task.enqueue(company.pk, ids))
+    kept = set(
+        PostingRules.objects.filter(company_id__in={c for c, _ in pairs}).values_list(
+            "company_id", flat=True
+        )
+    )
+    by_company: dict[int, list[int]] = {}
+    for company_id, pk in pairs:
+        if company_id in kept:
+            by_company.setdefault(company_id, []).append(pk)
+    for company_id, ids in by_company.items():
+        cfdis_post_task.enqueue(company_id, ids)
+
+
+def on_cfdi_stored(sender: Any, *, company: Company, rows: list[Cfdi], **kwargs: Any) -> None:
+    """Post the stored CFDIs' pólizas in the background, for companies keeping accounts here."""
+    pairs = [(company.pk, row.pk) for row in rows]
+    transaction.on_commit(lambda: _post_if_kept(pairs))
 
 
 def on_cfdi_cancelled(sender: Any, *, cfdi: Cfdi, at: datetime, **kwargs: Any) -> None:
     """Reverse the póliza of every cancelled copy of the CFDI (issuer's and receivers')."""
-    from despacho.accounting.models import PostingRules
-    from despacho.accounting.tasks import cfdis_post_task
+    uuid = cfdi.uuid
 
-    copies = Cfdi.objects.filter(uuid=cfdi.uuid, status="cancelado").values_list("company_id", "pk")
-    kept = set(
-        PostingRules.objects.filter(company_id__in={c for c, _ in copies}).values_list(
-            "company_id", flat=True
-        )
-    )
-    for company_id, pk in copies:
-        if company_id in kept:
-            transaction.on_commit(
-                lambda c=company_id, p=pk: cfdis_post_task.enqueue(c, [p])  # type: ignore[misc]
-            )
+    def cancelled_copies() -> None:
+        copies = Cfdi.objects.filter(uuid=uuid, status="cancelado").values_list("company_id", "pk")
+        _post_if_kept(list(copies))
+
+    transaction.on_commit(cancelled_copies)
 
 
 def panel(request: Any, cfdi: Cfdi) -> Mapping[str, Any] | None:
