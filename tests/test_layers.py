@@ -53,6 +53,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("cancellations",),
     ("satstatus",),
     ("satsync",),
+    ("accounting",),
     ("treasury",),
     # The project's root: what mounts, configures and starts everything.
     ("urls", "api_urls", "settings", "wsgi", "asgi", "cli", "__main__", "demo"),

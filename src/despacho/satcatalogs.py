@@ -52,6 +52,8 @@ class Catalog(StrEnum):
     LOCALIDAD = "C756_c_Localidad"  # (localidad, estado) → name
     COLONIA = "C756_c_Colonia"  # (colonia, código postal) → name
     CODIGO_POSTAL = "C756_c_CodigoPostal"  # CP → [estado, municipio, localidad, …]
+    # Contabilidad electrónica (Anexo 24): SAT's código agrupador de cuentas
+    CODIGO_AGRUPADOR = "Cb9f_c_CodAgrup"
 
 
 @lru_cache(maxsize=8192)

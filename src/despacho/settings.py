@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "despacho.cancellations",
     "despacho.satstatus",
     "despacho.satsync",
+    "despacho.accounting",
     "despacho.treasury",
     "despacho.demo",
 ]

@@ -28,6 +28,7 @@ urlpatterns = [
     path("claves-api/", include("despacho.api.urls")),
     path("sellos/", include("despacho.seals.urls")),
     path("sat/sincronizacion/", include("despacho.satsync.urls")),
+    path("contabilidad/", include("despacho.accounting.urls")),
     path("tesoreria/", include("despacho.treasury.urls")),
     path("facturar/", include("despacho.invoicing.urls")),
     path("api/v1/", json_method_not_allowed(api_v1.urls)),

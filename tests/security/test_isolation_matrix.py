@@ -44,6 +44,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any, NamedTuple
 from urllib.parse import urlencode, urlsplit
 
@@ -60,6 +61,8 @@ from django.utils.http import urlsafe_base64_encode
 
 from despacho.access.catalog import REQUIRES, Perm, is_valid, to_mask
 from despacho.access.models import Profile
+from despacho.accounting.models import Account, ClosedPeriod, Poliza
+from despacho.accounting.services import Line, account_create, chart_create_default, poliza_create
 from despacho.api.models import ApiKey
 from despacho.api.services import secret_hash
 from despacho.audit.models import AuditEvent
@@ -266,6 +269,31 @@ def _sat_sync(company: Any, name: str) -> tuple[SyncRun, SatMetadata]:
     return run, metadata
 
 
+def _ledger(company: Any, actor: Any, name: str) -> tuple[Any, Any]:
+    """The company's default chart, an account of its own and a captured póliza on it."""
+    chart_create_default(company=company, actor=actor)
+    bank = Account.objects.get(company=company, code="102.01")
+    own = account_create(
+        company=company,
+        actor=actor,
+        code="102.01.99",
+        name=f"CUENTA RESERVADA DE {name}",
+        codigo_agrupador="102.01",
+        nature="D",
+        parent=bank,
+    )
+    sales = Account.objects.get(company=company, code="401.01")
+    poliza = poliza_create(
+        company=company,
+        actor=actor,
+        tipo="3",
+        fecha=timezone.localdate(),
+        concepto=f"POLIZA RESERVADA DE {name}",
+        lines=[Line(own, debe=Decimal("10.00")), Line(sales, haber=Decimal("10.00"))],
+    )
+    return own, poliza
+
+
 def _uuid_markers(cfdi: Cfdi | SatMetadata) -> list[str]:
     return [str(cfdi.uuid), str(cfdi.uuid).upper()]
 
@@ -379,6 +407,9 @@ def build_world() -> World:
     # (suggested) with the company's CFDI; named so a leak shows.
     world.b_treasury = treasury_of(world.b_company, world.b_cfdi, "BETA")
     world.a2_treasury = treasury_of(world.a2_company, world.a2_cfdi, "ALFA DOS")
+    # Accounting (issue 18): B's and A2's charts, an own account and a captured póliza each.
+    world.b_account, world.b_poliza = _ledger(world.b_company, b_owner, "BETA")
+    world.a2_account, world.a2_poliza = _ledger(world.a2_company, owner_of(a), "ALFA DOS")
     world.b_markers = [
         world.b_company.rfc,
         world.b_company.razon_social,
@@ -408,6 +439,7 @@ def build_world() -> World:
         "CUENTA RESERVADA DE BETA",
         "MOVIMIENTO RESERVADO DE BETA",
         "FORMATO RESERVADO DE BETA",
+        "POLIZA RESERVADA DE BETA",
     ]
     world.a2_markers = [
         "Clave de Alfa",  # a manager's key: its name is not for members
@@ -634,6 +666,14 @@ KWARG_REGISTRY: dict[str, Callable[[World, Actor], list[Target]]] = {
         Target("B import", w.b_import.pk),
         Target("B customers import", w.b_customer_import.pk),
         *_a2(w, actor, "customers import", w.a2_customer_import.pk),
+    ],
+    "ledger_account_id": lambda w, actor: [
+        Target("B ledger account", w.b_account.pk),
+        *_a2(w, actor, "ledger account", w.a2_account.pk),
+    ],
+    "poliza_id": lambda w, actor: [
+        Target("B póliza", w.b_poliza.pk),
+        *_a2(w, actor, "póliza", w.a2_poliza.pk),
     ],
     "customer_id": lambda w, actor: [
         Target("B customer", w.b_customer.pk),
@@ -890,6 +930,18 @@ def _snapshot(world: World) -> dict[str, object]:
             CompanyLink.objects.filter(
                 pk__in=[world.b_firm_link.pk, world.b_company_link.pk, world.a2_link.pk]
             ).values_list("pk", "status", "expires_at", "responded_at", "revoked_at")
+        ),
+        "accounting": sorted(
+            (p.pk, p.concepto, p.fecha, str(p.movements.values_list("account_id", "debe", "haber")))
+            for p in Poliza.objects.filter(company__in=out_of_reach)
+        )
+        + sorted(
+            Account.objects.filter(company__in=out_of_reach).values_list(
+                "pk", "name", "codigo_agrupador", "nature", "is_active"
+            )
+        ),
+        "closed_months": sorted(
+            ClosedPeriod.objects.filter(company__in=out_of_reach).values_list("company", "month")
         ),
         "customers": sorted(
             Customer.objects.filter(company__in=out_of_reach).values_list(

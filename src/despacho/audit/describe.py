@@ -150,6 +150,19 @@ FIELD_LABELS: dict[str, Promise] = {
     "permit_type": gettext_lazy("Permiso SCT"),
     "plate": gettext_lazy("Placa"),
     "policy": gettext_lazy("Póliza"),
+    # Accounting (accounting.services).
+    "account_code": gettext_lazy("Número de cuenta"),
+    "closed_at": gettext_lazy("Cerrado"),
+    "codigo_agrupador": gettext_lazy("Código agrupador"),
+    "concepto": gettext_lazy("Concepto"),
+    "fecha": gettext_lazy("Fecha"),
+    "month": gettext_lazy("Mes"),
+    "nature": gettext_lazy("Naturaleza"),
+    "persona": gettext_lazy("Tipo de persona"),
+    "poliza_tipo": gettext_lazy("Tipo de póliza"),
+    "posted": gettext_lazy("Pólizas generadas"),
+    "reversed": gettext_lazy("Pólizas de cancelación"),
+    "rules": gettext_lazy("Reglas"),
     "postal_code": gettext_lazy("Código postal"),
     "reference": gettext_lazy("Referencia"),
     "state": gettext_lazy("Estado"),
@@ -297,6 +310,20 @@ SENTENCES: dict[str, Promise] = {
     Action.MATCH_CONFIRMED: gettext_lazy("%(actor)s confirmó la %(target)s."),
     Action.MATCH_REJECTED: gettext_lazy("%(actor)s rechazó la %(target)s."),
     Action.MATCH_UNDONE: gettext_lazy("%(actor)s deshizo la %(target)s."),
+    Action.ACCOUNTING_CHART_CREATED: gettext_lazy(
+        "%(actor)s creó el catálogo de cuentas predeterminado (%(target)s)."
+    ),
+    Action.ACCOUNTING_ACCOUNT_CREATED: gettext_lazy("%(actor)s creó la cuenta %(target)s."),
+    Action.ACCOUNTING_ACCOUNT_UPDATED: gettext_lazy("%(actor)s modificó la cuenta %(target)s."),
+    Action.ACCOUNTING_RULES_UPDATED: gettext_lazy("%(actor)s modificó las %(target)s."),
+    Action.ACCOUNTING_POLIZA_CREATED: gettext_lazy("%(actor)s capturó la póliza %(target)s."),
+    Action.ACCOUNTING_POLIZA_UPDATED: gettext_lazy("%(actor)s modificó la póliza %(target)s."),
+    Action.ACCOUNTING_POLIZA_DELETED: gettext_lazy("%(actor)s eliminó la póliza %(target)s."),
+    Action.ACCOUNTING_POLIZAS_GENERATED: gettext_lazy(
+        "%(actor)s generó las pólizas de los CFDI de %(target)s."
+    ),
+    Action.ACCOUNTING_PERIOD_CLOSED: gettext_lazy("%(actor)s cerró el periodo %(target)s."),
+    Action.ACCOUNTING_PERIOD_REOPENED: gettext_lazy("%(actor)s reabrió el periodo %(target)s."),
 }
 
 # Values that are choices: key -> {raw value: label}. "status" depends on the target.

@@ -131,6 +131,7 @@ class Command(BaseCommand):
         self._load_cfdis()
         self._issue()
         self._load_lists()
+        self._accounting()
         self._print_logins()
 
     def _load_lists(self) -> None:
@@ -157,6 +158,27 @@ class Command(BaseCommand):
         self.stdout.write(f"CFDI emitidos por {CLIENTS[0][3]}: {issued}.")
         payslips = demo_payroll(company=company, owner=User.objects.get(email=CLIENTS[0][0]))
         self.stdout.write(f"Recibos de nómina de {CLIENTS[0][3]}: {len(payslips)}.")
+
+    def _accounting(self) -> None:
+        """Each client keeps its accounts: the default chart and the pólizas of its CFDIs."""
+        from despacho.accounting.posting import local_date, period_regenerate
+        from despacho.accounting.services import chart_create_default, chart_exists
+        from despacho.cfdi.models import Cfdi
+
+        for row in CLIENTS:
+            company = Company.objects.filter(rfc=row[2]).first()
+            if company is None or chart_exists(company):
+                continue
+            chart_create_default(company=company, actor=None)
+            months = {
+                local_date(fecha).replace(day=1)
+                for fecha in Cfdi.objects.filter(company=company).values_list("fecha", flat=True)
+            }
+            posted = sum(
+                period_regenerate(company=company, actor=None, month=month).posted
+                for month in sorted(months)
+            )
+            self.stdout.write(f"Pólizas de {row[3]}: {posted}.")
 
     def _load_cfdis(self) -> None:
         from despacho.cfdi.demo import demo_fixtures_dir, load_demo_cfdis
