@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 
 import pytest
 
@@ -17,6 +18,37 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         for item in items:
             if "postgres" in item.keywords:
                 item.add_marker(skip)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _sat_catalogs_kept_across_flushes() -> Iterator[None]:
+    """A transactional test (``transaction=True``, ``live_server``) ends with ``flush``, which
+    empties every table and emits post_migrate, and products reloads SAT's c_ClaveProdServ
+    and c_ClaveUnidad there: 52,000 rows, 9-10 s per test (and a TRUNCATE of them on
+    PostgreSQL). Those two tables hold reference data that only post_migrate writes, so the
+    flush leaves them; post_migrate still runs ``catalogs_load``, which restores any row a
+    test renamed or deleted, so every test still starts from the full, unchanged catalogs."""
+    from django.core.management.commands import flush
+
+    from despacho.products.catalogs import SOURCES
+
+    kept = {model._meta.db_table for model, _catalog in SOURCES}
+    everything = flush.sql_flush
+
+    def sql_flush(style, connection, reset_sequences=True, allow_cascade=False):
+        tables = connection.introspection.django_table_names(
+            only_existing=True, include_views=False
+        )
+        return connection.ops.sql_flush(
+            style,
+            [table for table in tables if table not in kept],
+            reset_sequences=reset_sequences,
+            allow_cascade=allow_cascade,
+        )
+
+    flush.sql_flush = sql_flush
+    yield
+    flush.sql_flush = everything
 
 
 @pytest.fixture(autouse=True)
