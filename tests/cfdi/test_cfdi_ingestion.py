@@ -240,6 +240,67 @@ def test_a_uuid_stored_concurrently_is_reported_as_duplicate_and_leaves_one_file
     assert stored_xml(cfdi) == data
 
 
+def test_a_uuid_stored_concurrently_in_a_batch_is_the_only_duplicate_of_its_chunk(monkeypatch):
+    # A batch's rows go in with one insert per chunk (COPY on PostgreSQL): a UUID another
+    # process stored meanwhile fails that insert, and each document is then stored alone.
+    from despacho.cfdi import services
+
+    company = company_with_rfc("EKU9003173C9")
+    nomina, pago = sample(NOMINA_EKU), sample(PAGO_EKU)
+    real_check = services.seal_check
+
+    def another_process_stores_the_nomina_meanwhile(root, index):
+        monkeypatch.setattr(services, "seal_check", real_check)
+        cfdi_ingest(company=company, data=nomina, name="otro-proceso.xml", verify_seals=True)
+        return real_check(root, index)
+
+    monkeypatch.setattr(services, "seal_check", another_process_stores_the_nomina_meanwhile)
+    files = [("nomina.xml", io.BytesIO(nomina)), ("pago.xml", io.BytesIO(pago))]
+    report = cfdi_ingest_files(company=company, files=files, verify_seals=True)
+    assert [o.status for o in report.outcomes] == [Outcome.DUPLICATE, Outcome.ACCEPTED]
+    rows = Cfdi.objects.filter(company=company).order_by("xml_path")
+    assert sorted(str(row.uuid).upper() for row in rows) == sorted(
+        [SAMPLE_UUIDS[NOMINA_EKU].upper(), SAMPLE_UUIDS[PAGO_EKU].upper()]
+    )
+    assert sorted(default_storage.listdir(f"cfdi/{company.pk}")[1]) == [
+        row.xml_path.rsplit("/", 1)[1] for row in rows
+    ]
+    assert [stored_xml(row) for row in rows if row.tipo == "P"] == [pago]
+
+
+def test_the_rows_of_a_batch_get_their_own_relations_and_are_announced_with_their_keys():
+    # The rows inserted together (COPY on PostgreSQL) must come back with their own keys:
+    # the relations and the apps told of the new rows (``cfdi_stored``) use them.
+    from despacho.cfdi.models import CfdiRelation
+    from despacho.cfdi.signals import cfdi_stored
+
+    announced: list[tuple[int | None, str]] = []
+
+    def receiver(sender, *, company, rows, **kwargs):
+        announced.extend((row.pk, str(row.uuid).upper()) for row in rows)
+
+    cfdi_stored.connect(receiver, weak=False, dispatch_uid="test-announced-keys")
+    company = company_with_rfc("EKU9003173C9")
+    files = [
+        ("nomina.xml", io.BytesIO(sample(NOMINA_EKU))),
+        ("pago.xml", io.BytesIO(sample(PAGO_EKU))),
+    ]
+    try:
+        report = cfdi_ingest_files(company=company, files=files, verify_seals=True)
+    finally:
+        cfdi_stored.disconnect(dispatch_uid="test-announced-keys")
+    assert [o.status for o in report.outcomes] == [Outcome.ACCEPTED, Outcome.ACCEPTED]
+    pago = Cfdi.objects.get(company=company, tipo="P")
+    nomina = Cfdi.objects.get(company=company, tipo="N")
+    assert CfdiRelation.objects.filter(cfdi=pago).exists()
+    assert not CfdiRelation.objects.filter(cfdi=nomina).exists()
+    assert announced == [
+        (nomina.pk, str(nomina.uuid).upper()),
+        (pago.pk, str(pago.uuid).upper()),
+    ]
+    assert pago.seal_verified is True and nomina.seal_verified is True
+
+
 def test_the_same_uuid_twice_in_one_batch_is_stored_once():
     company = company_with_rfc("EKU9003173C9")
     files = [("a.xml", io.BytesIO(sample(NOMINA_EKU))), ("b.xml", io.BytesIO(sample(NOMINA_EKU)))]

@@ -22,11 +22,12 @@ from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import IO, Any
+from uuid import UUID
 
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -244,6 +245,45 @@ def _row(
     )
 
 
+def _cfdis_insert(rows: list[Cfdi]) -> None:
+    """Insert a chunk's new rows and give each its primary key, like ``bulk_create``.
+
+    On PostgreSQL the rows are streamed with COPY into a temporary table and moved over with
+    one INSERT … SELECT: Django's per-field preparation of ~45 columns and psycopg's
+    client-side quoting of one huge INSERT were most of the insert's cost (bench/README.md,
+    ``satsync_ingest.py``). The INSERT is a plain one, so a UUID stored meanwhile by someone
+    else raises IntegrityError exactly as ``bulk_create`` does (the caller's per-row retry).
+    The values are the model's own attributes, already of their column's type (``_row``).
+    """
+    if connection.vendor != "postgresql" or len(rows) < 2:
+        Cfdi.objects.bulk_create(rows)
+        return
+    fields = [field for field in Cfdi._meta.concrete_fields if not field.primary_key]
+    columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
+    table = connection.ops.quote_name(Cfdi._meta.db_table)
+    with connection.cursor() as cursor:
+        # The SQL is built from the model's own table and column names, quoted: no input.
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE cfdi_staged AS SELECT {columns} FROM {table} WITH NO DATA"  # noqa: S608
+        )
+        with (
+            connection.wrap_database_errors,
+            cursor.cursor.copy(f"COPY cfdi_staged ({columns}) FROM STDIN") as copy,
+        ):
+            for row in rows:
+                copy.write_row([getattr(row, field.attname) for field in fields])
+        cursor.execute(
+            f"INSERT INTO {table} ({columns}) SELECT {columns} FROM cfdi_staged"  # noqa: S608
+            " RETURNING id, uuid"
+        )
+        ids = {uuid: pk for pk, uuid in cursor.fetchall()}
+        cursor.execute("DROP TABLE cfdi_staged")
+    for row in rows:
+        row.pk = ids[UUID(str(row.uuid))]
+        row._state.adding = False
+        row._state.db = connection.alias
+
+
 def _index_relations(company: Company, stored: list[tuple[_Ready, Cfdi]]) -> None:
     """One insert for the relations of every CFDI just stored (none when they relate nothing)."""
     rows = [
@@ -393,7 +433,7 @@ def _store_chunk(
             for (ready, verified), name in zip(passed, names, strict=True)
         ]
         with transaction.atomic():
-            Cfdi.objects.bulk_create([row for _ready, row in staged])
+            _cfdis_insert([row for _ready, row in staged])
             _index_relations(company, staged)
             _announce_stored(company, [row for _ready, row in staged])
     except IntegrityError:
